@@ -1,0 +1,171 @@
+"""Plain, versioned artifact files written atomically.
+
+Every artifact carries a ``kind`` (what it holds, e.g. ``"partition"``) and a ``format_version``
+(an integer). JSON artifacts store both as top-level keys; safetensors artifacts store them in the
+file's string metadata. Writers go through a temporary file in the same folder followed by
+``os.replace``, so a killed process never leaves a half-written artifact behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hedonic.errors import ArtifactError
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file in the same folder, fsync, rename).
+
+    Parent folders are created. Returns the path written.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically; see :func:`atomic_write_bytes`."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _to_jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _to_jsonable(value.tolist())
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def write_json(path: str | Path, kind: str, format_version: int, payload: Mapping[str, Any]) -> Path:
+    """Write a JSON artifact ``{"kind", "format_version", **payload}`` atomically.
+
+    Keys are sorted and the text is deterministic for equal payloads (byte-identical reruns).
+    NumPy scalars and arrays are converted to plain JSON values.
+    """
+    document = {"kind": kind, "format_version": format_version, **_to_jsonable(payload)}
+    text = json.dumps(document, indent=1, sort_keys=True, allow_nan=False) + "\n"
+    return atomic_write_text(path, text)
+
+
+def read_json(path: str | Path, kind: str, format_version: int) -> dict[str, Any]:
+    """Read a JSON artifact written by :func:`write_json`, checking its kind and version.
+
+    Raises :class:`ArtifactError` naming the file when it is missing, not valid JSON, of another
+    kind, or of another format version.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ArtifactError(f"{path}: no such file", hint="check the path or rerun the stage that writes it")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ArtifactError(
+            f"{path}: not a valid JSON artifact ({exc})",
+            hint="the file is corrupt or truncated; delete it and rerun the stage that writes it",
+        ) from exc
+    if not isinstance(document, dict):
+        raise ArtifactError(f"{path}: expected a JSON object at top level")
+    _check_header(path, document.get("kind"), document.get("format_version"), kind, format_version)
+    return document
+
+
+def _check_header(path: Path, found_kind: Any, found_version: Any, kind: str, format_version: int) -> None:
+    if found_kind != kind:
+        raise ArtifactError(
+            f"{path}: holds a {found_kind!r} artifact, expected {kind!r}",
+            hint="pass the file of the right kind",
+        )
+    if str(found_version) != str(format_version):
+        raise ArtifactError(
+            f"{path}: {kind} format version {found_version!r} is not supported (this hedonic reads "
+            f"version {format_version})",
+            hint="rerun the stage that writes it with this version of hedonic",
+        )
+
+
+def save_tensors(
+    path: str | Path,
+    kind: str,
+    format_version: int,
+    tensors: Mapping[str, np.ndarray],
+    metadata: Mapping[str, str] | None = None,
+) -> Path:
+    """Save NumPy arrays as a safetensors artifact atomically, with kind and version in metadata.
+
+    ``metadata`` values must be strings (safetensors' rule); JSON-encode structured values.
+    """
+    from safetensors.numpy import save
+
+    meta = {"kind": kind, "format_version": str(format_version), **(metadata or {})}
+    arrays = {name: np.ascontiguousarray(value) for name, value in tensors.items()}
+    return atomic_write_bytes(path, save(arrays, metadata=meta))
+
+
+def load_tensors(
+    path: str | Path, kind: str, format_version: int
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Load a safetensors artifact written by :func:`save_tensors`; returns (arrays, metadata).
+
+    Raises :class:`ArtifactError` naming the file when it is missing, corrupt, of another kind or
+    of another format version.
+    """
+    from safetensors import SafetensorError
+    from safetensors.numpy import load
+
+    path = Path(path)
+    if not path.is_file():
+        raise ArtifactError(f"{path}: no such file", hint="check the path or rerun the stage that writes it")
+    data = path.read_bytes()
+    try:
+        arrays = load(data)
+        metadata = _safetensors_metadata(data)
+    except (SafetensorError, ValueError, json.JSONDecodeError) as exc:
+        raise ArtifactError(
+            f"{path}: not a valid safetensors artifact ({exc})",
+            hint="the file is corrupt or truncated; delete it and rerun the stage that writes it",
+        ) from exc
+    _check_header(path, metadata.get("kind"), metadata.get("format_version"), kind, format_version)
+    return arrays, metadata
+
+
+def _safetensors_metadata(data: bytes) -> dict[str, str]:
+    header_len = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + header_len])
+    return dict(header.get("__metadata__", {}))
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes (used for content hashes of stage inputs)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
