@@ -1,0 +1,1 @@
+"""The one-command pipeline: configuration, run directory, resumable stages, manifest."""
