@@ -1,0 +1,61 @@
+"""``hedonic lora``: show where a LoRA adapter changed the model's MLPs, and save the profile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hedonic.cli import app
+
+
+@app.command()
+def lora(
+    model: Annotated[str, typer.Argument(help="Model folder or hub id, or 'demo' for the shipped demo reranker.")],
+    adapter: Annotated[
+        Path | None, typer.Option("--adapter", help="peft LoRA adapter folder (implied for 'demo').")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the profile as a JSON artifact here.")] = None,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, help="How many layers to suggest for analysis.")] = 3,
+    allow_new_head: Annotated[
+        bool, typer.Option("--allow-new-head", help="Build a one-logit head when the checkpoint has none.")
+    ] = False,
+    device: Annotated[str, typer.Option("--device", help="Torch device to load the model on.")] = "cpu",
+) -> None:
+    """Profile a LoRA update: ‖ΔW‖_F, relative norm and top neuron per layer and MLP module."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from hedonic.models import (
+        DEMO_NAME,
+        demo_model_paths,
+        load_model,
+        lora_profile,
+        save_lora_profile,
+        select_layers,
+    )
+
+    if model == DEMO_NAME:
+        base, demo_adapter = demo_model_paths()
+        loaded = load_model(base, adapter or demo_adapter, device=device, allow_new_head=True)
+    else:
+        loaded = load_model(model, adapter, device=device, allow_new_head=allow_new_head)
+    profile = lora_profile(loaded, model_name=model)
+
+    table = Table(title=f"LoRA update of {model}")
+    for column in ("layer", "module", "‖ΔW‖_F", "relative", "top neuron"):
+        table.add_column(column, justify="left" if column == "module" else "right")
+    for update in profile.modules:
+        top = update.top_neuron()
+        top_text = "-" if top is None else f"{top} ({update.neuron_norms[top]:.3g})"
+        table.add_row(str(update.layer), update.module, f"{update.delta_norm:.4g}", f"{update.relative:.4g}", top_text)
+    console = Console()
+    console.print(table)
+    relative = profile.layer_relative()
+    if relative:
+        chosen = select_layers(profile, min(top_k, len(relative)))
+        console.print(f"layers with the largest relative MLP update: {', '.join(map(str, chosen))}")
+    if out is not None:
+        save_lora_profile(profile, out)
+        console.print(f"wrote {out}")
