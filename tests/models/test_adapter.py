@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from hedonic.errors import ModelError
-from hedonic.models import ModelAdapter, tiny_model
+from hedonic.models import ModelAdapter, TokenBatch, tiny_model
 
 ATOL = 1e-5
 
@@ -47,7 +47,7 @@ def test_activation_site_input_is_the_neuron_activation(base: ModelAdapter, make
         handles.append(_capture(base.mlp_norm(layer), "output", store, f"x{layer}"))
         handles.append(_capture(base.out_proj(layer), "output", store, f"y{layer}"))
     try:
-        activations = base.neuron_activations(ids, mask, layers=[0, 1, -1])
+        activations = base.neuron_activations(TokenBatch(ids, mask), layers=[0, 1, -1])
     finally:
         for handle in handles:
             handle.remove()
@@ -141,7 +141,7 @@ def test_layer_indices_are_checked(base: ModelAdapter) -> None:
         with pytest.raises(ModelError, match=rf"layer {bad} out of range: model has 3 layers \(valid 0..2\)"):
             base.w_out(bad)
     with pytest.raises(ModelError):
-        base.neuron_activations(torch.ones(1, 2, dtype=torch.long), torch.ones(1, 2, dtype=torch.long), [7])
+        base.neuron_activations(TokenBatch(torch.ones(1, 2, dtype=torch.long), torch.ones(1, 2, dtype=torch.long)), [7])
 
 
 def test_readout_positions_rejects_bad_mask(base: ModelAdapter) -> None:

@@ -11,7 +11,7 @@ import torch
 from safetensors.torch import load_file
 
 from hedonic.errors import ModelError
-from hedonic.models import TinyCheckpoint, load_model, save_tiny_checkpoint, tiny_lora, tiny_model
+from hedonic.models import TinyCheckpoint, TokenBatch, load_model, save_tiny_checkpoint, tiny_lora, tiny_model
 from hedonic.models.tiny import EOS_ID, _build, attach_tiny_lora, tiny_config, tiny_tokenizer
 
 
@@ -40,9 +40,9 @@ def test_adapter_from_disk_matches_in_memory(family: str, checkpoint: TinyCheckp
     base = load_model(checkpoint.model_dir)
     expected = tiny_lora(tiny_model(family, seed=0, layers=3), seed=1)
     ids, mask = make_batch("right")
-    torch.testing.assert_close(loaded.logits(ids, mask), expected.logits(ids, mask), atol=1e-5, rtol=1e-4)
-    torch.testing.assert_close(base.logits(ids, mask), tiny_model(family, seed=0, layers=3).logits(ids, mask))
-    assert (loaded.logits(ids, mask) - base.logits(ids, mask)).abs().min() > 1e-3
+    torch.testing.assert_close(loaded.logits(TokenBatch(ids, mask)), expected.logits(TokenBatch(ids, mask)), atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(base.logits(TokenBatch(ids, mask)), tiny_model(family, seed=0, layers=3).logits(TokenBatch(ids, mask)))
+    assert (loaded.logits(TokenBatch(ids, mask)) - base.logits(TokenBatch(ids, mask))).abs().min() > 1e-3
     assert loaded.tokenizer is not None and loaded.tokenizer.pad_token_id == 0
     assert not loaded.model.training
 
@@ -77,7 +77,7 @@ def test_head_from_adapter_over_a_bare_backbone(tmp_path: Path, make_batch: Any)
     ids, mask = make_batch("right")
     with torch.no_grad():
         expected = in_memory(input_ids=ids, attention_mask=mask).logits.squeeze(-1)
-    torch.testing.assert_close(loaded.logits(ids, mask), expected, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(loaded.logits(TokenBatch(ids, mask)), expected, atol=1e-5, rtol=1e-4)
     with pytest.warns(UserWarning, match="randomly initialised"):
         load_model(saved.model_dir, allow_new_head=True)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from hedonic.models import OUT_PROJ, ModelAdapter, tiny_lora
+from hedonic.models import ModelAdapter, OUT_PROJ, TokenBatch, tiny_lora
 from hedonic.models.tiny import attach_tiny_lora
 
 
@@ -38,7 +38,7 @@ def test_delta_is_scaled_product_of_the_factors(base: ModelAdapter) -> None:
 
 def test_merged_logits_differ_from_base(base: ModelAdapter, tuned: ModelAdapter, make_batch: Any) -> None:
     ids, mask = make_batch("right")
-    before, after = base.logits(ids, mask), tuned.logits(ids, mask)
+    before, after = base.logits(TokenBatch(ids, mask)), tuned.logits(TokenBatch(ids, mask))
     assert before.shape == after.shape == (3,)
     assert (before - after).abs().min() > 1e-3
 

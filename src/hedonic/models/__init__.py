@@ -1,6 +1,7 @@
 """Stage ``models``: load one-logit rerankers, address their MLP neurons, profile LoRA updates."""
 
 from hedonic.models.adapter import HeadStage, ModelAdapter
+from hedonic.models.batch import TokenBatch
 from hedonic.models.demo import DEMO_NAME, demo_model_paths, load_demo_model
 from hedonic.models.families import FAMILIES, OUT_PROJ, Family, family_for, supported_model_types
 from hedonic.models.loading import load_model
@@ -29,6 +30,7 @@ __all__ = [
     "ModelAdapter",
     "ModuleUpdate",
     "TinyCheckpoint",
+    "TokenBatch",
     "demo_model_paths",
     "family_for",
     "load_demo_model",

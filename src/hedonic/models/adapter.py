@@ -8,7 +8,7 @@ gate product in gated MLPs, so that the MLP output is ``a @ w_out(l).T + b_out(l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from hedonic.errors import ModelError
+from hedonic.models.batch import TokenBatch
 from hedonic.models.families import OUT_PROJ, Family, family_for
 from hedonic.models.lora_delta import LoraDeltas, LoraFactors, LoraKey
 
@@ -265,16 +266,37 @@ class ModelAdapter:
         return (positions * (attention_mask != 0)).argmax(dim=1)
 
     # ------------------------------------------------------------------ forward
-    def logits(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """The model's own output logit (B,) for token ids and mask (B, T), without gradients."""
-        device = self.device
+    def encode(self, queries: Sequence[str], texts: Sequence[str], max_length: int = 256) -> TokenBatch:
+        """Tokenise query-document pairs into one padded :class:`TokenBatch` (on the CPU).
+
+        Pairs longer than ``max_length`` tokens are truncated (longest part first). Raises
+        :class:`ModelError` when the model was loaded without a tokenizer.
+        """
+        if self._tokenizer is None:
+            raise ModelError(
+                "the model has no tokenizer",
+                hint="save the tokenizer next to the model (tokenizer.save_pretrained) or pass one to ModelAdapter",
+            )
+        if len(queries) != len(texts):
+            raise ModelError(f"{len(queries)} queries but {len(texts)} texts", hint="pass one text per query")
+        encoded = self._tokenizer(
+            list(queries),
+            list(texts),
+            padding=True,
+            truncation="longest_first",
+            max_length=max_length,
+            return_tensors="pt",
+            return_token_type_ids=not self.is_decoder,
+        )
+        return TokenBatch(encoded["input_ids"], encoded["attention_mask"], encoded.get("token_type_ids"))
+
+    def logits(self, batch: TokenBatch) -> torch.Tensor:
+        """The model's own output logit (B,) for a token batch, without gradients."""
         with torch.no_grad():
-            output = self._model(input_ids=input_ids.to(device), attention_mask=attention_mask.to(device))
+            output = self._model(**batch.to(self.device).model_kwargs())
         return output.logits.squeeze(-1)
 
-    def neuron_activations(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, layers: Iterable[int]
-    ) -> dict[int, torch.Tensor]:
+    def neuron_activations(self, batch: TokenBatch, layers: Iterable[int]) -> dict[int, torch.Tensor]:
         """Neuron activations a (B, T, n) of each requested layer from one forward pass.
 
         Keys are the normalised layer indices; values are detached, in the model's dtype.
@@ -288,7 +310,7 @@ class ModelAdapter:
 
             handles.append(self.activation_site(layer).register_forward_pre_hook(capture))
         try:
-            self.logits(input_ids, attention_mask)
+            self.logits(batch)
         finally:
             for handle in handles:
                 handle.remove()
