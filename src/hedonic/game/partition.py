@@ -1,0 +1,208 @@
+"""Partitions of a layer's neurons into coalitions, and their versioned JSON artifact.
+
+Every method (hedonic covers and clustering baselines alike) returns a :class:`Partition`; the
+artifact ``kind = "partition"`` (format version 1) stores, as plain JSON:
+
+- ``neurons``: the players, as sorted neuron ids of the layer (all ``n`` neurons, or a subset);
+- ``coalitions``: lists of neuron ids, each sorted, ordered by their smallest member; together
+  they hold every player exactly once (singletons included);
+- ``method``, ``parameters`` (what produced it), ``seed``, ``layer`` (or null);
+- ``size_distribution`` (size → count), ``largest``, ``singleton_share``, ``degenerate`` and the
+  thresholds that decided it;
+- ``stability``: the stability estimate of exactly these coalitions (or null).
+
+Loading validates the structure and fails with :class:`~hedonic.errors.ArtifactError` naming the
+file and the problem. Nothing is pickled.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hedonic.artifacts import read_json, write_json
+from hedonic.errors import ArtifactError
+
+PARTITION_KIND = "partition"
+PARTITION_FORMAT_VERSION = 1
+DEFAULT_MAX_SHARE = 0.25
+"""A partition is degenerate when its largest coalition holds more than this share of players..."""
+DEFAULT_SINGLETON_SHARE = 0.8
+"""...or when more than this share of players are singletons."""
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A partition of ``neurons`` into ``coalitions`` (neuron ids), with how it was made.
+
+    Build it with :meth:`from_labels` or :meth:`from_coalitions`, which validate and put the
+    coalitions in canonical order (each sorted, ordered by smallest member), so that equal
+    partitions compare and serialise identically.
+    """
+
+    neurons: tuple[int, ...]
+    coalitions: tuple[tuple[int, ...], ...]
+    method: str
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+    layer: int | None = None
+    stability: Mapping[str, Any] | None = None
+    max_share: float = DEFAULT_MAX_SHARE
+    singleton_share_limit: float = DEFAULT_SINGLETON_SHARE
+
+    @classmethod
+    def from_coalitions(
+        cls,
+        coalitions: Iterable[Iterable[int]],
+        method: str,
+        *,
+        neurons: Sequence[int] | None = None,
+        **fields: Any,
+    ) -> Partition:
+        """Validate and canonicalise ``coalitions`` (neuron ids) of the players ``neurons``.
+
+        ``neurons`` defaults to the union of the coalitions. Raises :class:`ValueError` when a
+        player is missing, repeated, or not among ``neurons``. ``fields`` are the remaining
+        dataclass fields (parameters, seed, layer, stability, thresholds).
+        """
+        groups = [tuple(sorted(int(i) for i in group)) for group in coalitions]
+        members = [i for group in groups for i in group]
+        players = tuple(sorted(set(members) if neurons is None else (int(i) for i in neurons)))
+        problem = _coverage_problem(groups, members, players)
+        if problem:
+            raise ValueError(problem)
+        canonical = tuple(sorted((g for g in groups if g), key=lambda g: g[0]))
+        return cls(neurons=players, coalitions=canonical, method=method, **fields)
+
+    @classmethod
+    def from_labels(cls, labels: Sequence[int] | np.ndarray, method: str, *, neurons: Sequence[int] | None = None, **fields: Any) -> Partition:
+        """Partition from one coalition label per player: ``labels`` (n,), ``neurons`` (n,) ids.
+
+        ``neurons`` defaults to ``range(n)``; players with equal labels share a coalition.
+        """
+        labels = np.asarray(labels)
+        ids = np.arange(len(labels)) if neurons is None else np.asarray(neurons)
+        if ids.shape != labels.shape:
+            raise ValueError(f"{labels.shape[0]} labels for {ids.shape[0]} neurons")
+        order = np.argsort(labels, kind="stable")
+        _, starts = np.unique(labels[order], return_index=True)
+        groups = np.split(ids[order], starts[1:]) if len(labels) else []
+        return cls.from_coalitions(groups, method, neurons=ids.tolist(), **fields)
+
+    @property
+    def n_players(self) -> int:
+        """Number of players n."""
+        return len(self.neurons)
+
+    def labels(self) -> np.ndarray:
+        """Coalition index of each player (n,) int64, in the order of :attr:`neurons`."""
+        position = {neuron: k for k, neuron in enumerate(self.neurons)}
+        labels = np.empty(self.n_players, dtype=np.int64)
+        for index, group in enumerate(self.coalitions):
+            labels[[position[i] for i in group]] = index
+        return labels
+
+    def sizes(self) -> np.ndarray:
+        """Size of each coalition (number of coalitions,) int64."""
+        return np.array([len(group) for group in self.coalitions], dtype=np.int64)
+
+    def size_distribution(self) -> dict[int, int]:
+        """Coalition size → number of coalitions of that size, sizes ascending."""
+        return dict(sorted(Counter(len(group) for group in self.coalitions).items()))
+
+    def largest(self) -> int:
+        """Size of the largest coalition (0 for an empty game)."""
+        return max((len(group) for group in self.coalitions), default=0)
+
+    def singleton_share(self) -> float:
+        """Share of players that are alone in their coalition (0 for an empty game)."""
+        return sum(len(g) == 1 for g in self.coalitions) / self.n_players if self.n_players else 0.0
+
+    @property
+    def degenerate(self) -> bool:
+        """True when the largest coalition holds > ``max_share`` of the players or > ``singleton_share_limit`` are singletons."""
+        if not self.n_players:
+            return False
+        return self.largest() > self.max_share * self.n_players or self.singleton_share() > self.singleton_share_limit
+
+    def in_size_range(self, low: int, high: int) -> list[tuple[int, ...]]:
+        """The coalitions whose size lies in [low, high]."""
+        return [group for group in self.coalitions if low <= len(group) <= high]
+
+    def summary(self) -> dict[str, Any]:
+        """Size distribution, largest coalition, singleton share and the degenerate flag (JSON-ready)."""
+        return {
+            "n_players": self.n_players,
+            "n_coalitions": len(self.coalitions),
+            "size_distribution": {str(k): v for k, v in self.size_distribution().items()},
+            "largest": self.largest(),
+            "singleton_share": self.singleton_share(),
+            "degenerate": self.degenerate,
+            "degenerate_thresholds": {"max_share": self.max_share, "singleton_share": self.singleton_share_limit},
+        }
+
+
+def _coverage_problem(groups: list[tuple[int, ...]], members: list[int], players: tuple[int, ...]) -> str | None:
+    counts = Counter(members)
+    repeated = sorted(i for i, c in counts.items() if c > 1)
+    if repeated:
+        return f"neuron {repeated[0]} appears in more than one coalition ({len(repeated)} repeated neurons)"
+    player_set = set(players)
+    strangers = sorted(set(counts) - player_set)
+    if strangers:
+        return f"neuron {strangers[0]} is in a coalition but not among the players"
+    missing = sorted(player_set - set(counts))
+    if missing:
+        return f"neuron {missing[0]} is in no coalition ({len(missing)} players missing)"
+    if any(i < 0 for i in players):
+        return f"neuron ids must be non-negative, found {min(players)}"
+    return None
+
+
+def save_partition(partition: Partition, path: str | Path) -> Path:
+    """Write ``partition`` as a JSON artifact (kind ``partition``, format version 1), atomically."""
+    payload = {
+        "neurons": list(partition.neurons),
+        "coalitions": [list(group) for group in partition.coalitions],
+        "method": partition.method,
+        "parameters": dict(partition.parameters),
+        "seed": partition.seed,
+        "layer": partition.layer,
+        "stability": None if partition.stability is None else dict(partition.stability),
+        **partition.summary(),
+    }
+    return write_json(path, PARTITION_KIND, PARTITION_FORMAT_VERSION, payload)
+
+
+def load_partition(path: str | Path) -> Partition:
+    """Read and validate a partition artifact written by :func:`save_partition`.
+
+    Raises :class:`ArtifactError` naming the file when it is corrupt, of another kind or version,
+    or when its coalitions do not hold every player exactly once.
+    """
+    document = read_json(path, PARTITION_KIND, PARTITION_FORMAT_VERSION)
+    try:
+        neurons = [int(i) for i in document["neurons"]]
+        coalitions = [[int(i) for i in group] for group in document["coalitions"]]
+        thresholds = document.get("degenerate_thresholds") or {}
+        return Partition.from_coalitions(
+            coalitions,
+            str(document["method"]),
+            neurons=neurons,
+            parameters=dict(document.get("parameters") or {}),
+            seed=document.get("seed"),
+            layer=document.get("layer"),
+            stability=document.get("stability"),
+            max_share=float(thresholds.get("max_share", DEFAULT_MAX_SHARE)),
+            singleton_share_limit=float(thresholds.get("singleton_share", DEFAULT_SINGLETON_SHARE)),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ArtifactError(
+            f"{path}: invalid partition ({exc})",
+            hint="the file was edited or truncated; rerun `hedonic discover` (or the baseline) that wrote it",
+        ) from exc
