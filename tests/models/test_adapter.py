@@ -168,3 +168,14 @@ def test_tiny_models_are_deterministic_and_fast() -> None:
     assert torch.equal(first.w_out(0), second.w_out(0))
     assert not torch.equal(first.w_out(0), other.w_out(0))
     assert elapsed < 0.5
+
+
+def test_linear_readout_is_affine_and_matches_the_head_without_nonlinearities(base: ModelAdapter) -> None:
+    h, u, v = torch.randn(3, 4, base.hidden_size, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    readout = base.linear_readout()
+    interaction = readout(h + u + v) - readout(h + u) - readout(h + v) + readout(h)
+    assert interaction.abs().max() < 1e-9
+    y = h.float()
+    for stage in base.head_parts():
+        y = y @ stage.weight.T + (0 if stage.bias is None else stage.bias)
+    torch.testing.assert_close(readout(h.float()), y.squeeze(-1), atol=ATOL, rtol=1e-4)

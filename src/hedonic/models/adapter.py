@@ -249,6 +249,21 @@ class ModelAdapter:
         head = self.readout_head()
         return lambda hidden: head(norm(hidden))
 
+    def linear_readout(self) -> Callable[[torch.Tensor], torch.Tensor]:
+        """The head's affine stages composed without norm and without tanh: (..., d) → (...).
+
+        Exactly affine in the residual stream, so ablation effects through it are additive and
+        every pairwise synergy is zero: the readout of the paper's published evaluation, kept as a
+        control (spec §6).
+        """
+        weight = torch.eye(self.hidden_size)
+        bias = torch.zeros(self.hidden_size)
+        for stage in self.head_parts():
+            stage_weight = stage.weight.to(torch.float32)
+            bias = stage_weight @ bias + (0 if stage.bias is None else stage.bias.to(torch.float32))
+            weight = stage_weight @ weight
+        return lambda hidden: hidden @ weight[0].to(hidden.dtype) + bias[0].to(hidden.dtype)
+
     def readout_positions(self, attention_mask: torch.Tensor) -> torch.Tensor:
         """Index of the readout token per row (B,) from an attention mask (B, T).
 
