@@ -256,11 +256,11 @@ class ModelAdapter:
         every pairwise synergy is zero: the readout of the paper's published evaluation, kept as a
         control (spec §6).
         """
-        weight = torch.eye(self.hidden_size)
-        bias = torch.zeros(self.hidden_size)
+        weight = torch.eye(self.hidden_size, dtype=torch.float64)
+        bias = torch.zeros(self.hidden_size, dtype=torch.float64)
         for stage in self.head_parts():
-            stage_weight = stage.weight.to(torch.float32)
-            bias = stage_weight @ bias + (0 if stage.bias is None else stage.bias.to(torch.float32))
+            stage_weight = stage.weight.to("cpu", torch.float64)
+            bias = stage_weight @ bias + (0 if stage.bias is None else stage.bias.to("cpu", torch.float64))
             weight = stage_weight @ weight
         return lambda hidden: hidden @ weight[0].to(hidden.dtype) + bias[0].to(hidden.dtype)
 
