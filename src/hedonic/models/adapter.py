@@ -262,7 +262,7 @@ class ModelAdapter:
             stage_weight = stage.weight.to("cpu", torch.float64)
             bias = stage_weight @ bias + (0 if stage.bias is None else stage.bias.to("cpu", torch.float64))
             weight = stage_weight @ weight
-        return lambda hidden: hidden @ weight[0].to(hidden.dtype) + bias[0].to(hidden.dtype)
+        return lambda hidden: hidden @ weight[0].to(hidden.device, hidden.dtype) + bias[0].to(hidden.device, hidden.dtype)
 
     def readout_positions(self, attention_mask: torch.Tensor) -> torch.Tensor:
         """Index of the readout token per row (B,) from an attention mask (B, T).
