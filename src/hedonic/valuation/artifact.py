@@ -1,0 +1,126 @@
+"""The valuation artifact: a symmetric φ matrix over a layer's neurons, with its name and origin.
+
+Stored as safetensors (kind ``"valuation"``, format version 1) holding ``phi`` (n, n) float32 and
+``neurons`` (n,) int64 (the layer's neuron ids of the players, ascending), with string metadata
+``name`` (``oca``, ``pas-grad``, ``pas-hess``, ``pas-exact``, ...), ``layer`` and ``readout``
+(``""`` where not applicable) and ``details`` (a JSON object). A plain ``.npy`` square matrix is
+also accepted on input (players ``0..n-1``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hedonic.artifacts import load_tensors, save_tensors
+from hedonic.errors import ArtifactError, NumericalError
+
+VALUATION_KIND = "valuation"
+VALUATION_FORMAT_VERSION = 1
+SYMMETRY_RTOL = 1e-5
+
+
+@dataclass(frozen=True)
+class Valuation:
+    """φ (n, n) float32, symmetric with zero diagonal, over the players ``neurons`` (n,) int64."""
+
+    phi: np.ndarray
+    name: str
+    neurons: np.ndarray
+    layer: int | None = None
+    readout: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_phi(self.phi, where=f"valuation {self.name!r}")
+        if self.neurons.shape != (self.phi.shape[0],):
+            raise ArtifactError(
+                f"valuation {self.name!r}: {self.neurons.shape[0]} neuron ids for a {self.phi.shape[0]}×{self.phi.shape[0]} φ",
+                hint="pass one neuron id per row of φ",
+            )
+
+    @property
+    def n(self) -> int:
+        """Number of players."""
+        return int(self.phi.shape[0])
+
+
+def check_phi(phi: np.ndarray, where: str = "φ") -> None:
+    """Raise unless ``phi`` is a finite, square, symmetric 2-D float matrix with zero diagonal.
+
+    Symmetry is checked to relative tolerance 1e-5 of the largest |φ|. Raises
+    :class:`ArtifactError` (shape, symmetry, diagonal) or :class:`NumericalError` (NaN/inf).
+    """
+    if phi.ndim != 2 or phi.shape[0] != phi.shape[1]:
+        raise ArtifactError(f"{where}: φ must be a square matrix, got shape {phi.shape}", hint="pass an n×n matrix")
+    if not np.issubdtype(phi.dtype, np.floating):
+        raise ArtifactError(f"{where}: φ must hold floats, got {phi.dtype}", hint="save φ as float32")
+    if not np.isfinite(phi).all():
+        raise NumericalError(
+            f"{where}: φ holds {int((~np.isfinite(phi)).sum())} NaN or infinite entries",
+            hint="recompute the valuation; check the statistics for constant or non-finite activations",
+        )
+    scale = float(np.abs(phi).max()) if phi.size else 0.0
+    asymmetry = float(np.abs(phi - phi.T).max()) if phi.size else 0.0
+    if asymmetry > SYMMETRY_RTOL * max(scale, np.finfo(np.float32).tiny):
+        raise ArtifactError(
+            f"{where}: φ is not symmetric (max |φ − φᵀ| = {asymmetry:.3g}, max |φ| = {scale:.3g})",
+            hint="symmetrise it, e.g. (φ + φᵀ) / 2, before building the game",
+        )
+    if phi.size and float(np.abs(np.diagonal(phi)).max()) != 0.0:
+        raise ArtifactError(f"{where}: φ must have a zero diagonal", hint="set np.fill_diagonal(phi, 0)")
+
+
+def save_valuation(valuation: Valuation, path: str | Path) -> Path:
+    """Write ``valuation`` as a safetensors artifact (kind ``valuation``, version 1), atomically."""
+    metadata = {
+        "name": valuation.name,
+        "layer": "" if valuation.layer is None else str(valuation.layer),
+        "readout": valuation.readout or "",
+        "details": json.dumps(dict(valuation.details), sort_keys=True),
+    }
+    tensors = {"phi": valuation.phi.astype(np.float32), "neurons": valuation.neurons.astype(np.int64)}
+    return save_tensors(path, VALUATION_KIND, VALUATION_FORMAT_VERSION, tensors, metadata)
+
+
+def load_valuation(path: str | Path) -> Valuation:
+    """Read a valuation: a safetensors artifact from :func:`save_valuation`, or a square ``.npy``.
+
+    Raises :class:`ArtifactError` (or :class:`NumericalError`) naming the file when it is
+    missing, corrupt, of another kind or version, or when φ is not a finite symmetric square
+    matrix with zero diagonal.
+    """
+    path = Path(path)
+    if path.suffix == ".npy":
+        return _load_npy(path)
+    arrays, metadata = load_tensors(path, VALUATION_KIND, VALUATION_FORMAT_VERSION)
+    try:
+        phi, neurons = arrays["phi"], arrays["neurons"]
+        layer = int(metadata["layer"]) if metadata.get("layer") else None
+        details = json.loads(metadata.get("details") or "{}")
+        name = metadata["name"]
+    except (KeyError, ValueError) as exc:
+        raise ArtifactError(f"{path}: invalid valuation artifact ({exc!r})", hint="rerun `hedonic valuation`") from exc
+    return _validated(path, lambda: Valuation(phi, name, neurons, layer, metadata.get("readout") or None, details))
+
+
+def _load_npy(path: Path) -> Valuation:
+    if not path.is_file():
+        raise ArtifactError(f"{path}: no such file", hint="check the path")
+    try:
+        phi = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise ArtifactError(f"{path}: not a valid .npy array ({exc})", hint="save φ with numpy.save") from exc
+    return _validated(path, lambda: Valuation(phi, path.stem, np.arange(phi.shape[0] if phi.ndim else 0)))
+
+
+def _validated(path: Path, build: Callable[[], Valuation]) -> Valuation:
+    try:
+        return build()
+    except (ArtifactError, NumericalError) as error:
+        raise type(error)(f"{path}: {error.message}", hint=error.hint) from error

@@ -1,0 +1,56 @@
+"""The valuation artifact: round trip and the checks on φ."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hedonic.errors import ArtifactError, NumericalError
+from hedonic.valuation import Valuation, load_valuation, save_valuation
+
+
+def _phi(n: int = 5, seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).normal(size=(n, n)).astype(np.float32)
+    phi = x + x.T
+    np.fill_diagonal(phi, 0)
+    return phi
+
+
+def test_roundtrip(tmp_path: Path) -> None:
+    valuation = Valuation(_phi(), "oca", np.array([1, 4, 5, 8, 9]), layer=3, readout="local", details={"inputs": 10})
+    loaded = load_valuation(save_valuation(valuation, tmp_path / "phi.safetensors"))
+    assert np.array_equal(loaded.phi, valuation.phi) and loaded.neurons.tolist() == [1, 4, 5, 8, 9]
+    assert (loaded.name, loaded.layer, loaded.readout, dict(loaded.details)) == ("oca", 3, "local", {"inputs": 10})
+
+
+def test_npy_input(tmp_path: Path) -> None:
+    np.save(tmp_path / "mine.npy", _phi(4))
+    loaded = load_valuation(tmp_path / "mine.npy")
+    assert loaded.name == "mine" and loaded.neurons.tolist() == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("matrix", "error", "message"),
+    [
+        (np.zeros((3, 4), np.float32), ArtifactError, "square"),
+        (np.triu(np.ones((3, 3), np.float32), 1), ArtifactError, "not symmetric"),
+        (np.eye(3, dtype=np.float32), ArtifactError, "zero diagonal"),
+        (np.full((2, 2), np.nan, np.float32), NumericalError, "NaN"),
+    ],
+)
+def test_bad_phi_is_rejected_naming_the_file(tmp_path: Path, matrix: np.ndarray, error: type, message: str) -> None:
+    np.save(tmp_path / "bad.npy", matrix)
+    with pytest.raises(error, match=message) as raised:
+        load_valuation(tmp_path / "bad.npy")
+    assert "bad.npy" in str(raised.value)
+
+
+def test_corrupt_file(tmp_path: Path) -> None:
+    (tmp_path / "x.safetensors").write_bytes(b"\x05\x00garbage")
+    with pytest.raises(ArtifactError, match="not a valid safetensors"):
+        load_valuation(tmp_path / "x.safetensors")
+    (tmp_path / "y.npy").write_bytes(b"garbage")
+    with pytest.raises(ArtifactError, match="not a valid .npy"):
+        load_valuation(tmp_path / "y.npy")
