@@ -1,0 +1,116 @@
+"""Community detection (Louvain) on the φ friendship graph; needs the optional package networkx.
+
+Graph (:func:`friendship_graph`): every neuron links to its ``neighbours`` partners of largest φ
+among those with φ > 0 (the game's top-k friends), with weight φ / max φ; the graph is made
+undirected by keeping the larger weight of i→j and j→i. Neurons without a positive partner are
+isolated (they end up singletons). Sparse: n·neighbours edges at most, so a 14,336-neuron layer
+stays cheap.
+
+Communities: :func:`networkx.community.louvain_communities` (seeded). Louvain picks its own
+number of communities; with ``n_clusters`` given, the resolution γ is searched by bisection on
+log10 γ ∈ [−3, 3] (``search_steps`` runs) and the run whose count is closest to ``n_clusters``
+is kept (the smallest γ among equally close runs).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from scipy import sparse
+
+from hedonic.baselines.build import check_n_clusters, check_players, clustering_partition
+from hedonic.baselines.sizes import cluster_affinity
+from hedonic.baselines.spectral import phi_affinity
+from hedonic.errors import ConfigError
+from hedonic.game import Partition
+
+DEFAULT_NEIGHBOURS = 10
+SEARCH_RANGE = (-3.0, 3.0)
+
+
+def louvain_available() -> bool:
+    """True when networkx (which provides Louvain) can be imported."""
+    return importlib.util.find_spec("networkx") is not None
+
+
+def friendship_graph(phi: np.ndarray, neighbours: int = DEFAULT_NEIGHBOURS) -> sparse.csr_matrix:
+    """Symmetric sparse weights (n, n): each neuron's top ``neighbours`` positive-φ partners, φ/max φ."""
+    values = np.asarray(phi, dtype=np.float64).copy()
+    n = values.shape[0]
+    np.fill_diagonal(values, -np.inf)
+    top = min(neighbours, max(n - 1, 0))
+    if top == 0:
+        return sparse.csr_matrix((n, n))
+    columns = np.argpartition(-values, top - 1, axis=1)[:, :top]
+    rows = np.repeat(np.arange(n), top)
+    weights = values[rows, columns.ravel()]
+    keep = weights > 0
+    scale = weights[keep].max() if keep.any() else 1.0
+    directed = sparse.csr_matrix((weights[keep] / scale, (rows[keep], columns.ravel()[keep])), shape=(n, n))
+    return directed.maximum(directed.T).tocsr()
+
+
+def louvain_baseline(
+    phi: np.ndarray,
+    neurons: Sequence[int] | np.ndarray,
+    *,
+    n_clusters: int | None = None,
+    neighbours: int = DEFAULT_NEIGHBOURS,
+    resolution: float = 1.0,
+    search_steps: int = 12,
+    seed: int = 0,
+    match_to: Sequence[int] | np.ndarray | None = None,
+    layer: int | None = None,
+) -> Partition:
+    """Partition of ``neurons`` (n,) into Louvain communities of :func:`friendship_graph` of ``phi`` (n, n).
+
+    ``resolution`` is used as given when ``n_clusters`` is None, otherwise searched (see the
+    module docstring). With ``match_to`` the communities are size-matched using each neuron's
+    mean positive φ (scaled as in spectral clustering, without floor) to each community.
+    Method name ``"louvain"``. Raises :class:`ConfigError` when networkx is missing.
+    """
+    if not louvain_available():
+        raise ConfigError("Louvain community detection needs networkx, which is not installed", hint="pip install networkx, or leave 'louvain' out of the methods")
+    import networkx as nx
+
+    ids = check_players(neurons, phi.shape[0], "φ")
+    if neighbours < 1:
+        raise ConfigError(f"neighbours must be ≥ 1, got {neighbours}", hint="pass the number of friends per neuron, e.g. 10")
+    graph = nx.from_scipy_sparse_array(friendship_graph(phi, neighbours))
+
+    def communities(gamma: float) -> np.ndarray:
+        labels = np.empty(ids.shape[0], dtype=np.int64)
+        found = nx.community.louvain_communities(graph, weight="weight", resolution=gamma, seed=seed)
+        for index, members in enumerate(sorted(found, key=min)):
+            labels[list(members)] = index
+        return labels
+
+    if n_clusters is None:
+        gamma, labels = resolution, communities(resolution)
+    else:
+        gamma, labels = _search_resolution(communities, check_n_clusters(n_clusters, ids.shape[0]), search_steps)
+    parameters = {
+        "n_clusters": n_clusters,
+        "neighbours": neighbours,
+        "resolution": gamma,
+        "graph": "top-k positive-phi friends, weight phi / max phi, symmetrised by max",
+    }
+    affinity = cluster_affinity(phi_affinity(phi, floor=0.0), labels)
+    return clustering_partition(labels, ids, "louvain", affinity=affinity, match_to=match_to, parameters=parameters, seed=seed, layer=layer)
+
+
+def _search_resolution(communities: Callable[[float], np.ndarray], target: int, steps: int) -> tuple[float, np.ndarray]:
+    low, high = SEARCH_RANGE
+    runs: list[tuple[int, float, np.ndarray]] = []
+    for _ in range(max(steps, 1)):
+        middle = (low + high) / 2
+        labels = communities(10.0**middle)
+        count = int(labels.max()) + 1
+        runs.append((abs(count - target), middle, labels))
+        if count == target:
+            break
+        low, high = (middle, high) if count < target else (low, middle)
+    _, exponent, labels = min(runs, key=lambda run: run[:2])
+    return 10.0**exponent, labels
