@@ -1,0 +1,51 @@
+"""Stage ``tracking``: follow coalitions from layer ℓ to ℓ+1 through virtual weights (spec §7).
+
+Virtual weights W = W_in^{ℓ+1}·diag(γ)·W_out^ℓ (:mod:`~hedonic.tracking.virtual_weights`), the
+coalition influence S computed block by block (:mod:`~hedonic.tracking.influence`), matching and
+events (:mod:`~hedonic.tracking.events`) with their JSON artifact
+(:mod:`~hedonic.tracking.artifact`), a Sankey diagram (:mod:`~hedonic.tracking.sankey`), and the
+chain over consecutive layers with its files (:mod:`~hedonic.tracking.chain`,
+:mod:`~hedonic.tracking.run_dir`).
+"""
+
+from hedonic.tracking.artifact import EVENTS_FORMAT_VERSION, EVENTS_KIND, LayerPairEvents, load_events, save_events
+from hedonic.tracking.chain import TrackingOptions, adjacent_pairs, track_chain, track_pair
+from hedonic.tracking.events import EVENT_TYPES, Event, Thresholds, Tracking, classify_events, max_weight_matching
+from hedonic.tracking.influence import coalition_indicator, coalition_influence
+from hedonic.tracking.mean_abs import load_mean_abs
+from hedonic.tracking.run_dir import TrackingInputs, explicit_inputs, run_dir_inputs, write_tracking
+from hedonic.tracking.sankey import SankeyOptions, sankey_figure, sankey_layout, write_sankey_html
+from hedonic.tracking.virtual_weights import BOTH, VirtualMap, virtual_map, virtual_weights
+
+__all__ = [
+    "BOTH",
+    "EVENTS_FORMAT_VERSION",
+    "EVENTS_KIND",
+    "EVENT_TYPES",
+    "Event",
+    "LayerPairEvents",
+    "SankeyOptions",
+    "Thresholds",
+    "Tracking",
+    "TrackingInputs",
+    "TrackingOptions",
+    "VirtualMap",
+    "adjacent_pairs",
+    "classify_events",
+    "coalition_indicator",
+    "coalition_influence",
+    "explicit_inputs",
+    "load_events",
+    "load_mean_abs",
+    "max_weight_matching",
+    "run_dir_inputs",
+    "sankey_figure",
+    "sankey_layout",
+    "save_events",
+    "track_chain",
+    "track_pair",
+    "virtual_map",
+    "virtual_weights",
+    "write_sankey_html",
+    "write_tracking",
+]

@@ -1,0 +1,118 @@
+"""Tracking inputs and outputs on disk: partition files, E|a| files, events and Sankey files.
+
+Run-directory layout (read): ``RUN_DIR/partitions/layer{L}.json`` (partition artifacts) and,
+where present, ``RUN_DIR/stats/layer{L}.safetensors`` (activation statistics, for E|a|).
+Outputs (written into a folder, ``RUN_DIR/tracking`` for a run): ``events_{L}_{L+1}.json`` per
+adjacent layer pair and ``sankey.html`` for the whole chain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hedonic.errors import ArtifactError, ConfigError
+from hedonic.game import Partition, load_partition
+from hedonic.tracking.artifact import LayerPairEvents, save_events
+from hedonic.tracking.mean_abs import load_mean_abs
+from hedonic.tracking.sankey import SankeyOptions, sankey_figure, write_sankey_html
+
+PARTITIONS_DIR = "partitions"
+STATS_DIR = "stats"
+TRACKING_DIR = "tracking"
+SANKEY_FILE = "sankey.html"
+_LAYER_NAME = re.compile(r"layer(\d+)")
+
+
+@dataclass(frozen=True)
+class TrackingInputs:
+    """Partitions by layer, E|a| by layer (where known) and the files they came from."""
+
+    partitions: dict[int, Partition]
+    mean_abs: dict[int, np.ndarray]
+    sources: dict[str, list[Path]]
+
+
+def layer_of(path: Path, partition: Partition) -> int:
+    """The layer a partition file belongs to: its ``layer`` field, else ``layer{L}`` in the file name.
+
+    Raises :class:`ArtifactError` when neither is known or the two disagree.
+    """
+    match = _LAYER_NAME.search(path.stem)
+    named = int(match.group(1)) if match else None
+    if partition.layer is not None and named is not None and partition.layer != named:
+        raise ArtifactError(
+            f"{path}: the file name says layer {named}, the partition says layer {partition.layer}",
+            hint="rename the file or rewrite the partition with the right layer",
+        )
+    layer = partition.layer if partition.layer is not None else named
+    if layer is None:
+        raise ArtifactError(
+            f"{path}: the partition has no layer and its file name has no 'layer<L>'",
+            hint="name the file layer<L>.json (e.g. layer3.json) or save the partition with layer set",
+        )
+    return int(layer)
+
+
+def explicit_inputs(partition_files: Sequence[Path], mean_abs_files: Sequence[Path] = ()) -> TrackingInputs:
+    """Partitions from explicit files; ``mean_abs_files`` in the same order (one per partition,
+    or one per partition but the last, whose E|a| is never needed)."""
+    if len(partition_files) < 2:
+        raise ConfigError(
+            f"tracking needs partitions of at least two layers, got {len(partition_files)}",
+            hint="pass one partition file per analysed layer, e.g. layer2.json layer3.json",
+        )
+    if mean_abs_files and len(mean_abs_files) not in (len(partition_files), len(partition_files) - 1):
+        raise ConfigError(
+            f"{len(mean_abs_files)} E|a| files for {len(partition_files)} partitions",
+            hint="pass one E|a| or statistics file per partition, in the same order",
+        )
+    partitions: dict[int, Partition] = {}
+    order = []
+    for path in partition_files:
+        partition = load_partition(path)
+        layer = layer_of(path, partition)
+        if layer in partitions:
+            raise ConfigError(f"two partition files for layer {layer}", hint="pass one partition per layer")
+        partitions[layer] = partition
+        order.append(layer)
+    mean_abs = {layer: load_mean_abs(path) for layer, path in zip(order, mean_abs_files, strict=False)}
+    return TrackingInputs(partitions, mean_abs, {"partitions": list(partition_files), "mean_abs": list(mean_abs_files)})
+
+
+def run_dir_inputs(run_dir: Path) -> TrackingInputs:
+    """Partitions and E|a| from a run directory's ``partitions/layer{L}.json`` and ``stats/layer{L}.safetensors``."""
+    folder = run_dir / PARTITIONS_DIR
+    files = sorted((path for path in folder.glob("layer*.json") if _layer_number(path) is not None), key=_layer_number)
+    if not files:
+        raise ArtifactError(
+            f"{run_dir}: no partitions found ({folder}/layer<L>.json)",
+            hint="run `hedonic discover` on this run directory first, or pass partition files with --partitions",
+        )
+    loaded = [(path, load_partition(path)) for path in files]
+    partitions = {layer_of(path, partition): partition for path, partition in loaded}
+    stats_files = {layer: run_dir / STATS_DIR / f"layer{layer}.safetensors" for layer in partitions}
+    stats_files = {layer: path for layer, path in stats_files.items() if path.is_file()}
+    mean_abs = {layer: load_mean_abs(path) for layer, path in stats_files.items()}
+    return TrackingInputs(partitions, mean_abs, {"partitions": files, "mean_abs": list(stats_files.values())})
+
+
+def _layer_number(path: Path) -> int | None:
+    match = _LAYER_NAME.fullmatch(path.stem)
+    return int(match.group(1)) if match else None
+
+
+def write_tracking(
+    results: Sequence[LayerPairEvents], out_dir: Path, sankey: SankeyOptions | None = None
+) -> list[Path]:
+    """Write ``events_{L}_{L+1}.json`` per pair and ``sankey.html`` into ``out_dir``; returns the paths."""
+    paths = [
+        save_events(result, out_dir / f"events_{result.source_layer}_{result.target_layer}.json") for result in results
+    ]
+    if results:
+        paths.append(write_sankey_html(sankey_figure(results, sankey), out_dir / SANKEY_FILE))
+    return paths
