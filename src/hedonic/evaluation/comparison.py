@@ -1,0 +1,383 @@
+"""Statistical comparison of a metric's distribution over coalitions: hedonic vs each baseline.
+
+Input: ``values`` {method: {metric: (c,) values over the method's coalitions}} and ``sizes``
+{method: (c,) coalition sizes}. Only coalitions whose size lies in ``size_range`` (inclusive)
+enter, and non-finite values (a metric undefined for a coalition) are dropped and counted.
+
+Per method and metric (:class:`MethodSummary`): count, mean, standard deviation and a bootstrap
+confidence interval of the mean (percentile method, ``n_resamples`` resamples,
+:func:`scipy.stats.bootstrap`). Per baseline and metric, against the reference method
+(:class:`Contrast`): the difference of means reference − baseline with its two-sample bootstrap
+interval, a two-sided permutation test of that difference (:func:`scipy.stats.permutation_test`,
+``n_permutations`` random relabellings, exact when fewer exist), the Holm-adjusted p-value over
+the baselines of the same metric, Cohen's d (pooled standard deviation) and Cliff's delta
+(P[x > y] − P[x < y], from the Mann–Whitney U statistic).
+
+Randomness: each bootstrap and permutation test draws from its own generator seeded by
+(``seed``, CRC-32 of the metric name, CRC-32 of the method name, purpose), so results do not
+depend on the order of the dictionaries. Undefined statistics (too few coalitions, zero spread)
+are None, and are written as JSON null.
+
+The artifact (kind ``"comparison"``, format version 1) holds the settings, the summaries and the
+contrasts, plus a free ``context`` object (readout, layer, held-out inputs, ...).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from hedonic.artifacts import read_json, write_json
+from hedonic.errors import ArtifactError, ConfigError
+
+COMPARISON_KIND = "comparison"
+COMPARISON_FORMAT_VERSION = 1
+DEFAULT_SIZE_RANGE = (4, 32)
+_BOOTSTRAP, _DIFFERENCE, _PERMUTATION = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class MethodSummary:
+    """One method's distribution of one metric over its coalitions in the size range.
+
+    ``count`` finite values used, ``dropped`` non-finite values left out; ``mean``, ``std``
+    (ddof = 1) and the bootstrap interval [``ci_low``, ``ci_high``] of the mean, None when undefined.
+    """
+
+    method: str
+    metric: str
+    count: int
+    dropped: int
+    mean: float | None
+    std: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """Reference vs one baseline on one metric: difference of means (reference − method) and tests.
+
+    ``p_value`` two-sided permutation p, ``p_holm`` Holm-adjusted over the baselines of the same
+    metric, ``cohens_d`` (reference − method) / pooled sd, ``cliffs_delta`` P[ref > method] −
+    P[ref < method]. None when either side has fewer than 2 values (or the spread is 0, for d).
+    """
+
+    metric: str
+    reference: str
+    method: str
+    count_reference: int
+    count_method: int
+    difference: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    p_holm: float | None
+    cohens_d: float | None
+    cliffs_delta: float | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """All summaries and contrasts of :func:`compare_methods`, with the settings that produced them."""
+
+    reference: str
+    methods: tuple[str, ...]
+    metrics: tuple[str, ...]
+    size_range: tuple[int, int]
+    confidence: float
+    n_resamples: int
+    n_permutations: int
+    seed: int
+    summaries: tuple[MethodSummary, ...]
+    contrasts: tuple[Contrast, ...]
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+    def summary(self, method: str, metric: str) -> MethodSummary:
+        """The summary of ``method`` on ``metric``; raises KeyError if absent."""
+        for entry in self.summaries:
+            if entry.method == method and entry.metric == metric:
+                return entry
+        raise KeyError((method, metric))
+
+    def contrast(self, method: str, metric: str) -> Contrast:
+        """The contrast reference vs ``method`` on ``metric``; raises KeyError if absent."""
+        for entry in self.contrasts:
+            if entry.method == method and entry.metric == metric:
+                return entry
+        raise KeyError((method, metric))
+
+
+def compare_methods(
+    values: Mapping[str, Mapping[str, Sequence[float] | np.ndarray]],
+    sizes: Mapping[str, Sequence[int] | np.ndarray],
+    *,
+    reference: str = "hedonic",
+    size_range: tuple[int, int] = DEFAULT_SIZE_RANGE,
+    confidence: float = 0.95,
+    n_resamples: int = 9999,
+    n_permutations: int = 9999,
+    seed: int = 0,
+    context: Mapping[str, Any] | None = None,
+) -> Comparison:
+    """Compare every method's metric distributions with ``reference``'s; see the module docstring.
+
+    ``values[m][metric]`` and ``sizes[m]`` are aligned arrays over method m's coalitions. Every
+    method must report the same metrics. Raises :class:`ConfigError` on a missing reference,
+    mismatched lengths or metrics, or invalid settings.
+    """
+    metrics = _check_inputs(values, sizes, reference, size_range, confidence, n_resamples, n_permutations)
+    methods = (reference, *sorted(m for m in values if m != reference))
+    low, high = size_range
+    kept: dict[tuple[str, str], np.ndarray] = {}
+    summaries = []
+    for metric in metrics:
+        for method in methods:
+            in_range = (np.asarray(sizes[method]) >= low) & (np.asarray(sizes[method]) <= high)
+            sample = np.asarray(values[method][metric], dtype=np.float64)[in_range]
+            kept[method, metric] = sample[np.isfinite(sample)]
+            generator = _generator(seed, metric, method, _BOOTSTRAP)
+            summaries.append(_summarise(method, metric, kept[method, metric], int(sample.size), confidence, n_resamples, generator))
+    contrasts = []
+    for metric in metrics:
+        raw = [
+            _contrast(metric, reference, method, kept[reference, metric], kept[method, metric], seed, confidence, n_resamples, n_permutations)
+            for method in methods[1:]
+        ]
+        holm = holm_adjust([c["p_value"] for c in raw])
+        contrasts.extend(Contrast(**c, p_holm=p) for c, p in zip(raw, holm))
+    return Comparison(
+        reference=reference,
+        methods=methods,
+        metrics=metrics,
+        size_range=(int(low), int(high)),
+        confidence=confidence,
+        n_resamples=n_resamples,
+        n_permutations=n_permutations,
+        seed=seed,
+        summaries=tuple(summaries),
+        contrasts=tuple(contrasts),
+        context=dict(context or {}),
+    )
+
+
+def bootstrap_mean_ci(
+    sample: np.ndarray, *, confidence: float = 0.95, n_resamples: int = 9999, rng: np.random.Generator
+) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of the mean of ``sample`` (k,); None when k < 2."""
+    if sample.size < 2:
+        return None
+    result = stats.bootstrap(
+        (sample,), np.mean, n_resamples=n_resamples, confidence_level=confidence, method="percentile", vectorized=True, rng=rng
+    )
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def difference_ci(
+    x: np.ndarray, y: np.ndarray, *, confidence: float = 0.95, n_resamples: int = 9999, rng: np.random.Generator
+) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of mean(x) − mean(y), resampling each sample on its own; None when either has < 2 values."""
+    if x.size < 2 or y.size < 2:
+        return None
+    result = stats.bootstrap(
+        (x, y), _difference_of_means, n_resamples=n_resamples, confidence_level=confidence, method="percentile", vectorized=True, rng=rng
+    )
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def permutation_p_value(x: np.ndarray, y: np.ndarray, *, n_permutations: int = 9999, rng: np.random.Generator) -> float | None:
+    """Two-sided permutation p-value of mean(x) − mean(y) (exact when fewer relabellings exist); None when either has < 2 values."""
+    if x.size < 2 or y.size < 2:
+        return None
+    result = stats.permutation_test(
+        (x, y), _difference_of_means, permutation_type="independent", n_resamples=n_permutations, alternative="two-sided", vectorized=True, rng=rng
+    )
+    return float(result.pvalue)
+
+
+def cohens_d(x: np.ndarray, y: np.ndarray) -> float | None:
+    """(mean(x) − mean(y)) / pooled sd (ddof = 1); None with < 2 values on a side or zero spread."""
+    if x.size < 2 or y.size < 2:
+        return None
+    pooled = ((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1)) / (x.size + y.size - 2)
+    return float((x.mean() - y.mean()) / np.sqrt(pooled)) if pooled > 0 else None
+
+
+def cliffs_delta(x: np.ndarray, y: np.ndarray) -> float | None:
+    """Cliff's delta P[x > y] − P[x < y] over all pairs, in [−1, 1]; None when a side is empty."""
+    if x.size == 0 or y.size == 0:
+        return None
+    u_statistic = stats.mannwhitneyu(x, y, alternative="two-sided").statistic
+    return float(2.0 * u_statistic / (x.size * y.size) - 1.0)
+
+
+def holm_adjust(p_values: Sequence[float | None]) -> list[float | None]:
+    """Holm step-down adjusted p-values (family = the non-None entries), None kept in place."""
+    present = [(p, i) for i, p in enumerate(p_values) if p is not None]
+    adjusted: list[float | None] = [None] * len(p_values)
+    running = 0.0
+    for rank, (p, index) in enumerate(sorted(present)):
+        running = max(running, min(1.0, (len(present) - rank) * p))
+        adjusted[index] = running
+    return adjusted
+
+
+def comparison_tables(comparison: Comparison) -> list[Any]:
+    """One :class:`rich.table.Table` per metric: methods as rows, summary and contrast as columns."""
+    from rich.table import Table
+
+    level = f"{comparison.confidence:.0%}"
+    low, high = comparison.size_range
+    tables = []
+    for metric in comparison.metrics:
+        table = Table(title=f"{metric}: coalitions of size {low}–{high}, {comparison.reference} vs baselines")
+        for column in ("method", "n", "mean", f"{level} CI", "difference", f"{level} CI of diff.", "p", "p (Holm)", "Cohen's d", "Cliff's δ"):
+            table.add_column(column, justify="left" if column == "method" else "right")
+        for method in comparison.methods:
+            summary = comparison.summary(method, metric)
+            cells = [method, f"{summary.count}" + (f" (−{summary.dropped})" if summary.dropped else ""), _number(summary.mean), _interval(summary.ci_low, summary.ci_high)]
+            if method == comparison.reference:
+                cells += [""] * 6
+            else:
+                contrast = comparison.contrast(method, metric)
+                cells += [
+                    _number(contrast.difference),
+                    _interval(contrast.ci_low, contrast.ci_high),
+                    _number(contrast.p_value, ".3g"),
+                    _number(contrast.p_holm, ".3g"),
+                    _number(contrast.cohens_d, ".2f"),
+                    _number(contrast.cliffs_delta, ".2f"),
+                ]
+            table.add_row(*cells)
+        tables.append(table)
+    return tables
+
+
+def save_comparison(comparison: Comparison, path: str | Path) -> Path:
+    """Write ``comparison`` as a JSON artifact (kind ``comparison``, format version 1), atomically."""
+    payload = {
+        "reference": comparison.reference,
+        "methods": list(comparison.methods),
+        "metrics": list(comparison.metrics),
+        "size_range": list(comparison.size_range),
+        "confidence": comparison.confidence,
+        "n_resamples": comparison.n_resamples,
+        "n_permutations": comparison.n_permutations,
+        "seed": comparison.seed,
+        "summaries": [asdict(entry) for entry in comparison.summaries],
+        "contrasts": [asdict(entry) for entry in comparison.contrasts],
+        "context": dict(comparison.context),
+    }
+    return write_json(path, COMPARISON_KIND, COMPARISON_FORMAT_VERSION, payload)
+
+
+def load_comparison(path: str | Path) -> Comparison:
+    """Read a comparison written by :func:`save_comparison`; raises :class:`ArtifactError` naming the file when invalid."""
+    document = read_json(path, COMPARISON_KIND, COMPARISON_FORMAT_VERSION)
+    try:
+        low, high = document["size_range"]
+        return Comparison(
+            reference=str(document["reference"]),
+            methods=tuple(document["methods"]),
+            metrics=tuple(document["metrics"]),
+            size_range=(int(low), int(high)),
+            confidence=float(document["confidence"]),
+            n_resamples=int(document["n_resamples"]),
+            n_permutations=int(document["n_permutations"]),
+            seed=int(document["seed"]),
+            summaries=tuple(MethodSummary(**entry) for entry in document["summaries"]),
+            contrasts=tuple(Contrast(**entry) for entry in document["contrasts"]),
+            context=dict(document.get("context") or {}),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ArtifactError(f"{path}: invalid comparison ({exc})", hint="rerun `hedonic evaluate` to rewrite it") from exc
+
+
+def _difference_of_means(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.mean(x, axis=axis) - np.mean(y, axis=axis)
+
+
+def _generator(seed: int, metric: str, method: str, purpose: int) -> np.random.Generator:
+    return np.random.default_rng([seed, zlib.crc32(metric.encode()), zlib.crc32(method.encode()), purpose])
+
+
+def _summarise(
+    method: str, metric: str, sample: np.ndarray, total: int, confidence: float, n_resamples: int, rng: np.random.Generator
+) -> MethodSummary:
+    interval = bootstrap_mean_ci(sample, confidence=confidence, n_resamples=n_resamples, rng=rng)
+    return MethodSummary(
+        method=method,
+        metric=metric,
+        count=int(sample.size),
+        dropped=total - int(sample.size),
+        mean=float(sample.mean()) if sample.size else None,
+        std=float(sample.std(ddof=1)) if sample.size > 1 else None,
+        ci_low=None if interval is None else interval[0],
+        ci_high=None if interval is None else interval[1],
+    )
+
+
+def _contrast(
+    metric: str, reference: str, method: str, x: np.ndarray, y: np.ndarray, seed: int, confidence: float, n_resamples: int, n_permutations: int
+) -> dict[str, Any]:
+    interval = difference_ci(x, y, confidence=confidence, n_resamples=n_resamples, rng=_generator(seed, metric, method, _DIFFERENCE))
+    return {
+        "metric": metric,
+        "reference": reference,
+        "method": method,
+        "count_reference": int(x.size),
+        "count_method": int(y.size),
+        "difference": float(x.mean() - y.mean()) if x.size and y.size else None,
+        "ci_low": None if interval is None else interval[0],
+        "ci_high": None if interval is None else interval[1],
+        "p_value": permutation_p_value(x, y, n_permutations=n_permutations, rng=_generator(seed, metric, method, _PERMUTATION)),
+        "cohens_d": cohens_d(x, y),
+        "cliffs_delta": cliffs_delta(x, y),
+    }
+
+
+def _check_inputs(
+    values: Mapping[str, Mapping[str, Any]],
+    sizes: Mapping[str, Any],
+    reference: str,
+    size_range: tuple[int, int],
+    confidence: float,
+    n_resamples: int,
+    n_permutations: int,
+) -> tuple[str, ...]:
+    if reference not in values:
+        raise ConfigError(f"the reference method {reference!r} has no values (methods: {', '.join(sorted(values))})", hint="pass the hedonic partition's metrics under the reference name")
+    if size_range[0] > size_range[1] or size_range[0] < 1:
+        raise ConfigError(f"invalid size range {size_range[0]}–{size_range[1]}", hint="pass 1 ≤ low ≤ high, e.g. 4–32")
+    if not 0 < confidence < 1 or n_resamples < 1 or n_permutations < 1:
+        raise ConfigError(
+            f"confidence {confidence} must lie in (0, 1) and resample counts ({n_resamples}, {n_permutations}) be ≥ 1",
+            hint="e.g. confidence 0.95 with 9999 resamples",
+        )
+    metrics = tuple(values[reference])
+    for method, by_metric in values.items():
+        if set(by_metric) != set(metrics):
+            raise ConfigError(f"method {method!r} reports metrics {sorted(by_metric)}, the reference {sorted(metrics)}", hint="evaluate the same metrics for every method")
+        if method not in sizes:
+            raise ConfigError(f"no coalition sizes for method {method!r}", hint="pass sizes[method] aligned with its values")
+        for metric, array in by_metric.items():
+            if len(array) != len(sizes[method]):
+                raise ConfigError(
+                    f"method {method!r}: {len(array)} values of {metric!r} for {len(sizes[method])} coalitions",
+                    hint="pass one value per coalition, aligned with the sizes",
+                )
+    return metrics
+
+
+def _number(value: float | None, spec: str = ".4g") -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    return "–" if low is None or high is None else f"[{low:.4g}, {high:.4g}]"
