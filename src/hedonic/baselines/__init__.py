@@ -12,7 +12,7 @@ from hedonic.baselines.louvain import friendship_graph, louvain_available, louva
 from hedonic.baselines.random_groups import random_baseline
 from hedonic.baselines.sizes import check_target_sizes, cluster_affinity, match_sizes, random_labels
 from hedonic.baselines.spectral import phi_affinity, spectral_baseline
-from hedonic.baselines.suite import BASELINE_METHODS, BaselineInputs, BaselineRun, run_baselines
+from hedonic.baselines.suite import BASELINE_METHODS, BaselineInputs, BaselineRun, rows_of, run_baselines
 
 __all__ = [
     "BASELINE_METHODS",
@@ -30,6 +30,7 @@ __all__ = [
     "phi_affinity",
     "random_baseline",
     "random_labels",
+    "rows_of",
     "run_baselines",
     "spectral_baseline",
     "spherical_kmeans",

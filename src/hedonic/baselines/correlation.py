@@ -3,7 +3,7 @@
 ρ (:func:`activation_correlation`) is the Pearson correlation of neuron activations over the
 readout tokens, from the statistics stage's count c, Σa (n,) and Σaaᵀ (n, n):
 μ = Σa / c, C = Σaaᵀ / c − μμᵀ, ρ_ij = C_ij / √(C_ii C_jj), clipped to [−1, 1], in float64.
-A neuron is *constant* when its variance is at most 1e-10 of its second moment Σa_i²/c (or
+A neuron is *constant* when its variance is at most 1e-9 of its second moment Σa_i²/c (or
 that moment is 0): its correlation with every other neuron is set to 0 (ρ_ii stays 1), so it
 sits at distance 1 from everyone.
 
@@ -24,7 +24,7 @@ from hedonic.baselines.sizes import cluster_affinity
 from hedonic.errors import ConfigError
 from hedonic.game import Partition
 
-CONSTANT_RTOL = 1e-10
+CONSTANT_RTOL = 1e-9
 
 
 def activation_correlation(count: float, sum_a: np.ndarray, sum_aa: np.ndarray) -> np.ndarray:

@@ -69,7 +69,7 @@ def run_baselines(
     unknown = sorted(set(methods) - set(BASELINE_METHODS))
     if unknown:
         raise ConfigError(f"unknown baseline method(s): {', '.join(unknown)}", hint=f"choose among {', '.join(BASELINE_METHODS)}")
-    rows = _rows_of(reference.neurons, inputs.neurons)
+    rows = rows_of(reference.neurons, inputs.neurons, "the baseline inputs")
     players = np.asarray(reference.neurons, dtype=np.int64)
     sizes = reference.sizes()
     k = int(sizes.size)
@@ -105,15 +105,19 @@ def run_baselines(
     return run
 
 
-def _rows_of(players: Sequence[int], ids: np.ndarray) -> np.ndarray:
+def rows_of(players: Sequence[int], ids: Sequence[int] | np.ndarray, what: str) -> np.ndarray:
+    """Row index (k,) int64 in ``ids`` (n,) of each neuron id of ``players`` (k,).
+
+    Raises :class:`ConfigError` naming ``what`` when a player has no row.
+    """
     position = {int(neuron): row for row, neuron in enumerate(np.asarray(ids).tolist())}
-    missing = [p for p in players if p not in position]
+    missing = [p for p in players if int(p) not in position]
     if missing:
         raise ConfigError(
-            f"neuron {missing[0]} of the reference partition has no row in the baseline inputs ({len(missing)} missing)",
+            f"neuron {missing[0]} of the reference partition has no row in {what} ({len(missing)} missing)",
             hint="use the φ / weights / statistics of the same layer and neurons as the partition",
         )
-    return np.array([position[p] for p in players], dtype=np.int64)
+    return np.array([position[int(p)] for p in players], dtype=np.int64)
 
 
 def _with_reference(partition: Partition, reference: Partition) -> Partition:

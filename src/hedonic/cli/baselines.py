@@ -1,0 +1,162 @@
+"""``hedonic baselines``: partition a layer with every clustering baseline, matched to the hedonic partition."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from hedonic.cli import app
+
+if TYPE_CHECKING:
+    from hedonic.baselines import BaselineInputs
+
+
+def run_dir_paths(run_dir: Path, layer: int) -> dict[str, Path]:
+    """The run-directory layout of one layer: valuation, partition, stats and baselines folder."""
+    return {
+        "phi": run_dir / "valuation" / f"layer{layer}.safetensors",
+        "partition": run_dir / "partitions" / f"layer{layer}.json",
+        "stats": run_dir / "stats" / f"layer{layer}.safetensors",
+        "out_dir": run_dir / "baselines" / f"layer{layer}",
+    }
+
+
+@app.command()
+def baselines(
+    layer: Annotated[int, typer.Option("--layer", help="The analysed layer (its φ, partition and statistics).")],
+    phi: Annotated[Path | None, typer.Option("--phi", help="Valuation φ of the layer (.safetensors or .npy).")] = None,
+    partition: Annotated[Path | None, typer.Option("--partition", help="The hedonic partition to match (JSON).")] = None,
+    model: Annotated[str, typer.Option("--model", help="Model folder or hub id, or 'demo'; its weights feed spherical k-means.")] = "",
+    adapter: Annotated[Path | None, typer.Option("--adapter", help="peft LoRA adapter folder (implied for 'demo').")] = None,
+    stats: Annotated[Path | None, typer.Option("--stats", help="Activation statistics with Σaaᵀ (for agglomerative clustering).")] = None,
+    run_dir: Annotated[
+        Path | None, typer.Option("--run-dir", help="Run directory: read valuation/, partitions/, stats/ and write baselines/layer<L>/.")
+    ] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Where to write <method>.json (default RUN_DIR/baselines/layer<L>).")] = None,
+    methods: Annotated[
+        str, typer.Option("--methods", help="Comma-separated methods: spherical-kmeans, spectral, agglomerative, louvain, random.")
+    ] = "spherical-kmeans,spectral,agglomerative,louvain,random",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of every randomised method.")] = 0,
+    match_sizes: Annotated[
+        bool, typer.Option("--match-sizes/--no-match-sizes", help="Give every clustering exactly the hedonic size distribution.")
+    ] = True,
+    max_spectral_players: Annotated[
+        int, typer.Option("--max-spectral-players", min=2, help="Skip spectral clustering above this many neurons.")
+    ] = 4096,
+    allow_new_head: Annotated[
+        bool, typer.Option("--allow-new-head", help="Build a one-logit head when the checkpoint has none.")
+    ] = False,
+) -> None:
+    """Write one partition per baseline method, with the players and size distribution of the hedonic partition.
+
+    Files: hedonic baselines --layer L --phi PHI --partition P.json --model MODEL [--stats S]
+    --out-dir DIR. Run directory: hedonic baselines --run-dir DIR --layer L --model MODEL.
+    Without --model spherical k-means is skipped; without statistics (or without Σaaᵀ in them)
+    agglomerative clustering is skipped; each skip is printed with its reason.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from hedonic.baselines import BASELINE_METHODS, BaselineInputs, run_baselines
+    from hedonic.errors import ConfigError
+    from hedonic.game import load_partition, save_partition
+
+    chosen = [name.strip() for name in methods.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - set(BASELINE_METHODS))
+    if unknown or not chosen:
+        raise ConfigError(f"unknown or no baseline methods: {', '.join(unknown) or methods!r}", hint=f"choose among {', '.join(BASELINE_METHODS)}")
+    defaults = run_dir_paths(run_dir, layer) if run_dir is not None else {}
+    phi_path, partition_path = phi or defaults.get("phi"), partition or defaults.get("partition")
+    destination = out_dir or defaults.get("out_dir")
+    stats_path = stats or _existing(defaults.get("stats"))
+    if phi_path is None or partition_path is None or destination is None:
+        raise ConfigError(
+            "missing inputs: give --phi, --partition and --out-dir, or --run-dir",
+            hint="e.g. hedonic baselines --run-dir RUN --layer 3 --model demo",
+        )
+
+    console = Console()
+    reference = load_partition(partition_path)
+    if reference.layer is not None and reference.layer != layer:
+        raise ConfigError(f"{partition_path} is a partition of layer {reference.layer}, not {layer}", hint="pass the partition of --layer")
+    inputs, notes = _inputs(phi_path, stats_path, model, adapter, allow_new_head, layer, reference.neurons)
+    for note in notes:
+        console.print(note, highlight=False)
+    run = run_baselines(reference, inputs, chosen, seed=seed, match_sizes=match_sizes, max_spectral_players=max_spectral_players)
+
+    table = Table(title=f"Baselines for layer {layer} ({reference.n_players} neurons, {len(reference.coalitions)} hedonic coalitions)")
+    for column in ("method", "coalitions", "clusters found", "largest", "singletons", "seconds", "file"):
+        table.add_column(column, justify="left" if column in ("method", "file") else "right")
+    for method, result in run.partitions.items():
+        path = save_partition(result, destination / f"{method}.json")
+        table.add_row(
+            method,
+            str(len(result.coalitions)),
+            str(result.parameters.get("n_clusters_found", len(result.coalitions))),
+            str(result.largest()),
+            f"{result.singleton_share():.1%}",
+            f"{run.seconds[method]:.2f}",
+            str(path),
+        )
+    console.print(table)
+    for method, reason in run.skipped.items():
+        console.print(f"skipped {method}: {reason}", style="yellow", highlight=False)
+
+
+def _existing(path: Path | None) -> Path | None:
+    return path if path is not None and path.is_file() else None
+
+
+def _inputs(
+    phi_path: Path, stats_path: Path | None, model: str, adapter: Path | None, allow_new_head: bool, layer: int, players: tuple[int, ...]
+) -> tuple[BaselineInputs, list[str]]:
+    """BaselineInputs restricted to ``players`` (φ, weight features, ρ where available) and notes on what is missing."""
+    import numpy as np
+
+    from hedonic.baselines import BaselineInputs, activation_correlation, rows_of, weight_features
+    from hedonic.errors import ConfigError
+    from hedonic.valuation import load_valuation
+
+    ids = np.asarray(players, dtype=np.int64)
+    notes = []
+    valuation = load_valuation(phi_path)
+    if valuation.layer is not None and valuation.layer != layer:
+        raise ConfigError(f"{phi_path} is the valuation of layer {valuation.layer}, not {layer}", hint="pass the valuation of --layer")
+    rows = rows_of(players, valuation.neurons, str(phi_path))
+    phi = valuation.phi[np.ix_(rows, rows)]
+
+    features = None
+    if model:
+        adapter_model = _load_model(model, adapter, allow_new_head)
+        w_in = {name: weight.float().cpu().numpy() for name, weight in adapter_model.w_in(layer).items()}
+        w_out = adapter_model.w_out(layer).float().cpu().numpy()
+        features = weight_features(w_in, w_out)[rows_of(players, np.arange(w_out.shape[1]), f"layer {layer} of {model}")]
+    else:
+        notes.append("no --model: spherical k-means (weight rows) is skipped")
+
+    correlation = None
+    if stats_path is None:
+        notes.append("no statistics: agglomerative clustering (activation correlation) is skipped")
+    else:
+        from hedonic.stats import load_stats
+
+        moments = load_stats(stats_path)
+        if moments.layer != layer:
+            raise ConfigError(f"{stats_path} holds statistics of layer {moments.layer}, not {layer}", hint="pass the statistics of --layer")
+        if moments.sum_outer is None:
+            notes.append(f"{stats_path} holds no Σaaᵀ: agglomerative clustering is skipped (collect the statistics with outer products)")
+        else:
+            selected = rows_of(players, moments.neurons, str(stats_path))
+            correlation = activation_correlation(moments.count, moments.sum[selected], moments.sum_outer[np.ix_(selected, selected)])
+    return BaselineInputs(ids, phi, features, correlation), notes
+
+
+def _load_model(model: str, adapter: Path | None, allow_new_head: bool) -> Any:
+    from hedonic.models import DEMO_NAME, demo_model_paths, load_model
+
+    if model == DEMO_NAME:
+        base, demo_adapter = demo_model_paths()
+        return load_model(base, adapter or demo_adapter, allow_new_head=True)
+    return load_model(model, adapter, allow_new_head=allow_new_head)
