@@ -1,0 +1,157 @@
+"""The ablation engine: Δ_S(x) = f(x) − f_{−S}(x) for many neuron sets S of one layer.
+
+Build an :class:`AblationEngine` once per (model, layer, inputs, mode): it caches the layer's
+states per input batch (:func:`~hedonic.ablation.cache.build_cache`). Then
+:meth:`AblationEngine.effects` evaluates any list of sets with any readout:
+
+- ``local`` / ``linear``: the closed form f(h − Σ_{i∈S} c_i) at the readout token, float64, no
+  model forward, vectorised over chunks of sets;
+- ``model``: the model's own logit, the layers after ℓ rerun for chunks of sets stacked into one
+  batch (:func:`~hedonic.ablation.stacked.stacked_model_effects`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from hedonic.ablation.cache import LayerCache, build_cache
+from hedonic.ablation.closed_form import closed_form_effects
+from hedonic.ablation.modes import check_mode
+from hedonic.ablation.readouts import check_readout, residual_readout
+from hedonic.ablation.sets import NeuronSets, pad_sets, set_tuples
+from hedonic.ablation.stacked import stacked_model_effects
+from hedonic.errors import ConfigError, DataError
+from hedonic.models import ModelAdapter, TokenBatch
+from hedonic.progress import progress
+
+DEFAULT_MAX_ELEMENTS = 1 << 24
+"""Default bound on the elements of the largest intermediate tensor of one chunk of sets."""
+DEFAULT_MAX_ROWS = 64
+"""Default bound on the rows (sets × inputs) of one stacked forward of the ``model`` readout."""
+
+
+@dataclass(frozen=True)
+class AblationEffects:
+    """Ablation effects of K sets on X inputs.
+
+    ``delta`` (K, X) float64: Δ_S(x) = f(x) − f_{−S}(x) in logit units; ``clean`` (X,) float64:
+    f(x); ``sets``: the sets as sorted neuron id tuples, in the order of ``delta``'s rows.
+    """
+
+    sets: tuple[tuple[int, ...], ...]
+    clean: np.ndarray
+    delta: np.ndarray
+    layer: int
+    readout: str
+    mode: str
+
+
+class AblationEngine:
+    """Ablations of ``layer``'s neurons on fixed ``inputs``, with the layer's states cached once.
+
+    ``inputs``: one :class:`TokenBatch` or several; ``batch_size`` splits them further (rows per
+    cached batch). ``mode``: ``zero`` or ``pre-lora``. ``token_states=False`` keeps only the
+    readout-token rows, enough for ``local``/``linear`` but not ``model``. ``max_elements``
+    bounds the largest intermediate tensor per chunk of sets, ``max_rows`` the rows of one
+    stacked forward. Building runs one forward per batch (two for ``pre-lora``).
+    """
+
+    def __init__(
+        self,
+        adapter: ModelAdapter,
+        layer: int,
+        inputs: TokenBatch | Sequence[TokenBatch],
+        *,
+        mode: str = "zero",
+        token_states: bool = True,
+        batch_size: int | None = None,
+        max_elements: int = DEFAULT_MAX_ELEMENTS,
+        max_rows: int = DEFAULT_MAX_ROWS,
+    ) -> None:
+        self.adapter = adapter
+        self.layer = adapter.check_layer(layer)
+        self.mode = check_mode(adapter, self.layer, mode)
+        self.max_elements = max_elements
+        self.max_rows = max_rows
+        batches = _split([inputs] if isinstance(inputs, TokenBatch) else list(inputs), batch_size)
+        self.caches: list[LayerCache] = [
+            build_cache(adapter, batch, self.layer, mode, token_states=token_states)
+            for batch in progress(batches, f"caching layer {self.layer}")
+        ]
+
+    @property
+    def num_inputs(self) -> int:
+        """Number of inputs X over all cached batches."""
+        return sum(len(cache) for cache in self.caches)
+
+    def clean(self, readout: str = "local") -> np.ndarray:
+        """f(x) (X,) float64 of the unablated model under ``readout``."""
+        check_readout(readout)
+        if readout == "model":
+            parts = [cache.clean_logits for cache in self.caches]
+        else:
+            function = residual_readout(self.adapter, self.layer, readout)
+            parts = [function(cache.residual) for cache in self.caches]
+        return torch.cat(parts).cpu().numpy()
+
+    def effects(self, sets: NeuronSets, readout: str = "local") -> AblationEffects:
+        """Δ_S(x) for every set (K sets, padded array or lists of neuron ids) on every input.
+
+        Returns :class:`AblationEffects` with ``delta`` (K, X) float64. Raises
+        :class:`~hedonic.errors.ConfigError` for bad neuron ids or readout names.
+        """
+        check_readout(readout)
+        padded = pad_sets(sets, self.adapter.intermediate_size)
+        index = torch.as_tensor(padded, device=self.adapter.device)
+        delta = torch.empty(len(padded), self.num_inputs, dtype=torch.float64, device=self.adapter.device)
+        function = None if readout == "model" else residual_readout(self.adapter, self.layer, readout)
+        offsets = np.cumsum([0] + [len(cache) for cache in self.caches])
+        jobs = [
+            (cache, offset, chunk)
+            for cache, offset in zip(self.caches, offsets, strict=False)
+            for chunk in _chunks(len(padded), self._chunk_size(cache, padded.shape[1], readout))
+        ]
+        for cache, offset, chunk in progress(jobs, f"ablating layer {self.layer} ({readout})"):
+            columns = slice(int(offset), int(offset) + len(cache))
+            if function is None:
+                delta[chunk, columns] = stacked_model_effects(self.adapter, cache, index[chunk])
+            else:
+                delta[chunk, columns] = closed_form_effects(cache.residual, cache.terms, index[chunk], function)
+        return AblationEffects(
+            sets=set_tuples(padded),
+            clean=self.clean(readout),
+            delta=delta.cpu().numpy(),
+            layer=self.layer,
+            readout=readout,
+            mode=self.mode,
+        )
+
+    def _chunk_size(self, cache: LayerCache, width: int, readout: str) -> int:
+        rows, hidden = len(cache), cache.residual.shape[-1]
+        terms = len(cache.terms)
+        if readout != "model":
+            per_set = rows * hidden + (rows + hidden) * width * terms
+            return max(1, self.max_elements // per_set)
+        tokens = rows * cache.batch.input_ids.shape[1]
+        per_set = tokens * (hidden + width * terms) + hidden * width * terms
+        return max(1, min(self.max_rows // rows, self.max_elements // per_set))
+
+
+def _chunks(total: int, size: int) -> list[slice]:
+    return [slice(start, min(start + size, total)) for start in range(0, total, size)]
+
+
+def _split(batches: list[TokenBatch], batch_size: int | None) -> list[TokenBatch]:
+    if not batches or not sum(len(batch) for batch in batches):
+        raise DataError("no inputs to ablate", hint="pass at least one tokenised input")
+    if batch_size is None:
+        return batches
+    if batch_size < 1:
+        raise ConfigError(f"batch_size must be positive, got {batch_size}", hint="pass batch_size >= 1")
+    return [
+        batch.select(slice(start, start + batch_size)) for batch in batches for start in range(0, len(batch), batch_size)
+    ]
