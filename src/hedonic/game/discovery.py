@@ -1,0 +1,129 @@
+"""``discover``: one call from a valuation φ to a partition of the layer's neurons, with its stability.
+
+Pipeline: friend rule → (sampled or exact) partner ranking → Top Cover → size control →
+Partition, whose ``stability`` is measured on exactly the returned coalitions under the game's
+own preference (the base friend rule applied to the full φ), and whose ``parameters`` record
+everything needed to reproduce it, including the rule that produced each coalition.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from hedonic.errors import ConfigError
+from hedonic.game.pac_top_cover import observed_ranking, pac_sample_size
+from hedonic.game.partition import DEFAULT_MAX_SHARE, DEFAULT_SINGLETON_SHARE, Partition
+from hedonic.game.preferences import FriendRule, check_valuation_matrix, friend_graph, rank_partners
+from hedonic.game.sampling import Sampler, uniform_sampler
+from hedonic.game.size_control import refine
+from hedonic.game.stability import EXHAUSTIVE_MAX_PLAYERS, core_blocking_coalition, largest_blocking_coalition, pac_stability
+from hedonic.game.top_cover import top_cover
+
+METHODS = {"pac": "pac_top_cover", "exact": "top_cover"}
+"""``discover`` methods and the ``Partition.method`` they record."""
+DEFAULT_M = 50000
+
+
+def _positive_int(name: str, value: int, minimum: int) -> int:
+    if isinstance(value, bool) or int(value) != value or value < minimum:
+        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}", hint=f"pass {name} >= {minimum}")
+    return int(value)
+
+
+def _neuron_ids(neurons: np.ndarray | list[int] | None, n: int) -> np.ndarray:
+    if neurons is None:
+        return np.arange(n, dtype=np.int64)
+    ids = np.asarray(neurons, dtype=np.int64)
+    if ids.shape != (n,) or (n and ids[0] < 0) or (np.diff(ids) <= 0).any():
+        raise ConfigError(f"neurons must be {n} ascending distinct non-negative ids, one per row of φ", hint="pass the valuation's neuron ids")
+    return ids
+
+
+def discover(
+    phi: np.ndarray,
+    *,
+    method: str = "pac",
+    k: int | None = 8,
+    threshold: float | None = 0.0,
+    mutual: bool = False,
+    m: int | None = None,
+    epsilon: float | None = None,
+    delta: float = 0.05,
+    max_k: int = 10,
+    max_size: int | None = 64,
+    seed: int = 0,
+    neurons: np.ndarray | list[int] | None = None,
+    layer: int | None = None,
+    sampler: Sampler | None = None,
+    stability_samples: int = 20000,
+    max_share: float = DEFAULT_MAX_SHARE,
+    singleton_share_limit: float = DEFAULT_SINGLETON_SHARE,
+) -> Partition:
+    """Partition the players of φ (n, n) float into coalitions of the hedonic game.
+
+    Friends: each player's ``k`` best partners with φ > ``threshold`` (optionally ``mutual``).
+    ``method="pac"`` (default) estimates the friends from ``m`` coalitions drawn from D (uniform
+    sizes in [2, ``max_k``], or ``sampler``); m defaults to 50000, or follows from (``epsilon``,
+    ``delta``) by :func:`~hedonic.game.pac_top_cover.pac_sample_size`. ``method="exact"`` uses
+    the friends on the full φ. Coalitions above ``max_size`` players are refined with stricter
+    rules (None: off). Stability, under the base rule on the full φ and for the returned
+    coalitions: the blocking rate over ``stability_samples`` fresh draws from D with its
+    Clopper–Pearson bound at confidence 1 − ``delta``, the size of the largest coalition in which
+    every member gains a friend, and for n ≤ 14 an exhaustive core-stability verdict.
+    ``neurons`` (n,) ascending ids of φ's rows (default 0..n-1); same inputs and ``seed`` give
+    the same partition.
+    """
+    phi = check_valuation_matrix(phi)
+    n = phi.shape[0]
+    if method not in METHODS:
+        raise ConfigError(f"unknown method {method!r}", hint=f"use one of {', '.join(METHODS)}")
+    rule = FriendRule(k=k, threshold=threshold, mutual=mutual)
+    ids = _neuron_ids(neurons, n)
+    max_k = _positive_int("max_k", max_k, 2)
+    stability_samples = _positive_int("stability_samples", stability_samples, 1)
+    if m is not None and epsilon is not None:
+        raise ConfigError("pass either m or epsilon (with delta), not both", hint="m fixes the sample size; epsilon derives it")
+    if method == "pac" and epsilon is not None:
+        if rule.k is None:
+            raise ConfigError("the (ε, δ) sample size needs a top-k friend rule", hint="pass k, or give m directly")
+        m = pac_sample_size(max(n, 2), epsilon, delta, rule.k, max_k, rule.mutual)
+    m = _positive_int("m", DEFAULT_M if m is None else m, 1) if method == "pac" else None
+    cover_rng, check_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+    draw = sampler or uniform_sampler(n, max_k)
+
+    exact = rank_partners(phi, rule.k, rule.threshold)
+    ranking = observed_ranking(phi, draw, cover_rng, m, rule.k, rule.threshold) if m is not None and n >= 2 else exact
+    refinement = refine(ranking, rule, top_cover(friend_graph(ranking, rule)), max_size)
+    parameters: dict[str, Any] = {
+        **rule.as_dict(),
+        "m": m,
+        "epsilon": epsilon,
+        "delta": delta,
+        "max_k": max_k,
+        "max_size": max_size,
+        "sampler": "uniform" if sampler is None else "custom",
+        "stability_samples": stability_samples,
+        "size_control": {"levels": refinement.levels, "coalition_levels": refinement.coalition_levels()},
+    }
+    partition = Partition.from_labels(
+        refinement.labels,
+        METHODS[method],
+        neurons=ids.tolist(),
+        parameters=parameters,
+        seed=seed,
+        layer=layer,
+        max_share=max_share,
+        singleton_share_limit=singleton_share_limit,
+    )
+    friends = friend_graph(exact, rule)
+    stability: dict[str, Any] = {"preference": rule.as_dict()}
+    if n >= 2:
+        stability.update(pac_stability(partition, friends, draw, check_rng, samples=stability_samples, delta=delta))
+    stability["largest_blocking_coalition"] = len(largest_blocking_coalition(partition, friends))
+    if n <= EXHAUSTIVE_MAX_PLAYERS:
+        witness = core_blocking_coalition(partition, friends)
+        stability.update(core_stable=witness is None, blocking_coalition=None if witness is None else list(witness))
+    return dataclasses.replace(partition, stability=stability)

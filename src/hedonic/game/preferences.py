@@ -1,0 +1,278 @@
+"""Friend-based, top-responsive preferences of the neuron game, built from a valuation φ.
+
+Definitions (spec §5). Players are ``0..n-1``, the rows of φ (n, n). A :class:`FriendRule` gives
+each player ``i`` its friends ``F_i``:
+
+- ``k``: the ``k`` partners ``j != i`` with the largest φ(i, j) (ties go to the lower index), and/or
+- ``threshold``: only partners with φ(i, j) > threshold (with ``k=None``: all of them);
+- ``mutual``: keep ``j`` only when also ``i ∈ F_j``.
+
+The friendship digraph has an arc i → j for every j ∈ F_i (a boolean CSR matrix). Player ``i``
+ranks coalitions S ∋ i by the number of friends |F_i ∩ S| (more is better) and, at equal friends,
+by size (smaller is better): the "friend-appreciation" instance of top-responsive preferences.
+Its choice set in R ∋ i is Ch(i, R) = {i} ∪ (F_i ∩ R), the smallest best coalition inside R.
+
+Worked example (k = 1):
+
+>>> import numpy as np
+>>> phi = np.array([[0, .9, .2, .1], [.9, 0, .3, .4], [.2, .3, 0, .8], [.1, .4, .8, 0]], dtype=np.float32)
+>>> friends = friend_sets(phi, FriendRule(k=1, threshold=None))
+>>> [friends[i].indices.tolist() for i in range(4)]
+[[1], [0], [3], [2]]
+>>> choice_set(friends, 1, [1, 2, 3]).tolist()
+[1]
+>>> compare(friends, 0, [0, 1], [0, 1, 2])
+1
+>>> compare(friends, 0, [0, 2, 3], [0, 1, 2])
+-1
+
+With k = 1, players 0 and 1 are each other's only friend, and so are 2 and 3. With k = 2 every
+player gains a second friend (F_0 = {1, 2}, F_2 = {3, 1}, ...) and all four become mutually
+reachable, the out-degree ≥ 2 effect that :mod:`hedonic.game.size_control` addresses.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from hedonic.errors import ArtifactError, ConfigError, NumericalError
+
+DEFAULT_BLOCK_ROWS = 128
+"""Rows of φ processed at once by :func:`rank_partners` (a (128, n) partitioned copy)."""
+
+
+@dataclass(frozen=True)
+class FriendRule:
+    """Who counts as a friend: the ``k`` best partners, those with φ > ``threshold``, or both.
+
+    ``k``: friends per player (None: no limit, then ``threshold`` is required); ``threshold``:
+    the φ a friend must exceed (None: no floor); ``mutual``: keep only reciprocated friendships.
+    """
+
+    k: int | None = 8
+    threshold: float | None = 0.0
+    mutual: bool = False
+
+    def __post_init__(self) -> None:
+        if self.k is None and self.threshold is None:
+            raise ConfigError("the friend rule needs k or a threshold", hint="pass k (e.g. 8) and/or a threshold")
+        if self.k is not None and (isinstance(self.k, bool) or int(self.k) != self.k or self.k < 1):
+            raise ConfigError(f"k must be a positive integer, got {self.k!r}", hint="pass k >= 1")
+        if self.threshold is not None and not math.isfinite(self.threshold):
+            raise ConfigError(f"the friend threshold must be finite, got {self.threshold!r}", hint="pass a finite number or none")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The rule as plain JSON values: {"k", "threshold", "mutual"}."""
+        return {"k": self.k, "threshold": self.threshold, "mutual": self.mutual}
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> FriendRule:
+        """Inverse of :meth:`as_dict`."""
+        return cls(k=values["k"], threshold=values["threshold"], mutual=bool(values["mutual"]))
+
+
+@dataclass(frozen=True)
+class PartnerRanking:
+    """Candidate friends of every player, best first, as flat arrays of E entries.
+
+    Entry e says: ``cols[e]`` is the ``ranks[e]``-th best partner (0 = best) of player
+    ``rows[e]``, with valuation ``values[e]`` = φ(rows[e], cols[e]). Entries are sorted by
+    (row, rank); ranks order partners by φ descending, ties by ascending partner index. A friend
+    rule with ``k`` uses the entries of rank < k, so the ranking must hold at least those.
+    """
+
+    n: int
+    rows: np.ndarray
+    cols: np.ndarray
+    values: np.ndarray
+    ranks: np.ndarray
+
+    @classmethod
+    def from_entries(cls, n: int, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, k: int | None = None) -> PartnerRanking:
+        """Rank arbitrary (row, col, φ) entries (E,) per row, keeping the ``k`` best of each row.
+
+        Entries must be distinct pairs with row != col and finite values; ``k=None`` keeps them
+        all. One stable sort of a 64-bit key (row, then φ descending) after ordering by (row, col).
+        """
+        rows, cols = rows.astype(np.int64), cols.astype(np.int64)
+        values = np.asarray(values, dtype=np.float32)
+        if not np.isfinite(values).all():
+            raise NumericalError("φ holds NaN or infinite entries", hint="recompute the valuation; the game needs finite values")
+        flat = rows * n + cols
+        if (np.diff(flat) < 0).any():
+            order = np.argsort(flat, kind="stable")
+            rows, cols, values = rows[order], cols[order], values[order]
+        order = np.argsort(_row_then_descending(rows, values), kind="stable")
+        rows, cols, values = rows[order], cols[order], values[order]
+        ranks = np.arange(len(rows), dtype=np.int64) - np.searchsorted(rows, np.arange(n))[rows]
+        keep = slice(None) if k is None else ranks < k
+        return cls(n, rows[keep], cols[keep], values[keep], ranks[keep])
+
+
+def _row_then_descending(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """uint64 keys that sort by row ascending, then float32 value descending (-0.0 == 0.0)."""
+    bits = (values + np.float32(0.0)).view(np.uint32)
+    ascending = np.where(bits >> np.uint32(31), ~bits, bits | np.uint32(0x80000000))
+    return (rows.astype(np.uint64) << np.uint64(32)) | (~ascending).astype(np.uint64)
+
+
+def check_valuation_matrix(phi: np.ndarray) -> np.ndarray:
+    """Return ``phi`` as a 2-D float array after checking it is square (finiteness is checked
+    where values are read: :func:`rank_partners`, :meth:`PartnerRanking.from_entries`).
+
+    Raises :class:`ArtifactError`. Symmetry is not checked here (the valuation stage guarantees
+    it); the game is defined for any φ.
+    """
+    phi = np.asarray(phi)
+    if phi.ndim != 2 or phi.shape[0] != phi.shape[1]:
+        raise ArtifactError(f"φ must be a square matrix, got shape {phi.shape}", hint="pass the n×n valuation of one layer")
+    if not np.issubdtype(phi.dtype, np.floating):
+        raise ArtifactError(f"φ must hold floats, got {phi.dtype}", hint="convert it with phi.astype(np.float32)")
+    return phi
+
+
+def rank_partners(phi: np.ndarray, k: int | None, threshold: float | None = None, block_rows: int = DEFAULT_BLOCK_ROWS) -> PartnerRanking:
+    """Every player's best partners by φ (n, n): its top ``k``, or (``k=None``) all with φ > threshold.
+
+    Works on blocks of ``block_rows`` rows: :func:`numpy.partition` finds each row's k-th largest
+    off-diagonal value, one comparison selects the partners at or above it, and ties at that
+    value go to the lower partner indices. O(n²) time, O(n·k) memory plus one block. With ``k``
+    set, ``threshold`` is not applied here (a :class:`FriendRule` applies it). Raises
+    :class:`NumericalError` when φ holds NaN or infinite values.
+    """
+    phi = check_valuation_matrix(phi)
+    n = phi.shape[0]
+    if k is None and threshold is None:
+        raise ConfigError("rank_partners needs k or a threshold", hint="pass k (e.g. 8) or a threshold")
+    width = None if k is None else min(int(k), n - 1)
+    pieces: list[np.ndarray] = []
+    for start in range(0, n, block_rows):
+        block = phi[start : start + block_rows]
+        if not np.isfinite(block).all():
+            raise NumericalError("φ holds NaN or infinite entries", hint="recompute the valuation; the game needs finite values")
+        local = np.arange(block.shape[0])
+        if width is None:
+            chosen = block > threshold
+        elif width > 0:
+            kth = _kth_off_diagonal(block, start, width)
+            chosen = block >= kth[:, None]
+        else:
+            continue
+        chosen[local, start + local] = False
+        flat = np.flatnonzero(chosen)
+        if width is not None:
+            flat = _first_at_kth(flat, block, kth, width)
+        pieces.append(flat + start * n)
+    flat = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
+    rows, cols = np.divmod(flat, n)
+    return PartnerRanking.from_entries(n, rows, cols, phi[rows, cols], width)
+
+
+def _kth_off_diagonal(block: np.ndarray, start: int, width: int) -> np.ndarray:
+    """The ``width``-th largest value (b,) of each row of ``block`` leaving out its diagonal entry.
+
+    Removing the diagonal value d shifts the order only when d is among the ``width`` largest.
+    """
+    n = block.shape[1]
+    ordered = np.partition(block, n - width - 1, axis=1)
+    diagonal = block[np.arange(block.shape[0]), start + np.arange(block.shape[0])]
+    kth, next_below = ordered[:, n - width :].min(axis=1), ordered[:, n - width - 1]
+    return np.where(diagonal >= kth, next_below, kth)
+
+
+def _first_at_kth(flat: np.ndarray, block: np.ndarray, kth: np.ndarray, width: int) -> np.ndarray:
+    """Trim the row-major flat indices of ``block``'s entries ≥ its rows' k-th values ``kth`` (b,)
+    to ``width`` per row: every entry above the k-th value, then the lowest-index ones equal to it."""
+    rows, cols = np.divmod(flat, block.shape[1])
+    tie = block[rows, cols] == kth[rows]
+    above = np.bincount(rows[~tie], minlength=block.shape[0])
+    ties_so_far = np.concatenate(([0], np.cumsum(tie)))
+    tie_rank = ties_so_far[1:] - 1 - ties_so_far[np.searchsorted(rows, np.arange(block.shape[0]))[rows]]
+    return flat[~tie | (tie_rank < width - above[rows])]
+
+
+def friend_graph(ranking: PartnerRanking, rule: FriendRule, groups: np.ndarray | None = None) -> sp.csr_matrix:
+    """The friendship digraph (n, n) bool CSR of ``rule`` over ``ranking``: arc i → j iff j ∈ F_i.
+
+    ``groups`` (n,) int restricts the game to coalitions: an arc is kept only when both ends carry
+    the same non-negative group label (the game played inside each group, F_i ∩ group). With
+    ``rule.mutual``, reciprocity is judged on the rule's friend sets before the restriction (the
+    same thing, as both ends lie in one group).
+    """
+    keep = np.ones(len(ranking.rows), dtype=bool)
+    if rule.k is not None:
+        keep &= ranking.ranks < rule.k
+    if rule.threshold is not None:
+        keep &= ranking.values > rule.threshold
+    if groups is not None:
+        groups = np.asarray(groups)
+        keep &= (groups[ranking.rows] == groups[ranking.cols]) & (groups[ranking.rows] >= 0)
+    graph = _bool_csr(ranking.rows[keep], ranking.cols[keep], ranking.n)
+    if rule.mutual:
+        graph = _bool_csr(*_mutual_arcs(graph), ranking.n)
+    return graph
+
+
+def _mutual_arcs(graph: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    coo = graph.tocoo()
+    n = graph.shape[0]
+    keys = coo.row.astype(np.int64) * n + coo.col
+    reverse = coo.col.astype(np.int64) * n + coo.row
+    both = np.isin(keys, reverse)
+    return coo.row[both], coo.col[both]
+
+
+def _bool_csr(rows: np.ndarray, cols: np.ndarray, n: int) -> sp.csr_matrix:
+    graph = sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n, n))
+    graph.sort_indices()
+    return graph
+
+
+def friend_sets(phi: np.ndarray, rule: FriendRule) -> sp.csr_matrix:
+    """The friendship digraph (n, n) bool CSR of ``rule`` on the full valuation φ (n, n)."""
+    return friend_graph(rank_partners(phi, rule.k, rule.threshold), rule)
+
+
+def _members(coalition: Iterable[int] | np.ndarray, n: int) -> np.ndarray:
+    members = np.unique(np.fromiter(coalition, dtype=np.int64))
+    if len(members) and (members[0] < 0 or members[-1] >= n):
+        raise ConfigError(f"coalition member out of range 0..{n - 1}", hint="use player indices, the rows of φ")
+    return members
+
+
+def choice_set(friends: sp.csr_matrix, i: int, coalition: Iterable[int] | np.ndarray) -> np.ndarray:
+    """Ch(i, R) = {i} ∪ (F_i ∩ R), sorted player indices, for ``i`` and R = ``coalition``.
+
+    ``friends`` is the (n, n) friendship digraph; ``i`` need not belong to R.
+    """
+    members = _members(coalition, friends.shape[0])
+    own = friends.indices[friends.indptr[i] : friends.indptr[i + 1]]
+    return np.union1d([i], np.intersect1d(own, members))
+
+
+def friend_count(friends: sp.csr_matrix, i: int, coalition: Iterable[int] | np.ndarray) -> int:
+    """|F_i ∩ S|: how many of player ``i``'s friends are in ``coalition``."""
+    members = _members(coalition, friends.shape[0])
+    own = friends.indices[friends.indptr[i] : friends.indptr[i + 1]]
+    return int(np.isin(own, members).sum())
+
+
+def compare(friends: sp.csr_matrix, i: int, first: Iterable[int] | np.ndarray, second: Iterable[int] | np.ndarray) -> int:
+    """Player ``i``'s preference between two coalitions that both contain it.
+
+    Returns 1 when i strictly prefers ``first`` (more friends, or as many friends and fewer
+    members), -1 when it strictly prefers ``second``, 0 when indifferent.
+    """
+    n = friends.shape[0]
+    a, b = _members(first, n), _members(second, n)
+    if i not in a or i not in b:
+        raise ConfigError(f"player {i} must belong to both coalitions it compares", hint="add the player to both")
+    key_a = (friend_count(friends, i, a), -len(a))
+    key_b = (friend_count(friends, i, b), -len(b))
+    return (key_a > key_b) - (key_a < key_b)
