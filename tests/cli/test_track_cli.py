@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from hedonic import cli
-from hedonic.artifacts import save_tensors
 from hedonic.game import Partition, save_partition
 from hedonic.models import TinyCheckpoint, save_tiny_checkpoint
+from hedonic.stats import ActivationStats, save_stats
 from hedonic.tracking import load_events
 
 N = 32  # the tiny models' intermediate size
@@ -42,7 +42,9 @@ def test_run_directory(tmp_path: Path, checkpoint: TinyCheckpoint, capsys: pytes
     run = tmp_path / "run"
     for layer in (0, 1, 2):
         _partition(layer, run / "partitions" / f"layer{layer}.json")
-    save_tensors(run / "stats" / "layer0.safetensors", "stats", 1, {"sum_abs": np.ones(N), "count": np.array(2)})
+    zeros = np.zeros(N)
+    stats = ActivationStats(0, np.arange(N), "readout", 2, 2, zeros, np.ones(N), zeros)
+    save_stats(stats, run / "stats" / "layer0.safetensors")
     model = ["--model", str(checkpoint.model_dir), "--adapter", str(checkpoint.adapter_dir)]
     code, out, _ = _run(["track", str(run), *model, "--tau", "0.9", "--top-k", "3"], capsys)
     assert code == 0

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from hedonic.artifacts import save_tensors
 from hedonic.errors import ArtifactError, ConfigError
 from hedonic.game import Partition, save_partition
 from hedonic.models import ModelAdapter, tiny_model
+from hedonic.stats import ActivationStats, save_stats
 from hedonic.tracking import (
     TrackingOptions,
     adjacent_pairs,
@@ -20,7 +20,9 @@ from hedonic.tracking import (
     coalition_influence,
     explicit_inputs,
     load_events,
-    load_mean_abs,
+    expand_mean_abs,
+    mean_abs_from_npy,
+    mean_abs_from_stats,
     run_dir_inputs,
     track_chain,
     virtual_map,
@@ -59,24 +61,34 @@ def test_chain_tracks_each_adjacent_pair(adapter: ModelAdapter) -> None:
     assert uniform[0].settings["weighting"] == "uniform" and uniform[0].settings["projection"] == "gate"
 
 
-def test_mean_abs_files(tmp_path: Path) -> None:
+def stats_of(layer: int, neurons: np.ndarray, sum_abs: np.ndarray, count: int = 4) -> ActivationStats:
+    zeros = np.zeros(len(neurons))
+    return ActivationStats(layer, neurons.astype(np.int64), "readout", count, count, zeros, sum_abs, zeros)
+
+
+def test_mean_abs_from_statistics_and_npy(tmp_path: Path) -> None:
+    path = save_stats(stats_of(2, np.array([1, 3, 4]), np.array([4.0, 8.0, 2.0])), tmp_path / "s.safetensors")
+    loaded = mean_abs_from_stats(path)
+    assert loaded.layer == 2 and loaded.neurons.tolist() == [1, 3, 4] and loaded.values.tolist() == [1.0, 2.0, 0.5]
+    players = Partition.from_coalitions([[1, 4], [3]], "x")
+    np.testing.assert_array_equal(expand_mean_abs(loaded, 2, players, 6), [0.0, 1.0, 0.0, 2.0, 0.5, 0.0])
+    with pytest.raises(ArtifactError, match="no E\\|a\\| for 1 players"):
+        expand_mean_abs(loaded, 2, Partition.from_coalitions([[0, 1]], "x"), 6)
+    with pytest.raises(ArtifactError, match="statistics of layer 2 given for the partition of layer 3"):
+        expand_mean_abs(loaded, 3, players, 6)
+    with pytest.raises(ArtifactError, match="the layer has 4 neurons"):
+        expand_mean_abs(loaded, 2, players, 4)
     np.save(tmp_path / "e.npy", np.arange(4.0))
-    np.testing.assert_array_equal(load_mean_abs(tmp_path / "e.npy"), np.arange(4.0))
-    save_tensors(tmp_path / "s.safetensors", "stats", 1, {"sum_abs": np.array([2.0, 4.0]), "count": np.array(4)})
-    np.testing.assert_array_equal(load_mean_abs(tmp_path / "s.safetensors"), [0.5, 1.0])
-    save_tensors(tmp_path / "m.safetensors", "x", 1, {"mean_abs": np.array([1.0, 3.0], dtype=np.float32)})
-    np.testing.assert_array_equal(load_mean_abs(tmp_path / "m.safetensors"), [1.0, 3.0])
-    save_tensors(tmp_path / "bad.safetensors", "stats", 1, {"sum": np.ones(2)})
-    with pytest.raises(ArtifactError, match="needs 'mean_abs'"):
-        load_mean_abs(tmp_path / "bad.safetensors")
-    save_tensors(tmp_path / "zero.safetensors", "stats", 1, {"sum_abs": np.ones(2), "count": np.array(0)})
-    with pytest.raises(ArtifactError, match="positive"):
-        load_mean_abs(tmp_path / "zero.safetensors")
-    (tmp_path / "junk.safetensors").write_bytes(b"junk" * 8)
-    with pytest.raises(ArtifactError, match="cannot read"):
-        load_mean_abs(tmp_path / "junk.safetensors")
+    vector = mean_abs_from_npy(tmp_path / "e.npy")
+    assert vector.layer is None and vector.neurons.tolist() == [0, 1, 2, 3]
+    np.save(tmp_path / "bad.npy", np.ones((2, 2)))
+    with pytest.raises(ArtifactError, match="numeric vector"):
+        mean_abs_from_npy(tmp_path / "bad.npy")
+    (tmp_path / "junk.npy").write_bytes(b"junk" * 8)
+    with pytest.raises(ArtifactError, match="not a readable"):
+        mean_abs_from_npy(tmp_path / "junk.npy")
     with pytest.raises(ArtifactError, match="no such file"):
-        load_mean_abs(tmp_path / "missing.npy")
+        mean_abs_from_npy(tmp_path / "missing.npy")
 
 
 def _run_dir(tmp_path: Path, layers: tuple[int, ...], stats: tuple[int, ...]) -> Path:
@@ -84,8 +96,7 @@ def _run_dir(tmp_path: Path, layers: tuple[int, ...], stats: tuple[int, ...]) ->
     for layer in layers:
         save_partition(partition(layer), run / "partitions" / f"layer{layer}.json")
     for layer in stats:
-        sums = {"sum_abs": np.full(N, 3.0), "count": np.array(3)}
-        save_tensors(run / "stats" / f"layer{layer}.safetensors", "stats", 1, sums)
+        save_stats(stats_of(layer, np.arange(N), np.full(N, 4.0)), run / "stats" / f"layer{layer}.safetensors")
     return run
 
 
@@ -93,13 +104,13 @@ def test_run_dir_round_trip(tmp_path: Path, adapter: ModelAdapter) -> None:
     run = _run_dir(tmp_path, (1, 2, 3), (1,))
     inputs = run_dir_inputs(run)
     assert sorted(inputs.partitions) == [1, 2, 3] and sorted(inputs.mean_abs) == [1]
-    results = track_chain(adapter, inputs.partitions, inputs.mean_abs)
+    results = track_chain(adapter, inputs.partitions, inputs.weights(N))
     paths = write_tracking(results, run / "tracking")
     assert [p.name for p in paths] == ["events_1_2.json", "events_2_3.json", "sankey.html"]
     assert [load_events(p).settings["weighting"] for p in paths[:2]] == ["mean_abs", "uniform"]
     # E|a| = 1 everywhere equals uniform weights
     assert load_events(paths[0]).tracking == track_chain(adapter, {1: partition(1), 2: partition(2)})[0].tracking
-    rerun = write_tracking(track_chain(adapter, inputs.partitions, inputs.mean_abs), tmp_path / "again")
+    rerun = write_tracking(track_chain(adapter, inputs.partitions, inputs.weights(N)), tmp_path / "again")
     assert [p.read_bytes() for p in rerun[:2]] == [p.read_bytes() for p in paths[:2]]
 
 
@@ -113,8 +124,11 @@ def test_explicit_inputs_take_layers_from_partitions_or_names(tmp_path: Path) ->
     named = save_partition(Partition.from_labels(np.zeros(N, dtype=int), "one"), tmp_path / "layer7.json")
     tagged = save_partition(partition(8), tmp_path / "b.json")
     np.save(tmp_path / "e7.npy", np.ones(N))
-    inputs = explicit_inputs([named, tagged], [tmp_path / "e7.npy"])
-    assert sorted(inputs.partitions) == [7, 8] and sorted(inputs.mean_abs) == [7]
+    inputs = explicit_inputs([named, tagged], [tmp_path / "e7.npy"], stats=False)
+    assert sorted(inputs.partitions) == [7, 8] and sorted(inputs.weights(N)) == [7]
+    stats_file = save_stats(stats_of(8, np.arange(N), np.ones(N)), tmp_path / "s8.safetensors")
+    with pytest.raises(ArtifactError, match="statistics of layer 8 given for the partition of layer 7"):
+        explicit_inputs([named, tagged], [stats_file, stats_file]).weights(N)
     anonymous = save_partition(Partition.from_labels(np.zeros(N, dtype=int), "one"), tmp_path / "c.json")
     with pytest.raises(ArtifactError, match="has no layer"):
         explicit_inputs([anonymous, tagged])

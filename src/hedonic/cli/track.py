@@ -22,10 +22,10 @@ def track(
         list[Path] | None, typer.Option("--partitions", help="Partition file of one layer (repeat the option, or list files as arguments).")
     ] = None,
     mean_abs: Annotated[
-        list[Path] | None, typer.Option("--mean-abs", help="E|a| file (.npy, or .safetensors with mean_abs) per partition, in order; repeat.")
+        list[Path] | None, typer.Option("--mean-abs", help="E|a| .npy vector per partition, in the same order; repeat the option.")
     ] = None,
     stats: Annotated[
-        list[Path] | None, typer.Option("--stats", help="Statistics file (sum_abs, count) per partition, in order; repeat.")
+        list[Path] | None, typer.Option("--stats", help="Activation statistics file per partition, in the same order; repeat the option.")
     ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Where to write events and the Sankey (default RUN_DIR/tracking).")] = None,
     projection: Annotated[str, typer.Option("--projection", help="Input projection of layer ℓ+1: gate, up, fc or both.")] = "both",
@@ -82,7 +82,7 @@ def track(
     else:
         if out_dir is None:
             raise ConfigError("--out-dir is required with partition files", hint="add --out-dir DIR")
-        inputs = explicit_inputs(files, weight_files)
+        inputs = explicit_inputs(files, weight_files, stats=not mean_abs)
         destination = out_dir
     if not model:
         raise ConfigError("no model given", hint="pass --model MODEL (a folder, a hub id, or 'demo')")
@@ -107,7 +107,7 @@ def track(
         loaded = load_model(base, adapter or demo_adapter, device=device, allow_new_head=True)
     else:
         loaded = load_model(model, adapter, device=device, allow_new_head=allow_new_head)
-    results = track_chain(loaded, inputs.partitions, inputs.mean_abs, options)
+    results = track_chain(loaded, inputs.partitions, inputs.weights(loaded.intermediate_size), options)
     written = write_tracking(results, destination, drawing)
 
     console = Console()

@@ -12,7 +12,7 @@ from hedonic.tracking.artifact import EVENTS_FORMAT_VERSION, EVENTS_KIND, LayerP
 from hedonic.tracking.chain import TrackingOptions, adjacent_pairs, track_chain, track_pair
 from hedonic.tracking.events import EVENT_TYPES, Event, Thresholds, Tracking, classify_events, max_weight_matching
 from hedonic.tracking.influence import coalition_indicator, coalition_influence
-from hedonic.tracking.mean_abs import load_mean_abs
+from hedonic.tracking.mean_abs import LayerMeanAbs, expand_mean_abs, mean_abs_from_npy, mean_abs_from_stats
 from hedonic.tracking.run_dir import TrackingInputs, explicit_inputs, run_dir_inputs, write_tracking
 from hedonic.tracking.sankey import SankeyOptions, sankey_figure, sankey_layout, write_sankey_html
 from hedonic.tracking.virtual_weights import BOTH, VirtualMap, virtual_map, virtual_weights
@@ -23,6 +23,7 @@ __all__ = [
     "EVENTS_KIND",
     "EVENT_TYPES",
     "Event",
+    "LayerMeanAbs",
     "LayerPairEvents",
     "SankeyOptions",
     "Thresholds",
@@ -34,9 +35,11 @@ __all__ = [
     "classify_events",
     "coalition_indicator",
     "coalition_influence",
+    "expand_mean_abs",
     "explicit_inputs",
     "load_events",
-    "load_mean_abs",
+    "mean_abs_from_npy",
+    "mean_abs_from_stats",
     "max_weight_matching",
     "run_dir_inputs",
     "sankey_figure",

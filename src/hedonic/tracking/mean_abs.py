@@ -1,66 +1,82 @@
-"""Read a layer's mean absolute activations E|a_i| (the weights of the influence) from a file.
+"""A layer's mean absolute activations E|a_i| (the weights of the influence), read from files.
 
-Accepted files:
-
-- ``.npy``: a plain (n,) vector of E|a|;
-- ``.safetensors`` holding ``mean_abs`` (n,), or the statistics' running sums ``sum_abs`` (n,)
-  (Σ|a| over readout tokens) and ``count`` (number of tokens, a scalar or a one-element array),
-  from which E|a| = sum_abs / count.
+Two sources: the activation-statistics artifact of :mod:`hedonic.stats` (E|a| = Σ|a| / count over
+its collected neurons, possibly a subset of the layer), or a plain ``.npy`` vector of length n
+(E|a| of every neuron of the layer). :func:`expand_mean_abs` turns either into the (n,) vector
+that :func:`hedonic.tracking.coalition_influence` takes, checking that every player is covered.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from hedonic.errors import ArtifactError
-
-MEAN_ABS_KEY = "mean_abs"
-SUM_ABS_KEY = "sum_abs"
-COUNT_KEY = "count"
+from hedonic.game import Partition
+from hedonic.stats import load_stats
 
 
-def load_mean_abs(path: str | Path) -> np.ndarray:
-    """E|a| (n,) float64 from ``path`` (see the module docstring for the accepted files).
+@dataclass(frozen=True)
+class LayerMeanAbs:
+    """E|a| ``values`` (k,) float64 of the neurons ``neurons`` (k,) int64, strictly ascending.
 
-    Raises :class:`ArtifactError` naming the file when it is missing, unreadable, lacks the keys,
-    has a non-positive count, or does not hold a 1-D vector.
+    ``layer`` is the layer the values were collected on, where the file says; ``origin`` names
+    the file.
     """
+
+    neurons: np.ndarray
+    values: np.ndarray
+    layer: int | None
+    origin: str
+
+
+def mean_abs_from_stats(path: str | Path) -> LayerMeanAbs:
+    """E|a| from an activation-statistics artifact (``hedonic collect``); errors as :func:`hedonic.stats.load_stats`."""
+    stats = load_stats(path)
+    return LayerMeanAbs(stats.neurons.astype(np.int64), stats.mean_abs(), stats.layer, str(path))
+
+
+def mean_abs_from_npy(path: str | Path) -> LayerMeanAbs:
+    """E|a| from a ``.npy`` vector (n,) holding one value per neuron of the layer (ids 0..n-1)."""
     path = Path(path)
     if not path.is_file():
         raise ArtifactError(f"{path}: no such file", hint="check the path, or omit it to use uniform weights")
-    arrays = _read(path)
-    if MEAN_ABS_KEY in arrays:
-        values = np.asarray(arrays[MEAN_ABS_KEY], dtype=np.float64)
-    elif SUM_ABS_KEY in arrays and COUNT_KEY in arrays:
-        count = np.asarray(arrays[COUNT_KEY], dtype=np.float64).reshape(-1)
-        if count.shape != (1,) or not count[0] > 0:
-            raise ArtifactError(
-                f"{path}: '{COUNT_KEY}' must be one positive number, got {count.tolist()}",
-                hint="collect statistics over at least one input",
-            )
-        values = np.asarray(arrays[SUM_ABS_KEY], dtype=np.float64) / count[0]
-    else:
-        raise ArtifactError(
-            f"{path}: holds {sorted(arrays)}, but E|a| needs '{MEAN_ABS_KEY}', or '{SUM_ABS_KEY}' and '{COUNT_KEY}'",
-            hint="pass activation statistics that include Σ|a|, or a .npy vector of E|a|",
-        )
-    if values.ndim != 1:
-        raise ArtifactError(f"{path}: E|a| must be a vector, got shape {values.shape}", hint="save one value per neuron")
-    return values
-
-
-def _read(path: Path) -> dict[str, np.ndarray]:
-    from safetensors import SafetensorError
-    from safetensors.numpy import load_file
-
     try:
-        if path.suffix == ".npy":
-            return {MEAN_ABS_KEY: np.load(path, allow_pickle=False)}
-        return dict(load_file(str(path)))
-    except (SafetensorError, ValueError, OSError, EOFError) as exc:
+        values = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise ArtifactError(f"{path}: not a readable .npy array ({exc})", hint="save E|a| with numpy.save") from exc
+    if values.ndim != 1 or not np.issubdtype(values.dtype, np.number):
         raise ArtifactError(
-            f"{path}: cannot read E|a| ({type(exc).__name__}: {exc})",
-            hint="pass a .npy vector or a .safetensors statistics file",
-        ) from exc
+            f"{path}: E|a| must be a numeric vector, got {values.dtype} of shape {values.shape}",
+            hint="save one value per neuron of the layer",
+        )
+    return LayerMeanAbs(np.arange(len(values), dtype=np.int64), values.astype(np.float64), None, str(path))
+
+
+def expand_mean_abs(mean_abs: LayerMeanAbs, layer: int, players: Partition, n_neurons: int) -> np.ndarray:
+    """E|a| of ``layer`` as an (n_neurons,) vector: the known values in place, 0 for the other neurons.
+
+    Raises :class:`ArtifactError` when a player of ``players`` has no value, when a neuron id
+    lies outside the layer, or when the values were collected on another layer.
+    """
+    if mean_abs.layer is not None and mean_abs.layer != layer:
+        raise ArtifactError(
+            f"{mean_abs.origin}: statistics of layer {mean_abs.layer} given for the partition of layer {layer}",
+            hint="pass the statistics of the same layers as the partitions, in the same order",
+        )
+    if mean_abs.neurons.size and (mean_abs.neurons[0] < 0 or mean_abs.neurons[-1] >= n_neurons):
+        raise ArtifactError(
+            f"{mean_abs.origin}: neuron ids run to {int(mean_abs.neurons[-1])}, but the layer has {n_neurons} neurons",
+            hint="pass E|a| collected on this model",
+        )
+    missing = np.setdiff1d(np.asarray(players.neurons, dtype=np.int64), mean_abs.neurons)
+    if missing.size:
+        raise ArtifactError(
+            f"{mean_abs.origin}: no E|a| for {missing.size} players of the partition (e.g. neuron {int(missing[0])})",
+            hint="collect statistics for every neuron of the partition, or omit them to use uniform weights",
+        )
+    full = np.zeros(n_neurons, dtype=np.float64)
+    full[mean_abs.neurons] = mean_abs.values
+    return full

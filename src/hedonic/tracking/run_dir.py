@@ -18,7 +18,7 @@ import numpy as np
 from hedonic.errors import ArtifactError, ConfigError
 from hedonic.game import Partition, load_partition
 from hedonic.tracking.artifact import LayerPairEvents, save_events
-from hedonic.tracking.mean_abs import load_mean_abs
+from hedonic.tracking.mean_abs import LayerMeanAbs, expand_mean_abs, mean_abs_from_npy, mean_abs_from_stats
 from hedonic.tracking.sankey import SankeyOptions, sankey_figure, write_sankey_html
 
 PARTITIONS_DIR = "partitions"
@@ -30,11 +30,17 @@ _LAYER_NAME = re.compile(r"layer(\d+)")
 
 @dataclass(frozen=True)
 class TrackingInputs:
-    """Partitions by layer, E|a| by layer (where known) and the files they came from."""
+    """Partitions by layer and E|a| by layer (where known)."""
 
     partitions: dict[int, Partition]
-    mean_abs: dict[int, np.ndarray]
-    sources: dict[str, list[Path]]
+    mean_abs: dict[int, LayerMeanAbs]
+
+    def weights(self, n_neurons: int) -> dict[int, np.ndarray]:
+        """E|a| per layer as (n_neurons,) vectors, checked against the layer's partition."""
+        return {
+            layer: expand_mean_abs(values, layer, self.partitions[layer], n_neurons)
+            for layer, values in self.mean_abs.items()
+        }
 
 
 def layer_of(path: Path, partition: Partition) -> int:
@@ -58,9 +64,12 @@ def layer_of(path: Path, partition: Partition) -> int:
     return int(layer)
 
 
-def explicit_inputs(partition_files: Sequence[Path], mean_abs_files: Sequence[Path] = ()) -> TrackingInputs:
-    """Partitions from explicit files; ``mean_abs_files`` in the same order (one per partition,
-    or one per partition but the last, whose E|a| is never needed)."""
+def explicit_inputs(
+    partition_files: Sequence[Path], mean_abs_files: Sequence[Path] = (), *, stats: bool = True
+) -> TrackingInputs:
+    """Partitions from explicit files, and E|a| from ``mean_abs_files`` in the same order (one per
+    partition, or one per partition but the last, whose E|a| is never needed): activation
+    statistics artifacts (``stats=True``) or ``.npy`` vectors."""
     if len(partition_files) < 2:
         raise ConfigError(
             f"tracking needs partitions of at least two layers, got {len(partition_files)}",
@@ -80,8 +89,8 @@ def explicit_inputs(partition_files: Sequence[Path], mean_abs_files: Sequence[Pa
             raise ConfigError(f"two partition files for layer {layer}", hint="pass one partition per layer")
         partitions[layer] = partition
         order.append(layer)
-    mean_abs = {layer: load_mean_abs(path) for layer, path in zip(order, mean_abs_files, strict=False)}
-    return TrackingInputs(partitions, mean_abs, {"partitions": list(partition_files), "mean_abs": list(mean_abs_files)})
+    read = mean_abs_from_stats if stats else mean_abs_from_npy
+    return TrackingInputs(partitions, {layer: read(path) for layer, path in zip(order, mean_abs_files, strict=False)})
 
 
 def run_dir_inputs(run_dir: Path) -> TrackingInputs:
@@ -96,9 +105,9 @@ def run_dir_inputs(run_dir: Path) -> TrackingInputs:
     loaded = [(path, load_partition(path)) for path in files]
     partitions = {layer_of(path, partition): partition for path, partition in loaded}
     stats_files = {layer: run_dir / STATS_DIR / f"layer{layer}.safetensors" for layer in partitions}
-    stats_files = {layer: path for layer, path in stats_files.items() if path.is_file()}
-    mean_abs = {layer: load_mean_abs(path) for layer, path in stats_files.items()}
-    return TrackingInputs(partitions, mean_abs, {"partitions": files, "mean_abs": list(stats_files.values())})
+    return TrackingInputs(
+        partitions, {layer: mean_abs_from_stats(path) for layer, path in stats_files.items() if path.is_file()}
+    )
 
 
 def _layer_number(path: Path) -> int | None:
