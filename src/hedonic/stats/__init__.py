@@ -1,5 +1,31 @@
 """Stage ``stats``: hooks on a model's layers and streaming statistics of neuron activations."""
 
+from hedonic.stats.accumulator import MomentAccumulator
+from hedonic.stats.artifact import STATS_FORMAT_VERSION, STATS_KIND, load_stats, save_stats
+from hedonic.stats.budget import available_bytes, check_budget, largest_fitting, resolve_budget
 from hedonic.stats.capture import LayerStates, at_readout, capture_layer_states, hooked_states
+from hedonic.stats.collect import NeuronSelection, StatsCollector, collect_stats, stats_bytes
+from hedonic.stats.moments import ActivationStats, GradReadout, TokenScope
 
-__all__ = ["LayerStates", "at_readout", "capture_layer_states", "hooked_states"]
+__all__ = [
+    "STATS_FORMAT_VERSION",
+    "STATS_KIND",
+    "ActivationStats",
+    "GradReadout",
+    "LayerStates",
+    "MomentAccumulator",
+    "NeuronSelection",
+    "StatsCollector",
+    "TokenScope",
+    "at_readout",
+    "available_bytes",
+    "capture_layer_states",
+    "check_budget",
+    "collect_stats",
+    "hooked_states",
+    "largest_fitting",
+    "load_stats",
+    "resolve_budget",
+    "save_stats",
+    "stats_bytes",
+]

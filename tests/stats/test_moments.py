@@ -1,0 +1,80 @@
+"""Derived moments and neuron selection of ActivationStats; the accumulator is order-independent."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hedonic.errors import ConfigError, NumericalError
+from hedonic.stats import ActivationStats, MomentAccumulator
+
+
+def _from_rows(x: np.ndarray, neurons: np.ndarray | None = None) -> ActivationStats:
+    return ActivationStats(
+        layer=0,
+        neurons=np.arange(x.shape[1]) if neurons is None else neurons,
+        tokens="all",
+        count=x.shape[0],
+        num_inputs=x.shape[0],
+        sum=x.sum(0),
+        sum_abs=np.abs(x).sum(0),
+        sum_sq=(x**2).sum(0),
+        sum_outer=x.T @ x,
+    )
+
+
+def test_mean_variance_and_mean_abs() -> None:
+    x = np.random.default_rng(0).normal(size=(50, 3)) * [1.0, 2.0, 0.5] + [0.0, 5.0, -1.0]
+    stats = _from_rows(x)
+    np.testing.assert_allclose(stats.mean(), x.mean(0))
+    np.testing.assert_allclose(stats.variance(), x.var(0))
+    np.testing.assert_allclose(stats.mean_abs(), np.abs(x).mean(0))
+
+
+def test_constant_neurons_have_exactly_zero_variance() -> None:
+    x = np.column_stack([np.full(1000, 0.1), np.zeros(1000), np.linspace(0, 1, 1000)])
+    variance = _from_rows(x).variance()
+    assert variance[0] == 0.0 and variance[1] == 0.0 and variance[2] > 0
+
+
+def test_select_restricts_every_sum() -> None:
+    x = np.random.default_rng(1).normal(size=(20, 5))
+    stats = _from_rows(x, np.array([2, 4, 6, 8, 10]))
+    chosen = stats.select(np.array([10, 4]))
+    assert chosen.neurons.tolist() == [4, 10]
+    np.testing.assert_array_equal(chosen.sum_outer, (x.T @ x)[np.ix_([1, 4], [1, 4])])
+    np.testing.assert_array_equal(chosen.sum_abs, np.abs(x).sum(0)[[1, 4]])
+    with pytest.raises(ConfigError, match=r"neurons \[5\] of layer 0 are not in the collected"):
+        stats.select(np.array([4, 5]))
+
+
+def test_empty_statistics_have_no_moments() -> None:
+    stats = _from_rows(np.zeros((0, 2)))
+    with pytest.raises(NumericalError, match="no rows"):
+        stats.mean()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.integers(1, 30),
+    k=st.integers(1, 6),
+    cuts=st.lists(st.integers(0, 30), max_size=5),
+    seed=st.integers(0, 2**16),
+)
+def test_accumulated_sums_do_not_depend_on_batching(rows: int, k: int, cuts: list[int], seed: int) -> None:
+    generator = np.random.default_rng(seed)
+    x = generator.normal(size=(rows, k)).astype(np.float32)
+    v = generator.normal(size=(rows, k)).astype(np.float32)
+    bounds = sorted({0, rows, *(c for c in cuts if c < rows)})
+    accumulator = MomentAccumulator(3, np.arange(k), torch.device("cpu"), outer=True, grad=True)
+    for index, (start, stop) in enumerate(zip(bounds, bounds[1:])):
+        accumulator.add(torch.from_numpy(x[start:stop]), stop - start, index, torch.from_numpy(v[start:stop]))
+    stats = accumulator.result("readout", "model")
+    exact = x.astype(np.float64)
+    assert (stats.count, stats.num_inputs) == (rows, rows)
+    np.testing.assert_allclose(stats.sum, exact.sum(0), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(stats.sum_outer, exact.T @ exact, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(stats.sum_vv, v.astype(np.float64).T @ v.astype(np.float64), rtol=1e-12, atol=1e-12)
