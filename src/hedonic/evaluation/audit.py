@@ -1,0 +1,153 @@
+"""The auditable synergy artifact: every number behind every coalition's metrics, as plain JSON.
+
+Kind ``"synergy"``, format version 1. Top level: ``model``, ``layer``, ``readout``
+(``local``/``model``/``linear``), ``mode`` (``zero``/``pre-lora``), ``ratio_floor``,
+``metric_definitions`` (name → formula in words), ``inputs`` = {``ids``: the held-out input
+identifiers, ``clean``: f(x) per input}, and ``coalitions``, a list of objects with
+
+- ``neurons`` (sorted ids), ``single`` (E Δ_i per member), ``single_abs`` (E|Δ_i|),
+- ``pairs`` ([i, j], i < j, lexicographic), ``pair_delta`` (E Δ_ij), ``psi`` (E ψ_ij),
+  ``psi_abs`` (E|ψ_ij|),
+- ``whole`` (E Δ_C), ``leave_one_out`` (E Δ_{C∖k}, k in the order of ``neurons``),
+- ``metrics`` (every metric; null where undefined).
+
+Δ_S(x) = f(x) − f_{−S}(x) on the listed inputs, E the mean over them, logit units: a plain
+hook-and-forward ablation (:func:`hedonic.ablation.reference_effects`) of the same neurons on the
+same inputs recomputes any number. Loading checks the structure and that the stored means agree
+with each other (ψ from the Δs, and every metric computable from the means), so an edited or
+truncated file fails with :class:`~hedonic.errors.ArtifactError` naming the file and coalition.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hedonic.artifacts import read_json, write_json
+from hedonic.errors import ArtifactError
+from hedonic.evaluation.synergy import METRIC_DEFINITIONS, METRICS, CoalitionSynergy, SynergyResult, summary_metrics
+
+SYNERGY_KIND = "synergy"
+SYNERGY_FORMAT_VERSION = 1
+CONSISTENCY_RTOL = 1e-9
+"""Relative tolerance (of the coalition's largest |Δ|) for the consistency checks on load."""
+
+
+def save_synergy(result: SynergyResult, path: str | Path) -> Path:
+    """Write ``result`` as a JSON artifact (kind ``synergy``, version 1), atomically; returns the path."""
+    payload = {
+        "model": result.model,
+        "layer": result.layer,
+        "readout": result.readout,
+        "mode": result.mode,
+        "ratio_floor": result.ratio_floor,
+        "metric_definitions": METRIC_DEFINITIONS,
+        "inputs": {"ids": list(result.input_ids), "clean": result.clean},
+        "coalitions": [_coalition_json(coalition) for coalition in result.coalitions],
+    }
+    return write_json(path, SYNERGY_KIND, SYNERGY_FORMAT_VERSION, payload)
+
+
+def _coalition_json(coalition: CoalitionSynergy) -> dict[str, Any]:
+    return {
+        "neurons": list(coalition.neurons),
+        "single": coalition.single,
+        "single_abs": coalition.single_abs,
+        "pairs": [list(pair) for pair in coalition.pairs],
+        "pair_delta": coalition.pair_delta,
+        "psi": coalition.psi,
+        "psi_abs": coalition.psi_abs,
+        "whole": coalition.whole,
+        "leave_one_out": coalition.leave_one_out,
+        "metrics": {name: None if math.isnan(value) else value for name, value in coalition.metrics.items()},
+    }
+
+
+def load_synergy(path: str | Path) -> SynergyResult:
+    """Read and validate a synergy artifact written by :func:`save_synergy`.
+
+    Raises :class:`ArtifactError` naming the file (and the coalition) when it is missing, not
+    valid JSON, of another kind or version, structurally wrong, or internally inconsistent.
+    """
+    document = read_json(path, SYNERGY_KIND, SYNERGY_FORMAT_VERSION)
+    try:
+        inputs = document["inputs"]
+        ids = tuple(str(i) for i in inputs["ids"])
+        clean = _floats(inputs["clean"], len(ids), "inputs.clean")
+        ratio_floor = float(document["ratio_floor"])
+        coalitions = []
+        for index, entry in enumerate(document["coalitions"]):
+            try:
+                coalitions.append(_coalition(entry, ratio_floor))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ValueError(f"coalition {index}: {exc}") from exc
+        return SynergyResult(
+            model=str(document["model"]),
+            layer=int(document["layer"]),
+            readout=str(document["readout"]),
+            mode=str(document["mode"]),
+            input_ids=ids,
+            clean=clean,
+            coalitions=tuple(coalitions),
+            ratio_floor=ratio_floor,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ArtifactError(
+            f"{path}: invalid synergy artifact ({exc})",
+            hint="the file was edited or truncated; rerun the evaluation that wrote it",
+        ) from exc
+
+
+def _floats(values: Any, length: int, name: str) -> np.ndarray:
+    array = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+    if array.shape != (length,):
+        raise ValueError(f"{name} has {array.shape[0]} values, expected {length}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} holds missing or non-finite values")
+    return array
+
+
+def _coalition(entry: dict[str, Any], ratio_floor: float) -> CoalitionSynergy:
+    neurons = tuple(int(i) for i in entry["neurons"])
+    if len(neurons) < 2 or list(neurons) != sorted(set(neurons)):
+        raise ValueError(f"neurons {list(neurons)} must be >= 2 distinct ids in ascending order")
+    size, pairs = len(neurons), tuple(combinations(neurons, 2))
+    if tuple(tuple(int(i) for i in pair) for pair in entry["pairs"]) != pairs:
+        raise ValueError("pairs are not the coalition's pairs in lexicographic order")
+    single, single_abs = _floats(entry["single"], size, "single"), _floats(entry["single_abs"], size, "single_abs")
+    pair_delta, psi = _floats(entry["pair_delta"], len(pairs), "pair_delta"), _floats(entry["psi"], len(pairs), "psi")
+    psi_abs = _floats(entry["psi_abs"], len(pairs), "psi_abs")
+    leave_one_out = _floats(entry["leave_one_out"], size, "leave_one_out")
+    whole = float(entry["whole"])
+    metrics = {name: float("nan") if entry["metrics"][name] is None else float(entry["metrics"][name]) for name in METRICS}
+    position = {neuron: k for k, neuron in enumerate(neurons)}
+    expected_psi = np.array([pair_delta[p] - single[position[i]] - single[position[j]] for p, (i, j) in enumerate(pairs)])
+    scale = max(float(np.abs(np.concatenate([single, pair_delta, leave_one_out, [whole]])).max()), np.finfo(float).tiny)
+    tolerance = CONSISTENCY_RTOL * scale
+    if np.abs(expected_psi - psi).max() > tolerance:
+        raise ValueError("psi differs from pair_delta - single_i - single_j")
+    if (psi_abs < np.abs(psi) - tolerance).any() or (single_abs < np.abs(single) - tolerance).any():
+        raise ValueError("an absolute mean E|.| is smaller than the magnitude of the signed mean")
+    recomputed = summary_metrics(single, single_abs, psi, psi_abs, whole, leave_one_out, ratio_floor)
+    for name, value in recomputed.items():
+        stored = metrics[name]
+        if math.isnan(value) != math.isnan(stored) or abs(value - stored) > CONSISTENCY_RTOL * max(abs(value), scale):
+            raise ValueError(f"metric {name!r} = {stored} does not follow from the stored means ({value})")
+    if metrics["na_abs"] < abs(metrics["na"]) - tolerance or math.isnan(metrics["excess_abs"]):
+        raise ValueError("metrics 'na_abs' or 'excess_abs' are inconsistent")
+    return CoalitionSynergy(
+        neurons=neurons,
+        single=single,
+        single_abs=single_abs,
+        pairs=pairs,
+        pair_delta=pair_delta,
+        psi=psi,
+        psi_abs=psi_abs,
+        whole=whole,
+        leave_one_out=leave_one_out,
+        metrics=metrics,
+    )
