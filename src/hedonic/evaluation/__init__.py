@@ -1,6 +1,17 @@
-"""Stage ``evaluation``: synergy of coalitions on held-out inputs, and its auditable artifact."""
+"""Stage ``evaluation``: synergy of coalitions on held-out inputs, its auditable artifact, and the comparison of methods."""
 
 from hedonic.evaluation.audit import SYNERGY_FORMAT_VERSION, SYNERGY_KIND, load_synergy, save_synergy
+from hedonic.evaluation.comparison import (
+    COMPARISON_FORMAT_VERSION,
+    COMPARISON_KIND,
+    Comparison,
+    Contrast,
+    MethodSummary,
+    compare_methods,
+    comparison_tables,
+    load_comparison,
+    save_comparison,
+)
 from hedonic.evaluation.synergy import (
     ABSOLUTE_METRICS,
     METRIC_DEFINITIONS,
@@ -17,6 +28,15 @@ from hedonic.evaluation.synergy import (
 )
 
 __all__ = [
+    "COMPARISON_FORMAT_VERSION",
+    "COMPARISON_KIND",
+    "Comparison",
+    "Contrast",
+    "MethodSummary",
+    "compare_methods",
+    "comparison_tables",
+    "load_comparison",
+    "save_comparison",
     "ABSOLUTE_METRICS",
     "METRICS",
     "METRIC_DEFINITIONS",
