@@ -42,3 +42,9 @@ def batches_of(adapter: ModelAdapter, size: int, side: str = "right", count: int
 def make_batches() -> BatchesMaker:
     """``make_batches(adapter, size, side="right", count=7)`` → token batches; see :func:`batches_of`."""
     return batches_of
+
+
+@pytest.fixture(scope="session")
+def pairs() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(queries, texts): seven query-document pairs in the tiny vocabulary."""
+    return QUERIES, TEXTS

@@ -5,6 +5,13 @@ from hedonic.stats.artifact import STATS_FORMAT_VERSION, STATS_KIND, load_stats,
 from hedonic.stats.budget import available_bytes, check_budget, largest_fitting, resolve_budget
 from hedonic.stats.capture import LayerStates, at_readout, capture_layer_states, hooked_states
 from hedonic.stats.collect import NeuronSelection, StatsCollector, collect_stats, stats_bytes
+from hedonic.stats.distributed import (
+    collect_stats_distributed,
+    launched_by_torchrun,
+    process_device,
+    process_group,
+    shard,
+)
 from hedonic.stats.moments import ActivationStats, GradReadout, TokenScope
 
 __all__ = [
@@ -22,10 +29,15 @@ __all__ = [
     "capture_layer_states",
     "check_budget",
     "collect_stats",
+    "collect_stats_distributed",
     "hooked_states",
     "largest_fitting",
+    "launched_by_torchrun",
     "load_stats",
+    "process_device",
+    "process_group",
     "resolve_budget",
     "save_stats",
+    "shard",
     "stats_bytes",
 ]
