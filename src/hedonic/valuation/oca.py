@@ -1,0 +1,88 @@
+"""OCA, orthogonal co-activation (spec §4): φ(i, j) = (1 − |cos(d_i, d_j)|) · ρ(a_i, a_j).
+
+d_i is neuron i's write direction (column i of W_out, (d, n)), ρ the Pearson correlation of the
+activations over the statistics' rows (or their covariance, the reference script's variant).
+Neurons with zero variance get ρ = 0; a zero write direction has cosine 0 with every other.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from hedonic.errors import ConfigError, ModelError
+from hedonic.stats import ActivationStats
+from hedonic.valuation.artifact import Valuation
+from hedonic.valuation.memory import check_phi_memory, symmetric_from_blocks
+
+Measure = Literal["pearson", "covariance"]
+"""Co-activation measure of OCA: Pearson correlation (default) or covariance."""
+
+
+def oca(
+    stats: ActivationStats,
+    w_out: np.ndarray,
+    *,
+    measure: Measure = "pearson",
+    memory_budget: int | None = None,
+) -> Valuation:
+    """The OCA valuation of the neurons ``stats.neurons`` of one layer.
+
+    ``stats`` must hold Σaaᵀ (collected with ``outer=True``); ``w_out`` is the layer's whole
+    output weight (d, n), of which the columns ``stats.neurons`` are used. Returns a
+    :class:`Valuation` named ``"oca"`` with φ (k, k) float32 (symmetric, zero diagonal) and
+    details (measure, rows, inputs, token scope, number of constant neurons). Raises
+    :class:`~hedonic.errors.MemoryBudgetError` before allocating φ above the budget (bytes;
+    default see :func:`hedonic.stats.budget.resolve_budget`).
+    """
+    if measure not in ("pearson", "covariance"):
+        raise ConfigError(f"unknown OCA measure {measure!r}", hint="use 'pearson' or 'covariance'")
+    if stats.sum_outer is None:
+        raise ConfigError(
+            f"the statistics of layer {stats.layer} hold no Σaaᵀ: OCA needs the co-activations",
+            hint="collect the statistics with outer products (hedonic collect without --diagonal)",
+        )
+    if w_out.ndim != 2 or stats.k and int(stats.neurons[-1]) >= w_out.shape[1]:
+        raise ModelError(
+            f"W_out of shape {w_out.shape} does not hold the write directions of neurons up to "
+            f"{int(stats.neurons[-1]) if stats.k else 0}",
+            hint="pass the (d, n) output weight of the statistics' layer and model",
+        )
+    check_phi_memory(f"OCA φ of layer {stats.layer}", stats.k, d=w_out.shape[0], memory_budget=memory_budget)
+    unit = _unit_columns(w_out[:, stats.neurons])
+    mean = stats.mean()
+    sigma = np.sqrt(stats.variance())
+    varying = sigma > 0
+    scale = np.where(varying, 1.0 / np.where(varying, sigma, 1.0), 0.0) if measure == "pearson" else varying * 1.0
+    sum_outer, rows_count = stats.sum_outer, stats.count
+
+    def block(rows: slice, cols: slice) -> np.ndarray:
+        coactivation = sum_outer[rows, cols] / rows_count - np.outer(mean[rows], mean[cols])
+        coactivation *= scale[rows, None]
+        coactivation *= scale[None, cols]
+        if measure == "pearson":
+            np.clip(coactivation, -1.0, 1.0, out=coactivation)
+        orthogonality = unit[:, rows].T @ unit[:, cols]
+        np.abs(orthogonality, out=orthogonality)
+        np.subtract(1.0, orthogonality, out=orthogonality)
+        np.clip(orthogonality, 0.0, 1.0, out=orthogonality)
+        return (orthogonality * coactivation).astype(np.float32)
+
+    phi = symmetric_from_blocks(stats.k, block)
+    details = {
+        "measure": measure,
+        "rows": stats.count,
+        "inputs": stats.num_inputs,
+        "tokens": stats.tokens,
+        "constant_neurons": int((~varying).sum()),
+        "model": stats.model,
+    }
+    return Valuation(phi, "oca", stats.neurons.copy(), layer=stats.layer, details=details)
+
+
+def _unit_columns(directions: np.ndarray) -> np.ndarray:
+    """Columns scaled to unit length (float32); all-zero columns stay zero."""
+    directions = np.asarray(directions, dtype=np.float32)
+    norms = np.linalg.norm(directions, axis=0)
+    return directions / np.where(norms > 0, norms, 1.0)
