@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hedonic.baselines import phi_affinity, spectral_baseline
+from hedonic.baselines import phi_affinity, spectral_baseline, spectral_labels
 from hedonic.errors import MemoryBudgetError
 
 from .conftest import Planted, same_grouping
@@ -18,16 +18,26 @@ def test_affinity_is_the_scaled_positive_part_plus_floor() -> None:
 
 
 def test_spectral_recovers_planted_groups(data: Planted) -> None:
-    partition = spectral_baseline(data.phi, np.arange(data.groups.size), 6, seed=0)
+    partition = spectral_baseline(data.phi, np.arange(data.groups.size), 6)
     assert same_grouping(partition.labels(), data.groups)
     assert partition.method == "spectral"
 
 
 def test_spectral_is_deterministic_and_size_matched(data: Planted) -> None:
     sizes = [12, 9, 9, 6, 6, 3, 3]
-    first = spectral_baseline(data.phi, np.arange(data.groups.size), 7, seed=1, match_to=sizes)
-    assert first == spectral_baseline(data.phi, np.arange(data.groups.size), 7, seed=1, match_to=sizes)
+    first = spectral_baseline(data.phi, np.arange(data.groups.size), 7, match_to=sizes)
+    assert first == spectral_baseline(data.phi, np.arange(data.groups.size), 7, match_to=sizes)
     assert sorted(first.sizes().tolist()) == sorted(sizes)
+
+
+@pytest.mark.parametrize("k", [3, 6, 9])
+def test_dense_spectral_clustering_equals_scikit_learns(data: Planted, k: int) -> None:
+    from sklearn.cluster import SpectralClustering
+
+    noise = np.random.default_rng(k).normal(size=data.phi.shape)
+    affinity = phi_affinity(data.phi + 0.3 * (noise + noise.T))
+    expected = SpectralClustering(k, affinity="precomputed", assign_labels="cluster_qr", random_state=0).fit_predict(affinity)
+    assert same_grouping(spectral_labels(affinity, k), expected)
 
 
 def test_spectral_refuses_layers_above_the_limit(data: Planted) -> None:

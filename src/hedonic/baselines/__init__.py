@@ -11,7 +11,7 @@ from hedonic.baselines.kmeans import SphericalKMeans, spherical_kmeans, spherica
 from hedonic.baselines.louvain import friendship_graph, louvain_available, louvain_baseline
 from hedonic.baselines.random_groups import random_baseline
 from hedonic.baselines.sizes import check_target_sizes, cluster_affinity, match_sizes, random_labels
-from hedonic.baselines.spectral import phi_affinity, spectral_baseline
+from hedonic.baselines.spectral import phi_affinity, spectral_baseline, spectral_labels
 from hedonic.baselines.suite import BASELINE_METHODS, BaselineInputs, BaselineRun, rows_of, run_baselines
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "rows_of",
     "run_baselines",
     "spectral_baseline",
+    "spectral_labels",
     "spherical_kmeans",
     "spherical_kmeans_baseline",
     "weight_features",

@@ -7,9 +7,12 @@ isolated (they end up singletons). Sparse: n·neighbours edges at most, so a 14,
 stays cheap.
 
 Communities: :func:`networkx.community.louvain_communities` (seeded). Louvain picks its own
-number of communities; with ``n_clusters`` given, the resolution γ is searched by bisection on
-log10 γ ∈ [−3, 3] (``search_steps`` runs) and the run whose count is closest to ``n_clusters``
-is kept (the smallest γ among equally close runs).
+number of communities; with ``n_clusters`` given, the resolution γ is searched in
+log10 γ ∈ [−3, 3], starting at γ = 1: each next γ assumes the count proportional to γ
+(γ · n_clusters / count), falling back to bisection of the bracket found so far when that
+guess leaves it, for at most ``search_steps`` runs or until a run's count
+is within 2% of ``n_clusters`` (at least 1), and the run whose count is closest is kept (the
+smallest γ among equally close runs). Each run costs about a second at n = 1536 (pure Python).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from hedonic.game import Partition
 
 DEFAULT_NEIGHBOURS = 10
 SEARCH_RANGE = (-3.0, 3.0)
+SEARCH_TOLERANCE = 0.02
 
 
 def louvain_available() -> bool:
@@ -59,7 +63,7 @@ def louvain_baseline(
     n_clusters: int | None = None,
     neighbours: int = DEFAULT_NEIGHBOURS,
     resolution: float = 1.0,
-    search_steps: int = 12,
+    search_steps: int = 8,
     seed: int = 0,
     match_to: Sequence[int] | np.ndarray | None = None,
     layer: int | None = None,
@@ -103,14 +107,16 @@ def louvain_baseline(
 
 def _search_resolution(communities: Callable[[float], np.ndarray], target: int, steps: int) -> tuple[float, np.ndarray]:
     low, high = SEARCH_RANGE
+    exponent = 0.0
     runs: list[tuple[int, float, np.ndarray]] = []
     for _ in range(max(steps, 1)):
-        middle = (low + high) / 2
-        labels = communities(10.0**middle)
+        labels = communities(10.0**exponent)
         count = int(labels.max()) + 1
-        runs.append((abs(count - target), middle, labels))
-        if count == target:
+        runs.append((abs(count - target), exponent, labels))
+        if abs(count - target) <= max(1, round(SEARCH_TOLERANCE * target)):
             break
-        low, high = (middle, high) if count < target else (low, middle)
+        low, high = (exponent, high) if count < target else (low, exponent)
+        guess = exponent + float(np.log10(target / count))
+        exponent = guess if low < guess < high else (low + high) / 2
     _, exponent, labels = min(runs, key=lambda run: run[:2])
     return 10.0**exponent, labels

@@ -80,7 +80,7 @@ def run_baselines(
     features = None if inputs.features is None else inputs.features[rows]
     builders: dict[str, tuple[object, Callable[[], Partition]]] = {
         "spherical-kmeans": (features, lambda: spherical_kmeans_baseline(features, players, k, seed=seed, match_to=target, layer=layer)),
-        "spectral": (phi, lambda: spectral_baseline(phi, players, k, seed=seed, max_players=max_spectral_players, match_to=target, layer=layer)),
+        "spectral": (phi, lambda: spectral_baseline(phi, players, k, max_players=max_spectral_players, match_to=target, layer=layer)),
         "agglomerative": (correlation, lambda: agglomerative_baseline(correlation, players, k, match_to=target, layer=layer)),
         "louvain": (phi, lambda: louvain_baseline(phi, players, n_clusters=k, seed=seed, match_to=target, layer=layer)),
         "random": (players, lambda: random_baseline(players, sizes, seed=seed, layer=layer)),
