@@ -1,0 +1,54 @@
+"""Cut a stream of query-document pairs into tokenised model batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sized
+from itertools import islice
+from typing import TYPE_CHECKING
+
+from hedonic.errors import ConfigError, DataError
+from hedonic.data.pairs import QueryDocPair
+from hedonic.progress import progress
+
+if TYPE_CHECKING:
+    from hedonic.models import ModelAdapter, TokenBatch
+
+
+def batched_pairs(pairs: Iterable[QueryDocPair], batch_size: int) -> Iterator[list[QueryDocPair]]:
+    """Consecutive chunks of ``batch_size`` pairs (the last one may be shorter), in input order.
+
+    Raises :class:`ConfigError` for a batch size below 1 and :class:`DataError` when ``pairs``
+    is empty.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ConfigError(f"batch size must be a positive integer, got {batch_size!r}", hint="pass e.g. batch_size=32")
+    iterator = iter(pairs)
+    chunk = list(islice(iterator, batch_size))
+    if not chunk:
+        raise DataError("dataset is empty: no query-document pair to batch", hint="pass at least one pair")
+    while chunk:
+        yield chunk
+        chunk = list(islice(iterator, batch_size))
+
+
+def iter_batches(
+    adapter: ModelAdapter,
+    pairs: Iterable[QueryDocPair],
+    batch_size: int,
+    max_length: int = 256,
+    *,
+    description: str | None = None,
+) -> Iterator[TokenBatch]:
+    """Tokenise ``pairs`` with ``adapter.encode`` into :class:`TokenBatch` es of ``batch_size`` pairs.
+
+    Batch k holds pairs k·batch_size .. (k+1)·batch_size − 1, padded to its longest pair and
+    truncated to ``max_length`` tokens. ``description``: show a progress bar with this label
+    (its total is known when ``pairs`` has a length). Raises :class:`DataError` for an empty
+    dataset and :class:`ConfigError` for a batch size below 1.
+    """
+    chunks: Iterable[list[QueryDocPair]] = batched_pairs(pairs, batch_size)
+    if description is not None:
+        total = -(-len(pairs) // batch_size) if isinstance(pairs, Sized) else None
+        chunks = progress(chunks, description, total=total)
+    for chunk in chunks:
+        yield adapter.encode([p.query for p in chunk], [p.text for p in chunk], max_length=max_length)

@@ -1,0 +1,49 @@
+"""Batching pairs into TokenBatches with a tiny model's tokenizer."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import pytest
+import torch
+
+from hedonic.data import QueryDocPair, batched_pairs, iter_batches
+from hedonic.errors import ConfigError, DataError
+from hedonic.models import ModelAdapter, tiny_model
+
+PAIRS = [
+    QueryDocPair(f"q{i}", f"d{i}", "python list", " ".join(["the list is a data type"] * (i + 1)))
+    for i in range(5)
+]
+
+
+@pytest.fixture(scope="module", params=["bert", "gpt2"])
+def adapter(request: pytest.FixtureRequest) -> ModelAdapter:
+    return tiny_model(request.param, seed=0, layers=1)
+
+
+def test_batches_follow_the_input_order(adapter: ModelAdapter) -> None:
+    batches = list(iter_batches(adapter, PAIRS, batch_size=2, max_length=64))
+    assert [len(b) for b in batches] == [2, 2, 1]
+    expected = adapter.encode([PAIRS[2].query, PAIRS[3].query], [PAIRS[2].text, PAIRS[3].text], max_length=64)
+    assert torch.equal(batches[1].input_ids, expected.input_ids)
+    assert torch.equal(batches[1].attention_mask, expected.attention_mask)
+
+
+def test_dataset_smaller_than_a_batch_and_truncation(adapter: ModelAdapter) -> None:
+    (batch,) = iter_batches(adapter, iter(PAIRS), batch_size=100, max_length=8, description="pairs")  # a generator works
+    assert len(batch) == 5
+    assert batch.input_ids.shape[1] == 8
+
+
+def test_empty_dataset_and_bad_batch_size(adapter: ModelAdapter) -> None:
+    with pytest.raises(DataError, match="dataset is empty"):
+        next(iter_batches(adapter, [], batch_size=4))
+    with pytest.raises(ConfigError, match="batch size"):
+        next(iter_batches(adapter, PAIRS, batch_size=0))
+
+
+def test_batched_pairs_chunks() -> None:
+    assert [[p.qid for p in chunk] for chunk in batched_pairs(PAIRS, 3)] == [["q0", "q1", "q2"], ["q3", "q4"]]
