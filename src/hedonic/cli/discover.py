@@ -11,6 +11,8 @@ from hedonic.cli import app
 
 SIZE_BUCKETS = ((1, 1), (2, 2), (3, 8), (9, 16), (17, 32), (33, 64), (65, 256), (257, None))
 """Coalition size ranges shown in the printed size distribution."""
+LOW_PAIR_SHARE = 0.5
+"""Below this share of neuron pairs seen by the PAC samples, the CLI warns."""
 
 
 def _paths(phi: Path | None, run_dir: Path | None, layer: int | None, out: Path | None) -> tuple[Path, Path]:
@@ -36,7 +38,7 @@ def discover(
     run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Run directory: reads DIR/valuation/layer{L}.safetensors.")] = None,
     layer: Annotated[int | None, typer.Option("--layer", help="Layer to partition (with --run-dir; recorded in the output).")] = None,
     method: Annotated[str, typer.Option("--method", help="'pac' (PAC-Top-Cover on sampled coalitions) or 'exact' (Top Cover on all of φ).")] = "pac",
-    k: Annotated[int, typer.Option("--k", min=0, help="Friends per neuron: its k best partners (0: no limit, threshold only).")] = 8,
+    k: Annotated[int, typer.Option("--k", min=0, help="Friends per neuron: its k best partners (0: no limit, threshold only).")] = 4,
     threshold: Annotated[float, typer.Option("--threshold", help="A friend's φ must exceed this.")] = 0.0,
     no_threshold: Annotated[bool, typer.Option("--no-threshold", help="Drop the φ floor (top-k only).")] = False,
     mutual: Annotated[bool, typer.Option("--mutual/--no-mutual", help="Keep only reciprocated friendships.")] = False,
@@ -44,7 +46,9 @@ def discover(
     epsilon: Annotated[float | None, typer.Option("--epsilon", help="Derive m from (ε, δ) instead of --m.")] = None,
     delta: Annotated[float, typer.Option("--delta", help="Confidence parameter δ (sample size and stability bound).")] = 0.05,
     max_k: Annotated[int, typer.Option("--max-k", min=2, help="Largest sampled coalition.")] = 10,
-    max_size: Annotated[int, typer.Option("--max-size", min=0, help="Refine coalitions above this size (0: no size control).")] = 64,
+    max_size: Annotated[
+        int | None, typer.Option("--max-size", min=0, help="Refine coalitions above this size (0: off; default min(64, max(4, 5% of the layer))).")
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same partition).")] = 0,
     stability_samples: Annotated[int, typer.Option("--stability-samples", min=1, help="Fresh coalitions for the stability estimate.")] = 20000,
 ) -> None:
@@ -68,7 +72,7 @@ def discover(
         epsilon=epsilon,
         delta=delta,
         max_k=max_k,
-        max_size=max_size or None,
+        max_size="auto" if max_size is None else max_size or None,
         seed=seed,
         neurons=valuation.neurons,
         layer=layer if layer is not None else valuation.layer,
@@ -89,6 +93,11 @@ def discover(
     share = partition.largest() / partition.n_players if partition.n_players else 0.0
     verdict = "[bold red]DEGENERATE[/]" if partition.degenerate else "not degenerate"
     console.print(f"largest coalition {partition.largest()} ({share:.1%}), singletons {partition.singleton_share():.1%}: {verdict}")
+    seen = partition.parameters.get("observed_pair_share")
+    if seen is not None:
+        console.print(f"the PAC samples saw {seen:.1%} of the neuron pairs")
+        if seen < LOW_PAIR_SHARE:
+            console.print("[yellow]structure among unseen pairs cannot be found: raise --m or use --method exact (all of φ)[/]")
     stability = partition.stability or {}
     if "statement" in stability:
         console.print(f"stability: {stability['statement']}", highlight=False)

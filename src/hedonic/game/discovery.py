@@ -9,6 +9,7 @@ everything needed to reproduce it, including the rule that produced each coaliti
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,15 @@ from hedonic.game.top_cover import top_cover
 METHODS = {"pac": "pac_top_cover", "exact": "top_cover"}
 """``discover`` methods and the ``Partition.method`` they record."""
 DEFAULT_M = 50000
+AUTO_MAX_SIZE = 64
+"""Upper end of the usable coalition sizes (spec §5: most neurons in sizes 3..64)."""
+AUTO_LAYER_SHARE = 0.05
+"""No coalition above this share of the layer (spec §5); it binds below 1280 players."""
+
+
+def auto_max_size(n: int) -> int:
+    """The default size bound for n players: min(64, max(4, ⌈0.05·n⌉))."""
+    return min(AUTO_MAX_SIZE, max(4, math.ceil(AUTO_LAYER_SHARE * n)))
 
 
 def _positive_int(name: str, value: int, minimum: int) -> int:
@@ -46,14 +56,14 @@ def discover(
     phi: np.ndarray,
     *,
     method: str = "pac",
-    k: int | None = 8,
+    k: int | None = 4,
     threshold: float | None = 0.0,
     mutual: bool = False,
     m: int | None = None,
     epsilon: float | None = None,
     delta: float = 0.05,
     max_k: int = 10,
-    max_size: int | None = 64,
+    max_size: int | str | None = "auto",
     seed: int = 0,
     neurons: np.ndarray | list[int] | None = None,
     layer: int | None = None,
@@ -69,7 +79,9 @@ def discover(
     sizes in [2, ``max_k``], or ``sampler``); m defaults to 50000, or follows from (``epsilon``,
     ``delta``) by :func:`~hedonic.game.pac_top_cover.pac_sample_size`. ``method="exact"`` uses
     the friends on the full φ. Coalitions above ``max_size`` players are refined with stricter
-    rules (None: off). Stability, under the base rule on the full φ and for the returned
+    rules (None: off; "auto": min(64, max(4, ⌈0.05·n⌉)), so that no coalition exceeds 5% of a
+    large layer). The share of ordered pairs the PAC samples saw is recorded as
+    ``observed_pair_share``: structure among unseen pairs cannot be found. Stability, under the base rule on the full φ and for the returned
     coalitions: the blocking rate over ``stability_samples`` fresh draws from D with its
     Clopper–Pearson bound at confidence 1 − ``delta``, the size of the largest coalition in which
     every member gains a friend, and for n ≤ 14 an exhaustive core-stability verdict.
@@ -91,6 +103,10 @@ def discover(
             raise ConfigError("the (ε, δ) sample size needs a top-k friend rule", hint="pass k, or give m directly")
         m = pac_sample_size(max(n, 2), epsilon, delta, rule.k, max_k, rule.mutual)
     m = _positive_int("m", DEFAULT_M if m is None else m, 1) if method == "pac" else None
+    if max_size == "auto":
+        max_size = auto_max_size(n)
+    elif isinstance(max_size, str):
+        raise ConfigError(f"max_size must be an integer, 'auto' or None, got {max_size!r}", hint="e.g. max_size=64")
     cover_rng, check_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
     draw = sampler or uniform_sampler(n, max_k)
 
@@ -104,6 +120,7 @@ def discover(
         "delta": delta,
         "max_k": max_k,
         "max_size": max_size,
+        "observed_pair_share": None if ranking.observed_pairs is None else ranking.observed_pairs / (n * (n - 1)),
         "sampler": "uniform" if sampler is None else "custom",
         "stability_samples": stability_samples,
         "size_control": {"levels": refinement.levels, "coalition_levels": refinement.coalition_levels()},

@@ -24,13 +24,14 @@ rule on the full φ) and π̂ the cover of B.
 
        m ≥ ln(c·k·E[s] / (ε·δ)) / q = n(n-1)/E[s(s-1)] · ln(c·k·E[s] / (ε·δ)).
 
-At n = 14336, max_k = 10, k = 8, ε = δ = 0.05 this asks for about 5.5·10⁷ samples (about 6·10⁵
-at n = 1536): the default m = 50000 gives no such guarantee at layer scale, and the cover's
+At n = 14336, max_k = 10, k = 4, ε = δ = 0.05 this asks for about 5.1·10⁷ samples (about
+5.9·10⁵ at n = 1536): the default m = 50000 gives no such guarantee at layer scale, and the cover's
 reported stability is the one measured on fresh samples (:mod:`hedonic.game.stability`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -76,7 +77,7 @@ def observed_ranking(
     values = np.asarray(phi[rows, cols], dtype=np.float32)
     if k is None:
         rows, cols, values = rows[values > threshold], cols[values > threshold], values[values > threshold]
-    return PartnerRanking.from_entries(n, rows, cols, values, k)
+    return dataclasses.replace(PartnerRanking.from_entries(n, rows, cols, values, k), observed_pairs=len(distinct))
 
 
 def _sorted_distinct(keys: np.ndarray) -> np.ndarray:

@@ -55,7 +55,7 @@ class FriendRule:
     the φ a friend must exceed (None: no floor); ``mutual``: keep only reciprocated friendships.
     """
 
-    k: int | None = 8
+    k: int | None = 4
     threshold: float | None = 0.0
     mutual: bool = False
 
@@ -85,6 +85,8 @@ class PartnerRanking:
     ``rows[e]``, with valuation ``values[e]`` = φ(rows[e], cols[e]). Entries are sorted by
     (row, rank); ranks order partners by φ descending, ties by ascending partner index. A friend
     rule with ``k`` uses the entries of rank < k, so the ranking must hold at least those.
+    ``observed_pairs``: how many ordered pairs (i, j) the ranking was chosen from when only
+    sampled pairs were seen (PAC); None when every pair of φ was.
     """
 
     n: int
@@ -92,6 +94,7 @@ class PartnerRanking:
     cols: np.ndarray
     values: np.ndarray
     ranks: np.ndarray
+    observed_pairs: int | None = None
 
     @classmethod
     def from_entries(cls, n: int, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, k: int | None = None) -> PartnerRanking:

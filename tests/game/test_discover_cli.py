@@ -1,0 +1,86 @@
+"""``hedonic discover`` on precomputed φ files and on a run directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hedonic import cli
+from hedonic.game import load_partition, planted_valuation
+from hedonic.valuation import Valuation, save_valuation
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Exit code, stdout and stderr with all whitespace removed (rich wraps long lines anywhere)."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:
+        cli.main(argv)
+    captured = capsys.readouterr()
+    return int(stop.value.code or 0), "".join(captured.out.split()), "".join(captured.err.split())
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_discover_on_a_npy_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    phi, _ = planted_valuation(120, 0.1, seed=0)
+    np.save(tmp_path / "phi.npy", phi)
+    out = tmp_path / "partition.json"
+    code, printed, _ = _run(["discover", "--phi", str(tmp_path / "phi.npy"), "--out", str(out), "--stability-samples", "500"], capsys)
+    assert code == 0
+    assert _squeezed("pac_top_cover on phi.npy: 120 neurons") in printed and "singletons" in printed
+    assert _squeezed("PAC stable at confidence 0.95") in printed and _squeezed(f"wrote {out}") in printed
+    partition = load_partition(out)
+    assert partition.n_players == 120 and partition.parameters["m"] == 50000 and partition.stability is not None
+
+
+def test_discover_on_a_run_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    phi, _ = planted_valuation(60, 0.1, seed=1)
+    neurons = np.arange(60, dtype=np.int64) * 3
+    save_valuation(Valuation(phi, "oca", neurons, layer=5), tmp_path / "run" / "valuation" / "layer5.safetensors")
+    argv = ["discover", "--run-dir", str(tmp_path / "run"), "--layer", "5", "--method", "exact", "--k", "3", "--max-size", "0", "--stability-samples", "200"]
+    code, printed, _ = _run(argv, capsys)
+    assert code == 0 and _squeezed("top_cover on layer5.safetensors") in printed
+    partition = load_partition(tmp_path / "run" / "partitions" / "layer5.json")
+    assert partition.layer == 5 and partition.neurons == tuple(neurons.tolist())
+    assert partition.parameters["k"] == 3 and partition.parameters["max_size"] is None
+
+
+@pytest.mark.parametrize(
+    ("matrix", "message"),
+    [
+        (np.zeros((3, 4), dtype=np.float32), "square"),
+        (np.array([[0, 1, 0], [0, 0, 0], [0, 0, 0]], dtype=np.float32), "not symmetric"),
+        (np.eye(3, dtype=np.float32), "zero diagonal"),
+    ],
+)
+def test_bad_valuation_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], matrix: np.ndarray, message: str) -> None:
+    np.save(tmp_path / "phi.npy", matrix)
+    code, _, err = _run(["discover", "--phi", str(tmp_path / "phi.npy"), "--out", str(tmp_path / "p.json")], capsys)
+    assert code == 2 and _squeezed(message) in err and "hint:" in err
+    assert not (tmp_path / "p.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--phi", "{tmp}/missing.npy", "--out", "{tmp}/p.json"], "no such file"),
+        (["--out", "{tmp}/p.json"], "either --phi"),
+        (["--phi", "{tmp}/missing.npy"], "--phi needs --out"),
+        (["--run-dir", "{tmp}"], "needs --layer"),
+        (["--phi", "{tmp}/missing.npy", "--run-dir", "{tmp}"], "not both"),
+        (["--run-dir", "{tmp}", "--layer", "2"], "layer2.safetensors: no such file"),
+    ],
+)
+def test_bad_invocations_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str) -> None:
+    code, _, err = _run(["discover", *(part.format(tmp=tmp_path) for part in extra)], capsys)
+    assert code == 2 and _squeezed(message) in err
+
+
+def test_bad_option_value_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    np.save(tmp_path / "phi.npy", np.zeros((4, 4), dtype=np.float32))
+    code, _, err = _run(["discover", "--phi", str(tmp_path / "phi.npy"), "--out", str(tmp_path / "p.json"), "--method", "greedy"], capsys)
+    assert code == 2 and _squeezed("unknown method") in err
