@@ -1,0 +1,96 @@
+"""``hedonic valuation``: φ from statistics files or a run directory, subsets, and clear errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HEDONIC_NO_PROGRESS", "1")
+
+import numpy as np
+import pytest
+
+from hedonic import cli
+from hedonic.cli.valuation import BUILDERS
+from hedonic.models import TinyCheckpoint, load_model, save_tiny_checkpoint
+from hedonic.stats import collect_stats, load_stats, save_stats
+from hedonic.valuation import load_valuation, oca, pas_grad, top_k
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, TinyCheckpoint]:
+    """A run directory with stats/layer1.safetensors (with gradient sums) of a tiny saved BERT."""
+    saved = save_tiny_checkpoint("bert", tmp_path_factory.mktemp("ckpt"), layers=2)
+    adapter = load_model(saved.model_dir, saved.adapter_dir)
+    batch = adapter.encode(["read the file", "a list", "open data", "python code"], ["open it", "a set", "the data", "code"])
+    stats = collect_stats(adapter, [batch], [1], grad="local", model_name=str(saved.model_dir), adapter_name=str(saved.adapter_dir))
+    run = tmp_path_factory.mktemp("run")
+    save_stats(stats[1], run / "stats" / "layer1.safetensors")
+    return run, saved
+
+
+def _run(*args: object) -> int:
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["valuation", *map(str, args)])
+    return int(stop.value.code)
+
+
+def test_kinds_are_a_dispatch_table() -> None:
+    assert {"oca", "pas-grad"} <= set(BUILDERS)
+
+
+def test_run_dir_oca_uses_the_model_named_in_the_statistics(run_dir: tuple[Path, TinyCheckpoint]) -> None:
+    run, saved = run_dir
+    assert _run("--run-dir", run, "--layer", 1, "--kind", "oca") == 0
+    written = load_valuation(run / "valuation" / "layer1.safetensors")
+    stats = load_stats(run / "stats" / "layer1.safetensors")
+    expected = oca(stats, load_model(saved.model_dir, saved.adapter_dir).w_out(1).numpy())
+    assert written.name == "oca" and written.layer == 1 and written.n == 32
+    np.testing.assert_array_equal(written.phi, expected.phi)
+
+
+def test_pas_grad_with_files_and_a_variance_subset(run_dir: tuple[Path, TinyCheckpoint], tmp_path: Path) -> None:
+    run, _ = run_dir
+    stats_path = run / "stats" / "layer1.safetensors"
+    assert _run("--stats", stats_path, "--kind", "pas-grad", "--neurons", "variance:5", "--out", tmp_path / "phi.safetensors") == 0
+    written = load_valuation(tmp_path / "phi.safetensors")
+    stats = load_stats(stats_path)
+    chosen = top_k(stats.variance(), 5)
+    assert written.neurons.tolist() == chosen.tolist() and written.readout == "local"
+    np.testing.assert_array_equal(written.phi, pas_grad(stats.select(chosen)).phi)
+
+
+def test_oca_with_an_explicit_model_and_covariance(run_dir: tuple[Path, TinyCheckpoint], tmp_path: Path) -> None:
+    run, saved = run_dir
+    out = tmp_path / "cov.safetensors"
+    args = ["--stats", run / "stats" / "layer1.safetensors", "--kind", "oca", "--measure", "covariance", "--out", out]
+    assert _run(*args, "--model", saved.model_dir, "--adapter", saved.adapter_dir, "--neurons", "0-9", "--layer", 1) == 0
+    written = load_valuation(out)
+    assert written.details["measure"] == "covariance" and written.neurons.tolist() == list(range(10))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--kind", "pas-hass"], "unknown valuation kind"),
+        (["--kind", "oca"], "needs --layer"),
+        (["--kind", "oca", "--layer", "0"], "no such file"),
+        (["--kind", "oca", "--layer", "1", "--measure", "spearman"], "unknown --measure"),
+        (["--kind", "oca", "--layer", "1", "--memory-budget", "0.000001"], "above the memory budget"),
+        (["--kind", "pas-grad", "--layer", "1", "--memory-budget", "0.00001"], "variance:"),
+        (["--kind", "pas-grad", "--layer", "1", "--neurons", "40"], "0..31"),
+    ],
+)
+def test_errors_exit_2_with_a_hint(
+    run_dir: tuple[Path, TinyCheckpoint], capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    run, _ = run_dir
+    assert _run("--run-dir", run, *args) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert message in err and "hint:" in err
+
+
+def test_files_mode_needs_both_paths(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert _run("--kind", "oca", "--stats", tmp_path / "s.safetensors") == 2
+    assert "--run-dir and --layer" in capsys.readouterr().err
