@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
-from hedonic.game import Partition, discover, planted_valuation
+from hedonic.game import Partition, discover, planted_valuation, uniform_coalitions
 from hedonic.valuation import Valuation, load_valuation, save_valuation
 
 NOISE_LEVELS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -50,12 +50,12 @@ def observed_pair_share(n: int) -> float:
 
 def timed(label: str, phi: np.ndarray, truth: np.ndarray | None, **options: object) -> tuple[Partition, float]:
     """Run discover once; print its time, summary, ARI (when truth is given) and stability line."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     partition = discover(phi, **options)  # type: ignore[arg-type]
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     ari = "" if truth is None else f", ARI {adjusted_rand_score(truth, partition.labels()):.3f}"
     stability = partition.stability or {}
-    print(f"  {label}: {seconds:.2f} s; {summary(partition)}{ari}")
+    print(f"  {label}: {seconds:.2f} s wall, {cpu:.2f} s CPU; {summary(partition)}{ari}")
     print(f"    stability: {stability.get('statement')}; largest friend-gain blocking coalition {stability.get('largest_blocking_coalition')}")
     return partition, seconds
 
@@ -66,18 +66,21 @@ def layer_scale(n: int, noise: float, folder: Path) -> None:
     phi, truth = planted_valuation(n, noise, seed=0)
     print(f"\nn = {n}, noise {noise}: planted {len(np.unique(truth))} true coalitions (generated in {time.perf_counter() - start:.1f} s)")
     print(f"  PAC samples observe {observed_pair_share(n):.1%} of each player's partners (m = {PAC_M}, max_k = {PAC_MAX_K})")
+    start = time.perf_counter()
+    uniform_coalitions(np.random.default_rng(0), n, PAC_M, PAC_MAX_K)
+    print(f"  drawing the {PAC_M} coalitions from D: {time.perf_counter() - start:.3f} s")
     _, pac_seconds = timed("discover defaults (pac)", phi, truth)
     _, exact_seconds = timed("discover method=exact", phi, truth, method="exact")
-    print(f"  ratio pac / exact time: {pac_seconds / exact_seconds:.2f}")
+    print(f"  ratio pac / exact wall time: {pac_seconds / exact_seconds:.2f}")
     if n < 10000:
         return
     path = folder / f"phi{n}.safetensors"
     save_valuation(Valuation(phi, "planted", np.arange(n, dtype=np.int64)), path)
     del phi
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     loaded = load_valuation(path)
-    load_seconds = time.perf_counter() - start
-    print(f"  load_valuation of {path.stat().st_size / 2**20:.0f} MiB safetensors: {load_seconds:.2f} s (validation included)")
+    load_seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(f"  load_valuation of {path.stat().st_size / 2**20:.0f} MiB safetensors: {load_seconds:.2f} s wall, {cpu:.2f} s CPU (validation included)")
     print(f"  load + discover defaults: {load_seconds + pac_seconds:.2f} s")
     del loaded
     start = time.perf_counter()
@@ -119,6 +122,7 @@ def unstructured(n: int) -> None:
 
 def main() -> None:
     quick = "--quick" in sys.argv[1:]
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall times grow with it; CPU times less so)")
     os.environ.setdefault("HEDONIC_NO_PROGRESS", "1")
     with tempfile.TemporaryDirectory() as folder:
         layer_scale(1536, 0.2, Path(folder))

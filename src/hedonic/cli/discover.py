@@ -85,7 +85,7 @@ def discover(
     for column in ("size", "coalitions", "neurons", "share"):
         table.add_column(column, justify="right")
     for low, high in SIZE_BUCKETS:
-        chosen = sizes[(sizes >= low) & ((sizes <= high) if high is not None else True)]
+        chosen = sizes[(sizes >= low) & (sizes <= (high or float("inf")))]
         if len(chosen):
             label = str(low) if low == high else f"{low}–{high}" if high is not None else f"≥{low}"
             table.add_row(label, str(len(chosen)), str(int(chosen.sum())), f"{chosen.sum() / partition.n_players:.1%}")
@@ -93,6 +93,10 @@ def discover(
     share = partition.largest() / partition.n_players if partition.n_players else 0.0
     verdict = "[bold red]DEGENERATE[/]" if partition.degenerate else "not degenerate"
     console.print(f"largest coalition {partition.largest()} ({share:.1%}), singletons {partition.singleton_share():.1%}: {verdict}")
+    levels = partition.parameters["size_control"]["levels"]
+    if len(levels) > 1:
+        steps = ", ".join(f"k={level['k']} threshold={level['threshold']} on {level['players']} neurons" for level in levels[1:])
+        console.print(f"size control (max {partition.parameters['max_size']}): re-covered {steps}", highlight=False)
     seen = partition.parameters.get("observed_pair_share")
     if seen is not None:
         console.print(f"the PAC samples saw {seen:.1%} of the neuron pairs")

@@ -61,7 +61,7 @@ class FriendRule:
 
     def __post_init__(self) -> None:
         if self.k is None and self.threshold is None:
-            raise ConfigError("the friend rule needs k or a threshold", hint="pass k (e.g. 8) and/or a threshold")
+            raise ConfigError("the friend rule needs k or a threshold", hint="pass k (e.g. 4) and/or a threshold")
         if self.k is not None and (isinstance(self.k, bool) or int(self.k) != self.k or self.k < 1):
             raise ConfigError(f"k must be a positive integer, got {self.k!r}", hint="pass k >= 1")
         if self.threshold is not None and not math.isfinite(self.threshold):
@@ -152,7 +152,7 @@ def rank_partners(phi: np.ndarray, k: int | None, threshold: float | None = None
     phi = check_valuation_matrix(phi)
     n = phi.shape[0]
     if k is None and threshold is None:
-        raise ConfigError("rank_partners needs k or a threshold", hint="pass k (e.g. 8) or a threshold")
+        raise ConfigError("rank_partners needs k or a threshold", hint="pass k (e.g. 4) or a threshold")
     width = None if k is None else min(int(k), n - 1)
     pieces: list[np.ndarray] = []
     for start in range(0, n, block_rows):
