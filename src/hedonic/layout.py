@@ -1,0 +1,126 @@
+"""Where each artifact of a run lives inside its run directory.
+
+One place for the layout that the pipeline writes and every sub-command reads with ``--run-dir``:
+
+```
+RUN_DIR/
+  config.toml              the configuration the run was started with
+  manifest.json            config, seed, versions, device, stage timings
+  lora_profile.json        LoRA update profile (models stage)
+  data/inputs.jsonl        analysis pairs (φ is built from them)
+  data/heldout.jsonl       held-out pairs (synergy, meaning; never used for φ)
+  stats/layer{L}.safetensors
+  valuation/layer{L}.safetensors
+  partitions/layer{L}.json
+  baselines/layer{L}/{method}.json
+  evaluation/layer{L}/comparison.json, synergy_{method}.json
+  meaning/layer{L}.json
+  tracking/events_{L}_{L'}.json, tracking/sankey.html
+  stages/{stage}.json      resumable stage records
+  report.html
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class RunLayout:
+    """Paths of a run directory rooted at ``root``; nothing is created by asking for a path."""
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
+
+    @property
+    def config(self) -> Path:
+        """The run's configuration (TOML)."""
+        return self.root / "config.toml"
+
+    @property
+    def manifest(self) -> Path:
+        """The run manifest (JSON)."""
+        return self.root / "manifest.json"
+
+    @property
+    def lora_profile(self) -> Path:
+        """The LoRA update profile (JSON)."""
+        return self.root / "lora_profile.json"
+
+    @property
+    def inputs(self) -> Path:
+        """Analysis pairs, from which the statistics and φ are built (JSONL)."""
+        return self.root / "data" / "inputs.jsonl"
+
+    @property
+    def heldout(self) -> Path:
+        """Held-out pairs for synergy and meaning (JSONL)."""
+        return self.root / "data" / "heldout.jsonl"
+
+    def stats(self, layer: int) -> Path:
+        """Activation statistics of ``layer`` (safetensors)."""
+        return self.root / "stats" / f"layer{layer}.safetensors"
+
+    def valuation(self, layer: int) -> Path:
+        """φ of ``layer`` (safetensors)."""
+        return self.root / "valuation" / f"layer{layer}.safetensors"
+
+    def partition(self, layer: int) -> Path:
+        """The hedonic partition of ``layer`` (JSON)."""
+        return self.root / "partitions" / f"layer{layer}.json"
+
+    def baselines_dir(self, layer: int) -> Path:
+        """Folder of the baseline partitions of ``layer``."""
+        return self.root / "baselines" / f"layer{layer}"
+
+    def baseline(self, layer: int, method: str) -> Path:
+        """The ``method`` baseline partition of ``layer`` (JSON)."""
+        return self.baselines_dir(layer) / f"{method}.json"
+
+    def evaluation_dir(self, layer: int) -> Path:
+        """Folder of the synergy evaluation of ``layer``."""
+        return self.root / "evaluation" / f"layer{layer}"
+
+    def comparison(self, layer: int) -> Path:
+        """The comparison of methods on ``layer`` (JSON)."""
+        return self.evaluation_dir(layer) / "comparison.json"
+
+    def synergy(self, layer: int, method: str) -> Path:
+        """The auditable synergy file of ``method``'s coalitions on ``layer`` (JSON)."""
+        return self.evaluation_dir(layer) / f"synergy_{method}.json"
+
+    def meaning(self, layer: int) -> Path:
+        """What the coalitions of ``layer`` mean: importance, interpretation, probes (JSON)."""
+        return self.root / "meaning" / f"layer{layer}.json"
+
+    @property
+    def tracking_dir(self) -> Path:
+        """Folder of the cross-layer tracking outputs."""
+        return self.root / "tracking"
+
+    def events(self, layer: int, next_layer: int) -> Path:
+        """Events from ``layer`` to ``next_layer`` (JSON)."""
+        return self.tracking_dir / f"events_{layer}_{next_layer}.json"
+
+    @property
+    def sankey(self) -> Path:
+        """The Sankey diagram across layers (HTML)."""
+        return self.tracking_dir / "sankey.html"
+
+    @property
+    def report(self) -> Path:
+        """The run's HTML report."""
+        return self.root / "report.html"
+
+    def layers_with(self, folder: str) -> list[int]:
+        """Layers that have a ``layer{L}.*`` artifact in ``folder`` (e.g. ``"partitions"``), ascending."""
+        found = set()
+        for path in (self.root / folder).glob("layer*.*"):
+            digits = path.stem.removeprefix("layer")
+            if digits.isdigit():
+                found.add(int(digits))
+        return sorted(found)
