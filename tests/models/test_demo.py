@@ -44,3 +44,13 @@ def test_minilm_backbone_loads_with_a_new_head() -> None:
     encoded = model.encode(["what is a list"], ["a list is a sequence"])
     activations = model.neuron_activations(encoded, [3])
     assert activations[3].shape == (1, encoded.input_ids.shape[1], 1536)
+
+
+def test_open_model_resolves_names_and_dtypes(tmp_path: Path) -> None:
+    from hedonic.models import open_model, save_tiny_checkpoint
+
+    saved = save_tiny_checkpoint("llama", tmp_path / "ckpt")
+    model = open_model(str(saved.model_dir), saved.adapter_dir, dtype="float64")
+    assert model.w_out(0).dtype == torch.float64 and model.lora_deltas
+    with pytest.raises(ModelError, match="unknown dtype 'f8'"):
+        open_model(str(saved.model_dir), dtype="f8")

@@ -27,20 +27,9 @@ def lora(
     from rich.console import Console
     from rich.table import Table
 
-    from hedonic.models import (
-        DEMO_NAME,
-        demo_model_paths,
-        load_model,
-        lora_profile,
-        save_lora_profile,
-        select_layers,
-    )
+    from hedonic.models import lora_profile, open_model, save_lora_profile, select_layers
 
-    if model == DEMO_NAME:
-        base, demo_adapter = demo_model_paths()
-        loaded = load_model(base, adapter or demo_adapter, device=device, allow_new_head=True)
-    else:
-        loaded = load_model(model, adapter, device=device, allow_new_head=allow_new_head)
+    loaded = open_model(model, adapter, device=device, allow_new_head=allow_new_head)
     profile = lora_profile(loaded, model_name=model)
 
     table = Table(title=f"LoRA update of {model}")

@@ -2,7 +2,7 @@
 
 from hedonic.models.adapter import HeadStage, ModelAdapter
 from hedonic.models.batch import TokenBatch
-from hedonic.models.demo import DEMO_NAME, demo_model_paths, load_demo_model
+from hedonic.models.demo import DEMO_NAME, DTYPES, demo_model_paths, load_demo_model, open_model
 from hedonic.models.families import FAMILIES, OUT_PROJ, Family, family_for, supported_model_types
 from hedonic.models.loading import load_model
 from hedonic.models.lora_delta import LoraDeltas, LoraFactors, LoraKey
@@ -18,6 +18,7 @@ from hedonic.models.tiny import TINY_FAMILIES, TinyCheckpoint, save_tiny_checkpo
 
 __all__ = [
     "DEMO_NAME",
+    "DTYPES",
     "FAMILIES",
     "OUT_PROJ",
     "TINY_FAMILIES",
@@ -37,6 +38,7 @@ __all__ = [
     "load_lora_profile",
     "load_model",
     "lora_profile",
+    "open_model",
     "save_lora_profile",
     "save_tiny_checkpoint",
     "select_layers",
