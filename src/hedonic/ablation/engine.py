@@ -112,7 +112,7 @@ class AblationEngine:
         offsets = np.cumsum([0] + [len(cache) for cache in self.caches])
         jobs = [
             (cache, offset, chunk)
-            for cache, offset in zip(self.caches, offsets, strict=False)
+            for cache, offset in zip(self.caches, offsets[:-1], strict=True)
             for chunk in _chunks(len(padded), self._chunk_size(cache, padded.shape[1], readout))
         ]
         for cache, offset, chunk in progress(jobs, f"ablating layer {self.layer} ({readout})"):
