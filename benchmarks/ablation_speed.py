@@ -98,8 +98,11 @@ def main() -> None:
     coalitions = [sorted(rng.choice(n, options.size, replace=False).tolist()) for _ in range(options.coalitions)]
     sets = required_sets(coalitions, whole=False)
     print(f"model: {description}")
-    print(f"device: {adapter.device}, torch threads: {torch.get_num_threads()}, layer {options.layer} of {adapter.num_layers}")
-    print(f"inputs: {len(batch)} pairs x {batch.input_ids.shape[1]} tokens; {options.coalitions} coalitions of size {options.size}")
+    print(f"device: {adapter.device}, torch threads: {torch.get_num_threads()}, layer {options.layer}/{adapter.num_layers}")
+    print(
+        f"inputs: {len(batch)} pairs x {batch.input_ids.shape[1]} tokens; "
+        f"{options.coalitions} coalitions of size {options.size}"
+    )
     print(f"sets to ablate for Pair(C): {len(sets)} (singletons and pairs, deduplicated)")
 
     engine, cache_seconds = timed(AblationEngine, adapter, options.layer, batch, max_rows=options.max_rows)
@@ -123,7 +126,8 @@ def main() -> None:
         f"{per_forward:.3f} s per forward; extrapolated linearly to {len(sets) + 1} forwards: {extrapolated:.1f} s"
     )
     print(f"  max relative difference closed form vs reference on those sets: {error:.2e}")
-    print(f"RATIO closed form vs forward per set (Pair(C), {options.coalitions} coalitions): {extrapolated / closed_seconds:.0f}x")
+    ratio = extrapolated / closed_seconds
+    print(f"RATIO closed form vs forward per set (Pair(C), {options.coalitions} coalitions): {ratio:.0f}x")
 
     model_subset = [list(sets[k]) for k in sorted(rng.choice(len(sets), options.model_sets, replace=False).tolist())]
     stacked, stacked_seconds = timed(engine.effects, model_subset, "model")
