@@ -204,9 +204,9 @@ def friend_graph(ranking: PartnerRanking, rule: FriendRule, groups: np.ndarray |
     """The friendship digraph (n, n) bool CSR of ``rule`` over ``ranking``: arc i → j iff j ∈ F_i.
 
     ``groups`` (n,) int restricts the game to coalitions: an arc is kept only when both ends carry
-    the same non-negative group label (the game played inside each group, F_i ∩ group). With
-    ``rule.mutual``, reciprocity is judged on the rule's friend sets before the restriction (the
-    same thing, as both ends lie in one group).
+    the same non-negative group label (the game played inside each group, F_i ∩ group).
+    Reciprocity (``rule.mutual``) commutes with that restriction: an arc and its reverse join
+    the same two players.
     """
     keep = np.ones(len(ranking.rows), dtype=bool)
     if rule.k is not None:
