@@ -39,18 +39,21 @@ def test_merge_needs_two_parents_above_tau_times_column_max() -> None:
 
 
 def test_vanish_is_no_live_link_out() -> None:
-    influence = [[5.0, 0.0], [0.4, 0.3], [0.0, 4.0]]
-    # cutoff = presence·max S = 0.1·5 = 0.5: row 1 (max 0.4) has no live link
+    influence = [[5.0, 0.0], [0.3, 0.2], [0.0, 4.0]]
+    # reference = median of the row maxima (5, 0.3, 4) = 4; cutoff = 0.1·4 = 0.4 > 0.3: row 1 has no live link
     assert events_of(influence, "vanish") == [((1,), ())]
-    assert events_of(influence, "vanish", presence=0.07) == []  # cutoff 0.35 ≤ 0.4
-    assert events_of(influence, "vanish", presence=0.0, floor=0.45) == [((1,), ())]  # absolute floor
+    assert events_of(influence, "vanish", presence=0.07) == []  # cutoff 0.28 ≤ 0.3
+    assert events_of(influence, "vanish", presence=0.0, floor=0.35) == [((1,), ())]  # absolute floor
     assert events_of([[0.0, 0.0]], "vanish") == [((0,), ())]  # zero influence is never a link
+    loud = [[1000.0, 0.0], [0.0, 1.0], [1.0, 0.0]]  # one loud source does not make the others vanish
+    assert events_of(loud, "vanish") == []
 
 
 def test_emerge_is_no_live_link_in() -> None:
-    influence = np.array([[5.0, 0.0], [0.4, 0.3], [0.0, 4.0]]).T.tolist()
+    influence = np.array([[5.0, 0.0], [0.3, 0.2], [0.0, 4.0]]).T.tolist()
+    # sources' strongest links 5 and 4: reference 4.5, cutoff 0.45 > 0.3, the max of column 1
     assert events_of(influence, "emerge") == [((), (1,))]
-    assert events_of(influence, "emerge", presence=0.07) == []
+    assert events_of(influence, "emerge", presence=0.05) == []  # cutoff 0.225 ≤ 0.3
     assert events_of(influence, "vanish") == []
 
 

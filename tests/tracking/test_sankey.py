@@ -19,25 +19,39 @@ def _trace(figure: object) -> dict:
     return trace
 
 
+def _edges(trace: dict) -> list[tuple[str, str]]:
+    labels = trace["node"]["label"]
+    return [(labels[a], labels[b]) for a, b in zip(trace["link"]["source"], trace["link"]["target"], strict=True)]
+
+
 def test_one_node_per_coalition_and_one_link_per_kept_edge(chain: list[LayerPairEvents]) -> None:
     trace = _trace(sankey_figure(chain))
     assert trace["type"] == "sankey"
+    # nodes with a drawn link first (plotly.js misplaces nodes after an unlinked one), then the rest
     assert trace["node"]["label"] == [
-        "L4 C0 (2)", "L4 C1 (1)", "L4 C2 (3)",
-        "L5 C0 (1)", "L5 C1 (2)", "L5 C2 (2)", "L5 C3 (1)",
+        "L4 C0 (2)", "L4 C1 (1)",
+        "L5 C0 (1)", "L5 C1 (2)", "L5 C2 (2)",
         "L6 C0 (3)", "L6 C1 (3)",
+        "L4 C2 (3)", "L5 C3 (1)",
     ]
-    # kept links: 4→5 (0,0) (0,1) (1,2); 5→6 (0,0) (1,0) (2,1); node positions 0..2, 3..6, 7..8
-    edges = list(zip(trace["link"]["source"], trace["link"]["target"], strict=True))
-    assert edges == [(0, 3), (0, 4), (1, 5), (3, 7), (4, 7), (5, 8)]
+    # kept links: 4→5 (0,0) (0,1) (1,2); 5→6 (0,0) (1,0) (2,1)
+    assert _edges(trace) == [
+        ("L4 C0 (2)", "L5 C0 (1)"), ("L4 C0 (2)", "L5 C1 (2)"), ("L4 C1 (1)", "L5 C2 (2)"),
+        ("L5 C0 (1)", "L6 C0 (3)"), ("L5 C1 (2)", "L6 C0 (3)"), ("L5 C2 (2)", "L6 C1 (3)"),
+    ]
+    assert trace["node"]["x"][:2] == pytest.approx([0.001, 0.001]) and trace["node"]["x"][5] == pytest.approx(0.999)
 
 
-def test_link_threshold_is_relative_to_each_pair(chain: list[LayerPairEvents]) -> None:
+def test_link_threshold_is_relative_to_the_source_strongest_link(chain: list[LayerPairEvents]) -> None:
     trace = _trace(sankey_figure(chain, SankeyOptions(link_threshold=0.9)))
-    # 4→5: max S = 6, only S = 6 ≥ 5.4; 5→6: max 3, S = 3 and 2.8 ≥ 2.7
-    edges = list(zip(trace["link"]["source"], trace["link"]["target"], strict=True))
-    assert edges == [(1, 5), (3, 7), (4, 7)]
-    assert max(trace["link"]["value"]) == pytest.approx(1.0)
+    # 4→5: source 0 links S = 5 and 4 (4/5 = 0.8 < 0.9 dropped); every other source has one link
+    assert _edges(trace) == [
+        ("L4 C0 (2)", "L5 C0 (1)"), ("L4 C1 (1)", "L5 C2 (2)"),
+        ("L5 C0 (1)", "L6 C0 (3)"), ("L5 C1 (2)", "L6 C0 (3)"), ("L5 C2 (2)", "L6 C1 (3)"),
+    ]
+    assert trace["link"]["value"] == pytest.approx([1.0] * 5)
+    widths = _trace(sankey_figure(chain))["link"]["value"]
+    assert widths == pytest.approx([1.0, 0.8, 1.0, 1.0, 1.0, 1.0])
 
 
 def test_colours_follow_events(chain: list[LayerPairEvents]) -> None:
@@ -47,7 +61,7 @@ def test_colours_follow_events(chain: list[LayerPairEvents]) -> None:
     assert fates[(5, 1)] == "none" and fates[(5, 3)] == "vanish" and fates[(6, 0)] == "merge"
     assert [link.type for link in links] == ["persist", "split", "persist", "persist", "merge", "persist"]
     trace = _trace(sankey_figure(chain))
-    assert trace["node"]["color"][0] == EVENT_COLORS["split"]
+    assert trace["node"]["color"][0] == EVENT_COLORS["split"] and trace["node"]["color"][7] == EVENT_COLORS["vanish"]
     assert trace["link"]["color"][1].startswith(EVENT_COLORS["split"])
 
 
@@ -70,7 +84,7 @@ def test_html_is_offline_and_matches_the_figure(chain: list[LayerPairEvents], tm
     match = re.search(r'Plotly\.newPlot\(\s*"hedonic-sankey",\s*(\[.*?\]),\s*\{', html, re.S)
     assert match is not None
     (trace,) = json.loads(match.group(1))
-    assert len(trace["node"]["label"]) == 9 and len(trace["link"]["source"]) == 3
+    assert len(trace["node"]["label"]) == 9 and len(trace["link"]["source"]) == 5
     assert write_sankey_html(figure, tmp_path / "again.html").read_text() == html
 
 

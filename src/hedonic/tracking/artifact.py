@@ -7,7 +7,8 @@ Top-level keys (besides ``kind`` and ``format_version``):
   lists, in the partition's order (event indices point into these lists);
 - ``settings``: how S was computed (``projection``, ``center``, ``weighting`` = ``"mean_abs"`` or
   ``"uniform"``, ``folded`` norms);
-- ``thresholds`` (``tau``, ``presence``, ``floor``), ``cutoff`` θ and ``max_influence`` (max S);
+- ``thresholds`` (``tau``, ``presence``, ``floor``), ``reference`` r (median strongest link),
+  ``cutoff`` θ and ``max_influence`` (max S);
 - ``links``: kept links ``[p, q, S]`` (children or parents links, see :mod:`hedonic.tracking.events`);
 - ``matching``: live pairs ``[p, q, S]`` of the maximum-weight matching;
 - ``events``: ``{type, sources, targets, strengths, source_neurons, target_neurons}``;
@@ -71,6 +72,7 @@ class LayerPairEvents:
                 "presence": tracking.thresholds.presence,
                 "floor": tracking.thresholds.floor,
             },
+            "reference": tracking.reference,
             "cutoff": tracking.cutoff,
             "max_influence": tracking.max_influence,
             "links": [list(link) for link in tracking.links],
@@ -115,6 +117,7 @@ def _parse(document: Mapping[str, Any]) -> LayerPairEvents:
     events = tuple(_event(raw, sources, targets) for raw in document["events"])
     tracking = Tracking(
         thresholds=thresholds,
+        reference=_number(document["reference"], "reference"),
         cutoff=_number(document["cutoff"], "cutoff"),
         max_influence=_number(document["max_influence"], "max_influence"),
         n_sources=limits["source"],

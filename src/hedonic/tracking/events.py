@@ -1,9 +1,14 @@
 """Matching and event classification on a coalition influence matrix S (P × Q), pure NumPy/SciPy.
 
 Rows p are the coalitions of layer ℓ (sources), columns q those of layer ℓ+1 (targets). With the
-thresholds τ (relative), ``presence`` (relative to the largest entry) and ``floor`` (absolute):
+thresholds τ (relative), ``presence`` (relative to a typical strongest link) and ``floor``
+(absolute):
 
-- cutoff θ = max(floor, presence · max S). A link (p, q) is *live* when S[p, q] ≥ θ and S[p, q] > 0.
+- reference r = the median over sources of their strongest link, median_p max_q S[p, q];
+  cutoff θ = max(floor, presence · r). A link (p, q) is *live* when S[p, q] ≥ θ and S[p, q] > 0.
+  (The reference is not max S: E|a| is heavy-tailed, and a few coalitions holding very loud
+  neurons can exceed the typical link by 10³; relative to max S almost every coalition would
+  vanish.)
 - children(p) = {q : (p, q) live and S[p, q] ≥ τ · max_q' S[p, q']} (the row max);
   parents(q) = {p : (p, q) live and S[p, q] ≥ τ · max_p' S[p', q]} (the column max).
 - **persist** (p, q): q is p's strongest target, p is q's strongest source (first index on ties),
@@ -73,10 +78,12 @@ class Tracking:
     """Everything derived from one influence matrix S (P × Q) under :class:`Thresholds`.
 
     ``links``: the kept links (p, q, S) — children or parents links — sorted by (p, q);
-    ``matching``: live pairs of the maximum-weight matching (p, q, S), sorted by p.
+    ``matching``: live pairs of the maximum-weight matching (p, q, S), sorted by p;
+    ``reference``: the median strongest link r; ``cutoff``: θ; ``max_influence``: max S.
     """
 
     thresholds: Thresholds
+    reference: float
     cutoff: float
     max_influence: float
     n_sources: int
@@ -124,11 +131,11 @@ def classify_events(influence: np.ndarray, thresholds: Thresholds | None = None)
     thresholds = thresholds or Thresholds()
     values = check_influence(influence)
     n_sources, n_targets = values.shape
-    largest = float(values.max()) if values.size else 0.0
-    cutoff = max(thresholds.floor, thresholds.presence * largest)
-    live = (values >= cutoff) & (values > 0)
     row_max = values.max(axis=1, initial=0.0)
     col_max = values.max(axis=0, initial=0.0)
+    reference = float(np.median(row_max)) if n_sources else 0.0
+    cutoff = max(thresholds.floor, thresholds.presence * reference)
+    live = (values >= cutoff) & (values > 0)
     children = live & (values >= thresholds.tau * row_max[:, None])
     parents = live & (values >= thresholds.tau * col_max[None, :])
 
@@ -156,8 +163,9 @@ def classify_events(influence: np.ndarray, thresholds: Thresholds | None = None)
     matched = [(p, q) for p, q in max_weight_matching(values) if live[p, q]] if values.size else []
     return Tracking(
         thresholds=thresholds,
+        reference=reference,
         cutoff=float(cutoff),
-        max_influence=largest,
+        max_influence=float(values.max()) if values.size else 0.0,
         n_sources=n_sources,
         n_targets=n_targets,
         links=tuple((int(p), int(q), float(values[p, q])) for p, q in kept),

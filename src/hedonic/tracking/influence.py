@@ -81,15 +81,16 @@ def coalition_influence(
     if block_rows is not None and block_rows < 1:
         raise ConfigError(f"block_rows must be positive, got {block_rows}", hint="pass a positive number of rows")
     columns = np.asarray(source.neurons, dtype=np.int64)
-    rows = np.asarray(target.neurons, dtype=np.int64)
+    rows = torch.as_tensor(target.neurons, dtype=torch.long)
+    if len(columns) < n_source:  # restrict the write factor to the players once, not per block
+        vmap = VirtualMap(vmap.read, vmap.write[:, torch.from_numpy(columns).to(vmap.write.device)], vmap.folded)
     weighted = sp.diags_array(weights[columns]) @ coalition_indicator(source)  # (players of ℓ) × P
     indicator_t = coalition_indicator(target).T.tocsc()  # Q × (players of ℓ+1)
     step = block_rows or max(1, BLOCK_VALUES // max(1, len(columns)))
-    columns_t = torch.from_numpy(columns)
     total = np.zeros((len(target.coalitions), len(source.coalitions)), dtype=np.float64)
     starts = range(0, len(rows), step)
     for start in progress(starts, "influence blocks", total=len(starts)):
-        block = vmap.magnitude(torch.from_numpy(rows[start : start + step]), columns_t)
+        block = vmap.magnitude(rows[start : start + step])
         reduced = (weighted.T @ block.to("cpu", torch.float64).numpy().T).T  # |J| × P
         total += indicator_t[:, start : start + step] @ reduced
     return total.T / np.outer(source.sizes(), target.sizes())

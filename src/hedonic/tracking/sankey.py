@@ -2,9 +2,10 @@
 
 Nodes are the coalitions of every layer in the chain (one node per coalition that passes the size
 filter); links are the kept links of each layer pair (children or parents links, see
-:mod:`hedonic.tracking.events`) whose strength is at least ``link_threshold`` × the pair's largest
-influence, between two drawn nodes. Link widths are S divided by the pair's largest influence, so
-every pair spans 0–1.
+:mod:`hedonic.tracking.events`) between two drawn nodes whose relative strength S[p, q] / max_q' S[p, q']
+(relative to the source's strongest link) is at least ``link_threshold``. That relative strength
+is also the link's width, so every source's strongest link has width 1 and a few very loud
+coalitions (heavy-tailed E|a|) do not flatten all other links to slivers.
 
 Colours. A link is ``persist`` when it is a persist event, else ``split`` when it is a child link
 of a splitting source, else ``merge`` when it is a parent link of a merging target, else
@@ -42,7 +43,7 @@ _LINK_ALPHA = "80"
 
 @dataclass(frozen=True)
 class SankeyOptions:
-    """What to draw: ``link_threshold`` ∈ [0, 1] relative to each pair's largest influence;
+    """What to draw: ``link_threshold`` ∈ [0, 1] relative to the source coalition's strongest link;
     coalitions of size ``min_size``..``max_size`` (None: no upper bound); ``top_k``: only the k
     largest coalitions of each layer (ties: lower index; None: all).
     """
@@ -148,12 +149,15 @@ def sankey_layout(
     links: list[SankeyLink] = []
     for pair in sorted(chain, key=lambda pair: pair.source_layer):
         types = _link_types(pair)
-        largest = pair.tracking.max_influence
+        strongest: dict[int, float] = {}
+        for p, _, value in pair.tracking.links:  # a source's strongest link is always kept (a child)
+            strongest[p] = max(strongest.get(p, 0.0), value)
         for p, q, value in pair.tracking.links:
             start, end = position.get((pair.source_layer, p)), position.get((pair.target_layer, q))
-            if start is None or end is None or value < options.link_threshold * largest:
+            width = value / strongest[p]
+            if start is None or end is None or width < options.link_threshold:
                 continue
-            links.append(SankeyLink(start, end, value, value / largest, types.get((p, q), "link")))
+            links.append(SankeyLink(start, end, value, width, types.get((p, q), "link")))
     return nodes, links
 
 
@@ -162,37 +166,45 @@ def sankey_figure(
 ) -> Any:
     """A plotly ``go.Figure`` holding one ``go.Sankey`` of :func:`sankey_layout`'s nodes and links.
 
-    Nodes are placed in one column per layer (x) and by coalition index (y).
+    Nodes are placed in one column per layer (x) and by coalition index within the layer (y).
+    plotly.js does not draw nodes without links and then misplaces the positions of every later
+    node, so the nodes with a drawn link come first in the node arrays (layer, then index) and
+    the others after them; the subtitle counts the coalitions left undrawn.
     """
     import plotly.graph_objects as go
 
     options = options or SankeyOptions()
     nodes, links = sankey_layout(chain, options)
+    linked = {link.source for link in links} | {link.target for link in links}
+    order = sorted(range(len(nodes)), key=lambda k: k not in linked)  # stable: linked first
+    new_position = {old: new for new, old in enumerate(order)}
     layers = sorted({node.layer for node in nodes})
     column = {layer: k for k, layer in enumerate(layers)}
     span = max(1, len(layers) - 1)
-    per_layer = Counter(node.layer for node in nodes)
+    per_layer = Counter(nodes[k].layer for k in order)
     placed: Counter[int] = Counter()
     xs, ys = [], []
-    for node in nodes:
-        xs.append(0.001 + 0.998 * column[node.layer] / span)
-        ys.append(0.001 + 0.998 * (placed[node.layer] + 0.5) / per_layer[node.layer])
-        placed[node.layer] += 1
+    for k in order:
+        layer = nodes[k].layer
+        xs.append(0.001 + 0.998 * column[layer] / span)
+        ys.append(0.001 + 0.998 * (placed[layer] + 0.5) / per_layer[layer])
+        placed[layer] += 1
+    drawn = [nodes[k] for k in order]
     figure = go.Figure(
         go.Sankey(
             arrangement="snap",
             node={
-                "label": [f"L{node.layer} C{node.index} ({node.size})" for node in nodes],
-                "color": [EVENT_COLORS[node.fate] for node in nodes],
+                "label": [f"L{node.layer} C{node.index} ({node.size})" for node in drawn],
+                "color": [EVENT_COLORS[node.fate] for node in drawn],
                 "x": xs,
                 "y": ys,
-                "customdata": [[node.size, node.fate] for node in nodes],
+                "customdata": [[node.size, node.fate] for node in drawn],
                 "hovertemplate": "%{label}<br>size %{customdata[0]}, %{customdata[1]}<extra></extra>",
                 "pad": 4,
             },
             link={
-                "source": [link.source for link in links],
-                "target": [link.target for link in links],
+                "source": [new_position[link.source] for link in links],
+                "target": [new_position[link.target] for link in links],
                 "value": [link.width for link in links],
                 "color": [EVENT_COLORS[link.type] + _LINK_ALPHA for link in links],
                 "customdata": [[link.influence, link.type] for link in links],
@@ -202,7 +214,8 @@ def sankey_figure(
     )
     legend = ", ".join(f"<span style='color:{EVENT_COLORS[k]}'>{k}</span>" for k in NODE_PRECEDENCE)
     heading = title or f"Coalitions across layers {', '.join(map(str, layers))}"
-    figure.update_layout(title_text=f"{heading}<br><sup>{legend}; links ≥ {options.link_threshold:g} × max S per pair</sup>")
+    notes = f"links ≥ {options.link_threshold:g} × the source's strongest; {len(nodes) - len(linked)} of {len(nodes)} coalitions without a drawn link are not shown"
+    figure.update_layout(title_text=f"{heading}<br><sup>{legend}; {notes}</sup>")
     return figure
 
 

@@ -36,6 +36,7 @@ builds any block of rows of W on demand, so the full n' × n matrix never has to
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -97,12 +98,7 @@ class VirtualMap:
         With one projection this is ``|W_p|``.
         """
         first, *rest = self.weights(rows, columns).values()
-        if not rest:
-            return first.abs()
-        total = first.square_()
-        for block in rest:
-            total.add_(block.square_())
-        return total.sqrt_()
+        return functools.reduce(torch.hypot, rest, first.abs())
 
     def to(self, device: str | torch.device) -> VirtualMap:
         """The same map with its factors on ``device``."""
