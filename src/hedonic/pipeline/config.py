@@ -1,0 +1,220 @@
+"""The run configuration: one TOML file, one table per stage; every key has a default.
+
+The defaults are the demo: the shipped MiniLM reranker on the demo corpus (``hedonic demo``).
+A user's run changes what differs, e.g.::
+
+    seed = 1
+    out_dir = "runs/llama-l10"
+
+    [model]
+    name = "/models/llama-3.1-8b-reranker"   # folder or hub id
+    adapter = "/models/lora-r8"
+    dtype = "bfloat16"
+    device = "cuda"
+
+    [data]
+    inputs = "top1000.dev.tsv"
+    heldout = "top1000.eval.tsv"
+    qrels = "qrels.dev.tsv"
+
+    [layers]
+    analyse = [9, 10, 11]
+
+Unknown keys fail naming the key and the valid ones (:func:`load_config`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from hedonic.errors import ConfigError
+from hedonic.pipeline.config_loading import from_mapping
+
+
+@dataclass(frozen=True)
+class ModelSection:
+    """The model: ``name`` ("demo", a folder or a hub id), its LoRA ``adapter`` folder ("": none), dtype, device."""
+
+    name: str = "demo"
+    adapter: str = ""
+    dtype: Literal["float32", "float64", "bfloat16", "float16"] = "float32"
+    device: str = "cpu"
+    allow_new_head: bool = False
+    trust_remote_code: bool = False
+
+
+@dataclass(frozen=True)
+class DataSection:
+    """Inputs: ``inputs`` build the statistics and φ; ``heldout`` only score coalitions (never φ).
+
+    ``inputs = "demo"`` takes the demo corpus' training split and ``heldout = "demo"`` its held-out
+    split; otherwise paths to JSONL or MS MARCO TSV files. ``qrels`` (TREC) labels the held-out
+    pairs for ranking metrics ("": none). Limits keep the first pairs of each file (0: all).
+    """
+
+    inputs: str = "demo"
+    heldout: str = "demo"
+    qrels: str = ""
+    inputs_limit: int = 600
+    heldout_limit: int = 240
+    batch_size: int = 16
+    max_length: int = 128
+
+
+@dataclass(frozen=True)
+class LayersSection:
+    """Which layers: ``analyse`` (statistics, φ, partitions, tracking) and ``evaluate`` (synergy, baselines, meaning).
+
+    Empty ``analyse`` means every layer; empty ``evaluate`` means the ``top_k`` analysed layers with
+    the largest relative LoRA update (spec §2), or the first ``top_k`` analysed layers without an
+    adapter.
+    """
+
+    analyse: list[int] = field(default_factory=list)
+    evaluate: list[int] = field(default_factory=list)
+    top_k: int = 2
+
+
+@dataclass(frozen=True)
+class StatsSection:
+    """Statistics: which tokens enter them and the readout of the gradient moments ("none": no gradients)."""
+
+    tokens: Literal["readout", "all"] = "readout"
+    grad: Literal["local", "model", "none"] = "local"
+
+
+@dataclass(frozen=True)
+class ValuationSection:
+    """φ: its ``kind`` and the neuron ``subset`` ("all", "top-lora:K", "top-variance:K" or ids "1,5,9")."""
+
+    kind: Literal["oca", "pas-grad", "pas-hess", "pas-exact"] = "pas-grad"
+    subset: str = "all"
+    measure: Literal["pearson", "covariance"] = "pearson"
+    exact_inputs: int = 64
+
+
+@dataclass(frozen=True)
+class GameSection:
+    """The hedonic game (see :func:`hedonic.game.discover`).
+
+    Friends are a neuron's ``k`` best partners with φ above ``threshold`` (``threshold = -inf``: no
+    floor); ``max_size = 0`` picks the size bound from the layer size.
+    """
+
+    method: Literal["pac", "exact"] = "pac"
+    k: int = 4
+    threshold: float = 0.0
+    mutual: bool = False
+    m: int = 50000
+    max_k: int = 10
+    max_size: int = 0
+    delta: float = 0.05
+    stability_samples: int = 20000
+
+
+@dataclass(frozen=True)
+class BaselinesSection:
+    """Clustering baselines to compare against, matched to the hedonic size distribution."""
+
+    methods: list[str] = field(default_factory=lambda: ["spherical-kmeans", "spectral", "agglomerative", "louvain", "random"])
+    match_sizes: bool = True
+
+
+@dataclass(frozen=True)
+class EvaluationSection:
+    """Synergy on held-out inputs: readout, ablation mode, coalition size range (``max_coalitions`` per method, 0: all)."""
+
+    readout: Literal["local", "model"] = "local"
+    mode: Literal["zero", "pre-lora"] = "zero"
+    min_size: int = 4
+    max_size: int = 32
+    max_coalitions: int = 60
+    n_resamples: int = 2000
+    n_permutations: int = 2000
+
+
+@dataclass(frozen=True)
+class TrackingSection:
+    """Cross-layer tracking: event threshold τ and the share of the strongest link drawn in the Sankey."""
+
+    tau: float = 0.5
+    link_threshold: float = 0.2
+    projection: Literal["gate", "up", "fc", "both"] = "both"
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """The HTML report: how many coalition cards per evaluated layer."""
+
+    top_coalitions: int = 6
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A whole run: ``seed``, the run directory ``out_dir``, and one section per stage."""
+
+    seed: int = 0
+    out_dir: str = "hedonic-runs/demo"
+    model: ModelSection = field(default_factory=ModelSection)
+    data: DataSection = field(default_factory=DataSection)
+    layers: LayersSection = field(default_factory=LayersSection)
+    stats: StatsSection = field(default_factory=StatsSection)
+    valuation: ValuationSection = field(default_factory=ValuationSection)
+    game: GameSection = field(default_factory=GameSection)
+    baselines: BaselinesSection = field(default_factory=BaselinesSection)
+    evaluation: EvaluationSection = field(default_factory=EvaluationSection)
+    tracking: TrackingSection = field(default_factory=TrackingSection)
+    report: ReportSection = field(default_factory=ReportSection)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The configuration as plain data (for manifests and content hashes)."""
+        return dataclasses.asdict(self)
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read a TOML run configuration; raises :class:`ConfigError` naming the file and the bad key or value."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"configuration file {path} does not exist", hint="pass the path of a TOML file (see README, Usage)")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})", hint="fix the syntax at the position shown") from exc
+    try:
+        return from_mapping(RunConfig, data)
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error.message}", hint=error.hint) from error
+
+
+def config_toml(config: RunConfig) -> str:
+    """The configuration as TOML text, every key written out; :func:`load_config` reads it back equal."""
+    lines: list[str] = []
+    tables: list[tuple[str, dict[str, Any]]] = []
+    for key, value in config.as_dict().items():
+        if isinstance(value, dict):
+            tables.append((key, value))
+        else:
+            lines.append(f"{key} = {_toml_value(value)}")
+    for name, table in tables:
+        lines.append(f"\n[{name}]")
+        lines.extend(f"{key} = {_toml_value(value)}" for key, value in table.items())
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    raise ConfigError(f"cannot write {value!r} to TOML")
