@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import platform
+from collections.abc import Mapping, Sequence
 from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from hedonic.artifacts import write_json
 
 _PACKAGES = ("hedonic", "torch", "transformers", "peft", "numpy", "scipy", "scikit-learn", "safetensors")
 
@@ -17,3 +23,48 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "missing"
     return versions
+
+
+MANIFEST_KIND = "manifest"
+MANIFEST_FORMAT_VERSION = 1
+
+
+def device_description(device: str) -> dict[str, Any]:
+    """What ``device`` is: its name, and for CUDA the GPU model and count; plus the CPU count."""
+    import torch
+
+    described: dict[str, Any] = {"device": device, "cpu_count": os.cpu_count(), "platform": platform.platform()}
+    if device.startswith("cuda") and torch.cuda.is_available():
+        described["gpu"] = torch.cuda.get_device_name(torch.device(device))
+        described["gpu_count"] = torch.cuda.device_count()
+    return described
+
+
+def write_manifest(
+    path: str | Path,
+    *,
+    config: Mapping[str, Any],
+    seed: int,
+    device: str,
+    timings: Mapping[str, float],
+    reused: Sequence[str],
+    started: str,
+    finished: str,
+) -> Path:
+    """Write the run manifest (kind ``manifest``, version 1): config, seed, versions, device, stage wall times (s).
+
+    ``timings`` are the recorded wall times of every stage (this run or an earlier one),
+    ``reused`` the stages this run skipped because their inputs were unchanged; ``started`` and
+    ``finished`` are ISO 8601 UTC timestamps.
+    """
+    payload = {
+        "config": dict(config),
+        "seed": seed,
+        "versions": package_versions(),
+        "device": device_description(device),
+        "stage_wall_time_s": dict(timings),
+        "reused_stages": list(reused),
+        "started": started,
+        "finished": finished,
+    }
+    return write_json(path, MANIFEST_KIND, MANIFEST_FORMAT_VERSION, payload)
