@@ -1,0 +1,185 @@
+"""Exact pairwise ablation synergy ψ(i, j) = Δ_ij − Δ_i − Δ_j of every pair, for the local readout.
+
+With the terms of :mod:`hedonic.ablation.pairwise_terms`, the readout after ablating S is
+f_S = w_o · act(ρ_S (u − Σ_S a_i E_i) + c) + b_o with ρ_S = M_S^(-1/2), and
+
+    ψ(i, j) = f_i + f_j − f_ij − f_0
+
+(Δ_S = f_0 − f_S; ablation zeroes a_i on every token, and only the readout token's residual
+reaches the local readout). The single-neuron values f_i cost O(n·m) per input; every pair's
+f_ij is an elementwise expression of a_i, a_j, e_i, e_j and G̃_ij:
+
+- decoders (RMSNorm or LayerNorm, then the linear score head: m = 1, no tanh):
+  f_ij − b = (s − v_i − v_j) · (k + e_i + e_j + α_i α_j G̃_ij)^(-1/2) with s = w_o u, v_i = w_o a_i E_i,
+  O(n²) per input and no model forward;
+- BERT (LayerNorm, pooler tanh, classifier): tanh acts on the m-vector
+  z_ij = ρ_ij (u − a_i E_i − a_j E_j) + c, evaluated per pair: O(n²·m) per input, in tiles;
+- the ``linear`` readout (no norm, no tanh) is affine, so ψ ≡ 0 exactly and nothing is evaluated.
+
+Pairs are evaluated in (i-block, j-block) tiles of the upper triangle, a few inputs at a time,
+and summed in float64, so memory is the n×n sums and G̃ plus one tile. Runs on the device of the
+readout's tensors (CPU or CUDA).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from hedonic.ablation.norm_readout import NormReadout
+from hedonic.ablation.pairwise_terms import (
+    InputTerms,
+    check_inputs,
+    NeuronGeometry,
+    input_terms,
+    mirror_upper,
+    neuron_geometry,
+    row_chunks,
+    upper_blocks,
+)
+from hedonic.errors import ConfigError
+
+CPU_TILE_ELEMENTS = 1 << 18
+"""Default elements of one tile (inputs × i-block × j-block [× m]) on the CPU: fits a core's L2 cache."""
+CUDA_TILE_ELEMENTS = 1 << 24
+"""Default elements of one tile on CUDA."""
+CHUNK_ELEMENTS = 1 << 22
+"""Per-input terms (inputs × n [× m]) prepared at once; bounds the extra memory of one update."""
+
+
+class PairwiseSynergy:
+    """Streaming float64 sums of ψ(i, j) over inputs, for all pairs of n neurons (local readout).
+
+    ``readout``: from :func:`hedonic.ablation.norm_readout.norm_readout`; ``w_out`` (d, n): the
+    write directions of the analysed neurons (columns of ``ModelAdapter.w_out(layer)``);
+    ``absolute``: also sum |ψ|; ``tile_elements``: work per tile (default by device).
+    Memory: 2 (3 with ``absolute``) n×n float64 matrices plus one tile.
+    """
+
+    def __init__(
+        self,
+        readout: NormReadout,
+        w_out: torch.Tensor,
+        *,
+        absolute: bool = False,
+        tile_elements: int | None = None,
+    ) -> None:
+        self._geometry = neuron_geometry(readout, w_out)
+        device = self._geometry.directions.device
+        n = self._geometry.n
+        self._absolute = absolute
+        default = CUDA_TILE_ELEMENTS if device.type == "cuda" else CPU_TILE_ELEMENTS
+        self._elements = default if tile_elements is None else tile_elements
+        if self._elements < 1:
+            raise ConfigError(f"tile_elements must be positive, got {self._elements}", hint="pass e.g. 262144")
+        self._width = 1 if readout.activation is None else readout.weight.shape[0]
+        self._block = max(1, min(n, math.isqrt(max(1, self._elements // self._width))))
+        self._pairs = torch.zeros(n, n, dtype=torch.float64, device=device)
+        self._singles = torch.zeros(n, dtype=torch.float64, device=device)
+        self._magnitudes = torch.zeros(n, n, dtype=torch.float64, device=device) if absolute else None
+        self.count = 0
+
+    @property
+    def n(self) -> int:
+        """Number of analysed neurons."""
+        return self._geometry.n
+
+    @property
+    def absolute(self) -> bool:
+        """Whether Σ|ψ| is accumulated."""
+        return self._absolute
+
+    def update(self, residual: torch.Tensor, activations: torch.Tensor) -> None:
+        """Add ψ of B inputs: residual stream h (B, d) and activations a (B, n) at the readout token."""
+        check_inputs(self._geometry, residual, activations)
+        readout = self._geometry.readout
+        if readout.affine:
+            self.count += int(residual.shape[0])
+            return
+        chunk = max(1, CHUNK_ELEMENTS // (self.n * self._width))
+        for rows in row_chunks(int(residual.shape[0]), chunk):
+            terms = input_terms(self._geometry, residual[rows], activations[rows])
+            self._add(terms)
+            self.count += len(terms)
+
+    def mean(self) -> torch.Tensor:
+        """E[ψ(i, j)] over the inputs seen (n, n) float64: symmetric, zero diagonal."""
+        result = self._pairs.clone()
+        if self._magnitudes is None:
+            result += self._singles[:, None]
+            result += self._singles[None, :]
+        return mirror_upper(result.div_(max(self.count, 1)), self._block)
+
+    def mean_abs(self) -> torch.Tensor:
+        """E[|ψ(i, j)|] (n, n) float64; :class:`ConfigError` unless built with ``absolute=True``."""
+        if self._magnitudes is None:
+            raise ConfigError("|ψ| was not accumulated", hint="build PairwiseSynergy with absolute=True")
+        return mirror_upper(self._magnitudes / max(self.count, 1), self._block)
+
+    # ------------------------------------------------------------------ evaluation
+    def _add(self, terms: InputTerms) -> None:
+        """Accumulate one chunk of inputs over all upper-triangle tiles."""
+        singles, numerators = _single_terms(self._geometry, terms)
+        if self._magnitudes is None:
+            self._singles += singles.sum(0)
+        per_tile = max(1, self._elements // (self._block * self._block * self._width))
+        for rows, cols in upper_blocks(self.n, self._block):
+            gram = self._geometry.gram[rows, cols]
+            for inputs in row_chunks(len(terms), per_tile):
+                pair = self._pair_values(terms, numerators, gram, inputs, rows, cols)
+                if self._magnitudes is None:
+                    self._pairs[rows, cols] -= pair.sum(0)
+                    continue
+                psi = pair.neg_().add_(singles[inputs, rows, None]).add_(singles[inputs, None, cols])
+                self._pairs[rows, cols] += psi.sum(0)
+                self._magnitudes[rows, cols] += psi.abs_().sum(0)
+
+    def _pair_values(
+        self,
+        terms: InputTerms,
+        numerators: torch.Tensor,
+        gram: torch.Tensor,
+        inputs: slice,
+        rows: slice,
+        cols: slice,
+    ) -> torch.Tensor:
+        """f_ij − C for the inputs and the tile (rows, cols): (inputs, |rows|, |cols|).
+
+        C is the constant of :func:`_single_terms`: b_o + w_o c without tanh, b_o with it.
+        """
+        scale = terms.cross[inputs, rows, None] * gram
+        scale.mul_(terms.cross[inputs, None, cols])
+        scale.add_((terms.base[inputs, None] + terms.shift[inputs, rows])[:, :, None])
+        scale.add_(terms.shift[inputs, None, cols]).rsqrt_()
+        readout = self._geometry.readout
+        if readout.activation is None:
+            kept = terms.pre[inputs, 0, None] * readout.out_weight[0] - numerators[inputs, rows]
+            return scale.mul_(kept[:, :, None] - numerators[inputs, None, cols])
+        pre = terms.pre[inputs, None, :] - numerators[inputs, rows]
+        hidden = pre[:, :, None, :] - numerators[inputs, None, cols]
+        hidden.mul_(scale[..., None]).add_(readout.bias).tanh_()
+        return hidden @ readout.out_weight
+
+
+def _single_terms(geometry: NeuronGeometry, terms: InputTerms) -> tuple[torch.Tensor, torch.Tensor]:
+    """(L, V) for a chunk of B inputs.
+
+    L (B, n): f_i − C − (f_0 − C)/2, so that ψ(i, j) = L_i + L_j − (f_ij − C), where the constant C
+    is b_o + w_o c without tanh (it cancels in ψ and is never formed) and b_o with it.
+    V: the removed pre-activation a_i E_i, (B, n) scaled by w_o without tanh, (B, n, m) with it.
+    """
+    readout = geometry.readout
+    base_scale = terms.base.rsqrt()
+    single_scale = (terms.base[:, None] + terms.shift).rsqrt()
+    if readout.activation is None:
+        removed = terms.activations * geometry.projected[:, 0] * readout.out_weight[0]
+        kept = terms.pre[:, 0] * readout.out_weight[0]
+        clean = kept * base_scale
+        single = (kept[:, None] - removed) * single_scale
+        return single - clean[:, None] / 2, removed
+    removed = terms.activations[:, :, None] * geometry.projected
+    clean = torch.tanh(base_scale[:, None] * terms.pre + readout.bias) @ readout.out_weight
+    hidden = single_scale[:, :, None] * (terms.pre[:, None, :] - removed) + readout.bias
+    single = torch.tanh(hidden) @ readout.out_weight
+    return single - clean[:, None] / 2, removed
