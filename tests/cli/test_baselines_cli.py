@@ -53,7 +53,7 @@ def test_run_dir_writes_one_partition_per_method(tmp_path: Path, capsys: pytest.
     reference = _write_run(tmp_path / "run")
     capsys.readouterr()
     with pytest.raises(SystemExit) as stop:
-        cli.main(["baselines", "--run-dir", str(tmp_path / "run"), "--layer", str(LAYER), "--model", str(saved.model_dir), "--adapter", str(saved.adapter_dir), "--seed", "3"])
+        cli.main(["baselines", "--run-dir", str(tmp_path / "run"), "--layer", str(LAYER), "--model", str(saved.model_dir), "--adapter", str(saved.adapter_dir), "--seed", "3", "--kmeans-n-init", "2"])
     assert stop.value.code == 0
     printed = capsys.readouterr().out
     assert "Baselines for layer 1" in printed
@@ -61,6 +61,7 @@ def test_run_dir_writes_one_partition_per_method(tmp_path: Path, capsys: pytest.
         partition = load_partition(tmp_path / "run" / "baselines" / f"layer{LAYER}" / f"{method}.json")
         assert partition.method == method and partition.neurons == reference.neurons and partition.layer == LAYER
         assert sorted(partition.sizes().tolist()) == sorted(reference.sizes().tolist())
+        assert partition.parameters.get("n_init", 2) == 2
 
 
 def test_files_without_model_or_outer_products_skip_with_reasons(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

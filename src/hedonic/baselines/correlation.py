@@ -9,8 +9,9 @@ sits at distance 1 from everyone.
 
 Clustering: :class:`sklearn.cluster.AgglomerativeClustering` with the precomputed distance
 1 − ρ ∈ [0, 2] (anti-correlated neurons are far apart) and average linkage, cut at exactly k
-clusters. Memory O(n²) (a condensed copy of the distances: about 0.8 GB at n = 14,336), time
-O(n² log n).
+clusters. Memory O(n²), time O(n² log n): at n = 1536 about 0.5 s; at n = 14,336 (1,792
+clusters) 159 s on a loaded 2-core machine; ρ and the distance matrix are 1.6 GB each in
+float64 (the benchmark process, which also held φ, peaked near 10 GB resident).
 """
 
 from __future__ import annotations

@@ -13,7 +13,12 @@ k-means on normalised rows: centroids are unit vectors (the normalised sum of th
 assignment maximises the cosine, and the objective is the summed cosine to the own centroid.
 Seeding is k-means++ with the cosine distance 1 − cos; an empty cluster is re-seeded with the
 point farthest from its centroid; the best of ``n_init`` seeded runs is kept. Cost per iteration
-is one (n, F)·(F, k) product: O(n·k·F).
+is one (n, F)·(F, k) product: O(n·k·F); seeding costs k sequential (n, F)·(F,) products.
+
+Scale: at n = 1536, F = 768, k = 192 one restart takes about 0.2 s. At n = 14,336 (a LLaMA-8B
+layer: F = 12,288, features 0.7 GB) with k = 1,792, measured on a loaded 2-core machine with one
+BLAS thread, a seeding step takes 0.18 s (about 5 min per restart) and a Lloyd iteration 25 s:
+tens of minutes with ``n_init=4``; lower ``n_init``, or use a machine with more cores.
 """
 
 from __future__ import annotations
@@ -34,18 +39,20 @@ FEATURE_DESCRIPTION = "blockwise L2-normalised W_in rows and W_out column, conca
 def weight_features(w_in: Mapping[str, np.ndarray], w_out: np.ndarray) -> np.ndarray:
     """Unit feature per neuron from its weights: ``w_in`` name → (n, d), ``w_out`` (d, n) → (n, F).
 
-    F = d·(len(w_in) + 1), float32. See the module docstring for the normalisation.
+    F = d·(len(w_in) + 1), float32 (computed in float32: a 14,336-neuron LLaMA layer gives 0.7 GB).
+    See the module docstring for the normalisation.
     """
     n = w_out.shape[1]
-    blocks = [np.asarray(w_in[name], dtype=np.float64) for name in sorted(w_in)] + [np.asarray(w_out, dtype=np.float64).T]
+    blocks = [np.asarray(w_in[name], dtype=np.float32) for name in sorted(w_in)] + [np.asarray(w_out, dtype=np.float32).T]
     for name, block in zip([*sorted(w_in), "out"], blocks):
         if block.ndim != 2 or block.shape[0] != n:
             raise ConfigError(
                 f"weight block {name!r} has shape {block.shape}; expected ({n}, d) to match W_out's {n} neurons",
                 hint="pass ModelAdapter.w_in(l) (each (n, d)) and ModelAdapter.w_out(l) (d, n) of the same layer",
             )
-    units = [_normalise_rows(block) for block in blocks]
-    return (np.hstack(units) / np.sqrt(len(units))).astype(np.float32)
+    features = np.hstack([_normalise_rows(block) for block in blocks])
+    features /= np.float32(np.sqrt(len(blocks)))
+    return features
 
 
 @dataclass(frozen=True)

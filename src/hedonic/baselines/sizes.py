@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 
 from hedonic.errors import ConfigError
@@ -51,15 +52,15 @@ def cluster_affinity(similarity: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Mean similarity of each player to each cluster's members: (n, n) and labels (n,) → (n, k).
 
     ``labels`` are 0..k-1. A player's own entry (the diagonal of ``similarity``) is excluded from
-    its own cluster's mean; singletons' own-cluster affinity is 0.
+    its own cluster's mean; singletons' own-cluster affinity is 0. Cost O(n²) (a sparse
+    membership product), whatever k.
     """
     n = labels.shape[0]
     k = int(labels.max()) + 1 if n else 0
-    onehot = np.zeros((n, k))
-    onehot[np.arange(n), labels] = 1.0
-    off_diagonal = similarity - np.diag(np.diagonal(similarity))
-    totals = off_diagonal @ onehot
-    counts = onehot.sum(axis=0)[None, :] - onehot
+    membership = sparse.csr_matrix((np.ones(n), (labels, np.arange(n))), shape=(k, n))
+    totals = np.asarray(membership @ np.asarray(similarity, dtype=np.float64)).T
+    totals[np.arange(n), labels] -= np.diagonal(similarity)
+    counts = np.bincount(labels, minlength=k)[None, :] - (labels[:, None] == np.arange(k)[None, :])
     return np.divide(totals, counts, out=np.zeros_like(totals), where=counts > 0)
 
 

@@ -59,8 +59,12 @@ def run_baselines(
     seed: int = 0,
     match_sizes: bool = True,
     max_spectral_players: int = DEFAULT_MAX_PLAYERS,
+    kmeans_n_init: int = 4,
 ) -> BaselineRun:
     """Run ``methods`` on the players of ``reference``; see the module docstring.
+
+    ``kmeans_n_init``: restarts of spherical k-means (each costs k sequential seeding steps and
+    its Lloyd iterations; lower it for layers of ten thousand neurons or more).
 
     A method whose input is missing (or spectral clustering of more than ``max_spectral_players``
     neurons, or Louvain without networkx) is skipped with its reason in :attr:`BaselineRun.skipped`. Raises
@@ -79,7 +83,7 @@ def run_baselines(
     correlation = None if inputs.correlation is None else inputs.correlation[np.ix_(rows, rows)]
     features = None if inputs.features is None else inputs.features[rows]
     builders: dict[str, tuple[object, Callable[[], Partition]]] = {
-        "spherical-kmeans": (features, lambda: spherical_kmeans_baseline(features, players, k, seed=seed, match_to=target, layer=layer)),
+        "spherical-kmeans": (features, lambda: spherical_kmeans_baseline(features, players, k, seed=seed, n_init=kmeans_n_init, match_to=target, layer=layer)),
         "spectral": (phi, lambda: spectral_baseline(phi, players, k, max_players=max_spectral_players, match_to=target, layer=layer)),
         "agglomerative": (correlation, lambda: agglomerative_baseline(correlation, players, k, match_to=target, layer=layer)),
         "louvain": (phi, lambda: louvain_baseline(phi, players, n_clusters=k, seed=seed, match_to=target, layer=layer)),

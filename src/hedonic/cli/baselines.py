@@ -45,6 +45,7 @@ def baselines(
     max_spectral_players: Annotated[
         int, typer.Option("--max-spectral-players", min=2, help="Skip spectral clustering above this many neurons.")
     ] = 4096,
+    kmeans_n_init: Annotated[int, typer.Option("--kmeans-n-init", min=1, help="Restarts of spherical k-means (lower it for very large layers).")] = 4,
     allow_new_head: Annotated[
         bool, typer.Option("--allow-new-head", help="Build a one-logit head when the checkpoint has none.")
     ] = False,
@@ -84,7 +85,9 @@ def baselines(
     inputs, notes = _inputs(phi_path, stats_path, model, adapter, allow_new_head, layer, reference.neurons)
     for note in notes:
         console.print(note, highlight=False)
-    run = run_baselines(reference, inputs, chosen, seed=seed, match_sizes=match_sizes, max_spectral_players=max_spectral_players)
+    run = run_baselines(
+        reference, inputs, chosen, seed=seed, match_sizes=match_sizes, max_spectral_players=max_spectral_players, kmeans_n_init=kmeans_n_init
+    )
 
     table = Table(title=f"Baselines for layer {layer} ({reference.n_players} neurons, {len(reference.coalitions)} hedonic coalitions)")
     for column in ("method", "coalitions", "clusters found", "largest", "singletons", "seconds", "file"):
