@@ -42,3 +42,16 @@ def test_tensors_roundtrip_and_corruption(tmp_path: Path) -> None:
     path.write_bytes(path.read_bytes()[:20])
     with pytest.raises(ArtifactError, match="not a valid safetensors"):
         load_tensors(path, "matrix", 2)
+
+
+def test_written_files_get_umask_permissions(tmp_path: Path) -> None:
+    import os
+
+    from hedonic.artifacts import atomic_write_text
+
+    previous = os.umask(0o022)
+    try:
+        mode = atomic_write_text(tmp_path / "x.txt", "x").stat().st_mode & 0o777
+    finally:
+        os.umask(previous)
+    assert mode == 0o644
