@@ -3,7 +3,9 @@
 from hedonic.valuation.artifact import Valuation, check_phi, load_valuation, save_valuation
 from hedonic.valuation.memory import check_phi_memory, phi_bytes, stats_file_bytes, symmetric_from_blocks
 from hedonic.valuation.oca import Measure, oca
+from hedonic.valuation.pas_exact import pas_exact, pas_exact_with_magnitude
 from hedonic.valuation.pas_grad import pas_grad
+from hedonic.valuation.pas_hess import pas_hess
 from hedonic.valuation.subset import (
     SubsetSpec,
     explicit_subset,
@@ -17,3 +19,4 @@ from hedonic.valuation.subset import (
 __all__ = ["Valuation", "check_phi", "load_valuation", "save_valuation"]
 __all__ += ["Measure", "check_phi_memory", "oca", "pas_grad", "phi_bytes", "stats_file_bytes", "symmetric_from_blocks"]
 __all__ += ["SubsetSpec", "explicit_subset", "parse_subset", "resolve_subset", "top_k", "top_k_by_lora", "top_k_by_variance"]
+__all__ += ["pas_exact", "pas_exact_with_magnitude", "pas_hess"]
