@@ -90,7 +90,8 @@ class StatsSection:
 
 @dataclass(frozen=True)
 class ValuationSection:
-    """φ: its ``kind`` and the neuron ``subset`` ("all", "top-lora:K", "top-variance:K" or ids "1,5,9")."""
+    """φ: its ``kind``, the players (``subset``: "all", "lora:K", "variance:K" or ids/ranges "0-63,100"),
+    the OCA co-activation ``measure``, and the number of analysis inputs PAS-hess / PAS-exact use."""
 
     kind: Literal["oca", "pas-grad", "pas-hess", "pas-exact"] = "pas-grad"
     subset: str = "all"
@@ -140,11 +141,16 @@ class EvaluationSection:
 
 @dataclass(frozen=True)
 class TrackingSection:
-    """Cross-layer tracking: event threshold τ and the share of the strongest link drawn in the Sankey."""
+    """Cross-layer tracking (see :mod:`hedonic.tracking`): event thresholds τ and presence, the input
+    projection, and what the Sankey draws (links above ``link_threshold`` of the source's strongest,
+    the ``sankey_top_k`` largest coalitions of size ≥ ``sankey_min_size`` per layer; 0: all)."""
 
     tau: float = 0.5
-    link_threshold: float = 0.2
+    presence: float = 0.1
     projection: Literal["gate", "up", "fc", "both"] = "both"
+    link_threshold: float = 0.2
+    sankey_min_size: int = 3
+    sankey_top_k: int = 40
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,328 @@
+"""The stages of a run, each a function of the :class:`~hedonic.pipeline.run.Pipeline`.
+
+Every stage declares its parameters (config sections) and input files to the stage runner, which
+skips it when they are unchanged and its outputs exist; the action writes artifacts atomically and
+returns their paths. Messages go to the pipeline's console (stderr).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hedonic.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from hedonic.pipeline.run import Pipeline
+    from hedonic.tracking import SankeyOptions
+
+DEMO_DATA = "demo"
+"""``data.inputs`` / ``data.heldout`` value that selects the demo corpus' training / held-out split."""
+
+
+def lora_profile(pipeline: Pipeline) -> None:
+    """The LoRA update profile (spec §2); skipped with a note when the model carries no adapter."""
+    from hedonic.models import lora_profile as profile_of
+    from hedonic.models import save_lora_profile
+
+    if not pipeline.model.lora_deltas:
+        pipeline.console.print("the model has no LoRA adapter: no update profile; layers are chosen by position", style="yellow")
+        return
+
+    def action() -> list[Path]:
+        profile = profile_of(pipeline.model, model_name=pipeline.config.model.name)
+        return [save_lora_profile(profile, pipeline.layout.lora_profile)]
+
+    pipeline.runner.run("lora", action, pipeline.model_parameters(), pipeline.model_files())
+
+
+def data(pipeline: Pipeline) -> None:
+    """Write the analysis and held-out pairs into the run directory (after limits and qrels)."""
+    section = pipeline.config.data
+    files = [Path(p) for p in (section.inputs, section.heldout, section.qrels) if p and p != DEMO_DATA]
+    for path in files:
+        if not path.is_file():
+            raise DataError(f"data file {path} does not exist", hint="check the paths in the [data] section")
+
+    def action() -> list[Path]:
+        from hedonic.data import attach_qrels, read_qrels
+        from hedonic.data.writers import write_jsonl
+
+        inputs, heldout = _read_splits(pipeline)
+        if section.qrels:
+            heldout = list(attach_qrels(heldout, read_qrels(section.qrels)))
+        overlap = {p.pair_id for p in inputs} & {p.pair_id for p in heldout}
+        if overlap:
+            raise DataError(
+                f"{len(overlap)} pairs are both analysis inputs and held out (e.g. {sorted(overlap)[0]})",
+                hint="held-out pairs must never build φ: give disjoint files (split by query)",
+            )
+        return [write_jsonl(inputs, pipeline.layout.inputs), write_jsonl(heldout, pipeline.layout.heldout)]
+
+    parameters = {"data": dataclasses.asdict(section), "seed": pipeline.config.seed}
+    pipeline.runner.run("data", action, parameters, files)
+
+
+def _read_splits(pipeline: Pipeline) -> tuple[list[Any], list[Any]]:
+    from hedonic.data import DemoCorpusConfig, build_demo_corpus, read_pairs
+
+    section = pipeline.config.data
+    corpus = None
+    if DEMO_DATA in (section.inputs, section.heldout):
+        corpus = build_demo_corpus(DemoCorpusConfig(seed=pipeline.config.seed))
+    if not section.heldout:
+        raise ConfigError("no held-out data: data.heldout is empty", hint="give a held-out file (never used for φ), or 'demo'")
+    inputs = list(corpus.train.pairs) if section.inputs == DEMO_DATA and corpus else read_pairs(section.inputs)
+    heldout = list(corpus.heldout.candidate_pairs()) if section.heldout == DEMO_DATA and corpus else read_pairs(section.heldout)
+    return _limited(inputs, section.inputs_limit, "analysis inputs"), _limited(heldout, section.heldout_limit, "held-out pairs")
+
+
+def _limited(pairs: list[Any], limit: int, what: str) -> list[Any]:
+    if limit < 0:
+        raise ConfigError(f"a {what} limit must be ≥ 0 (0: all), got {limit}", hint="e.g. 600")
+    chosen = pairs[:limit] if limit else pairs
+    if not chosen:
+        raise DataError(f"the {what} are empty", hint="check the [data] section and the files it names")
+    return chosen
+
+
+def statistics(pipeline: Pipeline, layers: list[int]) -> None:
+    """Activation statistics of every analysed layer in one pass over the analysis inputs (spec §3)."""
+    from hedonic.stats import collect_stats, save_stats
+
+    config = pipeline.config
+    outputs = [pipeline.layout.stats(layer) for layer in layers]
+
+    def action() -> list[Path]:
+        pairs = pipeline.inputs
+        subsets = _neuron_subsets(pipeline, layers)
+        total = -(-len(pairs) // config.data.batch_size)
+        found = collect_stats(
+            pipeline.model,
+            pipeline.batches(pairs),
+            layers,
+            neurons=subsets,
+            tokens=config.stats.tokens,
+            grad=None if config.stats.grad == "none" else config.stats.grad,
+            total=total,
+            model_name=config.model.name,
+            adapter_name=config.model.adapter,
+        )
+        return [save_stats(found[layer], path) for layer, path in zip(layers, outputs, strict=True)]
+
+    parameters = {
+        "model": pipeline.model_parameters(),
+        "data": dataclasses.asdict(config.data),
+        "stats": dataclasses.asdict(config.stats),
+        "subset": config.valuation.subset,
+        "layers": layers,
+    }
+    pipeline.runner.run("stats", action, parameters, [pipeline.layout.inputs, *pipeline.model_files()])
+
+
+def _neuron_subsets(pipeline: Pipeline, layers: list[int]) -> dict[int, np.ndarray] | None:
+    """Players per layer for ``valuation.subset``; ``variance:K`` first runs a pass of O(n) sums."""
+    from hedonic.models import lora_profile as profile_of
+    from hedonic.stats import collect_stats
+    from hedonic.valuation import parse_subset, resolve_subset
+
+    spec = parse_subset(pipeline.config.valuation.subset)
+    if spec.ids is None and spec.ranking is None:
+        return None
+    profile = profile_of(pipeline.model) if spec.ranking == "lora" else None
+    variances = (
+        collect_stats(pipeline.model, pipeline.batches(pipeline.inputs), layers, outer=False, tokens=pipeline.config.stats.tokens)
+        if spec.ranking == "variance"
+        else {}
+    )
+    n = pipeline.model.intermediate_size
+    return {layer: resolve_subset(spec, n, layer=layer, profile=profile, stats=variances.get(layer)) for layer in layers}
+
+
+def valuation(pipeline: Pipeline, layer: int) -> None:
+    """φ of ``layer`` (spec §4) from its statistics, or from the model on the analysis inputs."""
+    from hedonic.stats import load_stats
+    from hedonic.valuation import save_valuation
+    from hedonic.valuation.build import build_valuation
+
+    section = pipeline.config.valuation
+
+    def action() -> list[Path]:
+        stats = load_stats(pipeline.layout.stats(layer))
+        exact_inputs = pipeline.inputs[: section.exact_inputs] if section.exact_inputs else pipeline.inputs
+        built = build_valuation(
+            section.kind,
+            stats,
+            lambda: pipeline.model,
+            lambda: pipeline.batches(exact_inputs, description=f"{section.kind} layer {layer}"),
+            measure=section.measure,
+            readout=pipeline.config.evaluation.readout,
+        )
+        return [save_valuation(built, pipeline.layout.valuation(layer))]
+
+    parameters = {"valuation": dataclasses.asdict(section), "readout": pipeline.config.evaluation.readout, "layer": layer}
+    inputs = [pipeline.layout.stats(layer), pipeline.layout.inputs, *pipeline.model_files()]
+    pipeline.runner.run(f"valuation-layer{layer}", action, parameters, inputs)
+
+
+def partition(pipeline: Pipeline, layer: int) -> None:
+    """The hedonic partition of ``layer`` from its φ (spec §5)."""
+    from hedonic.game import discover, save_partition
+    from hedonic.valuation import load_valuation
+
+    section = pipeline.config.game
+
+    def action() -> list[Path]:
+        valuation = load_valuation(pipeline.layout.valuation(layer))
+        found = discover(
+            valuation.phi,
+            method=section.method,
+            k=section.k,
+            threshold=None if section.threshold == float("-inf") else section.threshold,
+            mutual=section.mutual,
+            m=section.m,
+            delta=section.delta,
+            max_k=section.max_k,
+            max_size=section.max_size or "auto",
+            seed=pipeline.config.seed,
+            neurons=valuation.neurons,
+            layer=layer,
+            stability_samples=section.stability_samples,
+        )
+        summary = f"layer {layer}: {len(found.coalitions)} coalitions, largest {found.largest()}, singletons {found.singleton_share():.0%}"
+        pipeline.console.print(summary + (" [DEGENERATE]" if found.degenerate else ""), highlight=False)
+        return [save_partition(found, pipeline.layout.partition(layer))]
+
+    parameters = {"game": dataclasses.asdict(section), "seed": pipeline.config.seed, "layer": layer}
+    pipeline.runner.run(f"partition-layer{layer}", action, parameters, [pipeline.layout.valuation(layer)])
+
+
+def baselines(pipeline: Pipeline, layer: int) -> None:
+    """Clustering baselines of ``layer`` matched to the hedonic partition (spec §6)."""
+    from hedonic.baselines import BaselineInputs, activation_correlation, run_baselines, weight_features
+    from hedonic.game import load_partition, save_partition
+    from hedonic.stats import load_stats
+    from hedonic.valuation import load_valuation
+
+    section = pipeline.config.baselines
+    layout = pipeline.layout
+
+    def action() -> list[Path]:
+        reference = load_partition(layout.partition(layer))
+        valuation = load_valuation(layout.valuation(layer))
+        stats = load_stats(layout.stats(layer)).select(valuation.neurons)
+        model = pipeline.model
+        w_in = {name: weight[valuation.neurons].float().cpu().numpy() for name, weight in model.w_in(layer).items()}
+        w_out = model.w_out(layer)[:, valuation.neurons].float().cpu().numpy()
+        correlation = None
+        if stats.sum_outer is not None:
+            correlation = activation_correlation(stats.count, stats.sum, stats.sum_outer)
+        inputs = BaselineInputs(valuation.neurons, valuation.phi, weight_features(w_in, w_out), correlation)
+        found = run_baselines(reference, inputs, section.methods, seed=pipeline.config.seed, match_sizes=section.match_sizes)
+        for method, reason in found.skipped.items():
+            pipeline.console.print(f"layer {layer}: baseline {method} skipped: {reason}", style="yellow", highlight=False)
+        return [save_partition(result, layout.baseline(layer, method)) for method, result in found.partitions.items()]
+
+    parameters = {"baselines": dataclasses.asdict(section), "seed": pipeline.config.seed, "layer": layer}
+    inputs = [layout.partition(layer), layout.valuation(layer), layout.stats(layer), *pipeline.model_files()]
+    pipeline.runner.run(f"baselines-layer{layer}", action, parameters, inputs)
+
+
+def evaluation(pipeline: Pipeline, layer: int) -> None:
+    """Synergy of hedonic and baseline coalitions on the held-out inputs, and their comparison (spec §6)."""
+    from hedonic.ablation import AblationEngine
+    from hedonic.evaluation import save_comparison, save_synergy
+    from hedonic.evaluation.compare_partitions import compare_partitions, partitions_of_layer
+
+    section = pipeline.config.evaluation
+    layout = pipeline.layout
+
+    def action() -> list[Path]:
+        partitions = partitions_of_layer(layout.partition(layer), sorted(layout.baselines_dir(layer).glob("*.json")), layer)
+        heldout = pipeline.heldout
+        engine = AblationEngine(pipeline.model, layer, list(pipeline.batches(heldout)), mode=section.mode)
+        comparison, synergy = compare_partitions(
+            engine,
+            partitions,
+            input_ids=[pair.pair_id for pair in heldout],
+            exclude_ids={pair.pair_id for pair in pipeline.inputs},
+            readout=section.readout,
+            size_range=(section.min_size, section.max_size),
+            max_coalitions=section.max_coalitions or None,
+            seed=pipeline.config.seed,
+            n_resamples=section.n_resamples,
+            n_permutations=section.n_permutations,
+            model_name=pipeline.config.model.name,
+        )
+        written = [save_synergy(result, layout.synergy(layer, name)) for name, result in synergy.items()]
+        return [*written, save_comparison(comparison, layout.comparison(layer))]
+
+    parameters = {"evaluation": dataclasses.asdict(section), "seed": pipeline.config.seed, "layer": layer}
+    inputs = [layout.partition(layer), *sorted(layout.baselines_dir(layer).glob("*.json")), layout.heldout, layout.inputs]
+    pipeline.runner.run(f"evaluation-layer{layer}", action, parameters, [*inputs, *pipeline.model_files()])
+
+
+def tracking(pipeline: Pipeline, layers: list[int]) -> None:
+    """Events between consecutive analysed layers and the Sankey diagram (spec §7)."""
+    from hedonic.game import load_partition
+    from hedonic.stats import load_stats
+    from hedonic.tracking import Thresholds, TrackingOptions, adjacent_pairs, track_chain, write_tracking
+
+    section = pipeline.config.tracking
+    layout = pipeline.layout
+    if not adjacent_pairs(layers):
+        pipeline.console.print("no two consecutive analysed layers: no tracking", style="yellow")
+        return
+
+    def action() -> list[Path]:
+        partitions = {layer: load_partition(layout.partition(layer)) for layer in layers}
+        n = pipeline.model.intermediate_size
+        mean_abs = {}
+        for layer in layers:
+            stats = load_stats(layout.stats(layer))
+            weights = np.zeros(n)
+            weights[stats.neurons] = stats.mean_abs()
+            mean_abs[layer] = weights
+        options = TrackingOptions(
+            projection=section.projection, thresholds=Thresholds(tau=section.tau, presence=section.presence)
+        )
+        chain = track_chain(pipeline.model, partitions, mean_abs, options)
+        return write_tracking(chain, layout.tracking_dir, sankey_options(pipeline))
+
+    parameters = {"tracking": dataclasses.asdict(section), "layers": layers}
+    inputs = [path for layer in layers for path in (layout.partition(layer), layout.stats(layer))]
+    pipeline.runner.run("tracking", action, parameters, [*inputs, *pipeline.model_files()])
+
+
+def sankey_options(pipeline: Pipeline) -> SankeyOptions:
+    """What the Sankey diagrams of this run draw (the ``[tracking]`` section)."""
+    from hedonic.tracking import SankeyOptions
+
+    section = pipeline.config.tracking
+    return SankeyOptions(link_threshold=section.link_threshold, min_size=section.sankey_min_size, top_k=section.sankey_top_k or None)
+
+
+def report(pipeline: Pipeline, analysed: list[int], evaluated: list[int]) -> None:
+    """The self-contained HTML report of the run (always rebuilt from the run directory's files)."""
+    from hedonic.report.build import write_report
+
+    def action() -> list[Path]:
+        timings = pipeline.runner.recorded_timings()
+        top = pipeline.config.report.top_coalitions
+        return [write_report(pipeline.layout, analysed, evaluated, timings=timings, top_coalitions=top, sankey=sankey_options(pipeline))]
+
+    inputs = sorted(path for path in pipeline.layout.root.rglob("*") if path.is_file() and _report_input(pipeline, path))
+    parameters = {"report": dataclasses.asdict(pipeline.config.report), "analysed": analysed, "evaluated": evaluated}
+    pipeline.runner.run("report", action, parameters, inputs)
+
+
+def _report_input(pipeline: Pipeline, path: Path) -> bool:
+    """Every JSON artifact and stage record (timings) but the report's own record and the manifest."""
+    relative = path.relative_to(pipeline.layout.root)
+    return path.suffix == ".json" and relative.parts[0] != "data" and relative not in (
+        Path("stages", "report.json"),
+        Path("manifest.json"),
+    )
