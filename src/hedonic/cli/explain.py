@@ -1,0 +1,156 @@
+"""``hedonic explain``: what the coalitions of a run mean (importance, interpretation, cross-domain probes)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from hedonic.cli import app
+
+if TYPE_CHECKING:
+    from hedonic.data import CorpusStats, QueryDocPair
+    from hedonic.game import Partition
+    from hedonic.layout import RunLayout
+
+DEMO_DATA = "demo"
+"""``--data demo``: the candidate lists of the demo corpus' held-out split."""
+
+
+@app.command()
+def explain(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory: partitions/layer<L>.json, baselines/layer<L>/*.json; writes meaning/layer<L>.json.")],
+    layers: Annotated[list[int] | None, typer.Option("--layer", help="Layer to explain (repeat; default: every layer with a partition).")] = None,
+    model: Annotated[str, typer.Option("--model", help="Model folder or hub id, or 'demo' for the shipped demo reranker.")] = "demo",
+    adapter: Annotated[Path | None, typer.Option("--adapter", help="peft LoRA adapter folder (implied for 'demo').")] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--data",
+            help="Held-out candidate pairs (.jsonl/.tsv; repeat for several corpora, each a domain when its pairs name none), "
+            "or 'demo'. Default: RUN_DIR/data/heldout.jsonl.",
+        ),
+    ] = None,
+    qrels: Annotated[Path | None, typer.Option("--qrels", help="TREC qrels giving the relevance labels of the --data files.")] = None,
+    max_queries: Annotated[int | None, typer.Option("--max-queries", min=1, help="Use at most this many queries, spread over the domains.")] = 30,
+    min_size: Annotated[int, typer.Option("--min-size", min=1, help="Smallest coalition size analysed.")] = 2,
+    max_size: Annotated[int, typer.Option("--max-size", min=1, help="Largest coalition size analysed.")] = 64,
+    max_coalitions: Annotated[
+        int | None, typer.Option("--max-coalitions", min=2, help="At most this many coalitions per method (seeded sample).")
+    ] = 40,
+    importance_draws: Annotated[int, typer.Option("--importance-draws", min=1, help="Draws of size-matched random groups ablated.")] = 2,
+    probe_draws: Annotated[int, typer.Option("--probe-draws", min=1, help="Draws of size-matched random groups probed.")] = 20,
+    readout: Annotated[str, typer.Option("--readout", help="Score whose ranking is measured: model (the logit) or local (logit lens).")] = "model",
+    mode: Annotated[str, typer.Option("--mode", help="Ablation: zero, or pre-lora (needs an adapter).")] = "zero",
+    k: Annotated[int, typer.Option("--k", min=1, help="Cutoff of nDCG@k.")] = 10,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, help="Top-activating inputs kept per coalition.")] = 5,
+    min_domain_size: Annotated[int, typer.Option("--min-domain-size", min=2, help="Domains with fewer inputs take no part in the probes.")] = 10,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the samples, random groups, bootstrap and permutations.")] = 0,
+    n_resamples: Annotated[int, typer.Option("--n-resamples", min=1, help="Bootstrap resamples.")] = 9999,
+    n_permutations: Annotated[int, typer.Option("--n-permutations", min=1, help="Permutations of each test.")] = 9999,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Pairs per forward batch.")] = 16,
+    max_length: Annotated[int, typer.Option("--max-length", min=8, help="Truncate pairs to this many tokens.")] = 256,
+    allow_new_head: Annotated[bool, typer.Option("--allow-new-head", help="Build a one-logit head when the checkpoint has none.")] = False,
+    device: Annotated[str, typer.Option("--device", help="Torch device to load the model on.")] = "cpu",
+) -> None:
+    """Explain the hedonic coalitions of each layer against its baselines and size-matched random groups.
+
+    Functional importance (score, nDCG@k and MRR drops when a group is ablated), interpretation
+    (top-activating inputs, Pearson/Spearman correlation with IR features, Benjamini–Hochberg
+    q-values) and ridge probes trained on one domain and scored (R²) on another. Writes
+    RUN_DIR/meaning/layer<L>.json (kind "meaning") and prints the tables.
+    """
+    from rich.console import Console
+
+    from hedonic.errors import ConfigError
+    from hedonic.evaluation.meaning import MeaningSettings, balanced_queries, explain_layer, meaning_tables, save_meaning, summary_lines
+    from hedonic.layout import RunLayout
+    from hedonic.models import open_model
+
+    layout = RunLayout(run_dir)
+    chosen = list(layers or layout.layers_with("partitions"))
+    if not chosen:
+        raise ConfigError(f"{run_dir} holds no partition (partitions/layer<L>.json)", hint="run `hedonic discover` first, or pass --layer")
+    settings = MeaningSettings(
+        min_size=min_size,
+        max_size=max_size,
+        max_coalitions=max_coalitions,
+        importance_draws=importance_draws,
+        probe_draws=probe_draws,
+        readout=readout,
+        mode=mode,
+        k=k,
+        top_k=top_k,
+        min_domain_size=min_domain_size,
+        n_resamples=n_resamples,
+        n_permutations=n_permutations,
+        batch_size=batch_size,
+        max_length=max_length,
+        seed=seed,
+    )
+    partitions = {layer: _partitions(layout, layer) for layer in chosen}
+    groups, stats, excluded = _candidates(data, qrels, layout)
+    groups = balanced_queries(groups, max_queries, seed=seed)
+    loaded = open_model(model, adapter, device=device, allow_new_head=allow_new_head)
+    console = Console()
+    for layer in chosen:
+        result = explain_layer(loaded, layer, partitions[layer], groups, settings=settings, model_name=model, stats=stats, exclude_ids=excluded)
+        path = save_meaning(result, layout.meaning(layer))
+        for table in meaning_tables(result):
+            console.print(table)
+        for line in summary_lines(result):
+            console.print(line, highlight=False, markup=False)
+        console.print(f"layer {layer}: {len(result.input_ids)} held-out inputs in {result.importance.num_queries} queries; wrote {path}", highlight=False)
+
+
+def _partitions(layout: RunLayout, layer: int) -> dict[str, Partition]:
+    """The hedonic partition of ``layer`` (under the name 'hedonic') and every baseline, by method name."""
+    from hedonic.errors import ConfigError
+    from hedonic.evaluation.importance import NULL_METHOD
+    from hedonic.game import load_partition
+
+    found = {"hedonic": load_partition(layout.partition(layer))}
+    folder = layout.baselines_dir(layer)
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        baseline = load_partition(path)
+        if baseline.method in found or baseline.method == NULL_METHOD:
+            raise ConfigError(f"{path}: a second partition named {baseline.method!r}", hint="keep one partition per method name")
+        found[baseline.method] = baseline
+    for name, partition in found.items():
+        if partition.layer is not None and partition.layer != layer:
+            raise ConfigError(f"the {name} partition is of layer {partition.layer}, not {layer}", hint="pass the partitions of each layer in its folder")
+    return found
+
+
+def _candidates(
+    data: Sequence[str] | None, qrels: Path | None, layout: RunLayout
+) -> tuple[list[tuple[QueryDocPair, ...]], CorpusStats | None, set[str]]:
+    """(candidate lists, BM25 statistics or None for the candidates' own, pair ids φ was built from)."""
+    from hedonic.data import attach_qrels, build_demo_corpus, read_pairs, read_qrels
+    from hedonic.errors import ConfigError
+    from hedonic.evaluation.ranking import query_groups
+
+    sources = list(data or ([str(layout.heldout)] if layout.heldout.is_file() else []))
+    if not sources:
+        raise ConfigError(f"no held-out data: {layout.heldout} does not exist", hint="pass --data FILE (or --data demo)")
+    excluded = {pair.pair_id for pair in read_pairs(layout.inputs)} if layout.inputs.is_file() else set()
+    judgements = read_qrels(qrels) if qrels is not None else None
+    groups: list[tuple[QueryDocPair, ...]] = []
+    stats = None
+    for source in sources:
+        if source == DEMO_DATA:
+            corpus = build_demo_corpus()
+            groups.extend(corpus.heldout.candidates)
+            excluded |= {pair.pair_id for pair in corpus.train.candidate_pairs()}
+            stats = corpus.stats if len(sources) == 1 else None
+            continue
+        pairs = read_pairs(source)
+        if judgements is not None:
+            pairs = list(attach_qrels(pairs, judgements))
+        if len(sources) > 1:
+            pairs = [pair if pair.domain is not None else dataclasses.replace(pair, domain=Path(source).name.split(".")[0]) for pair in pairs]
+        groups.extend(query_groups(pairs))
+    return groups, stats, excluded
