@@ -16,8 +16,8 @@ f_ij is an elementwise expression of a_i, a_j, e_i, e_j and G̃_ij:
   z_ij = ρ_ij (u − a_i E_i − a_j E_j) + c, evaluated per pair: O(n²·m) per input, in tiles;
 - the ``linear`` readout (no norm, no tanh) is affine, so ψ ≡ 0 exactly and nothing is evaluated.
 
-Pairs are evaluated in (i-block, j-block) tiles of the upper triangle, a few inputs at a time,
-and summed in float64, so memory is the n×n sums and G̃ plus one tile. Runs on the device of the
+Pairs are evaluated in (i-block, j-block) tiles of the upper triangle, one input at a time per
+tile (the tile's G̃ block and sums stay in cache over a chunk of inputs), and summed in float64, so memory is the n×n sums and G̃ plus one tile. Runs on the device of the
 readout's tensors (CPU or CUDA).
 """
 
@@ -40,8 +40,8 @@ from hedonic.ablation.pairwise_terms import (
 )
 from hedonic.errors import ConfigError
 
-CPU_TILE_ELEMENTS = 1 << 18
-"""Default elements of one tile (inputs × i-block × j-block [× m]) on the CPU: fits a core's L2 cache."""
+CPU_TILE_ELEMENTS = 1 << 16
+"""Default elements of one tile (i-block × j-block [× m], one input) on the CPU: about a core's L2 cache."""
 CUDA_TILE_ELEMENTS = 1 << 24
 """Default elements of one tile on CUDA."""
 CHUNK_ELEMENTS = 1 << 22
@@ -119,54 +119,42 @@ class PairwiseSynergy:
 
     # ------------------------------------------------------------------ evaluation
     def _add(self, terms: InputTerms) -> None:
-        """Accumulate one chunk of inputs over all upper-triangle tiles."""
-        singles, numerators = _single_terms(self._geometry, terms)
+        """Accumulate one chunk of inputs over all upper-triangle tiles, one input at a time per tile."""
+        singles, removed = _single_terms(self._geometry, terms)
         if self._magnitudes is None:
             self._singles += singles.sum(0)
-        per_tile = max(1, self._elements // (self._block * self._block * self._width))
+        readout = self._geometry.readout
+        kept = terms.pre * readout.out_weight[0] if readout.activation is None else terms.pre
+        base_shift = terms.base[:, None] + terms.shift
         for rows, cols in upper_blocks(self.n, self._block):
             gram = self._geometry.gram[rows, cols]
-            for inputs in row_chunks(len(terms), per_tile):
-                pair = self._pair_values(terms, numerators, gram, inputs, rows, cols)
-                if self._magnitudes is None:
-                    self._pairs[rows, cols] -= pair.sum(0)
-                    continue
-                psi = pair.neg_().add_(singles[inputs, rows, None]).add_(singles[inputs, None, cols])
-                self._pairs[rows, cols] += psi.sum(0)
-                self._magnitudes[rows, cols] += psi.abs_().sum(0)
-
-    def _pair_values(
-        self,
-        terms: InputTerms,
-        numerators: torch.Tensor,
-        gram: torch.Tensor,
-        inputs: slice,
-        rows: slice,
-        cols: slice,
-    ) -> torch.Tensor:
-        """f_ij − C for the inputs and the tile (rows, cols): (inputs, |rows|, |cols|).
-
-        C is the constant of :func:`_single_terms`: b_o + w_o c without tanh, b_o with it.
-        """
-        scale = terms.cross[inputs, rows, None] * gram
-        scale.mul_(terms.cross[inputs, None, cols])
-        scale.add_((terms.base[inputs, None] + terms.shift[inputs, rows])[:, :, None])
-        scale.add_(terms.shift[inputs, None, cols]).rsqrt_()
-        readout = self._geometry.readout
-        if readout.activation is None:
-            kept = terms.pre[inputs, 0, None] * readout.out_weight[0] - numerators[inputs, rows]
-            return scale.mul_(kept[:, :, None] - numerators[inputs, None, cols])
-        pre = terms.pre[inputs, None, :] - numerators[inputs, rows]
-        hidden = pre[:, :, None, :] - numerators[inputs, None, cols]
-        hidden.mul_(scale[..., None]).add_(readout.bias).tanh_()
-        return hidden @ readout.out_weight
+            for x in range(len(terms)):
+                scale = torch.outer(terms.cross[x, rows], terms.cross[x, cols]).mul_(gram)
+                scale.add_(base_shift[x, rows, None]).add_(terms.shift[x, None, cols]).rsqrt_()
+                if readout.activation is None:
+                    numerator = (kept[x, 0] - removed[x, rows])[:, None] - removed[x, None, cols]
+                    if self._magnitudes is None:
+                        self._pairs[rows, cols].addcmul_(scale, numerator, value=-1)
+                        continue
+                    pair = scale.mul_(numerator)
+                else:
+                    hidden = (kept[x] - removed[x, rows])[:, None, :] - removed[x, None, cols]
+                    hidden.mul_(scale[:, :, None]).add_(readout.bias).tanh_()
+                    pair = hidden @ readout.out_weight
+                    if self._magnitudes is None:
+                        self._pairs[rows, cols] -= pair
+                        continue
+                psi = pair.neg_().add_(singles[x, rows, None]).add_(singles[x, None, cols])
+                self._pairs[rows, cols] += psi
+                self._magnitudes[rows, cols] += psi.abs_()
 
 
 def _single_terms(geometry: NeuronGeometry, terms: InputTerms) -> tuple[torch.Tensor, torch.Tensor]:
     """(L, V) for a chunk of B inputs.
 
     L (B, n): f_i − C − (f_0 − C)/2, so that ψ(i, j) = L_i + L_j − (f_ij − C), where the constant C
-    is b_o + w_o c without tanh (it cancels in ψ and is never formed) and b_o with it.
+    is b_o + w_o c without tanh (it cancels in ψ and is never formed) and b_o with it; the pair
+    value f_ij − C is (w_o u − V_i − V_j) ρ_ij without tanh, w_o · tanh(ρ_ij (u − V_i − V_j) + c) with it.
     V: the removed pre-activation a_i E_i, (B, n) scaled by w_o without tanh, (B, n, m) with it.
     """
     readout = geometry.readout
