@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, prog_name="hedonic")
     except HedonicError as error:
         console = Console(stderr=True)
-        console.print(f"error: {error.message}", style="bold red", highlight=False, markup=False)
+        console.print(f"error: {error.message}", style="bold red", highlight=False, markup=False, soft_wrap=True)
         if error.hint:
-            console.print(f"hint: {error.hint}", style="yellow", highlight=False, markup=False)
+            console.print(f"hint: {error.hint}", style="yellow", highlight=False, markup=False, soft_wrap=True)
         sys.exit(2)

@@ -1,9 +1,10 @@
 """Resumable stages in a run directory, keyed by a content hash of their inputs and parameters.
 
 Each stage records ``stages/<name>.json`` after its outputs are written: the content hash of its
-parameters and input files, its output files, and its wall time. When a stage is asked to run
-again with the same hash and all its outputs still exist, it is skipped; an interrupted run
-therefore resumes at the first stage that did not finish.
+parameters and input files, its output files with their SHA-256, and its wall time. When a stage is
+asked to run again with the same hash and all its outputs still exist unchanged, it is skipped; an
+interrupted run therefore resumes at the first stage that did not finish, and an output that was
+edited, truncated or deleted since is recomputed.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from hedonic.artifacts import read_json, sha256_file, write_json
+from hedonic.errors import ArtifactError
 
 STAGE_KIND = "stage_record"
-STAGE_FORMAT_VERSION = 1
+STAGE_FORMAT_VERSION = 2
 
 
 def content_hash(parameters: Mapping[str, Any], inputs: Sequence[str | Path]) -> str:
@@ -48,13 +50,21 @@ class StageRunner:
         return self.run_dir / "stages" / f"{name}.json"
 
     def is_current(self, name: str, digest: str) -> bool:
-        """True when stage ``name`` finished before with hash ``digest`` and its outputs exist."""
+        """True when stage ``name`` finished before with hash ``digest`` and its outputs are as it wrote them.
+
+        A record of another format version (an older hedonic) counts as absent.
+        """
         path = self.record_path(name)
         if not path.is_file():
             return False
-        record = read_json(path, STAGE_KIND, STAGE_FORMAT_VERSION)
-        outputs = [self.run_dir / output for output in record["outputs"]]
-        return record["hash"] == digest and all(output.exists() for output in outputs)
+        try:
+            record = read_json(path, STAGE_KIND, STAGE_FORMAT_VERSION)
+        except ArtifactError:
+            return False
+        if record["hash"] != digest:
+            return False
+        outputs = {self.run_dir / output: expected for output, expected in record["outputs"].items()}
+        return all(output.is_file() and sha256_file(output) == expected for output, expected in outputs.items())
 
     def run(
         self,
@@ -76,7 +86,8 @@ class StageRunner:
         outputs = action()
         seconds = time.perf_counter() - start
         self.timings[name] = seconds
-        relative = [str(Path(output).resolve().relative_to(self.run_dir.resolve())) for output in outputs]
+        root = self.run_dir.resolve()
+        relative = {str(Path(output).resolve().relative_to(root)): sha256_file(output) for output in outputs}
         write_json(
             self.record_path(name),
             STAGE_KIND,
