@@ -60,3 +60,32 @@ def _summarise(result: RunResult) -> None:
         timings.add_row(name + (" (reused)" if name in result.reused else ""), f"{seconds:.1f}")
     console.print(timings)
     console.print(f"report: {result.layout.report.resolve()}", highlight=False)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory (made by hedonic run / demo, or by the sub-commands).")],
+) -> None:
+    """Rebuild the HTML report of a run directory from its files (RUN_DIR/report.html)."""
+    from hedonic.errors import ArtifactError
+    from hedonic.layout import RunLayout
+    from hedonic.pipeline.config import RunConfig, load_config
+    from hedonic.pipeline.stage_runner import StageRunner
+    from hedonic.pipeline.stages import sankey_section_options
+    from hedonic.report.build import write_report
+
+    layout = RunLayout(run_dir)
+    analysed = layout.layers_with("partitions")
+    if not analysed:
+        raise ArtifactError(f"{run_dir}: no partitions found", hint="run `hedonic run` or `hedonic discover --run-dir` first")
+    evaluated = [layer for layer in analysed if layout.comparison(layer).is_file()]
+    config = load_config(layout.config) if layout.config.is_file() else RunConfig()
+    path = write_report(
+        layout,
+        analysed,
+        evaluated,
+        timings=StageRunner(layout.root).recorded_timings(),
+        top_coalitions=config.report.top_coalitions,
+        sankey=sankey_section_options(config.tracking),
+    )
+    print(f"report: {path.resolve()}")

@@ -97,9 +97,15 @@ class StageRunner:
         return True
 
     def recorded_timings(self) -> dict[str, float]:
-        """Wall time (s) of every recorded stage, from the records on disk (ran now or before)."""
+        """Wall time (s) of every recorded stage, from the records on disk (ran now or before).
+
+        Records of another format version (written by an older hedonic) are left out.
+        """
         timings: dict[str, float] = {}
         for path in sorted((self.run_dir / "stages").glob("*.json")):
-            record = read_json(path, STAGE_KIND, STAGE_FORMAT_VERSION)
+            try:
+                record = read_json(path, STAGE_KIND, STAGE_FORMAT_VERSION)
+            except ArtifactError:
+                continue
             timings[record["name"]] = float(record["wall_time_s"])
         return timings

@@ -16,6 +16,7 @@ import numpy as np
 from hedonic.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
+    from hedonic.pipeline.config import TrackingSection
     from hedonic.pipeline.run import Pipeline
     from hedonic.tracking import SankeyOptions
 
@@ -290,18 +291,17 @@ def tracking(pipeline: Pipeline, layers: list[int]) -> None:
             projection=section.projection, thresholds=Thresholds(tau=section.tau, presence=section.presence)
         )
         chain = track_chain(pipeline.model, partitions, mean_abs, options)
-        return write_tracking(chain, layout.tracking_dir, sankey_options(pipeline))
+        return write_tracking(chain, layout.tracking_dir, sankey_section_options(pipeline.config.tracking))
 
     parameters = {"tracking": dataclasses.asdict(section), "layers": layers}
     inputs = [path for layer in layers for path in (layout.partition(layer), layout.stats(layer))]
     pipeline.runner.run("tracking", action, parameters, [*inputs, *pipeline.model_files()])
 
 
-def sankey_options(pipeline: Pipeline) -> SankeyOptions:
-    """What the Sankey diagrams of this run draw (the ``[tracking]`` section)."""
+def sankey_section_options(section: TrackingSection) -> SankeyOptions:
+    """What the Sankey diagrams draw, from the ``[tracking]`` section of a configuration."""
     from hedonic.tracking import SankeyOptions
 
-    section = pipeline.config.tracking
     return SankeyOptions(link_threshold=section.link_threshold, min_size=section.sankey_min_size, top_k=section.sankey_top_k or None)
 
 
@@ -312,7 +312,7 @@ def report(pipeline: Pipeline, analysed: list[int], evaluated: list[int]) -> Non
     def action() -> list[Path]:
         timings = pipeline.runner.recorded_timings()
         top = pipeline.config.report.top_coalitions
-        return [write_report(pipeline.layout, analysed, evaluated, timings=timings, top_coalitions=top, sankey=sankey_options(pipeline))]
+        return [write_report(pipeline.layout, analysed, evaluated, timings=timings, top_coalitions=top, sankey=sankey_section_options(pipeline.config.tracking))]
 
     inputs = sorted(path for path in pipeline.layout.root.rglob("*") if path.is_file() and _report_input(pipeline, path))
     parameters = {"report": dataclasses.asdict(pipeline.config.report), "analysed": analysed, "evaluated": evaluated}

@@ -1,4 +1,4 @@
-"""A tiny saved checkpoint (LLaMA + LoRA), small analysis / held-out datasets, and a run config over them."""
+"""Shared fixtures: a tiny saved checkpoint (LLaMA + LoRA), small datasets, and a fast run config over them."""
 
 from __future__ import annotations
 
