@@ -20,6 +20,7 @@ from hedonic.evaluation.interpretation import (
     benjamini_hochberg,
     coalition_activations,
     feature_correlations,
+    group_means,
     interpret,
     most_aligned,
     top_inputs,
@@ -138,3 +139,10 @@ def test_group_activations_are_member_means_at_the_readout_token(family: str) ->
     assert values.shape == (5, 3) and np.allclose(values, expected, atol=1e-5)
     with pytest.raises(ConfigError, match="outside"):
         coalition_activations(adapter, 1, iter_batches(adapter, pairs, 2), [[16]])
+
+
+def test_group_means_average_the_members_columns() -> None:
+    values = np.arange(12.0).reshape(3, 4)
+    assert np.allclose(group_means(values, [[0, 2], [3], [1, 2, 3]]), np.column_stack([values[:, [0, 2]].mean(1), values[:, 3], values[:, 1:].mean(1)]))
+    with pytest.raises(ConfigError, match="empty"):
+        group_means(values, [[]])

@@ -44,15 +44,7 @@ def coalition_activations(
     Raises :class:`ConfigError` for an empty group or an id outside 0..n-1.
     """
     layer = adapter.check_layer(layer)
-    n = adapter.intermediate_size
-    columns = [np.asarray(group, dtype=np.int64) for group in groups]
-    if any(group.size == 0 or group.min() < 0 or group.max() >= n for group in columns):
-        raise ConfigError(f"a group is empty or names a neuron outside 0..{n - 1}", hint="pass neuron ids of this layer")
-    sizes = np.array([group.size for group in columns])
-    membership = sparse.csr_matrix(
-        (np.repeat(1.0 / sizes, sizes), (np.repeat(np.arange(len(columns)), sizes), np.concatenate(columns) if columns else [])),
-        shape=(len(columns), n),
-    )
+    membership = _membership(groups, adapter.intermediate_size)
     rows = []
     for batch in batches:
         batch = batch.to(adapter.device)
@@ -63,6 +55,23 @@ def coalition_activations(
     if not rows:
         raise DataError("no input batch", hint="pass at least one tokenised input")
     return np.concatenate(rows, axis=0)
+
+
+def group_means(activations: np.ndarray, groups: Sequence[Sequence[int]]) -> np.ndarray:
+    """Mean of each group's columns of neuron ``activations`` (X, n): (X, G) float64."""
+    values = np.asarray(activations, dtype=np.float64)
+    return np.asarray(_membership(groups, values.shape[1]) @ values.T).T
+
+
+def _membership(groups: Sequence[Sequence[int]], n: int) -> sparse.csr_matrix:
+    """(G, n) sparse matrix whose row g averages group g's neurons."""
+    columns = [np.asarray(group, dtype=np.int64) for group in groups]
+    if any(group.size == 0 or group.min() < 0 or group.max() >= n for group in columns):
+        raise ConfigError(f"a group is empty or names a neuron outside 0..{n - 1}", hint="pass neuron ids of this layer")
+    sizes = np.array([group.size for group in columns], dtype=np.int64)
+    rows = np.repeat(np.arange(len(columns)), sizes)
+    ids = np.concatenate(columns) if columns else np.empty(0, dtype=np.int64)
+    return sparse.csr_matrix((np.repeat(1.0 / np.maximum(sizes, 1), sizes), (rows, ids)), shape=(len(columns), n))
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ from hedonic.evaluation.interpretation import (
     FeatureCorrelation,
     InterpretationResult,
     TopInput,
-    coalition_activations,
+    group_means,
     interpret,
 )
 from hedonic.evaluation.probes import DEFAULT_ALPHAS, ProbeScore, ProbeSummary, cross_domain_scores, probe_summary
@@ -225,7 +225,7 @@ def explain_layer(
     )
 
     every = fixed + random_groups
-    values = coalition_activations(adapter, layer, batches, [group.neurons for group in every])
+    values = group_means(cached_activations(engine), [group.neurons for group in every])
     keys = [(group.method, group.draw) for group in every]
     activations = {key: values[:, [k for k, other in enumerate(keys) if other == key]] for key in dict.fromkeys(keys)}
     features = ir_features(pairs, stats=stats).as_dict()
@@ -276,6 +276,15 @@ def explain_layer(
         probe_summary=tuple(probe_summary(probes, null=NULL_METHOD)),
         notes=tuple(notes),
     )
+
+
+def cached_activations(engine: AblationEngine) -> np.ndarray:
+    """Neuron activations a (X, n) float64 at the readout token, as the engine cached them (no forward).
+
+    The first removed-contribution term of every cache holds the fine-tuned activations as its
+    coefficients (plus the zero padding column), in ``zero`` and ``pre-lora`` mode alike.
+    """
+    return np.concatenate([cache.terms[0].coefficients[:, :-1].cpu().numpy() for cache in engine.caches], axis=0)
 
 
 def _check_held_out(pairs: Sequence[QueryDocPair], exclude_ids: Collection[str]) -> None:

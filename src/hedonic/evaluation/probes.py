@@ -30,6 +30,8 @@ DEFAULT_FOLDS = 5
 """Folds of the grouped cross-validation on the training domain (fewer when it has fewer queries)."""
 MIN_DOMAIN_SIZE = 10
 """Domains with fewer inputs take no part in the probes."""
+SOLVER = "svd"
+"""Ridge solver: the SVD one handles one penalty per target in a single vectorised solve."""
 
 
 @dataclass(frozen=True)
@@ -68,13 +70,13 @@ def fit_probe(
     width = y.shape[1]
     errors = np.zeros((grid.size, width))
     for train, test in GroupKFold(n_splits=min(folds, n_groups)).split(x, y, labels):
-        tiled = make_pipeline(StandardScaler(), Ridge(alpha=np.repeat(grid, width))).fit(x[train], np.tile(y[train], grid.size))
+        tiled = make_pipeline(StandardScaler(), Ridge(alpha=np.repeat(grid, width), solver=SOLVER)).fit(x[train], np.tile(y[train], grid.size))
         predicted = tiled.predict(x[test]).reshape(test.size, grid.size, width)
         errors += ((predicted - y[test][:, None, :]) ** 2).sum(axis=0)
     best = grid[errors.argmin(axis=0)]
     total = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
     cv_r2 = np.where(total > 0, 1.0 - errors.min(axis=0) / np.where(total > 0, total, 1.0), np.nan)
-    return ProbeFit(make_pipeline(StandardScaler(), Ridge(alpha=best)).fit(x, y), best, cv_r2)
+    return ProbeFit(make_pipeline(StandardScaler(), Ridge(alpha=best, solver=SOLVER)).fit(x, y), best, cv_r2)
 
 
 @dataclass(frozen=True)
