@@ -1,4 +1,4 @@
-"""Neuron subsets: explicit, top-k by LoRA norm or variance, and the CLI text form."""
+"""Neuron subsets: explicit, top-k by LoRA norm or variance, the CLI text form, per layer and among collected neurons."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from hypothesis import strategies as st
 
 from hedonic.errors import ConfigError
 from hedonic.models import lora_profile, tiny_lora, tiny_model
-from hedonic.stats import ActivationStats
-from hedonic.valuation import (
+from hedonic.stats import (
+    ActivationStats,
     SubsetSpec,
     explicit_subset,
     parse_subset,
+    resolve_layer_subsets,
     resolve_subset,
+    subset_of_stats,
     top_k,
     top_k_by_lora,
     top_k_by_variance,
@@ -87,3 +89,44 @@ def test_explicit_and_resolution_errors() -> None:
         resolve_subset(SubsetSpec(ranking="lora", k=2), 5, layer=0)
     with pytest.raises(ConfigError, match="needs activation statistics"):
         resolve_subset(SubsetSpec(ranking="variance", k=2), 5, layer=0)
+
+
+def _stats(layer: int, neurons: list[int], scale: list[float]) -> ActivationStats:
+    x = np.random.default_rng(layer).normal(size=(50, len(neurons))) * np.array(scale)
+    return ActivationStats(layer, np.array(neurons), "readout", 50, 50, x.sum(0), np.abs(x).sum(0), (x**2).sum(0), x.T @ x)
+
+
+def test_layer_subsets_run_the_variance_pass_only_for_variance() -> None:
+    adapter = tiny_lora(tiny_model("llama", seed=0, layers=3), seed=1)
+    calls = []
+
+    def variance_pass() -> dict[int, ActivationStats]:
+        calls.append(1)
+        return {layer: _stats(layer, list(range(32)), list(1.5 ** np.arange(32))) for layer in (0, 2)}
+
+    assert resolve_layer_subsets(adapter, "all", [0, 2], variance_pass) is None
+    explicit = resolve_layer_subsets(adapter, "7,1-2", [0, -1], variance_pass)
+    assert explicit is not None and {k: v.tolist() for k, v in explicit.items()} == {0: [1, 2, 7], 2: [1, 2, 7]}
+    norms = lora_profile(adapter)
+    by_lora = resolve_layer_subsets(adapter, "lora:3", [1], variance_pass)
+    assert by_lora is not None and by_lora[1].tolist() == top_k(norms.neuron_norms(1), 3).tolist()
+    assert not calls
+    by_variance = resolve_layer_subsets(adapter, "variance:4", [0, -1], variance_pass)
+    assert calls == [1] and by_variance is not None and sorted(by_variance) == [0, 2]
+    assert by_variance[2].tolist() == [28, 29, 30, 31]
+    with pytest.raises(ConfigError, match="0..31"):
+        resolve_layer_subsets(adapter, "32", [0], variance_pass)
+
+
+def test_subset_of_collected_statistics() -> None:
+    stats = _stats(1, [2, 4, 6, 8, 10], [1.0, 9.0, 0.1, 5.0, 0.2])
+    assert subset_of_stats(stats, "all", lambda: pytest.fail("no profile needed")) is stats
+    assert subset_of_stats(stats, "variance:2", lambda: pytest.fail("no profile needed")).neurons.tolist() == [4, 8]
+    assert subset_of_stats(stats, "10,2", lambda: pytest.fail("no profile needed")).neurons.tolist() == [2, 10]
+    adapter = tiny_lora(tiny_model("llama", seed=0), seed=1)
+    profile = lora_profile(adapter)
+    chosen = subset_of_stats(stats, "lora:2", lambda: profile)
+    norms = profile.neuron_norms(1)[[2, 4, 6, 8, 10]]
+    assert chosen.neurons.tolist() == sorted(np.array([2, 4, 6, 8, 10])[np.argsort(-norms)[:2]].tolist())
+    with pytest.raises(ConfigError, match=r"neurons \[3\] of layer 1 are not in the collected"):
+        subset_of_stats(stats, "2-4", lambda: profile)

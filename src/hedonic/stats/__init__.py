@@ -1,4 +1,4 @@
-"""Stage ``stats``: hooks on a model's layers and streaming statistics of neuron activations."""
+"""Stage ``stats``: hooks on a model's layers, streaming statistics of neuron activations, neuron subsets."""
 
 from hedonic.stats.accumulator import MomentAccumulator
 from hedonic.stats.artifact import STATS_FORMAT_VERSION, STATS_KIND, load_stats, save_stats
@@ -13,6 +13,17 @@ from hedonic.stats.distributed import (
     shard,
 )
 from hedonic.stats.moments import ActivationStats, GradReadout, TokenScope
+from hedonic.stats.subset import (
+    SubsetSpec,
+    explicit_subset,
+    parse_subset,
+    resolve_layer_subsets,
+    resolve_subset,
+    subset_of_stats,
+    top_k,
+    top_k_by_lora,
+    top_k_by_variance,
+)
 
 __all__ = [
     "STATS_FORMAT_VERSION",
@@ -23,6 +34,7 @@ __all__ = [
     "MomentAccumulator",
     "NeuronSelection",
     "StatsCollector",
+    "SubsetSpec",
     "TokenScope",
     "at_readout",
     "available_bytes",
@@ -30,14 +42,22 @@ __all__ = [
     "check_budget",
     "collect_stats",
     "collect_stats_distributed",
+    "explicit_subset",
     "hooked_states",
     "largest_fitting",
     "launched_by_torchrun",
     "load_stats",
+    "parse_subset",
     "process_device",
     "process_group",
     "resolve_budget",
+    "resolve_layer_subsets",
+    "resolve_subset",
     "save_stats",
     "shard",
     "stats_bytes",
+    "subset_of_stats",
+    "top_k",
+    "top_k_by_lora",
+    "top_k_by_variance",
 ]

@@ -3,20 +3,23 @@
 A subset is a strictly ascending int64 array of a layer's neuron ids. It is given explicitly, or
 as the top k neurons by LoRA update norm (:meth:`hedonic.models.LoraProfile.neuron_norms`) or by
 activation variance (from :class:`hedonic.stats.ActivationStats`). The text form used by the CLI
-(:func:`parse_subset`): ``all``, ids and ranges such as ``0-63,100,200``, ``lora:K`` or
-``variance:K``.
+and the run configuration (:func:`parse_subset`): ``all``, ids and ranges such as
+``0-63,100,200``, ``lora:K`` or ``variance:K``. It decides which neurons statistics are collected
+for (:func:`resolve_layer_subsets`), and which collected neurons become players
+(:func:`subset_of_stats`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
 from hedonic.errors import ConfigError
-from hedonic.models import LoraProfile
-from hedonic.stats import ActivationStats
+from hedonic.models import LoraProfile, ModelAdapter, lora_profile
+from hedonic.stats.moments import ActivationStats
 
 Ranking = Literal["lora", "variance"]
 """Scores a top-k subset is ranked by."""
@@ -120,3 +123,45 @@ def resolve_subset(
             "a variance-ranked neuron subset needs activation statistics", hint="collect statistics of the layer first"
         )
     return top_k_by_variance(stats, spec.k)
+
+
+def resolve_layer_subsets(
+    adapter: ModelAdapter,
+    text: str,
+    layers: Sequence[int],
+    variance_pass: Callable[[], dict[int, ActivationStats]],
+) -> dict[int, np.ndarray] | None:
+    """Neuron ids (ascending int64) per layer for the subset ``text``; None for all neurons.
+
+    ``layers`` may count from the end (-1 is the last); the keys are the layers' indices.
+    ``lora:K`` ranks by the LoRA profile of ``adapter``; ``variance:K`` calls ``variance_pass``
+    once, and only then, for statistics of every layer (keyed by index, e.g. a pass of O(n)
+    sums with ``outer=False``).
+    """
+    spec = parse_subset(text)
+    if spec.ids is None and spec.ranking is None:
+        return None
+    indices = [adapter.check_layer(layer) for layer in layers]
+    profile = lora_profile(adapter) if spec.ranking == "lora" else None
+    variances = variance_pass() if spec.ranking == "variance" else {}
+    n = adapter.intermediate_size
+    return {
+        layer: resolve_subset(spec, n, layer=layer, profile=profile, stats=variances.get(layer))
+        for layer in indices
+    }
+
+
+def subset_of_stats(stats: ActivationStats, text: str, profile: Callable[[], LoraProfile]) -> ActivationStats:
+    """``stats`` restricted to the subset ``text`` of its collected neurons (``stats`` itself for all).
+
+    ``lora:K`` and ``variance:K`` pick the top K among the collected neurons (``profile`` is
+    called only for ``lora:K``); explicit ids must all have been collected
+    (:meth:`ActivationStats.select` raises otherwise).
+    """
+    spec = parse_subset(text)
+    if spec.ranking == "lora" and spec.k is not None:
+        chosen = top_k(profile().neuron_norms(stats.layer)[stats.neurons], spec.k, stats.neurons)
+    else:
+        chosen = resolve_subset(spec, int(stats.neurons[-1]) + 1, layer=stats.layer, stats=stats)
+    return stats if chosen is None else stats.select(chosen)
+

@@ -29,9 +29,9 @@ from hedonic.errors import ConfigError, DataError
 from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.progress import progress
 from hedonic.stats.budget import check_budget, resolve_budget
+from hedonic.stats.subset import explicit_subset
 from hedonic.valuation.artifact import Valuation
 from hedonic.valuation.memory import SUBSET_HINT
-from hedonic.valuation.subset import explicit_subset
 
 NAME = "pas-exact"
 ABS_NAME = "pas-exact-abs"
