@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from hedonic.stats import ActivationStats
+
 GROUPS = 6
 GROUP_SIZE = 8
 
@@ -50,3 +52,18 @@ def same_grouping(labels: np.ndarray, truth: np.ndarray) -> bool:
     """True when ``labels`` and ``truth`` (n,) describe the same partition."""
     pairs = {(int(a), int(b)) for a, b in zip(labels, truth)}
     return len(pairs) == len(set(labels.tolist())) == len(set(truth.tolist()))
+
+
+def stats_of(activations: np.ndarray, *, outer: bool = True) -> ActivationStats:
+    """Activation statistics of the rows of ``activations`` (tokens, n), neurons 0..n-1."""
+    return ActivationStats(
+        layer=0,
+        neurons=np.arange(activations.shape[1]),
+        tokens="readout",
+        count=activations.shape[0],
+        num_inputs=activations.shape[0],
+        sum=activations.sum(axis=0),
+        sum_abs=np.abs(activations).sum(axis=0),
+        sum_sq=(activations**2).sum(axis=0),
+        sum_outer=activations.T @ activations if outer else None,
+    )

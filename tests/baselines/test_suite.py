@@ -11,12 +11,11 @@ from hedonic.baselines import BASELINE_METHODS, BaselineInputs, activation_corre
 from hedonic.errors import ConfigError
 from hedonic.game import Partition, load_partition, save_partition
 
-from .conftest import Planted
+from .conftest import Planted, stats_of
 
 
 def _inputs(data: Planted, offset: int = 0) -> BaselineInputs:
-    acts = data.activations
-    rho = activation_correlation(acts.shape[0], acts.sum(axis=0), acts.T @ acts)
+    rho = activation_correlation(stats_of(data.activations))
     ids = np.arange(data.groups.size) + offset
     return BaselineInputs(ids, data.phi, weight_features(data.w_in, data.w_out), rho)
 

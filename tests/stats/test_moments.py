@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -55,6 +57,41 @@ def test_empty_statistics_have_no_moments() -> None:
     stats = _from_rows(np.zeros((0, 2)))
     with pytest.raises(NumericalError, match="no rows"):
         stats.mean()
+
+
+def test_correlation_and_covariance_match_numpy_with_constant_neurons() -> None:
+    x = np.random.default_rng(2).normal(size=(40, 5)) @ np.random.default_rng(3).normal(size=(5, 5))
+    x[:, 1] = 0.25
+    x[:, 3] = 0.0
+    stats = _from_rows(x)
+    varying = [0, 2, 4]
+    rho, covariance = stats.correlation(), stats.covariance()
+    np.testing.assert_allclose(rho[np.ix_(varying, varying)], np.corrcoef(x[:, varying].T), atol=1e-12)
+    np.testing.assert_allclose(covariance[np.ix_(varying, varying)], np.cov(x[:, varying].T, bias=True), atol=1e-12)
+    assert rho[1].tolist() == [0.0, 1.0, 0.0, 0.0, 0.0] and rho[:, 3].tolist() == [0.0, 0.0, 0.0, 1.0, 0.0]
+    assert not covariance[[1, 3]].any() and not covariance[:, [1, 3]].any()
+    assert np.abs(rho).max() <= 1.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(k=st.integers(1, 9), row_cut=st.integers(0, 9), col_cut=st.integers(0, 9), seed=st.integers(0, 2**16))
+def test_correlation_blocks_are_blocks_of_the_whole(k: int, row_cut: int, col_cut: int, seed: int) -> None:
+    x = np.random.default_rng(seed).normal(size=(12, k))
+    x[:, seed % k] = 1.5  # one constant neuron, whose ρ_ii must stay 1 in every block that holds it
+    stats = _from_rows(x)
+    whole = stats.correlation()
+    rows, cols = slice(min(row_cut, k), k), slice(0, min(col_cut, k))
+    np.testing.assert_array_equal(stats.correlation(rows, cols), whole[rows, cols])
+    np.testing.assert_array_equal(stats.covariance(rows, cols), stats.covariance()[rows, cols])
+    np.testing.assert_array_equal(np.diagonal(whole), np.ones(k))
+
+
+def test_correlation_needs_outer_products() -> None:
+    x = np.random.default_rng(4).normal(size=(10, 3))
+    stats = replace(_from_rows(x), sum_outer=None)
+    with pytest.raises(ConfigError, match="no Σaaᵀ") as raised:
+        stats.correlation()
+    assert "--diagonal" in (raised.value.hint or "")
 
 
 @settings(max_examples=40, deadline=None)

@@ -1,11 +1,9 @@
 """Agglomerative clustering on the activation correlation ρ (from streaming sums).
 
 ρ (:func:`activation_correlation`) is the Pearson correlation of neuron activations over the
-readout tokens, from the statistics stage's count c, Σa (n,) and Σaaᵀ (n, n):
-μ = Σa / c, C = Σaaᵀ / c − μμᵀ, ρ_ij = C_ij / √(C_ii C_jj), clipped to [−1, 1], in float64.
-A neuron is *constant* when its variance is at most 1e-9 of its second moment Σa_i²/c (or
-that moment is 0): its correlation with every other neuron is set to 0 (ρ_ii stays 1), so it
-sits at distance 1 from everyone.
+readout tokens, from the statistics stage's count, Σa and Σaaᵀ
+(:meth:`hedonic.stats.ActivationStats.correlation`, float64): a *constant* neuron (zero variance)
+has correlation 0 with every other neuron (ρ_ii stays 1), so it sits at distance 1 from everyone.
 
 Clustering: :class:`sklearn.cluster.AgglomerativeClustering` with the precomputed distance
 1 − ρ ∈ [0, 2] (anti-correlated neurons are far apart) and average linkage, cut at exactly k
@@ -17,6 +15,7 @@ float64 (the benchmark process, which also held φ, peaked near 10 GB resident).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,36 +24,21 @@ from hedonic.baselines.sizes import cluster_affinity
 from hedonic.errors import ConfigError
 from hedonic.game import Partition
 
-CONSTANT_RTOL = 1e-9
+if TYPE_CHECKING:
+    from hedonic.stats import ActivationStats
 
 
-def activation_correlation(count: float, sum_a: np.ndarray, sum_aa: np.ndarray) -> np.ndarray:
-    """Pearson correlation (n, n) float64 from count c, Σa (n,) and Σaaᵀ (n, n) over readout tokens.
+def activation_correlation(stats: ActivationStats) -> np.ndarray:
+    """Pearson correlation (k, k) float64 of the neurons of ``stats`` over their rows (readout tokens).
 
     Constant neurons get correlation 0 with all others and 1 with themselves. Raises
-    :class:`ConfigError` when c < 2 or the shapes disagree.
+    :class:`ConfigError` when fewer than 2 rows entered the statistics or they hold no Σaaᵀ.
     """
-    sums = np.asarray(sum_a, dtype=np.float64)
-    products = np.asarray(sum_aa, dtype=np.float64)
-    n = sums.shape[0]
-    if sums.ndim != 1 or products.shape != (n, n):
+    if stats.count < 2:
         raise ConfigError(
-            f"Σa has shape {sums.shape} and Σaaᵀ {products.shape}; expected (n,) and (n, n)",
-            hint="pass the per-layer sums of the statistics artifact",
+            f"a correlation needs at least 2 readout tokens, got count={stats.count}", hint="collect statistics on more inputs"
         )
-    if count < 2:
-        raise ConfigError(f"a correlation needs at least 2 readout tokens, got count={count}", hint="collect statistics on more inputs")
-    mean = sums / count
-    covariance = products / count - np.outer(mean, mean)
-    variance = np.diagonal(covariance).copy()
-    second_moment = np.diagonal(products) / count
-    constant = (variance <= CONSTANT_RTOL * second_moment) | (second_moment <= 0)
-    scale = np.sqrt(np.where(constant, 1.0, variance))
-    rho = np.clip(covariance / np.outer(scale, scale), -1.0, 1.0)
-    rho[constant, :] = 0.0
-    rho[:, constant] = 0.0
-    np.fill_diagonal(rho, 1.0)
-    return rho
+    return stats.correlation()
 
 
 def agglomerative_baseline(

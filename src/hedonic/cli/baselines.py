@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from hedonic.cli import app
+from hedonic.cli.options import AdapterOption, AllowNewHeadOption
 
 if TYPE_CHECKING:
     from hedonic.baselines import BaselineInputs
-
-
-def run_dir_paths(run_dir: Path, layer: int) -> dict[str, Path]:
-    """The run-directory layout of one layer: valuation, partition, stats and baselines folder."""
-    return {
-        "phi": run_dir / "valuation" / f"layer{layer}.safetensors",
-        "partition": run_dir / "partitions" / f"layer{layer}.json",
-        "stats": run_dir / "stats" / f"layer{layer}.safetensors",
-        "out_dir": run_dir / "baselines" / f"layer{layer}",
-    }
 
 
 @app.command()
@@ -29,7 +20,7 @@ def baselines(
     phi: Annotated[Path | None, typer.Option("--phi", help="Valuation φ of the layer (.safetensors or .npy).")] = None,
     partition: Annotated[Path | None, typer.Option("--partition", help="The hedonic partition to match (JSON).")] = None,
     model: Annotated[str, typer.Option("--model", help="Model folder or hub id, or 'demo'; its weights feed spherical k-means.")] = "",
-    adapter: Annotated[Path | None, typer.Option("--adapter", help="peft LoRA adapter folder (implied for 'demo').")] = None,
+    adapter: AdapterOption = None,
     stats: Annotated[Path | None, typer.Option("--stats", help="Activation statistics with Σaaᵀ (for agglomerative clustering).")] = None,
     run_dir: Annotated[
         Path | None, typer.Option("--run-dir", help="Run directory: read valuation/, partitions/, stats/ and write baselines/layer<L>/.")
@@ -46,9 +37,7 @@ def baselines(
         int, typer.Option("--max-spectral-players", min=2, help="Skip spectral clustering above this many neurons.")
     ] = 4096,
     kmeans_n_init: Annotated[int, typer.Option("--kmeans-n-init", min=1, help="Restarts of spherical k-means (lower it for very large layers).")] = 4,
-    allow_new_head: Annotated[
-        bool, typer.Option("--allow-new-head", help="Build a one-logit head when the checkpoint has none.")
-    ] = False,
+    allow_new_head: AllowNewHeadOption = False,
 ) -> None:
     """Write one partition per baseline method, with the players and size distribution of the hedonic partition.
 
@@ -63,15 +52,17 @@ def baselines(
     from hedonic.baselines import BASELINE_METHODS, BaselineInputs, run_baselines
     from hedonic.errors import ConfigError
     from hedonic.game import load_partition, save_partition
+    from hedonic.layout import RunLayout
 
     chosen = [name.strip() for name in methods.split(",") if name.strip()]
     unknown = sorted(set(chosen) - set(BASELINE_METHODS))
     if unknown or not chosen:
         raise ConfigError(f"unknown or no baseline methods: {', '.join(unknown) or methods!r}", hint=f"choose among {', '.join(BASELINE_METHODS)}")
-    defaults = run_dir_paths(run_dir, layer) if run_dir is not None else {}
-    phi_path, partition_path = phi or defaults.get("phi"), partition or defaults.get("partition")
-    destination = out_dir or defaults.get("out_dir")
-    stats_path = stats or _existing(defaults.get("stats"))
+    layout = RunLayout(run_dir) if run_dir is not None else None
+    phi_path = phi or (layout.valuation(layer) if layout else None)
+    partition_path = partition or (layout.partition(layer) if layout else None)
+    destination = out_dir or (layout.baselines_dir(layer) if layout else None)
+    stats_path = stats or (_existing(layout.stats(layer)) if layout else None)
     if phi_path is None or partition_path is None or destination is None:
         raise ConfigError(
             "missing inputs: give --phi, --partition and --out-dir, or --run-dir",
@@ -89,11 +80,12 @@ def baselines(
         reference, inputs, chosen, seed=seed, match_sizes=match_sizes, max_spectral_players=max_spectral_players, kmeans_n_init=kmeans_n_init
     )
 
+    names = RunLayout(Path())  # file names as in a run directory
     table = Table(title=f"Baselines for layer {layer} ({reference.n_players} neurons, {len(reference.coalitions)} hedonic coalitions)")
     for column in ("method", "coalitions", "clusters found", "largest", "singletons", "seconds", "file"):
         table.add_column(column, justify="left" if column in ("method", "file") else "right")
     for method, result in run.partitions.items():
-        path = save_partition(result, destination / f"{method}.json")
+        path = save_partition(result, destination / names.baseline(layer, method).name)
         table.add_row(
             method,
             str(len(result.coalitions)),
@@ -108,8 +100,8 @@ def baselines(
         console.print(f"skipped {method}: {reason}", style="yellow", highlight=False)
 
 
-def _existing(path: Path | None) -> Path | None:
-    return path if path is not None and path.is_file() else None
+def _existing(path: Path) -> Path | None:
+    return path if path.is_file() else None
 
 
 def _inputs(
@@ -120,6 +112,7 @@ def _inputs(
 
     from hedonic.baselines import BaselineInputs, activation_correlation, rows_of, weight_features
     from hedonic.errors import ConfigError
+    from hedonic.models import open_model
     from hedonic.valuation import load_valuation
 
     ids = np.asarray(players, dtype=np.int64)
@@ -132,7 +125,7 @@ def _inputs(
 
     features = None
     if model:
-        adapter_model = _load_model(model, adapter, allow_new_head)
+        adapter_model = open_model(model, adapter, allow_new_head=allow_new_head)
         w_in = {name: weight.float().cpu().numpy() for name, weight in adapter_model.w_in(layer).items()}
         w_out = adapter_model.w_out(layer).float().cpu().numpy()
         features = weight_features(w_in, w_out)[rows_of(players, np.arange(w_out.shape[1]), f"layer {layer} of {model}")]
@@ -151,15 +144,6 @@ def _inputs(
         if moments.sum_outer is None:
             notes.append(f"{stats_path} holds no Σaaᵀ: agglomerative clustering is skipped (collect the statistics with outer products)")
         else:
-            selected = rows_of(players, moments.neurons, str(stats_path))
-            correlation = activation_correlation(moments.count, moments.sum[selected], moments.sum_outer[np.ix_(selected, selected)])
+            correlation = activation_correlation(moments.select(ids))
     return BaselineInputs(ids, phi, features, correlation), notes
 
-
-def _load_model(model: str, adapter: Path | None, allow_new_head: bool) -> Any:
-    from hedonic.models import DEMO_NAME, demo_model_paths, load_model
-
-    if model == DEMO_NAME:
-        base, demo_adapter = demo_model_paths()
-        return load_model(base, adapter or demo_adapter, allow_new_head=True)
-    return load_model(model, adapter, allow_new_head=allow_new_head)

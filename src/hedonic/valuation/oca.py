@@ -1,8 +1,9 @@
 """OCA, orthogonal co-activation (spec §4): φ(i, j) = (1 − |cos(d_i, d_j)|) · ρ(a_i, a_j).
 
 d_i is neuron i's write direction (column i of W_out, (d, n)), ρ the Pearson correlation of the
-activations over the statistics' rows (or their covariance, the reference script's variant).
-Neurons with zero variance get ρ = 0; a zero write direction has cosine 0 with every other.
+activations over the statistics' rows (or their covariance, the reference script's variant), both
+from :meth:`~hedonic.stats.ActivationStats.correlation` / ``covariance``: neurons with zero variance
+get ρ = 0; a zero write direction has cosine 0 with every other.
 """
 
 from __future__ import annotations
@@ -51,18 +52,10 @@ def oca(
         )
     check_phi_memory(f"OCA φ of layer {stats.layer}", stats.k, d=w_out.shape[0], memory_budget=memory_budget)
     unit = _unit_columns(w_out[:, stats.neurons])
-    mean = stats.mean()
-    sigma = np.sqrt(stats.variance())
-    varying = sigma > 0
-    scale = np.where(varying, 1.0 / np.where(varying, sigma, 1.0), 0.0) if measure == "pearson" else varying * 1.0
-    sum_outer, rows_count = stats.sum_outer, stats.count
+    coactivation_of = stats.correlation if measure == "pearson" else stats.covariance
 
     def block(rows: slice, cols: slice) -> np.ndarray:
-        coactivation = sum_outer[rows, cols] / rows_count - np.outer(mean[rows], mean[cols])
-        coactivation *= scale[rows, None]
-        coactivation *= scale[None, cols]
-        if measure == "pearson":
-            np.clip(coactivation, -1.0, 1.0, out=coactivation)
+        coactivation = coactivation_of(rows, cols)
         orthogonality = unit[:, rows].T @ unit[:, cols]
         np.abs(orthogonality, out=orthogonality)
         np.subtract(1.0, orthogonality, out=orthogonality)
@@ -75,7 +68,7 @@ def oca(
         "rows": stats.count,
         "inputs": stats.num_inputs,
         "tokens": stats.tokens,
-        "constant_neurons": int((~varying).sum()),
+        "constant_neurons": int((stats.variance() == 0).sum()),
         "model": stats.model,
     }
     return Valuation(phi, "oca", stats.neurons.copy(), layer=stats.layer, details=details)
