@@ -81,6 +81,16 @@ def test_neuron_subsets(saved: TinyCheckpoint, data: Path, tmp_path: Path) -> No
     assert explicit.neurons.tolist() == [0, 1, 3] and explicit.num_inputs == 2
 
 
+def test_ranked_subsets_of_a_layer_counted_from_the_end(saved: TinyCheckpoint, data: Path, tmp_path: Path) -> None:
+    assert _run(*_model_args(saved, data), "--layers", "2", "--diagonal", "--out", tmp_path / "all") == 0
+    whole = load_stats(tmp_path / "all" / "layer2.safetensors")
+    assert _run(*_model_args(saved, data), "--layers", "-1", "--diagonal", "--neurons", "variance:5", "--out", tmp_path / "v") == 0
+    assert load_stats(tmp_path / "v" / "layer2.safetensors").neurons.tolist() == top_k(whole.variance(), 5).tolist()
+    assert _run(*_model_args(saved, data), "--layers", "-1", "--diagonal", "--neurons", "lora:3", "--out", tmp_path / "l") == 0
+    norms = lora_profile(load_model(saved.model_dir, saved.adapter_dir)).neuron_norms(2)
+    assert load_stats(tmp_path / "l" / "layer2.safetensors").neurons.tolist() == top_k(norms, 3).tolist()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

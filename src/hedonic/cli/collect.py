@@ -13,24 +13,32 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from hedonic.cli import app
+from hedonic.cli.options import (
+    AdapterOption,
+    AllowNewHeadOption,
+    BatchSizeOption,
+    LimitOption,
+    MaxLengthOption,
+    ModelArgument,
+    analysis_pairs,
+    gib_to_bytes,
+)
 
 if TYPE_CHECKING:
     from hedonic.data import QueryDocPair
     from hedonic.models import ModelAdapter
     from hedonic.stats import ActivationStats
 
-DTYPES = ("float32", "bfloat16", "float16")
-
 
 @app.command()
 def collect(
-    model: Annotated[str, typer.Argument(help="Model folder or hub id, or 'demo' for the shipped demo reranker.")],
+    model: ModelArgument,
     data: Annotated[
         str, typer.Option("--data", help="Pairs file (.jsonl with query/text, or MS MARCO .tsv), or 'demo' (demo corpus, train split).")
     ],
     layers: Annotated[str, typer.Option("--layers", help="Comma-separated layer indices, e.g. 2,3 (negative from the end).")],
     out: Annotated[Path, typer.Option("--out", help="Folder for layer<L>.safetensors (a run's stats/ folder).")],
-    adapter: Annotated[Path | None, typer.Option("--adapter", help="peft LoRA adapter folder (implied for 'demo').")] = None,
+    adapter: AdapterOption = None,
     grad: Annotated[bool, typer.Option("--grad", help="Also accumulate Σvvᵀ, v = a ⊙ ∂f/∂a (for PAS-grad).")] = False,
     readout: Annotated[
         str, typer.Option("--readout", help="Readout f of --grad: 'local' (logit lens after the layer) or 'model' (the logit).")
@@ -44,17 +52,17 @@ def collect(
     diagonal: Annotated[
         bool, typer.Option("--diagonal", help="Keep only O(n) sums (mean, E|a|, variance), no Σaaᵀ.")
     ] = False,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Pairs per forward pass.")] = 16,
-    max_length: Annotated[int, typer.Option("--max-length", min=2, help="Truncate pairs to this many tokens.")] = 256,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Use only the first N pairs.")] = None,
+    batch_size: BatchSizeOption = 16,
+    max_length: MaxLengthOption = 256,
+    limit: LimitOption = None,
     device: Annotated[str, typer.Option("--device", help="Torch device ('cuda' means cuda:LOCAL_RANK under torchrun).")] = "cpu",
-    dtype: Annotated[str, typer.Option("--dtype", help="Model dtype: float32, bfloat16 or float16 (sums stay float64).")] = "float32",
+    dtype: Annotated[
+        str, typer.Option("--dtype", help="Model dtype: float32, float64, bfloat16 or float16 (sums stay float64).")
+    ] = "float32",
     memory_budget: Annotated[
         float | None, typer.Option("--memory-budget", help="GiB allowed for the accumulators (default half the free memory).")
     ] = None,
-    allow_new_head: Annotated[
-        bool, typer.Option("--allow-new-head", help="Build a one-logit head when the checkpoint has none.")
-    ] = False,
+    allow_new_head: AllowNewHeadOption = False,
 ) -> None:
     """Write OUT/layer<L>.safetensors (count, Σa, Σ|a|, Σa², Σaaᵀ and with --grad Σv, Σvvᵀ) per layer.
 
@@ -64,7 +72,8 @@ def collect(
     from contextlib import nullcontext
 
     from hedonic.errors import ConfigError
-    from hedonic.stats import launched_by_torchrun, process_device, process_group
+    from hedonic.models import DTYPES, open_model
+    from hedonic.stats import launched_by_torchrun, process_device, process_group, resolve_layer_subsets
 
     if readout not in ("local", "model") or tokens not in ("readout", "all") or dtype not in DTYPES:
         raise ConfigError(
@@ -74,13 +83,13 @@ def collect(
     chosen_layers = _parse_layers(layers)
     distributed = launched_by_torchrun()
     device = process_device(device) if distributed else device
-    loaded = _load_model(model, adapter, allow_new_head, device, dtype)
-    pairs = _read_pairs(data, limit)
+    loaded = open_model(model, adapter, dtype=dtype, device=device, allow_new_head=allow_new_head)
+    pairs = analysis_pairs(data, limit)
     with process_group(device) if distributed else nullcontext((0, 1)) as (rank, world_size):
-        job = _Job(loaded, pairs, chosen_layers, batch_size, max_length, distributed, memory_budget)
-        subset = job.neuron_subset(neurons, tokens)
+        job = _Job(loaded, pairs, chosen_layers, batch_size, max_length, distributed, gib_to_bytes(memory_budget))
+        subsets = resolve_layer_subsets(loaded, neurons, chosen_layers, lambda: job.run(tokens=tokens, outer=False))
         stats = job.run(
-            neurons=subset,
+            neurons=subsets,
             tokens=tokens,
             outer=not diagonal,
             grad=readout if grad else None,
@@ -102,11 +111,11 @@ class _Job:
         batch_size: int,
         max_length: int,
         distributed: bool,
-        memory_budget_gib: float | None,
+        memory_budget: int | None,
     ) -> None:
         self.adapter, self.pairs, self.layers = adapter, pairs, layers
         self.batch_size, self.max_length, self.distributed = batch_size, max_length, distributed
-        self.memory_budget = None if memory_budget_gib is None else int(memory_budget_gib * (1 << 30))
+        self.memory_budget = memory_budget
 
     def run(self, **options: Any) -> dict[int, ActivationStats]:
         from hedonic.data import iter_batches
@@ -116,22 +125,6 @@ class _Job:
         total = -(-len(self.pairs) // self.batch_size)
         run = collect_stats_distributed if self.distributed else collect_stats
         return run(self.adapter, batches, self.layers, total=total, memory_budget=self.memory_budget, **options)
-
-    def neuron_subset(self, text: str, tokens: str) -> dict[int, Any] | None:
-        """Neuron ids per layer for ``--neurons``; variance:K first runs a pass of O(n) sums."""
-        from hedonic.models import lora_profile
-        from hedonic.valuation import parse_subset, resolve_subset
-
-        spec = parse_subset(text)
-        if spec.ids is None and spec.ranking is None:
-            return None
-        profile = lora_profile(self.adapter) if spec.ranking == "lora" else None
-        variances = self.run(tokens=tokens, outer=False) if spec.ranking == "variance" else {}
-        n = self.adapter.intermediate_size
-        return {
-            layer: resolve_subset(spec, n, layer=layer, profile=profile, stats=variances.get(layer))
-            for layer in self.layers
-        }
 
 
 def _parse_layers(text: str) -> list[int]:
@@ -146,38 +139,19 @@ def _parse_layers(text: str) -> list[int]:
     return layers
 
 
-def _read_pairs(data: str, limit: int | None) -> list[QueryDocPair]:
-    from hedonic.data import build_demo_corpus, read_pairs
-
-    if data == "demo":
-        pairs = list(build_demo_corpus().train.pairs)
-        return pairs[:limit] if limit is not None else pairs
-    return read_pairs(data, limit=limit)
-
-
-def _load_model(model: str, adapter: Path | None, allow_new_head: bool, device: str, dtype: str) -> ModelAdapter:
-    import torch
-
-    from hedonic.models import DEMO_NAME, demo_model_paths, load_model
-
-    torch_dtype = getattr(torch, dtype)
-    if model == DEMO_NAME:
-        base, demo_adapter = demo_model_paths()
-        return load_model(base, adapter or demo_adapter, device=device, dtype=torch_dtype, allow_new_head=True)
-    return load_model(model, adapter, device=device, dtype=torch_dtype, allow_new_head=allow_new_head)
-
-
 def _write(stats: dict[int, ActivationStats], out: Path, world_size: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from hedonic.layout import RunLayout
     from hedonic.stats import save_stats
 
+    names = RunLayout(out)  # file names as in a run's stats/ folder
     table = Table(title=f"activation statistics ({world_size} process{'es' if world_size > 1 else ''})")
     for column in ("layer", "neurons", "rows", "inputs", "gradient", "file"):
         table.add_column(column, justify="left" if column == "file" else "right")
     for layer, layer_stats in stats.items():
-        path = save_stats(layer_stats, out / f"layer{layer}.safetensors")
+        path = save_stats(layer_stats, out / names.stats(layer).name)
         table.add_row(
             str(layer), str(layer_stats.k), str(layer_stats.count), str(layer_stats.num_inputs), layer_stats.readout or "-", str(path)
         )

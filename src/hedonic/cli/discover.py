@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from hedonic.cli import app
+from hedonic.cli.options import layer_layout
 
 SIZE_BUCKETS = ((1, 1), (2, 2), (3, 8), (9, 16), (17, 32), (33, 64), (65, 256), (257, None))
 """Coalition size ranges shown in the printed size distribution."""
@@ -20,10 +21,9 @@ def _paths(phi: Path | None, run_dir: Path | None, layer: int | None, out: Path 
 
     if phi is not None and run_dir is not None:
         raise ConfigError("pass --phi or --run-dir, not both", hint="--phi for a single φ file, --run-dir with --layer for a pipeline run")
-    if run_dir is not None:
-        if layer is None:
-            raise ConfigError("--run-dir needs --layer", hint="name the analysed layer, e.g. --layer 3")
-        return run_dir / "valuation" / f"layer{layer}.safetensors", out or run_dir / "partitions" / f"layer{layer}.json"
+    layout = layer_layout(run_dir, layer)
+    if layout is not None:
+        return layout.valuation(layer), out or layout.partition(layer)
     if phi is None:
         raise ConfigError("pass either --phi FILE or --run-dir DIR --layer L", hint="e.g. hedonic discover --phi phi.npy --out partition.json")
     if out is None:

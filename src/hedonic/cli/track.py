@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from hedonic.cli import app
+from hedonic.cli.options import AdapterOption, AllowNewHeadOption, ModelOption
 
 
 @app.command()
@@ -16,8 +17,8 @@ def track(
         list[Path] | None,
         typer.Argument(help="A run directory (partitions/layer<L>.json, stats/layer<L>.safetensors), or partition files."),
     ] = None,
-    model: Annotated[str, typer.Option("--model", help="Model folder or hub id, or 'demo' for the shipped demo reranker.")] = "",
-    adapter: Annotated[Path | None, typer.Option("--adapter", help="peft LoRA adapter folder (implied for 'demo').")] = None,
+    model: ModelOption = "",
+    adapter: AdapterOption = None,
     partitions: Annotated[
         list[Path] | None, typer.Option("--partitions", help="Partition file of one layer (repeat the option, or list files as arguments).")
     ] = None,
@@ -38,9 +39,7 @@ def track(
     max_size: Annotated[int | None, typer.Option("--max-size", help="Draw coalitions of at most this size.")] = None,
     top_k: Annotated[int | None, typer.Option("--top-k", help="Draw only the k largest coalitions of each layer.")] = None,
     block_rows: Annotated[int | None, typer.Option("--block-rows", help="Rows of the virtual weights per block.")] = None,
-    allow_new_head: Annotated[
-        bool, typer.Option("--allow-new-head", help="Build a one-logit head when the checkpoint has none.")
-    ] = False,
+    allow_new_head: AllowNewHeadOption = False,
     device: Annotated[str, typer.Option("--device", help="Torch device for the model and the virtual weights.")] = "cpu",
 ) -> None:
     """Track coalitions from layer ℓ to ℓ+1 for every pair of consecutive analysed layers.
@@ -53,7 +52,8 @@ def track(
     from rich.table import Table
 
     from hedonic.errors import ConfigError
-    from hedonic.models import DEMO_NAME, demo_model_paths, load_model
+    from hedonic.layout import RunLayout
+    from hedonic.models import open_model
     from hedonic.tracking import (
         EVENT_TYPES,
         SankeyOptions,
@@ -78,7 +78,7 @@ def track(
                 hint="a run directory supplies E|a| from RUN_DIR/stats; pass partition files to choose E|a| files",
             )
         inputs = run_dir_inputs(run_dir)
-        destination = out_dir or run_dir / "tracking"
+        destination = out_dir or RunLayout(run_dir).tracking_dir
     else:
         if out_dir is None:
             raise ConfigError("--out-dir is required with partition files", hint="add --out-dir DIR")
@@ -102,11 +102,7 @@ def track(
             hint="tracking pairs layer ℓ with ℓ+1: provide partitions of adjacent layers",
         )
 
-    if model == DEMO_NAME:
-        base, demo_adapter = demo_model_paths()
-        loaded = load_model(base, adapter or demo_adapter, device=device, allow_new_head=True)
-    else:
-        loaded = load_model(model, adapter, device=device, allow_new_head=allow_new_head)
+    loaded = open_model(model, adapter, device=device, allow_new_head=allow_new_head)
     results = track_chain(loaded, inputs.partitions, inputs.weights(loaded.intermediate_size), options)
     written = write_tracking(results, destination, drawing)
 

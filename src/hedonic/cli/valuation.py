@@ -1,13 +1,10 @@
-"""``hedonic valuation``: build φ of one layer from its activation statistics and save it.
-
-The kinds live in :data:`BUILDERS` (kind → function of a :class:`ValuationRequest`); a new kind is
-one more entry.
+"""``hedonic valuation``: build φ of one layer from its activation statistics (and, for PAS-hess and
+PAS-exact, the analysis inputs) and save it. The kinds are those of
+:func:`hedonic.valuation.build.build_valuation`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -15,43 +12,26 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from hedonic.cli import app
+from hedonic.cli.options import (
+    AllowNewHeadOption,
+    BatchSizeOption,
+    DeviceOption,
+    LimitOption,
+    MaxLengthOption,
+    analysis_pairs,
+    gib_to_bytes,
+    layer_layout,
+)
 
 if TYPE_CHECKING:
-    from hedonic.models import ModelAdapter
-    from hedonic.stats import ActivationStats
-    from hedonic.valuation import Measure, Valuation
+    from collections.abc import Iterator
 
-
-@dataclass(frozen=True)
-class ValuationRequest:
-    """What a valuation builder may use: the statistics, the model (loaded on first call), options."""
-
-    stats: ActivationStats
-    model: Callable[[], ModelAdapter] = field(repr=False)
-    measure: Measure = "pearson"
-    memory_budget: int | None = None
-
-
-def _oca(request: ValuationRequest) -> Valuation:
-    from hedonic.valuation import oca
-
-    w_out = request.model().w_out(request.stats.layer).float().cpu().numpy()
-    return oca(request.stats, w_out, measure=request.measure, memory_budget=request.memory_budget)
-
-
-def _pas_grad(request: ValuationRequest) -> Valuation:
-    from hedonic.valuation import pas_grad
-
-    return pas_grad(request.stats, memory_budget=request.memory_budget)
-
-
-BUILDERS: dict[str, Callable[[ValuationRequest], Valuation]] = {"oca": _oca, "pas-grad": _pas_grad}
-"""Valuation kinds of ``hedonic valuation --kind``."""
+    from hedonic.models import ModelAdapter, TokenBatch
 
 
 @app.command()
 def valuation(
-    kind: Annotated[str, typer.Option("--kind", help="Valuation: oca or pas-grad.")],
+    kind: Annotated[str, typer.Option("--kind", help="Valuation: oca, pas-grad, pas-hess or pas-exact.")],
     stats: Annotated[Path | None, typer.Option("--stats", help="Activation statistics of the layer (hedonic collect).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Where to write φ (.safetensors).")] = None,
     run_dir: Annotated[
@@ -59,7 +39,7 @@ def valuation(
     ] = None,
     layer: Annotated[int | None, typer.Option("--layer", help="The layer (required with --run-dir).")] = None,
     model: Annotated[
-        str | None, typer.Option("--model", help="Model folder, hub id or 'demo' for W_out (default: the one in the statistics).")
+        str | None, typer.Option("--model", help="Model folder, hub id or 'demo' (default: the one in the statistics).")
     ] = None,
     adapter: Annotated[
         Path | None, typer.Option("--adapter", help="peft LoRA adapter folder (default: the one in the statistics).")
@@ -68,31 +48,53 @@ def valuation(
     neurons: Annotated[
         str, typer.Option("--neurons", help="Players: all, ids/ranges like 0-63,100, variance:K or lora:K (among the collected).")
     ] = "all",
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            help="Analysis inputs of pas-hess / pas-exact: pairs file (.jsonl, MS MARCO .tsv) or 'demo' (demo corpus, train split); "
+            "default RUN_DIR/data/inputs.jsonl.",
+        ),
+    ] = None,
+    limit: LimitOption = None,
+    batch_size: BatchSizeOption = 16,
+    max_length: MaxLengthOption = 256,
+    readout: Annotated[
+        str, typer.Option("--readout", help="Readout f of pas-hess / pas-exact: local, model or linear (pas-grad: the statistics').")
+    ] = "local",
     memory_budget: Annotated[
         float | None, typer.Option("--memory-budget", help="GiB allowed for φ (default half the free memory).")
     ] = None,
-    allow_new_head: Annotated[
-        bool, typer.Option("--allow-new-head", help="Build a one-logit head when the checkpoint has none.")
-    ] = False,
+    allow_new_head: AllowNewHeadOption = False,
+    device: DeviceOption = "cpu",
 ) -> None:
     """Build φ (symmetric, zero diagonal) of one layer and write it as a valuation artifact.
 
     Files: hedonic valuation --stats S --kind oca --out PHI [--model M --adapter A].
     Run directory: hedonic valuation --run-dir DIR --layer L --kind pas-grad.
+    PAS-hess and PAS-exact also stream the analysis inputs (--data) through the model.
     """
     from rich.console import Console
 
+    from hedonic.ablation import check_readout
+    from hedonic.data import iter_batches
     from hedonic.errors import ConfigError, MemoryBudgetError
-    from hedonic.models import lora_profile
-    from hedonic.stats import load_stats, resolve_budget
-    from hedonic.valuation import parse_subset, resolve_subset, save_valuation, stats_file_bytes, top_k
+    from hedonic.models import lora_profile, open_model
+    from hedonic.stats import load_stats, resolve_budget, subset_of_stats
+    from hedonic.valuation import save_valuation, stats_file_bytes
+    from hedonic.valuation.build import VALUATION_KINDS, build_valuation
 
-    if kind not in BUILDERS:
-        raise ConfigError(f"unknown valuation kind {kind!r}", hint=f"use one of {', '.join(BUILDERS)}")
+    if kind not in VALUATION_KINDS:
+        raise ConfigError(f"unknown valuation kind {kind!r}", hint=f"use one of {', '.join(VALUATION_KINDS)}")
     if measure not in ("pearson", "covariance"):
         raise ConfigError(f"unknown --measure {measure!r}", hint="use pearson or covariance")
-    stats_path, out_path = _paths(stats, out, run_dir, layer)
-    budget = None if memory_budget is None else int(memory_budget * (1 << 30))
+    check_readout(readout)
+    layout = layer_layout(run_dir, layer)
+    stats_path = stats or (layout.stats(layer) if layout else None)
+    out_path = out or (layout.valuation(layer) if layout else None)
+    if stats_path is None or out_path is None:
+        raise ConfigError("pass --stats and --out, or --run-dir and --layer", hint="e.g. --stats stats/layer3.safetensors --out phi.safetensors")
+    budget = gib_to_bytes(memory_budget)
     if stats_path.is_file() and stats_file_bytes(stats_path) > resolve_budget(budget):
         raise MemoryBudgetError(
             f"loading {stats_path} needs about {stats_file_bytes(stats_path) / (1 << 30):.2f} GiB, above the memory budget",
@@ -101,45 +103,22 @@ def valuation(
     moments = load_stats(stats_path)
     if layer is not None and moments.layer != layer:
         raise ConfigError(f"{stats_path} holds statistics of layer {moments.layer}, not {layer}", hint="pass the layer's statistics")
+    inputs = data or (str(layout.inputs) if layout else None)
 
     @cache
     def load() -> ModelAdapter:
-        return _load_model(model or moments.model, adapter or (Path(moments.adapter) if moments.adapter else None), allow_new_head)
+        name = model or moments.model
+        if not name:
+            raise ConfigError("this valuation needs the model, and the statistics do not name one", hint="pass --model (and --adapter)")
+        chosen_adapter = adapter or (Path(moments.adapter) if moments.adapter else None)
+        return open_model(name, chosen_adapter, device=device, allow_new_head=allow_new_head)
 
-    spec = parse_subset(neurons)
-    if spec.ranking == "lora" and spec.k is not None:
-        norms = lora_profile(load()).neuron_norms(moments.layer)
-        subset = top_k(norms[moments.neurons], spec.k, moments.neurons)
-    else:
-        subset = resolve_subset(spec, int(moments.neurons[-1]) + 1, layer=moments.layer, stats=moments)
-    if subset is not None:
-        moments = moments.select(subset)
-    built = BUILDERS[kind](ValuationRequest(moments, load, measure, budget))  # type: ignore[arg-type]
+    def batches() -> Iterator[TokenBatch]:
+        if inputs is None:
+            raise ConfigError(f"{kind} streams the analysis inputs through the model, and none were given", hint="pass --data FILE (or demo)")
+        return iter_batches(load(), analysis_pairs(inputs, limit), batch_size, max_length, description=f"{kind} layer {moments.layer}")
+
+    moments = subset_of_stats(moments, neurons, lambda: lora_profile(load()))
+    built = build_valuation(kind, moments, load, batches, measure=measure, readout=readout, memory_budget=budget)
     save_valuation(built, out_path)
     Console().print(f"{built.name} φ of layer {moments.layer}: {built.n} neurons → {out_path}")
-
-
-def _paths(stats: Path | None, out: Path | None, run_dir: Path | None, layer: int | None) -> tuple[Path, Path]:
-    from hedonic.errors import ConfigError
-
-    if run_dir is not None:
-        if layer is None:
-            raise ConfigError("--run-dir needs --layer", hint="pass --layer L")
-        return stats or run_dir / "stats" / f"layer{layer}.safetensors", out or run_dir / "valuation" / f"layer{layer}.safetensors"
-    if stats is None or out is None:
-        raise ConfigError("pass --stats and --out, or --run-dir and --layer", hint="e.g. --stats stats/layer3.safetensors --out phi.safetensors")
-    return stats, out
-
-
-def _load_model(model: str, adapter: Path | None, allow_new_head: bool) -> ModelAdapter:
-    from hedonic.errors import ConfigError
-    from hedonic.models import DEMO_NAME, demo_model_paths, load_model
-
-    if not model:
-        raise ConfigError(
-            "this valuation needs the model, and the statistics do not name one", hint="pass --model (and --adapter)"
-        )
-    if model == DEMO_NAME:
-        base, demo_adapter = demo_model_paths()
-        return load_model(base, adapter or demo_adapter, allow_new_head=True)
-    return load_model(model, adapter, allow_new_head=allow_new_head)

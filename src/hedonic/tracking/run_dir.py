@@ -1,9 +1,10 @@
 """Tracking inputs and outputs on disk: partition files, E|a| files, events and Sankey files.
 
-Run-directory layout (read): ``RUN_DIR/partitions/layer{L}.json`` (partition artifacts) and,
-where present, ``RUN_DIR/stats/layer{L}.safetensors`` (activation statistics, for E|a|).
-Outputs (written into a folder, ``RUN_DIR/tracking`` for a run): ``events_{L}_{L+1}.json`` per
-adjacent layer pair and ``sankey.html`` for the whole chain.
+Paths follow :class:`hedonic.layout.RunLayout`. A run directory is read from its partitions
+(``RUN_DIR/partitions/layer{L}.json``) and, where present, its activation statistics
+(``RUN_DIR/stats/layer{L}.safetensors``, for E|a|). Outputs are written into a folder
+(``RUN_DIR/tracking`` for a run) under the run's names: ``events_{L}_{L+1}.json`` per adjacent
+layer pair and ``sankey.html`` for the whole chain.
 """
 
 from __future__ import annotations
@@ -17,14 +18,11 @@ import numpy as np
 
 from hedonic.errors import ArtifactError, ConfigError
 from hedonic.game import Partition, load_partition
+from hedonic.layout import RunLayout
 from hedonic.tracking.artifact import LayerPairEvents, save_events
 from hedonic.tracking.mean_abs import LayerMeanAbs, expand_mean_abs, mean_abs_from_npy, mean_abs_from_stats
 from hedonic.tracking.sankey import SankeyOptions, sankey_figure, write_sankey_html
 
-PARTITIONS_DIR = "partitions"
-STATS_DIR = "stats"
-TRACKING_DIR = "tracking"
-SANKEY_FILE = "sankey.html"
 _LAYER_NAME = re.compile(r"layer(\d+)")
 
 
@@ -94,34 +92,34 @@ def explicit_inputs(
 
 
 def run_dir_inputs(run_dir: Path) -> TrackingInputs:
-    """Partitions and E|a| from a run directory's ``partitions/layer{L}.json`` and ``stats/layer{L}.safetensors``."""
-    folder = run_dir / PARTITIONS_DIR
-    files = sorted((path for path in folder.glob("layer*.json") if _layer_number(path) is not None), key=_layer_number)
+    """Partitions and E|a| of every layer with a partition in ``run_dir`` (statistics where present)."""
+    layout = RunLayout(run_dir)
+    files = [layout.partition(layer) for layer in layout.layers_with("partitions") if layout.partition(layer).is_file()]
     if not files:
         raise ArtifactError(
-            f"{run_dir}: no partitions found ({folder}/layer<L>.json)",
+            f"{run_dir}: no partitions found ({layout.partition(0).with_name('layer<L>.json')})",
             hint="run `hedonic discover` on this run directory first, or pass partition files with --partitions",
         )
     loaded = [(path, load_partition(path)) for path in files]
     partitions = {layer_of(path, partition): partition for path, partition in loaded}
-    stats_files = {layer: run_dir / STATS_DIR / f"layer{layer}.safetensors" for layer in partitions}
+    stats_files = {layer: layout.stats(layer) for layer in partitions}
     return TrackingInputs(
         partitions, {layer: mean_abs_from_stats(path) for layer, path in stats_files.items() if path.is_file()}
     )
 
 
-def _layer_number(path: Path) -> int | None:
-    match = _LAYER_NAME.fullmatch(path.stem)
-    return int(match.group(1)) if match else None
-
-
 def write_tracking(
     results: Sequence[LayerPairEvents], out_dir: Path, sankey: SankeyOptions | None = None
 ) -> list[Path]:
-    """Write ``events_{L}_{L+1}.json`` per pair and ``sankey.html`` into ``out_dir``; returns the paths."""
+    """Write the events of each pair and the Sankey diagram into ``out_dir``; returns the paths.
+
+    The file names are those of a run's tracking folder (:meth:`RunLayout.events`,
+    :attr:`RunLayout.sankey`): ``events_{L}_{L+1}.json`` and ``sankey.html``.
+    """
+    names = RunLayout(out_dir)
     paths = [
-        save_events(result, out_dir / f"events_{result.source_layer}_{result.target_layer}.json") for result in results
+        save_events(result, out_dir / names.events(result.source_layer, result.target_layer).name) for result in results
     ]
     if results:
-        paths.append(write_sankey_html(sankey_figure(results, sankey), out_dir / SANKEY_FILE))
+        paths.append(write_sankey_html(sankey_figure(results, sankey), out_dir / names.sankey.name))
     return paths
