@@ -126,21 +126,14 @@ def statistics(pipeline: Pipeline, layers: list[int]) -> None:
 
 def _neuron_subsets(pipeline: Pipeline, layers: list[int]) -> dict[int, np.ndarray] | None:
     """Players per layer for ``valuation.subset``; ``variance:K`` first runs a pass of O(n) sums."""
-    from hedonic.models import lora_profile as profile_of
     from hedonic.stats import collect_stats
-    from hedonic.valuation import parse_subset, resolve_subset
+    from hedonic.stats.subset import resolve_layer_subsets
 
-    spec = parse_subset(pipeline.config.valuation.subset)
-    if spec.ids is None and spec.ranking is None:
-        return None
-    profile = profile_of(pipeline.model) if spec.ranking == "lora" else None
-    variances = (
-        collect_stats(pipeline.model, pipeline.batches(pipeline.inputs), layers, outer=False, tokens=pipeline.config.stats.tokens)
-        if spec.ranking == "variance"
-        else {}
-    )
-    n = pipeline.model.intermediate_size
-    return {layer: resolve_subset(spec, n, layer=layer, profile=profile, stats=variances.get(layer)) for layer in layers}
+    def variance_pass() -> dict[int, Any]:
+        batches = pipeline.batches(pipeline.inputs)
+        return collect_stats(pipeline.model, batches, layers, outer=False, tokens=pipeline.config.stats.tokens)
+
+    return resolve_layer_subsets(pipeline.model, pipeline.config.valuation.subset, layers, variance_pass)
 
 
 def valuation(pipeline: Pipeline, layer: int) -> None:
@@ -218,9 +211,7 @@ def baselines(pipeline: Pipeline, layer: int) -> None:
         model = pipeline.model
         w_in = {name: weight[valuation.neurons].float().cpu().numpy() for name, weight in model.w_in(layer).items()}
         w_out = model.w_out(layer)[:, valuation.neurons].float().cpu().numpy()
-        correlation = None
-        if stats.sum_outer is not None:
-            correlation = activation_correlation(stats.count, stats.sum, stats.sum_outer)
+        correlation = None if stats.sum_outer is None else activation_correlation(stats)
         inputs = BaselineInputs(valuation.neurons, valuation.phi, weight_features(w_in, w_out), correlation)
         found = run_baselines(reference, inputs, section.methods, seed=pipeline.config.seed, match_sizes=section.match_sizes)
         for method, reason in found.skipped.items():
