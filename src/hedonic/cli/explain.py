@@ -10,28 +10,34 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from hedonic.cli import app
+from hedonic.cli.options import (
+    DEMO_DATA,
+    AdapterOption,
+    AllowNewHeadOption,
+    BatchSizeOption,
+    DeviceOption,
+    MaxLengthOption,
+    ModelOption,
+)
 
 if TYPE_CHECKING:
     from hedonic.data import CorpusStats, QueryDocPair
     from hedonic.game import Partition
     from hedonic.layout import RunLayout
 
-DEMO_DATA = "demo"
-"""``--data demo``: the candidate lists of the demo corpus' held-out split."""
-
 
 @app.command()
 def explain(
     run_dir: Annotated[Path, typer.Argument(help="Run directory: partitions/layer<L>.json, baselines/layer<L>/*.json; writes meaning/layer<L>.json.")],
     layers: Annotated[list[int] | None, typer.Option("--layer", help="Layer to explain (repeat; default: every layer with a partition).")] = None,
-    model: Annotated[str, typer.Option("--model", help="Model folder or hub id, or 'demo' for the shipped demo reranker.")] = "demo",
-    adapter: Annotated[Path | None, typer.Option("--adapter", help="peft LoRA adapter folder (implied for 'demo').")] = None,
+    model: ModelOption = "demo",
+    adapter: AdapterOption = None,
     data: Annotated[
         list[str] | None,
         typer.Option(
             "--data",
             help="Held-out candidate pairs (.jsonl/.tsv; repeat for several corpora, each a domain when its pairs name none), "
-            "or 'demo'. Default: RUN_DIR/data/heldout.jsonl.",
+            "or 'demo' (the demo corpus' held-out candidate lists). Default: RUN_DIR/data/heldout.jsonl.",
         ),
     ] = None,
     qrels: Annotated[Path | None, typer.Option("--qrels", help="TREC qrels giving the relevance labels of the --data files.")] = None,
@@ -51,10 +57,10 @@ def explain(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the samples, random groups, bootstrap and permutations.")] = 0,
     n_resamples: Annotated[int, typer.Option("--n-resamples", min=1, help="Bootstrap resamples.")] = 9999,
     n_permutations: Annotated[int, typer.Option("--n-permutations", min=1, help="Permutations of each test.")] = 9999,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Pairs per forward batch.")] = 16,
-    max_length: Annotated[int, typer.Option("--max-length", min=8, help="Truncate pairs to this many tokens.")] = 256,
-    allow_new_head: Annotated[bool, typer.Option("--allow-new-head", help="Build a one-logit head when the checkpoint has none.")] = False,
-    device: Annotated[str, typer.Option("--device", help="Torch device to load the model on.")] = "cpu",
+    batch_size: BatchSizeOption = 16,
+    max_length: MaxLengthOption = 256,
+    allow_new_head: AllowNewHeadOption = False,
+    device: DeviceOption = "cpu",
 ) -> None:
     """Explain the hedonic coalitions of each layer against its baselines and size-matched random groups.
 
