@@ -99,35 +99,37 @@ class ActivationStats:
         C = Σaaᵀ / N − E[a] E[a]ᵀ; a constant neuron (zero :meth:`variance`) has covariance exactly
         0 with every neuron. Raises :class:`ConfigError` when Σaaᵀ was not collected.
         """
+        varying = (self.variance() > 0).astype(np.float64)
+        return self._scaled_coactivation(rows, cols, varying)
+
+    def correlation(self, rows: slice = slice(None), cols: slice = slice(None)) -> np.ndarray:
+        """Pearson ρ block (len(rows), len(cols)) float64 of the neurons at positions ``rows`` × ``cols``.
+
+        ρ_ij = C_ij / (σ_i σ_j) (see :meth:`covariance`), clipped to [−1, 1]; a constant neuron
+        correlates 0 with every other neuron and 1 with itself (every neuron has ρ_ii = 1).
+        Raises :class:`ConfigError` when Σaaᵀ was not collected.
+        """
+        sigma = np.sqrt(self.variance())
+        rho = self._scaled_coactivation(rows, cols, np.divide(1.0, sigma, out=np.zeros_like(sigma), where=sigma > 0))
+        np.clip(rho, -1.0, 1.0, out=rho)
+        positions = np.arange(self.k)
+        _, on_row, on_col = np.intersect1d(positions[rows], positions[cols], assume_unique=True, return_indices=True)
+        rho[on_row, on_col] = 1.0
+        return rho
+
+    def _scaled_coactivation(self, rows: slice, cols: slice, scale: np.ndarray) -> np.ndarray:
+        """(Σaaᵀ / N − E[a] E[a]ᵀ)[rows, cols] · scale[rows] · scale[cols] (scale (k,), float64)."""
         if self.sum_outer is None:
             raise ConfigError(
                 f"the statistics of layer {self.layer} hold no Σaaᵀ: the co-activations are unknown",
                 hint="collect the statistics with outer products (hedonic collect without --diagonal)",
             )
         mean = self.mean()
-        varying = self.variance() > 0
-        block = self.sum_outer[rows, cols] / self._rows() - np.outer(mean[rows], mean[cols])
-        block *= varying[rows, None]
-        block *= varying[None, cols]
+        block = self.sum_outer[rows, cols] / self._rows()
+        block -= np.outer(mean[rows], mean[cols])
+        block *= scale[rows, None]
+        block *= scale[None, cols]
         return block
-
-    def correlation(self, rows: slice = slice(None), cols: slice = slice(None)) -> np.ndarray:
-        """Pearson ρ block (len(rows), len(cols)) float64 of the neurons at positions ``rows`` × ``cols``.
-
-        ρ_ij = C_ij / (σ_i σ_j) from :meth:`covariance`, clipped to [−1, 1]; a constant neuron
-        correlates 0 with every other neuron and 1 with itself (every neuron has ρ_ii = 1).
-        Raises :class:`ConfigError` when Σaaᵀ was not collected.
-        """
-        sigma = np.sqrt(self.variance())
-        inverse = np.divide(1.0, sigma, out=np.zeros_like(sigma), where=sigma > 0)
-        rho = self.covariance(rows, cols)
-        rho *= inverse[rows, None]
-        rho *= inverse[None, cols]
-        np.clip(rho, -1.0, 1.0, out=rho)
-        positions = np.arange(self.k)
-        _, on_row, on_col = np.intersect1d(positions[rows], positions[cols], assume_unique=True, return_indices=True)
-        rho[on_row, on_col] = 1.0
-        return rho
 
     def select(self, neurons: np.ndarray) -> ActivationStats:
         """The statistics restricted to ``neurons`` (layer ids, a subset of :attr:`neurons`).
