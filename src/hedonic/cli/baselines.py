@@ -108,42 +108,16 @@ def _inputs(
     phi_path: Path, stats_path: Path | None, model: str, adapter: Path | None, allow_new_head: bool, layer: int, players: tuple[int, ...]
 ) -> tuple[BaselineInputs, list[str]]:
     """BaselineInputs restricted to ``players`` (φ, weight features, ρ where available) and notes on what is missing."""
-    import numpy as np
-
-    from hedonic.baselines import BaselineInputs, activation_correlation, rows_of, weight_features
-    from hedonic.errors import ConfigError
+    from hedonic.baselines.inputs import baseline_inputs
     from hedonic.models import open_model
+    from hedonic.stats import load_stats
     from hedonic.valuation import load_valuation
 
-    ids = np.asarray(players, dtype=np.int64)
-    notes = []
-    valuation = load_valuation(phi_path)
-    if valuation.layer is not None and valuation.layer != layer:
-        raise ConfigError(f"{phi_path} is the valuation of layer {valuation.layer}, not {layer}", hint="pass the valuation of --layer")
-    rows = rows_of(players, valuation.neurons, str(phi_path))
-    phi = valuation.phi[np.ix_(rows, rows)]
-
-    features = None
-    if model:
-        adapter_model = open_model(model, adapter, allow_new_head=allow_new_head)
-        w_in = {name: weight.float().cpu().numpy() for name, weight in adapter_model.w_in(layer).items()}
-        w_out = adapter_model.w_out(layer).float().cpu().numpy()
-        features = weight_features(w_in, w_out)[rows_of(players, np.arange(w_out.shape[1]), f"layer {layer} of {model}")]
-    else:
-        notes.append("no --model: spherical k-means (weight rows) is skipped")
-
-    correlation = None
-    if stats_path is None:
-        notes.append("no statistics: agglomerative clustering (activation correlation) is skipped")
-    else:
-        from hedonic.stats import load_stats
-
-        moments = load_stats(stats_path)
-        if moments.layer != layer:
-            raise ConfigError(f"{stats_path} holds statistics of layer {moments.layer}, not {layer}", hint="pass the statistics of --layer")
-        if moments.sum_outer is None:
-            notes.append(f"{stats_path} holds no Σaaᵀ: agglomerative clustering is skipped (collect the statistics with outer products)")
-        else:
-            correlation = activation_correlation(moments.select(ids))
-    return BaselineInputs(ids, phi, features, correlation), notes
+    return baseline_inputs(
+        players,
+        layer,
+        load_valuation(phi_path),
+        open_model(model, adapter, allow_new_head=allow_new_head) if model else None,
+        load_stats(stats_path) if stats_path is not None else None,
+    )
 

@@ -196,7 +196,8 @@ def partition(pipeline: Pipeline, layer: int) -> None:
 
 def baselines(pipeline: Pipeline, layer: int) -> None:
     """Clustering baselines of ``layer`` matched to the hedonic partition (spec §6)."""
-    from hedonic.baselines import BaselineInputs, activation_correlation, run_baselines, weight_features
+    from hedonic.baselines import run_baselines
+    from hedonic.baselines.inputs import baseline_inputs
     from hedonic.game import load_partition, save_partition
     from hedonic.stats import load_stats
     from hedonic.valuation import load_valuation
@@ -206,13 +207,10 @@ def baselines(pipeline: Pipeline, layer: int) -> None:
 
     def action() -> list[Path]:
         reference = load_partition(layout.partition(layer))
-        valuation = load_valuation(layout.valuation(layer))
-        stats = load_stats(layout.stats(layer)).select(valuation.neurons)
-        model = pipeline.model
-        w_in = {name: weight[valuation.neurons].float().cpu().numpy() for name, weight in model.w_in(layer).items()}
-        w_out = model.w_out(layer)[:, valuation.neurons].float().cpu().numpy()
-        correlation = None if stats.sum_outer is None else activation_correlation(stats)
-        inputs = BaselineInputs(valuation.neurons, valuation.phi, weight_features(w_in, w_out), correlation)
+        stats = load_stats(layout.stats(layer))
+        inputs, notes = baseline_inputs(reference.neurons, layer, load_valuation(layout.valuation(layer)), pipeline.model, stats)
+        for note in notes:
+            pipeline.console.print(f"layer {layer}: {note}", style="yellow", highlight=False)
         found = run_baselines(reference, inputs, section.methods, seed=pipeline.config.seed, match_sizes=section.match_sizes)
         for method, reason in found.skipped.items():
             pipeline.console.print(f"layer {layer}: baseline {method} skipped: {reason}", style="yellow", highlight=False)
