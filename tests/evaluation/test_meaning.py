@@ -23,6 +23,7 @@ from hedonic.evaluation.meaning import (
     MeaningResult,
     MeaningSettings,
     balanced_queries,
+    by_length,
     cached_activations,
     explain_layer,
     load_meaning,
@@ -192,6 +193,16 @@ def test_cached_activations_are_the_readout_activations(mode: str) -> None:
 
 def test_the_result_holds_the_reference_coalitions_activations(result: MeaningResult) -> None:
     adapter = tiny_model("llama", layers=2, intermediate=32, seed=0)
-    pairs = [pair for group in _candidates() for pair in group]
+    by_id = {pair.pair_id: pair for group in _candidates() for pair in group}
+    pairs = [by_id[i] for i in result.input_ids]
     expected = coalition_activations(adapter, LAYER, iter_batches(adapter, pairs, 16), result.coalitions("hedonic"))
     assert np.allclose(result.activations, expected, atol=1e-6)
+
+
+def test_inputs_are_analysed_by_increasing_length(result: MeaningResult) -> None:
+    adapter = tiny_model("llama", layers=2, intermediate=32, seed=0)
+    pairs = [pair for group in _candidates() for pair in group]
+    ordered = by_length(adapter, pairs, 256)
+    lengths = [len(adapter.encode([p.query], [p.text]).input_ids[0]) for p in ordered]
+    assert lengths == sorted(lengths) and sorted(p.pair_id for p in ordered) == sorted(p.pair_id for p in pairs)
+    assert result.input_ids == tuple(p.pair_id for p in ordered) and lengths[0] < lengths[-1]

@@ -113,3 +113,15 @@ def test_unlabelled_pairs_are_refused() -> None:
         RankingSetup.of([(_pair("a", "1", None), _pair("a", "2", 1))])
     with pytest.raises(DataError, match="candidate list"):
         RankingSetup.of([])
+
+
+def test_setup_from_pairs_in_any_order() -> None:
+    pairs = [_pair("b", "1", 0), _pair("a", "1", 1), _pair("b", "2", 0), _pair("a", "2", 0), _pair("a", "1", 1, "other")]
+    setup = RankingSetup.from_pairs(pairs)
+    assert setup.query_ids == ("b", "a", "a") and setup.query_index.tolist() == [0, 1, 0, 1, 2]
+    assert setup.ranked.tolist() == [False, True, True] and setup.labels.tolist() == [0, 1, 0, 0, 1]
+    scores = np.array([[0.0, 1.0, 0.0, 2.0, 5.0]])
+    ndcg, rr = ranking_quality(scores, setup)
+    assert rr[0, 1] == pytest.approx(0.5) and ndcg[0, 2] == pytest.approx(1.0) and np.isnan(ndcg[0, 0])
+    with pytest.raises(DataError, match="candidate list"):
+        RankingSetup.from_pairs([])

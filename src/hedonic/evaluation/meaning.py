@@ -104,7 +104,8 @@ class MeaningSettings:
 class MeaningResult:
     """Everything :func:`explain_layer` measured on one layer (see the module docstring).
 
-    ``input_ids``, ``domains`` and ``query_ids`` (X,) describe the inputs in analysis order;
+    ``input_ids``, ``domains`` and ``query_ids`` (X,) describe the inputs in analysis order
+    (increasing token count, :func:`by_length`);
     ``features`` IR feature → (X,) values; ``activations`` (X, C) the reference coalitions' mean
     activations; ``groups`` every analysed group; ``sources`` method → the partition's own method
     name; ``notes`` what was skipped and why.
@@ -190,9 +191,10 @@ def explain_layer(
     reference = settings.reference
     if reference not in partitions:
         raise ConfigError(f"no {reference!r} partition among {sorted(partitions)}", hint="pass the hedonic partition under its name")
-    groups = [tuple(group) for group in candidates]
-    setup = RankingSetup.of(groups)
-    pairs = [pair for group in groups for pair in group]
+    if not candidates or any(len(group) == 0 for group in candidates):
+        raise DataError("no candidate list, or an empty one", hint="pass at least one query with candidates")
+    pairs = by_length(adapter, [pair for group in candidates for pair in group], settings.max_length)
+    setup = RankingSetup.from_pairs(pairs)
     _check_held_out(pairs, exclude_ids)
     selected = {
         name: select_coalitions(p, settings.min_size, settings.max_size, settings.max_coalitions, seed=settings.seed, name=name)
@@ -276,6 +278,17 @@ def explain_layer(
         probe_summary=tuple(probe_summary(probes, null=NULL_METHOD)),
         notes=tuple(notes),
     )
+
+
+def by_length(adapter: ModelAdapter, pairs: Sequence[QueryDocPair], max_length: int) -> list[QueryDocPair]:
+    """``pairs`` in order of increasing token count (truncated at ``max_length``; ties keep their order).
+
+    Batches of similar lengths carry little padding, which the ``model`` readout's stacked
+    forwards would otherwise compute on.
+    """
+    batch = adapter.encode([pair.query for pair in pairs], [pair.text for pair in pairs], max_length=max_length)
+    lengths = batch.attention_mask.sum(dim=1).cpu().numpy()
+    return [pairs[i] for i in np.argsort(lengths, kind="stable")]
 
 
 def cached_activations(engine: AblationEngine) -> np.ndarray:

@@ -105,11 +105,23 @@ class RankingSetup:
         """
         if not groups or any(len(group) == 0 for group in groups):
             raise DataError("no candidate list, or an empty one", hint="pass at least one query with candidates")
-        pairs = [pair for group in groups for pair in group]
+        return cls.from_pairs([pair for group in groups for pair in group])
+
+    @classmethod
+    def from_pairs(cls, pairs: Sequence[QueryDocPair]) -> RankingSetup:
+        """The setup of inputs ``pairs`` in any order: a list per (domain, qid), in order of first appearance.
+
+        Raises :class:`DataError` when there is no pair or a pair has no label.
+        """
+        if not pairs:
+            raise DataError("no candidate list, or an empty one", hint="pass at least one query with candidates")
         labels = label_array(pairs)
-        index = np.repeat(np.arange(len(groups)), [len(group) for group in groups])
-        ranked = np.array([(label_array(group) > 0).any() for group in groups], dtype=bool)
-        return cls(tuple(group[0].qid for group in groups), index, labels, ranked)
+        keys = [(pair.domain, pair.qid) for pair in pairs]
+        position = {key: index for index, key in enumerate(dict.fromkeys(keys))}
+        query_index = np.array([position[key] for key in keys], dtype=np.int64)
+        ranked = np.zeros(len(position), dtype=bool)
+        np.logical_or.at(ranked, query_index, labels > 0)
+        return cls(tuple(qid for _, qid in position), query_index, labels, ranked)
 
     @property
     def num_queries(self) -> int:
