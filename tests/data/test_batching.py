@@ -33,7 +33,8 @@ def test_batches_follow_the_input_order(adapter: ModelAdapter) -> None:
 
 
 def test_dataset_smaller_than_a_batch_and_truncation(adapter: ModelAdapter) -> None:
-    (batch,) = iter_batches(adapter, iter(PAIRS), batch_size=100, max_length=8, description="pairs")  # a generator works
+    # a generator works too (no length, so the progress bar has no total)
+    (batch,) = iter_batches(adapter, iter(PAIRS), batch_size=100, max_length=8, description="pairs")
     assert len(batch) == 5
     assert batch.input_ids.shape[1] == 8
 

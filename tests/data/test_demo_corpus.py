@@ -52,9 +52,8 @@ def test_same_corpus_under_another_hash_seed() -> None:
         "print(digest(build_demo_corpus(SMALL)))"
     )
     environment = {**os.environ, "PYTHONHASHSEED": "12345"}
-    result = subprocess.run(
-        [sys.executable, "-c", code, os.path.dirname(__file__)], env=environment, capture_output=True, text=True, check=True
-    )
+    command = [sys.executable, "-c", code, os.path.dirname(__file__)]
+    result = subprocess.run(command, env=environment, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == digest(build_demo_corpus(SMALL))
 
 

@@ -197,7 +197,9 @@ def _lines(source: Path, limit: int | None) -> Iterator[tuple[int, str]]:
                     yielded += 1
                     yield number, line
     except (OSError, EOFError) as exc:
-        raise DataError(f"cannot read {source} ({exc})", hint="check that the file is readable and not truncated") from exc
+        raise DataError(
+            f"cannot read {source} ({exc})", hint="check that the file is readable and not truncated"
+        ) from exc
 
 
 def _check_not_empty(source: Path, count: int) -> None:
@@ -220,7 +222,9 @@ def _string(source: Path, number: int, record: dict[str, Any], key: str) -> str:
         )
     value = record[key]
     if not isinstance(value, str):
-        raise DataError(f"{source}:{number}: {key!r} must be a string, found {type(value).__name__}", hint=f"quote the {key}")
+        raise DataError(
+            f"{source}:{number}: {key!r} must be a string, found {type(value).__name__}", hint=f"quote the {key}"
+        )
     return value
 
 
