@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +64,10 @@ def load_model(
         )
     extra: dict[str, Any] = {"num_labels": 1, "ignore_mismatched_sizes": True} if new_head else {}
     try:
-        model = AutoModelForSequenceClassification.from_pretrained(
-            source, dtype=dtype, trust_remote_code=trust_remote_code, **extra
-        )
+        with _quiet_missing_head(new_head and family.head in head_modules):
+            model = AutoModelForSequenceClassification.from_pretrained(
+                source, dtype=dtype, trust_remote_code=trust_remote_code, **extra
+            )
     except (OSError, ValueError) as exc:
         raise ModelError(
             f"cannot load model weights from {source!r} ({exc})",
@@ -78,6 +81,22 @@ def load_model(
         _ensure_pad_token(model.config, tokenizer)
     model.to(device).eval()
     return ModelAdapter(model, tokenizer, factors)
+
+
+@contextmanager
+def _quiet_missing_head(quiet: bool) -> Iterator[None]:
+    """Silence transformers' report of the missing head while loading, when the adapter supplies it."""
+    from transformers.utils import logging as transformers_logging
+
+    if not quiet:
+        yield
+        return
+    level = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        transformers_logging.set_verbosity(level)
 
 
 def _resolve_source(name_or_path: str | Path) -> str:
