@@ -93,7 +93,7 @@ class ValuationSection:
     """φ: its ``kind``, the players (``subset``: "all", "lora:K", "variance:K" or ids/ranges "0-63,100"),
     the OCA co-activation ``measure``, and the number of analysis inputs PAS-hess / PAS-exact use."""
 
-    kind: Literal["oca", "pas-grad", "pas-hess", "pas-exact"] = "pas-grad"
+    kind: Literal["oca", "pas-grad", "pas-hess", "pas-exact"] = "oca"
     subset: str = "all"
     measure: Literal["pearson", "covariance"] = "pearson"
     exact_inputs: int = 64
@@ -120,10 +120,11 @@ class GameSection:
 
 @dataclass(frozen=True)
 class BaselinesSection:
-    """Clustering baselines to compare against, matched to the hedonic size distribution."""
+    """Clustering baselines to compare against, matched to the hedonic size distribution (k-means restarts settable)."""
 
     methods: list[str] = field(default_factory=lambda: ["spherical-kmeans", "spectral", "agglomerative", "louvain", "random"])
     match_sizes: bool = True
+    kmeans_n_init: int = 2
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,9 @@ def baselines(pipeline: Pipeline, layer: int) -> None:
         inputs, notes = baseline_inputs(reference.neurons, layer, load_valuation(layout.valuation(layer)), pipeline.model, stats)
         for note in notes:
             pipeline.console.print(f"layer {layer}: {note}", style="yellow", highlight=False)
-        found = run_baselines(reference, inputs, section.methods, seed=pipeline.config.seed, match_sizes=section.match_sizes)
+        found = run_baselines(
+            reference, inputs, section.methods, seed=pipeline.config.seed, match_sizes=section.match_sizes, kmeans_n_init=section.kmeans_n_init
+        )
         for method, reason in found.skipped.items():
             pipeline.console.print(f"layer {layer}: baseline {method} skipped: {reason}", style="yellow", highlight=False)
         return [save_partition(result, layout.baseline(layer, method)) for method, result in found.partitions.items()]
