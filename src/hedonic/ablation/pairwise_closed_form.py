@@ -25,6 +25,7 @@ so memory is the n×n sums and G̃ plus one tile. Runs on the device of the read
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
@@ -123,14 +124,21 @@ class PairwiseSynergy:
 
     # ------------------------------------------------------------------ evaluation
     def _add(self, terms: InputTerms) -> None:
-        """Accumulate one chunk of inputs over all upper-triangle tiles, one input at a time per tile."""
+        """Accumulate one chunk of inputs over all upper-triangle tiles, one input at a time per tile.
+
+        On the CPU, tiles are spread over ``torch.get_num_threads()`` Python threads while every
+        op runs single-threaded (restored afterwards): the tiles are disjoint, and small ops split
+        across threads stall on their barriers when the cores are shared.
+        """
         singles, removed = _single_terms(self._geometry, terms)
         if self._magnitudes is None:
             self._singles += singles.sum(0)
         readout = self._geometry.readout
         kept = terms.pre * readout.out_weight[0] if readout.activation is None else terms.pre
         base_shift = terms.base[:, None] + terms.shift
-        for rows, cols in upper_blocks(self.n, self._block):
+
+        def tile(block: tuple[slice, slice]) -> None:
+            rows, cols = block
             gram = self._geometry.gram[rows, cols]
             for x in range(len(terms)):
                 scale = torch.outer(terms.cross[x, rows], terms.cross[x, cols]).mul_(gram)
@@ -151,6 +159,19 @@ class PairwiseSynergy:
                 psi = pair.neg_().add_(singles[x, rows, None]).add_(singles[x, None, cols])
                 self._pairs[rows, cols] += psi
                 self._magnitudes[rows, cols] += psi.abs_()
+
+        blocks = list(upper_blocks(self.n, self._block))
+        workers = torch.get_num_threads()
+        if self._pairs.device.type != "cpu" or workers == 1:
+            for block in blocks:
+                tile(block)
+            return
+        torch.set_num_threads(1)
+        try:
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(tile, blocks))
+        finally:
+            torch.set_num_threads(workers)
 
 
 def _single_terms(geometry: NeuronGeometry, terms: InputTerms) -> tuple[torch.Tensor, torch.Tensor]:
