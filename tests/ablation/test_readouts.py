@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from hedonic.ablation import READOUTS, check_readout, residual_readout
-from hedonic.ablation.readouts import float64_norm
+from hedonic.ablation.norm_readout import norm_readout
 from hedonic.errors import ConfigError, ModelError
 from hedonic.models import TINY_FAMILIES, tiny_model
 from hedonic.stats import at_readout, capture_layer_states
@@ -57,5 +57,7 @@ def test_readout_names_are_checked() -> None:
 
 
 def test_unknown_norms_are_rejected() -> None:
-    with pytest.raises(ModelError, match="cannot evaluate the norm BatchNorm1d"):
-        float64_norm(torch.nn.BatchNorm1d(4))
+    adapter = tiny_model("gpt2", seed=0)
+    adapter.model.transformer.ln_f = torch.nn.BatchNorm1d(adapter.hidden_size)
+    with pytest.raises(ModelError, match="no closed form for the readout norm BatchNorm1d"):
+        norm_readout(adapter, 0, "local")

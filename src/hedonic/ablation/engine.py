@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from hedonic.ablation.cache import LayerCache, build_cache
-from hedonic.ablation.closed_form import closed_form_effects
+from hedonic.ablation.closed_form import closed_form_effects, project_terms
 from hedonic.ablation.modes import check_mode
 from hedonic.ablation.readouts import check_readout, residual_readout
 from hedonic.ablation.sets import NeuronSets, pad_sets, set_tuples
@@ -106,21 +106,23 @@ class AblationEngine:
         """
         check_readout(readout)
         padded = pad_sets(sets, self.adapter.intermediate_size)
-        index = torch.as_tensor(padded, device=self.adapter.device)
+        lengths = (padded >= 0).sum(axis=1)
+        order = np.argsort(lengths, kind="stable")
+        index = torch.as_tensor(padded[order], device=self.adapter.device)
         delta = torch.empty(len(padded), self.num_inputs, dtype=torch.float64, device=self.adapter.device)
         function = None if readout == "model" else residual_readout(self.adapter, self.layer, readout)
         offsets = np.cumsum([0] + [len(cache) for cache in self.caches])
-        jobs = [
-            (cache, offset, chunk)
-            for cache, offset in zip(self.caches, offsets[:-1], strict=True)
-            for chunk in _chunks(len(padded), self._chunk_size(cache, padded.shape[1], readout))
-        ]
-        for cache, offset, chunk in progress(jobs, f"ablating layer {self.layer} ({readout})"):
+        for cache, offset in progress(list(zip(self.caches, offsets[:-1], strict=True)), f"ablating layer {self.layer} ({readout})"):
             columns = slice(int(offset), int(offset) + len(cache))
-            if function is None:
-                delta[chunk, columns] = stacked_model_effects(self.adapter, cache, index[chunk])
-            else:
-                delta[chunk, columns] = closed_form_effects(cache.residual, cache.terms, index[chunk], function)
+            projected = None if function is None else project_terms(function, cache.residual, cache.terms)
+            for chunk in _chunks(len(padded), self._chunk_size(cache, padded.shape[1], readout)):
+                width = max(1, int(lengths[order[chunk]].max(initial=0)))
+                rows = torch.as_tensor(order[chunk], device=self.adapter.device)
+                sets_chunk = index[chunk, :width]
+                if function is None:
+                    delta[rows, columns] = stacked_model_effects(self.adapter, cache, sets_chunk)
+                else:
+                    delta[rows, columns] = closed_form_effects(cache.residual, projected, sets_chunk, function)
         return AblationEffects(
             sets=set_tuples(padded),
             clean=self.clean(readout),

@@ -78,14 +78,19 @@ class NormReadout:
 
     def scale(self, centred: torch.Tensor) -> torch.Tensor:
         """ρ(x) = (‖x‖²/d + ε)^(-1/2) for x (..., d) → (...); ones without a norm."""
-        if self.norm == "none":
-            return torch.ones(centred.shape[:-1], dtype=centred.dtype, device=centred.device)
-        return torch.rsqrt(centred.pow(2).mean(-1) + self.eps)
+        return self.scale_from_square(centred.pow(2).sum(-1))
 
-    def from_pre_activation(self, pre: torch.Tensor) -> torch.Tensor:
-        """The score w_o · act(z) + b_o (...) for pre-activations z (..., m)."""
-        hidden = torch.tanh(pre) if self.activation == "tanh" else pre
-        return hidden @ self.out_weight + self.out_bias
+    def scale_from_square(self, square: torch.Tensor) -> torch.Tensor:
+        """ρ from ‖x‖² (...) → (...): (‖x‖²/d + ε)^(-1/2), ones without a norm."""
+        if self.norm == "none":
+            return torch.ones_like(square)
+        return torch.rsqrt(square / self.hidden_size + self.eps)
+
+    def from_pre_activation(self, pre: torch.Tensor, *, inplace: bool = False) -> torch.Tensor:
+        """The score w_o · act(z) + b_o (...) for pre-activations z (..., m); ``inplace`` may overwrite z."""
+        if self.activation == "tanh":
+            pre = pre.tanh_() if inplace else torch.tanh(pre)
+        return pre @ self.out_weight + self.out_bias
 
     def __call__(self, hidden: torch.Tensor) -> torch.Tensor:
         """f(h) (...) float64 for residual streams h (..., d)."""

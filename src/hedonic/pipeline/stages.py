@@ -235,7 +235,9 @@ def evaluation(pipeline: Pipeline, layer: int) -> None:
     def action() -> list[Path]:
         partitions = partitions_of_layer(layout.partition(layer), sorted(layout.baselines_dir(layer).glob("*.json")), layer)
         heldout = pipeline.heldout
-        engine = AblationEngine(pipeline.model, layer, list(pipeline.batches(heldout)), mode=section.mode)
+        engine = AblationEngine(
+            pipeline.model, layer, list(pipeline.batches(heldout)), mode=section.mode, token_states=section.readout == "model"
+        )
         comparison, synergy = compare_partitions(
             engine,
             partitions,
