@@ -29,7 +29,6 @@ from hedonic.evaluation.meaning import (
     load_meaning,
     meaning_tables,
     save_meaning,
-    select_coalitions,
     summary_lines,
 )
 from hedonic.game import Partition
@@ -170,14 +169,6 @@ def test_balanced_queries_spread_over_domains_in_input_order() -> None:
     positions = [groups.index(g) for g in chosen]
     assert positions == sorted(positions)
     assert balanced_queries(groups, 4, seed=1) == chosen and balanced_queries(groups, None) == groups
-
-
-def test_select_coalitions_caps_with_a_seeded_sample() -> None:
-    partition = _partitions()["hedonic"]
-    assert select_coalitions(partition, 3, 5, None, seed=0, name="h") == [c for c in partition.coalitions if 3 <= len(c) <= 5]
-    capped = select_coalitions(partition, 2, 6, 3, seed=0, name="h")
-    assert len(capped) == 3 and capped == select_coalitions(partition, 2, 6, 3, seed=0, name="h")
-    assert all(c in partition.coalitions for c in capped)
 
 
 @pytest.mark.parametrize("mode", ["zero", "pre-lora"])

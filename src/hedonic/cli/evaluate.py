@@ -121,11 +121,11 @@ def _partitions(
 ) -> dict[str, Partition]:
     """The hedonic partition, then the baselines by their method name, all of ``layer``."""
     from hedonic.errors import ConfigError
-    from hedonic.evaluation.compare_partitions import partitions_of_layer
+    from hedonic.evaluation.compare_partitions import baseline_files, partitions_of_layer
 
     reference_path = partition or (layout.partition(layer) if layout else None)
     folder = baseline_dir or (layout.baselines_dir(layer) if layout else None)
-    files = [*baselines, *(sorted(folder.glob("*.json")) if folder is not None and folder.is_dir() else [])]
+    files = [*baselines, *(baseline_files(folder) if folder is not None else [])]
     if reference_path is None:
         raise ConfigError("no hedonic partition given", hint="pass --partition FILE or --run-dir DIR")
     if not files:

@@ -22,7 +22,6 @@ from hedonic.cli.options import (
 
 if TYPE_CHECKING:
     from hedonic.data import CorpusStats, QueryDocPair
-    from hedonic.game import Partition
     from hedonic.layout import RunLayout
 
 
@@ -72,6 +71,8 @@ def explain(
     from rich.console import Console
 
     from hedonic.errors import ConfigError
+    from hedonic.evaluation.compare_partitions import baseline_files, partitions_of_layer
+    from hedonic.evaluation.importance import NULL_METHOD
     from hedonic.evaluation.meaning import MeaningSettings, balanced_queries, explain_layer, meaning_tables, save_meaning, summary_lines
     from hedonic.layout import RunLayout
     from hedonic.models import open_model
@@ -97,7 +98,10 @@ def explain(
         max_length=max_length,
         seed=seed,
     )
-    partitions = {layer: _partitions(layout, layer) for layer in chosen}
+    partitions = {
+        layer: partitions_of_layer(layout.partition(layer), baseline_files(layout.baselines_dir(layer)), layer, reserved=[NULL_METHOD])
+        for layer in chosen
+    }
     groups, stats, excluded = _candidates(data, qrels, layout)
     groups = balanced_queries(groups, max_queries, seed=seed)
     loaded = open_model(model, adapter, device=device, allow_new_head=allow_new_head)
@@ -110,25 +114,6 @@ def explain(
         for line in summary_lines(result):
             console.print(line, highlight=False, markup=False)
         console.print(f"layer {layer}: {len(result.input_ids)} held-out inputs in {result.importance.num_queries} queries; wrote {path}", highlight=False)
-
-
-def _partitions(layout: RunLayout, layer: int) -> dict[str, Partition]:
-    """The hedonic partition of ``layer`` (under the name 'hedonic') and every baseline, by method name."""
-    from hedonic.errors import ConfigError
-    from hedonic.evaluation.importance import NULL_METHOD
-    from hedonic.game import load_partition
-
-    found = {"hedonic": load_partition(layout.partition(layer))}
-    folder = layout.baselines_dir(layer)
-    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        baseline = load_partition(path)
-        if baseline.method in found or baseline.method == NULL_METHOD:
-            raise ConfigError(f"{path}: a second partition named {baseline.method!r}", hint="keep one partition per method name")
-        found[baseline.method] = baseline
-    for name, partition in found.items():
-        if partition.layer is not None and partition.layer != layer:
-            raise ConfigError(f"the {name} partition is of layer {partition.layer}, not {layer}", hint="pass the partitions of each layer in its folder")
-    return found
 
 
 def _candidates(

@@ -25,24 +25,29 @@ REFERENCE = "hedonic"
 """Name of the hedonic partition in comparisons."""
 
 
-def partitions_of_layer(reference: Path, baselines: Sequence[Path], layer: int) -> dict[str, Partition]:
+def partitions_of_layer(
+    reference: Path, baselines: Sequence[Path], layer: int, *, reserved: Collection[str] = ()
+) -> dict[str, Partition]:
     """The hedonic partition under :data:`REFERENCE`, then each baseline under its method name.
 
-    Raises :class:`ConfigError` when there is no baseline, two files share a method, or a
-    partition belongs to another layer.
+    Raises :class:`ConfigError` when two files share a method (or a baseline takes a ``reserved``
+    name, e.g. the random null of the meaning stage) or a partition belongs to another layer.
     """
-    if not baselines:
-        raise ConfigError("no baseline partitions found", hint="run `hedonic baselines` first, or pass baseline files")
     found = {REFERENCE: load_partition(reference)}
     for path in baselines:
         baseline = load_partition(path)
-        if baseline.method in found:
+        if baseline.method in found or baseline.method in reserved:
             raise ConfigError(f"two partitions named {baseline.method!r} (the second is {path})", hint="pass one partition per method")
         found[baseline.method] = baseline
     for name, each in found.items():
         if each.layer is not None and each.layer != layer:
             raise ConfigError(f"the {name} partition is of layer {each.layer}, not {layer}", hint="pass the partitions of the evaluated layer")
     return found
+
+
+def baseline_files(folder: Path) -> list[Path]:
+    """The baseline partition files of a layer's baselines folder (none when it does not exist)."""
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 
 def select_coalitions(
@@ -82,6 +87,8 @@ def compare_partitions(
     """
     if size_range[0] > size_range[1]:
         raise ConfigError(f"size range {size_range} is empty", hint="pass min ≤ max, e.g. 4 and 32")
+    if REFERENCE not in partitions or len(partitions) < 2:
+        raise ConfigError("nothing to compare: need the hedonic partition and at least one baseline", hint="run `hedonic baselines` first")
     unknown = sorted(set(metrics) - set(METRICS))
     if unknown:
         raise ConfigError(f"unknown metric(s): {', '.join(unknown)}", hint=f"choose among {', '.join(METRICS)}")

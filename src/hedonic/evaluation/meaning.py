@@ -21,7 +21,6 @@ analysed group, and the three results; :func:`load_meaning` reads it back.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from hedonic.artifacts import read_json, write_json
 from hedonic.data import QueryDocPair, ir_features, iter_batches
 from hedonic.data.ir_features import CorpusStats
 from hedonic.errors import ArtifactError, ConfigError, DataError
+from hedonic.evaluation.compare_partitions import select_coalitions
 from hedonic.evaluation.comparison import Comparison, Contrast, MethodSummary
 from hedonic.evaluation.importance import (
     NULL_METHOD,
@@ -134,16 +134,6 @@ class MeaningResult:
         return [group.neurons for group in self.groups if group.method == method and group.draw == draw]
 
 
-def select_coalitions(partition: Partition, low: int, high: int, cap: int | None, *, seed: int, name: str) -> list[tuple[int, ...]]:
-    """The coalitions of size ``low``..``high``; at most ``cap`` of them, a sample seeded by (seed, CRC-32 of ``name``), in order."""
-    coalitions = partition.in_size_range(low, high)
-    if cap is None or len(coalitions) <= cap:
-        return coalitions
-    rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
-    keep = np.sort(rng.choice(len(coalitions), size=cap, replace=False))
-    return [coalitions[i] for i in keep]
-
-
 def balanced_queries(groups: Sequence[Sequence[QueryDocPair]], limit: int | None, *, seed: int = 0) -> list[tuple[QueryDocPair, ...]]:
     """At most ``limit`` candidate lists, spread evenly over the domains, kept in input order.
 
@@ -197,7 +187,7 @@ def explain_layer(
     setup = RankingSetup.from_pairs(pairs)
     _check_held_out(pairs, exclude_ids)
     selected = {
-        name: select_coalitions(p, settings.min_size, settings.max_size, settings.max_coalitions, seed=settings.seed, name=name)
+        name: select_coalitions(p, (settings.min_size, settings.max_size), settings.max_coalitions, settings.seed, name)
         for name, p in partitions.items()
     }
     if len(selected[reference]) < 2:
