@@ -77,11 +77,11 @@ def test_parameters_and_stability_are_recorded(tmp_path: Path) -> None:
     assert partition.method == "pac_top_cover" and partition.layer == 3 and partition.seed == 5
     assert partition.neurons[:3] == (0, 2, 4)
     parameters = partition.parameters
-    assert parameters["m"] == 50000 and parameters["k"] == 6 and parameters["threshold"] == 0.0 and parameters["max_size"] == 16
+    assert parameters["choice"] == "fixed" and parameters["m"] == 50000 and parameters["k"] == 6 and parameters["threshold"] == 0.0 and parameters["max_size"] == 16
     levels = parameters["size_control"]["levels"]
     assert levels[0]["k"] == 6 and len(parameters["size_control"]["coalition_levels"]) == len(partition.coalitions)
     stability = partition.stability
-    assert stability is not None and stability["samples"] == 1000 and stability["preference"] == {"k": 6, "threshold": 0.0, "mutual": False}
+    assert stability is not None and stability["samples"] == 1000 and stability["preference"] == {"choice": "fixed", "k": 6, "threshold": 0.0, "mutual": False}
     assert stability["statement"].endswith("block)") and "core_stable" not in stability
     assert 0 <= stability["largest_blocking_coalition"] <= 300
     save_partition(partition, tmp_path / "p.json")

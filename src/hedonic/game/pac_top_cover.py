@@ -7,6 +7,11 @@ friends its rule picks among all partners it was ever sampled with: its k best o
 (and/or those above the threshold), which is the union of its per-sample choices trimmed to the
 k best. The digraph i → j for j ∈ B_i is then covered exactly (:func:`hedonic.game.top_cover`).
 
+With the ``available`` choice rule (:mod:`hedonic.game.available_cover`) the estimated ranking
+plays the role of φ's: each player keeps every partner it was sampled with (above the
+threshold), ordered by φ, and re-ranks among those still available; a partner never sampled
+with it is never chosen. The bound below is stated for the fixed rule.
+
 Sample size from (ε, δ) (uniform D, top-k rule, before size control). Let s ~ D's size, q =
 E[s(s-1)] / (n(n-1)) the chance that one draw holds a given pair, F the true friend sets (the
 rule on the full φ) and π̂ the cover of B.
@@ -37,6 +42,8 @@ import math
 import numpy as np
 
 from hedonic.errors import ConfigError
+from hedonic.game.available_cover import available_cover, check_choice
+from hedonic.game.partner_lists import PartnerLists
 from hedonic.game.preferences import FriendRule, PartnerRanking, check_valuation_matrix, friend_graph
 from hedonic.game.sampling import Sampler, draw_in_chunks, uniform_sampler
 from hedonic.game.top_cover import top_cover
@@ -94,16 +101,24 @@ def pac_top_cover(
     max_k: int = 10,
     seed: int = 0,
     sampler: Sampler | None = None,
+    choice: str = "fixed",
 ) -> np.ndarray:
     """Coalition label (n,) int64 of every player under the PAC-Top-Cover of φ (n, n).
 
     m coalitions are drawn from ``sampler`` (default: uniform D with sizes in [2, max_k]) with
-    ``numpy.random.default_rng(seed)``; the same seed gives the same labels.
+    ``numpy.random.default_rng(seed)``; the same seed gives the same labels. ``choice``: the
+    choice rule, ``"fixed"`` or ``"available"`` (module docstring).
     """
     phi = check_valuation_matrix(phi)
+    check_choice(choice, rule)
     n = phi.shape[0]
     if n < 2:
         return np.zeros(n, dtype=np.int64)
     rng = np.random.default_rng(seed)
-    ranking = observed_ranking(phi, sampler or uniform_sampler(n, max_k), rng, m, rule.k, rule.threshold)
+    draw = sampler or uniform_sampler(n, max_k)
+    if choice == "available":
+        assert rule.k is not None
+        observed = observed_ranking(phi, draw, rng, m, None, -math.inf if rule.threshold is None else rule.threshold)
+        return available_cover(PartnerLists.from_ranking(observed, rule.threshold), rule.k)
+    ranking = observed_ranking(phi, draw, rng, m, rule.k, rule.threshold)
     return top_cover(friend_graph(ranking, rule))

@@ -14,10 +14,16 @@ SCCs, i.e. closed in turn under the stricter preference. Levels repeat until no 
 
 Each level processes all oversized coalitions in one SCC pass (arcs across coalitions are
 dropped), O(n·k) per level. What each level did is recorded for the partition's parameters.
+
+The cover run inside the oversized coalitions is a parameter (:data:`GroupCover`): by default the
+fixed-rule Top Cover of the ranking's friendship digraph; the ``available`` rule passes its own
+(:func:`hedonic.game.available_cover.available_cover` played inside each group), so that pieces
+are closed sets of the stricter preference of that rule.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -26,6 +32,10 @@ import numpy as np
 from hedonic.errors import ConfigError
 from hedonic.game.preferences import FriendRule, PartnerRanking, friend_graph
 from hedonic.game.top_cover import canonical_labels, top_cover
+
+
+GroupCover = Callable[[FriendRule, np.ndarray], np.ndarray]
+"""Covers the game inside groups: (rule, groups (n,) int, −1 = not re-covered) -> labels (n,) int."""
 
 
 @dataclass(frozen=True)
@@ -46,29 +56,49 @@ class Refinement:
         return per_coalition.tolist()
 
 
-def stricter_rule(rule: FriendRule, ranking: PartnerRanking, groups: np.ndarray) -> FriendRule | None:
+def fixed_group_cover(ranking: PartnerRanking) -> GroupCover:
+    """The fixed-rule Top Cover inside groups: SCCs of ``ranking``'s friendship digraph, arcs within groups."""
+
+    def cover(rule: FriendRule, groups: np.ndarray) -> np.ndarray:
+        return top_cover(friend_graph(ranking, rule, groups))
+
+    return cover
+
+
+def stricter_rule(rule: FriendRule, ranking: PartnerRanking | None, groups: np.ndarray) -> FriendRule | None:
     """The next stricter rule after ``rule`` for players grouped by ``groups`` (n,), or None.
 
     With ``k``: k − 1 (None at k = 1). Threshold-only: the median φ of ``rule``'s arcs inside
-    the groups (label ≥ 0) as the new threshold (None when there is no such arc).
+    the groups (label ≥ 0) as the new threshold (None when there is no such arc); that case
+    needs the ``ranking``.
     """
     if rule.k is not None:
         return None if rule.k <= 1 else replace(rule, k=rule.k - 1)
+    if ranking is None:
+        raise ConfigError("a threshold-only friend rule is refined from its partner ranking", hint="pass the ranking the cover used")
     inside = (groups[ranking.rows] == groups[ranking.cols]) & (groups[ranking.rows] >= 0) & (ranking.values > rule.threshold)
     if not inside.any():
         return None
     return replace(rule, threshold=float(np.median(ranking.values[inside])))
 
 
-def refine(ranking: PartnerRanking, rule: FriendRule, labels: np.ndarray, max_size: int | None) -> Refinement:
+def refine(
+    ranking: PartnerRanking | None, rule: FriendRule, labels: np.ndarray, max_size: int | None, *, cover: GroupCover | None = None
+) -> Refinement:
     """Split every coalition of ``labels`` (n,) larger than ``max_size`` with stricter rules.
 
     ``ranking`` must hold the candidates ``rule`` was applied to (exact or sampled); ``labels``
     is the base cover under ``rule``. ``max_size=None`` turns size control off (level 0 only).
-    Returns the refined labels and the per-level record.
+    ``cover`` re-covers the oversized groups under a stricter rule (default: the fixed-rule Top
+    Cover of ``ranking``'s friendship digraph); with a ``cover`` and a top-k rule ``ranking`` may
+    be None. Returns the refined labels and the per-level record.
     """
     if max_size is not None and (isinstance(max_size, bool) or int(max_size) != max_size or max_size < 1):
         raise ConfigError(f"max_size must be a positive integer, got {max_size!r}", hint="e.g. max_size=64, or turn size control off")
+    if cover is None:
+        if ranking is None:
+            raise ConfigError("refine needs the partner ranking or a cover", hint="pass the ranking the cover used")
+        cover = fixed_group_cover(ranking)
     labels = canonical_labels(labels)
     limit = len(labels) if max_size is None else max_size
     player_levels = np.zeros(len(labels), dtype=np.int64)
@@ -81,7 +111,7 @@ def refine(ranking: PartnerRanking, rule: FriendRule, labels: np.ndarray, max_si
         following = stricter_rule(current, ranking, groups) if oversized.any() else None
         if following is None:
             break
-        pieces = top_cover(friend_graph(ranking, following, groups))
+        pieces = cover(following, groups)
         labels = canonical_labels(np.where(oversized, len(sizes) + pieces, labels))
         player_levels[oversized] = len(levels)
         levels.append(

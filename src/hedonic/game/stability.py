@@ -1,8 +1,14 @@
-"""Stability of a partition under friend-based preferences: the test oracle of the game (spec §5).
+"""Stability of a partition under the game's preferences: the test oracle of the game (spec §5).
 
 A coalition T blocks a partition π when every member i of T strictly prefers T to its coalition
-π(i): more friends in T than in π(i), or as many friends and |T| < |π(i)|. A partition nothing
-blocks is core stable. Three checks, on exactly the partition given:
+π(i). Two preferences, one per choice rule (a ``preference`` argument is either):
+
+- ``fixed``: the friendship digraph ``friends`` (n, n) bool; i prefers more friends, then fewer
+  members (:mod:`hedonic.game.preferences`);
+- ``available``: a :class:`~hedonic.game.ranked_preference.RankedPreference`; i prefers a better
+  list of its k best partners, then fewer members.
+
+A partition nothing blocks is core stable. Three checks, on exactly the partition given:
 
 - :func:`pac_stability`: the blocking rate over fresh samples T ~ D and its one-sided
   Clopper–Pearson upper bound ε at confidence 1 − δ ("ε-PAC stable": Pr_T[T blocks π] ≤ ε);
@@ -13,15 +19,18 @@ blocks is core stable. Three checks, on exactly the partition given:
   dropping every member who would not gain a friend ends at the largest coalition in which every
   member gains a friend: it contains all such blocking coalitions, blocks itself when non-empty,
   and is empty when none exists. Coalitions that block only through the size tie-break (as many
-  friends, fewer members) are not monotone and are left to the other two checks.
+  friends, fewer members) are not monotone and are left to the other two checks. The same holds
+  for the ``available`` preference with "gains a friend" read as "gets a better partner list"
+  (:meth:`~hedonic.game.ranked_preference.RankedPreference.largest_gaining`).
 
 Players are the partition's neurons in ascending order: row p of the friendship digraph
-``friends`` (n, n) is neuron ``partition.neurons[p]``; coalitions are given as neuron ids.
+``friends`` (n, n), or of the preference's φ, is neuron ``partition.neurons[p]``; coalitions are
+given as neuron ids.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -30,21 +39,37 @@ from scipy.stats import beta
 
 from hedonic.errors import ConfigError
 from hedonic.game.partition import Partition
+from hedonic.game.ranked_preference import RankedPreference
 from hedonic.game.sampling import Sampler, draw_in_chunks
 
 EXHAUSTIVE_MAX_PLAYERS = 14
 """Largest game :func:`core_blocking_coalition` enumerates (2¹⁴ − 1 coalitions)."""
 
+Preference = sp.spmatrix | sp.sparray | RankedPreference
+"""The game's preference: a friendship digraph (``fixed`` rule) or a :class:`RankedPreference` (``available``)."""
 
-def _check_players(partition: Partition, friends: sp.spmatrix | sp.sparray) -> sp.csr_matrix:
-    if friends.shape != (partition.n_players, partition.n_players):
+
+def _check_players(partition: Partition, preference: Preference) -> sp.csr_matrix | RankedPreference:
+    shape = preference.phi.shape if isinstance(preference, RankedPreference) else preference.shape
+    if shape != (partition.n_players, partition.n_players):
         raise ConfigError(
-            f"the friendship digraph is {friends.shape[0]}×{friends.shape[1]} for a partition of {partition.n_players} players",
+            f"the preference is over {shape[0]}×{shape[1]} player pairs for a partition of {partition.n_players} players",
             hint="build both from the same φ",
         )
-    graph = sp.csr_matrix(friends, dtype=bool)
+    if isinstance(preference, RankedPreference):
+        return preference
+    graph = sp.csr_matrix(preference, dtype=bool)
     graph.sort_indices()
     return graph
+
+
+def _blocking_check(labels: np.ndarray, preference: sp.csr_matrix | RankedPreference) -> Callable[[np.ndarray], np.ndarray]:
+    """A function (m, w) samples → (m,) bool blocking flags for the partition ``labels``, computed
+    with what the check needs of the partition prepared once."""
+    if isinstance(preference, RankedPreference):
+        own = preference.own_partners(labels)
+        return lambda samples: preference.blocking(samples, labels, own)
+    return lambda samples: blocking_mask(samples, labels, preference)
 
 
 def _positions(partition: Partition, coalition: Iterable[int]) -> np.ndarray:
@@ -63,12 +88,16 @@ def own_friends(friends: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
     return np.bincount(rows[same], minlength=friends.shape[0]).astype(np.int64)
 
 
-def blocking_mask(samples: np.ndarray, labels: np.ndarray, friends: sp.csr_matrix) -> np.ndarray:
+def blocking_mask(samples: np.ndarray, labels: np.ndarray, preference: sp.csr_matrix | RankedPreference) -> np.ndarray:
     """Which sampled coalitions block the partition ``labels`` (n,): (m, w) positions → (m,) bool.
 
-    ``samples`` rows list member positions padded with -1; arcs are looked up by binary search
-    in the sorted arc keys, O(m·w²·log nnz) with no Python loop.
+    ``samples`` rows list member positions padded with -1. Friendship digraph (sorted CSR): arcs
+    are looked up by binary search in the sorted arc keys, O(m·w²·log nnz) with no Python loop;
+    a :class:`RankedPreference`: :meth:`~RankedPreference.blocking`.
     """
+    if isinstance(preference, RankedPreference):
+        return preference.blocking(samples, labels)
+    friends = preference
     n = friends.shape[0]
     keys = np.repeat(np.arange(n, dtype=np.int64), np.diff(friends.indptr)) * n + friends.indices
     member = samples >= 0
@@ -86,11 +115,11 @@ def blocking_mask(samples: np.ndarray, labels: np.ndarray, friends: sp.csr_matri
     return (prefers | ~member).all(axis=1) & (size > 0)
 
 
-def blocks(coalition: Iterable[int], partition: Partition, friends: sp.spmatrix | sp.sparray) -> bool:
+def blocks(coalition: Iterable[int], partition: Partition, preference: Preference) -> bool:
     """True when every member of ``coalition`` (neuron ids) strictly prefers it to its coalition in ``partition``."""
-    graph = _check_players(partition, friends)
+    checked = _check_players(partition, preference)
     positions = _positions(partition, coalition)
-    return bool(blocking_mask(positions[None, :], partition.labels(), graph)[0])
+    return bool(blocking_mask(positions[None, :], partition.labels(), checked)[0])
 
 
 def clopper_pearson_upper(failures: int, trials: int, delta: float) -> float:
@@ -102,7 +131,7 @@ def clopper_pearson_upper(failures: int, trials: int, delta: float) -> float:
 
 def pac_stability(
     partition: Partition,
-    friends: sp.spmatrix | sp.sparray,
+    preference: Preference,
     sampler: Sampler,
     rng: np.random.Generator,
     *,
@@ -118,9 +147,8 @@ def pac_stability(
         raise ConfigError(f"delta must lie in (0, 1), got {delta}", hint="e.g. delta=0.05")
     if samples < 1:
         raise ConfigError(f"the stability check needs at least one sample, got {samples}", hint="e.g. 20000 samples")
-    graph = _check_players(partition, friends)
-    labels = partition.labels()
-    blocking = sum(int(blocking_mask(chunk, labels, graph).sum()) for chunk in draw_in_chunks(sampler, rng, samples, graph.shape[0]))
+    check = _blocking_check(partition.labels(), _check_players(partition, preference))
+    blocking = sum(int(check(chunk).sum()) for chunk in draw_in_chunks(sampler, rng, samples, partition.n_players))
     upper = clopper_pearson_upper(blocking, samples, delta)
     return {
         "samples": samples,
@@ -132,42 +160,41 @@ def pac_stability(
     }
 
 
-def core_blocking_coalition(partition: Partition, friends: sp.spmatrix | sp.sparray) -> tuple[int, ...] | None:
+def core_blocking_coalition(partition: Partition, preference: Preference) -> tuple[int, ...] | None:
     """A smallest blocking coalition (neuron ids; the first in bit order among those), or None if core stable.
 
-    Enumerates all 2ⁿ − 1 coalitions as one (2ⁿ − 1, n) boolean matrix; n ≤ 14.
+    Checks all 2ⁿ − 1 coalitions at once, as one (2ⁿ − 1, n) sample array; n ≤ 14.
     """
-    graph = _check_players(partition, friends)
+    checked = _check_players(partition, preference)
     n = partition.n_players
     if n > EXHAUSTIVE_MAX_PLAYERS:
         raise ConfigError(f"exhaustive search is limited to {EXHAUSTIVE_MAX_PLAYERS} players, got {n}", hint="use pac_stability or largest_blocking_coalition")
     if n == 0:
         return None
-    labels = partition.labels()
     members = ((np.arange(1, 2**n)[:, None] >> np.arange(n)) & 1).astype(bool)
-    gained = members.astype(np.int64) @ graph.toarray().T.astype(np.int64)
-    size = members.sum(axis=1)
-    own = own_friends(graph, labels)
-    own_size = np.bincount(labels)[labels]
-    prefers = (gained > own) | ((gained == own) & (size[:, None] < own_size))
-    blocking = np.flatnonzero((prefers | ~members).all(axis=1))
+    blocking = np.flatnonzero(_blocking_check(partition.labels(), checked)(np.where(members, np.arange(n), -1)))
     if not len(blocking):
         return None
+    size = members.sum(axis=1)
     smallest = blocking[np.argmin(size[blocking])]
     return tuple(int(partition.neurons[p]) for p in np.flatnonzero(members[smallest]))
 
 
-def largest_blocking_coalition(partition: Partition, friends: sp.spmatrix | sp.sparray) -> tuple[int, ...]:
-    """The largest coalition in which every member gains a friend (neuron ids; empty if none).
+def largest_blocking_coalition(partition: Partition, preference: Preference) -> tuple[int, ...]:
+    """The largest coalition in which every member gains (neuron ids; empty if none).
 
-    Starts from all players and drops, round after round, every member with no more friends
-    inside than in its own coalition; each round is one sparse mat-vec, O(nnz).
+    Gains: a friend more (friendship digraph), or a better partner list (:class:`RankedPreference`).
+    Starts from all players and drops, round after round, every member that does not gain
+    inside; for a digraph each round is one sparse mat-vec, O(nnz).
     """
-    graph = _check_players(partition, friends)
-    own = own_friends(graph, partition.labels())
+    checked = _check_players(partition, preference)
+    if isinstance(checked, RankedPreference):
+        inside = checked.largest_gaining(partition.labels())
+        return tuple(int(partition.neurons[p]) for p in np.flatnonzero(inside))
+    own = own_friends(checked, partition.labels())
     inside = np.ones(partition.n_players, dtype=bool)
     while True:
-        keep = inside & (graph @ inside.astype(np.int64) > own)
+        keep = inside & (checked @ inside.astype(np.int64) > own)
         if (keep == inside).all():
             break
         inside = keep
