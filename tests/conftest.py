@@ -21,6 +21,7 @@ from hedonic.pipeline.config import (
     DataSection,
     EvaluationSection,
     GameSection,
+    MeaningSection,
     ModelSection,
     RunConfig,
 )
@@ -61,8 +62,9 @@ def tiny_config(checkpoint: TinyCheckpoint, datasets: tuple[Path, Path], tmp_pat
         RunConfig(),
         out_dir=str(tmp_path / "run"),
         model=ModelSection(name=str(checkpoint.model_dir), adapter=str(checkpoint.adapter_dir)),
-        data=DataSection(inputs=str(inputs), heldout=str(heldout), inputs_limit=0, heldout_limit=0, batch_size=8, max_length=32),
+        data=DataSection(inputs=str(inputs), heldout=str(heldout), inputs_limit=0, heldout_queries=0, batch_size=8, max_length=32),
         game=GameSection(m=2000, stability_samples=500),
         baselines=BaselinesSection(methods=["spectral", "agglomerative", "random"]),
         evaluation=EvaluationSection(min_size=2, max_size=16, max_coalitions=8, n_resamples=200, n_permutations=200),
+        meaning=MeaningSection(min_size=2, max_size=16, max_coalitions=4, probe_draws=3, n_resamples=200, n_permutations=200),
     )

@@ -9,6 +9,7 @@ import pytest
 
 from hedonic.errors import ArtifactError
 from hedonic.evaluation import load_comparison
+from hedonic.evaluation.meaning import load_meaning
 from hedonic.game import load_partition
 from hedonic.layout import RunLayout
 from hedonic.pipeline import stages
@@ -32,6 +33,7 @@ def test_run_writes_every_stage_and_resumes(tiny_config: RunConfig) -> None:
         comparison = load_comparison(layout.comparison(layer))
         assert comparison.reference == "hedonic" and set(comparison.methods) >= {"hedonic", "random"}
         assert layout.synergy(layer, "hedonic").is_file()
+        assert load_meaning(layout.meaning(layer)).layer == layer
     assert load_events(layout.events(0, 1)).source_layer == 0 and layout.sankey.is_file()
     assert layout.report.is_file() and layout.manifest.is_file() and layout.lora_profile.is_file()
     assert load_config(layout.config) == tiny_config

@@ -54,14 +54,16 @@ class DataSection:
 
     ``inputs = "demo"`` takes the demo corpus' training split and ``heldout = "demo"`` its held-out
     split; otherwise paths to JSONL or MS MARCO TSV files. ``qrels`` (TREC) labels the held-out
-    pairs for ranking metrics ("": none). Limits keep the first pairs of each file (0: all).
+    pairs for ranking metrics ("": none). ``inputs_limit`` keeps the first analysis pairs;
+    ``heldout_queries`` keeps that many held-out queries (all their candidates), spread evenly over
+    the pairs' domains (0: all of either).
     """
 
     inputs: str = "demo"
     heldout: str = "demo"
     qrels: str = ""
     inputs_limit: int = 600
-    heldout_limit: int = 240
+    heldout_queries: int = 30
     batch_size: int = 16
     max_length: int = 128
 
@@ -141,6 +143,24 @@ class EvaluationSection:
 
 
 @dataclass(frozen=True)
+class MeaningSection:
+    """What the coalitions of the evaluated layers mean (spec §8): functional importance (ablation
+    through the ``readout``, against ``importance_draws`` size-matched random draws and the
+    baselines), IR-feature correlations, and cross-domain ridge probes (``probe_draws`` random
+    draws as the null). ``enabled = false`` skips the stage."""
+
+    enabled: bool = True
+    readout: Literal["model", "local"] = "model"
+    min_size: int = 3
+    max_size: int = 32
+    max_coalitions: int = 15
+    importance_draws: int = 1
+    probe_draws: int = 10
+    n_resamples: int = 2000
+    n_permutations: int = 2000
+
+
+@dataclass(frozen=True)
 class TrackingSection:
     """Cross-layer tracking (see :mod:`hedonic.tracking`): event thresholds τ and presence, the input
     projection, and what the Sankey draws (links above ``link_threshold`` of the source's strongest,
@@ -175,6 +195,7 @@ class RunConfig:
     game: GameSection = field(default_factory=GameSection)
     baselines: BaselinesSection = field(default_factory=BaselinesSection)
     evaluation: EvaluationSection = field(default_factory=EvaluationSection)
+    meaning: MeaningSection = field(default_factory=MeaningSection)
     tracking: TrackingSection = field(default_factory=TrackingSection)
     report: ReportSection = field(default_factory=ReportSection)
 

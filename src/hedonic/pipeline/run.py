@@ -146,6 +146,7 @@ class Pipeline:
         for layer in evaluated:
             stages.baselines(self, layer)
             stages.evaluation(self, layer)
+            stages.meaning(self, layer)
         stages.tracking(self, analysed)
         stages.report(self, analysed, evaluated)
         timings = self.runner.recorded_timings()

@@ -69,6 +69,8 @@ def data(pipeline: Pipeline) -> None:
 
 def _read_splits(pipeline: Pipeline) -> tuple[list[Any], list[Any]]:
     from hedonic.data import DemoCorpusConfig, build_demo_corpus, read_pairs
+    from hedonic.evaluation.meaning import balanced_queries
+    from hedonic.evaluation.ranking import query_groups
 
     section = pipeline.config.data
     corpus = None
@@ -76,18 +78,13 @@ def _read_splits(pipeline: Pipeline) -> tuple[list[Any], list[Any]]:
         corpus = build_demo_corpus(DemoCorpusConfig(seed=pipeline.config.seed))
     if not section.heldout:
         raise ConfigError("no held-out data: data.heldout is empty", hint="give a held-out file (never used for φ), or 'demo'")
+    for name, value in (("inputs_limit", section.inputs_limit), ("heldout_queries", section.heldout_queries)):
+        if value < 0:
+            raise ConfigError(f"data.{name} must be ≥ 0 (0: all), got {value}", hint="e.g. 600 and 30")
     inputs = list(corpus.train.pairs) if section.inputs == DEMO_DATA and corpus else read_pairs(section.inputs)
     heldout = list(corpus.heldout.candidate_pairs()) if section.heldout == DEMO_DATA and corpus else read_pairs(section.heldout)
-    return _limited(inputs, section.inputs_limit, "analysis inputs"), _limited(heldout, section.heldout_limit, "held-out pairs")
-
-
-def _limited(pairs: list[Any], limit: int, what: str) -> list[Any]:
-    if limit < 0:
-        raise ConfigError(f"a {what} limit must be ≥ 0 (0: all), got {limit}", hint="e.g. 600")
-    chosen = pairs[:limit] if limit else pairs
-    if not chosen:
-        raise DataError(f"the {what} are empty", hint="check the [data] section and the files it names")
-    return chosen
+    queries = balanced_queries(query_groups(heldout), section.heldout_queries or None, seed=pipeline.config.seed)
+    return inputs[: section.inputs_limit or None], [pair for group in queries for pair in group]
 
 
 def statistics(pipeline: Pipeline, layers: list[int]) -> None:
@@ -227,13 +224,13 @@ def evaluation(pipeline: Pipeline, layer: int) -> None:
     """Synergy of hedonic and baseline coalitions on the held-out inputs, and their comparison (spec §6)."""
     from hedonic.ablation import AblationEngine
     from hedonic.evaluation import save_comparison, save_synergy
-    from hedonic.evaluation.compare_partitions import compare_partitions, partitions_of_layer
+    from hedonic.evaluation.compare_partitions import baseline_files, compare_partitions, partitions_of_layer
 
     section = pipeline.config.evaluation
     layout = pipeline.layout
 
     def action() -> list[Path]:
-        partitions = partitions_of_layer(layout.partition(layer), sorted(layout.baselines_dir(layer).glob("*.json")), layer)
+        partitions = partitions_of_layer(layout.partition(layer), baseline_files(layout.baselines_dir(layer)), layer)
         heldout = pipeline.heldout
         engine = AblationEngine(
             pipeline.model, layer, list(pipeline.batches(heldout)), mode=section.mode, token_states=section.readout == "model"
@@ -255,8 +252,55 @@ def evaluation(pipeline: Pipeline, layer: int) -> None:
         return [*written, save_comparison(comparison, layout.comparison(layer))]
 
     parameters = {"evaluation": dataclasses.asdict(section), "seed": pipeline.config.seed, "layer": layer}
-    inputs = [layout.partition(layer), *sorted(layout.baselines_dir(layer).glob("*.json")), layout.heldout, layout.inputs]
+    inputs = [layout.partition(layer), *baseline_files(layout.baselines_dir(layer)), layout.heldout, layout.inputs]
     pipeline.runner.run(f"evaluation-layer{layer}", action, parameters, [*inputs, *pipeline.model_files()])
+
+
+def meaning(pipeline: Pipeline, layer: int) -> None:
+    """Functional importance, interpretation and cross-domain probes of ``layer``'s coalitions (spec §8)."""
+    from hedonic.evaluation.compare_partitions import baseline_files, partitions_of_layer
+    from hedonic.evaluation.importance import NULL_METHOD
+    from hedonic.evaluation.meaning import MeaningSettings, explain_layer, save_meaning, summary_lines
+    from hedonic.evaluation.ranking import query_groups
+
+    section = pipeline.config.meaning
+    layout = pipeline.layout
+    if not section.enabled:
+        return
+
+    def action() -> list[Path]:
+        baselines = baseline_files(layout.baselines_dir(layer))
+        partitions = partitions_of_layer(layout.partition(layer), baselines, layer, reserved=[NULL_METHOD])
+        settings = MeaningSettings(
+            min_size=section.min_size,
+            max_size=section.max_size,
+            max_coalitions=section.max_coalitions or None,
+            importance_draws=section.importance_draws,
+            probe_draws=section.probe_draws,
+            readout=section.readout,
+            mode=pipeline.config.evaluation.mode,
+            n_resamples=section.n_resamples,
+            n_permutations=section.n_permutations,
+            batch_size=pipeline.config.data.batch_size,
+            max_length=pipeline.config.data.max_length,
+            seed=pipeline.config.seed,
+        )
+        result = explain_layer(
+            pipeline.model,
+            layer,
+            partitions,
+            query_groups(pipeline.heldout),
+            settings=settings,
+            model_name=pipeline.config.model.name,
+            exclude_ids={pair.pair_id for pair in pipeline.inputs},
+        )
+        for line in summary_lines(result):
+            pipeline.console.print(f"layer {layer}: {line}", highlight=False, markup=False)
+        return [save_meaning(result, layout.meaning(layer))]
+
+    parameters = {"meaning": dataclasses.asdict(section), "mode": pipeline.config.evaluation.mode, "seed": pipeline.config.seed}
+    inputs = [layout.partition(layer), *baseline_files(layout.baselines_dir(layer)), layout.heldout, layout.inputs]
+    pipeline.runner.run(f"meaning-layer{layer}", action, {**parameters, "layer": layer}, [*inputs, *pipeline.model_files()])
 
 
 def tracking(pipeline: Pipeline, layers: list[int]) -> None:

@@ -2,8 +2,10 @@
 
 Sections: the run (model, layers, stage wall times); LoRA update profile by layer; φ distribution
 per analysed layer; coalition sizes and stability; synergy of hedonic coalitions vs baselines (means
-with bootstrap CIs, permutation p-values, effect sizes); cross-layer events and their Sankey; and
-cards for the top coalitions. Every number is read from the run's files.
+with bootstrap CIs, permutation p-values, effect sizes); cross-layer events and their Sankey; what
+the coalitions mean (functional importance, IR-feature alignment, cross-domain probes); and cards
+for the top coalitions (neurons, synergy, top-activating inputs, IR correlations). Every number is
+read from the run's files.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from hedonic.report.document import HtmlDocument
 from hedonic.report.sections import (
     coalition_cards,
     lora_section,
+    meaning_section,
     partition_section,
     phi_section,
     synergy_section,
@@ -51,6 +54,7 @@ def write_report(
     partition_section(document, layout, analysed)
     synergy_section(document, layout, evaluated, HEADLINE_METRICS)
     tracking_section(document, layout, sankey)
+    meaning_section(document, layout, evaluated)
     coalition_cards(document, layout, evaluated, top_coalitions)
     return document.write(layout.report)
 

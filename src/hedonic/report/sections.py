@@ -6,12 +6,14 @@ analysed layer) says so in one line instead of failing.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
 from hedonic.evaluation import Comparison, load_comparison, load_synergy
+from hedonic.evaluation.meaning import MeaningResult, load_meaning
 from hedonic.evaluation.compare_partitions import REFERENCE
 from hedonic.game import load_partition
 from hedonic.layout import RunLayout
@@ -114,23 +116,27 @@ def synergy_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[
             "(Holm-adjusted over baselines); d: Cohen's d; δ: Cliff's delta. Units: logits."
         )
         shown = [metric for metric in metrics if metric in comparison.metrics]
-        rows = []
-        for metric in shown:
-            for method in comparison.methods:
-                summary = comparison.summary(method, metric)
-                row: list[object] = [metric, method, summary.count, _num(summary.mean), _interval(summary.ci_low, summary.ci_high)]
-                if method == comparison.reference:
-                    row += ["", "", "", ""]
-                else:
-                    contrast = comparison.contrast(method, metric)
-                    row += [_num(contrast.difference), _num(contrast.p_holm), _num(contrast.cohens_d), _num(contrast.cliffs_delta)]
-                rows.append(row)
-        document.table(
-            ["metric", "method", "coalitions", "mean", "95% CI", "hedonic − method", "p (Holm)", "d", "δ"], rows, text_columns=(0, 1, 4)
-        )
+        _comparison_table(document, comparison, shown)
         document.figure(_synergy_figure(comparison, shown, layer))
     if not found:
         document.paragraph("No synergy evaluation was run.", "note")
+
+
+def _comparison_table(document: HtmlDocument, comparison: Comparison, metrics: Sequence[str]) -> None:
+    """One row per (metric, method): count, mean, CI, and the contrast with the reference."""
+    rows = []
+    for metric in metrics:
+        for method in comparison.methods:
+            summary = comparison.summary(method, metric)
+            row: list[object] = [metric, method, summary.count, _num(summary.mean), _interval(summary.ci_low, summary.ci_high)]
+            if method == comparison.reference:
+                row += ["", "", "", ""]
+            else:
+                contrast = comparison.contrast(method, metric)
+                row += [_num(contrast.difference), _num(contrast.p_holm), _num(contrast.cohens_d), _num(contrast.cliffs_delta)]
+            rows.append(row)
+    header = ["metric", "method", "groups", "mean", "95% CI", f"{comparison.reference} − method", "p (Holm)", "d", "δ"]
+    document.table(header, rows, text_columns=(0, 1, 4))
 
 
 def _synergy_figure(comparison: Comparison, metrics: Sequence[str], layer: int) -> go.Figure:
@@ -170,6 +176,48 @@ def tracking_section(document: HtmlDocument, layout: RunLayout, sankey: SankeyOp
     document.figure(sankey_figure(chain, sankey))
 
 
+def meaning_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[int]) -> None:
+    """Functional importance, IR-feature alignment and cross-domain probes of each evaluated layer (spec §8)."""
+    document.heading("What the coalitions mean")
+    found = False
+    for layer in layers:
+        if not layout.meaning(layer).is_file():
+            continue
+        found = True
+        result = load_meaning(layout.meaning(layer))
+        importance = result.importance_comparison
+        document.heading(f"Layer {layer}", level=3)
+        document.paragraph(
+            f"Functional importance: each group is ablated ({result.importance.readout} readout, {result.importance.mode} "
+            f"ablation) on {len(result.input_ids)} held-out inputs of {result.importance.num_queries} queries; drops in "
+            f"score, nDCG@{result.importance.k} and MRR (positive: the ablation hurts). 'random' are size-matched random groups."
+        )
+        _comparison_table(document, importance, importance.metrics)
+        rows = [
+            [s.method, s.draw, s.coalitions, s.tests, _share(s.significant_share), _num(s.mean_max_abs_r)]
+            for s in result.interpretation.summaries
+        ]
+        document.paragraph(
+            "Alignment with IR features: Pearson tests of each group's mean activation against CQTR, mean tf/l, BM25 and "
+            f"the lengths, Benjamini–Hochberg q < {result.interpretation.alpha} per method."
+        )
+        document.table(["method", "draw", "groups", "tests", "significant", "mean max |r|"], rows, text_columns=(0,))
+        probe_rows = [
+            [p.feature, p.method, p.draws, p.pairs, _num(p.mean_r2), _num(p.std_r2), _share(p.null_share_below)]
+            for p in result.probe_summary
+        ]
+        if probe_rows:
+            document.paragraph(
+                "Cross-domain probes: ridge regression from the groups' mean activations to each IR feature, trained on one "
+                "domain and scored (R²) on another; mean over domain pairs; last column: share of random draws beaten."
+            )
+            document.table(["feature", "method", "draws", "domain pairs", "mean R²", "sd R²", "beats random"], probe_rows, text_columns=(0, 1))
+        for note in result.notes:
+            document.paragraph(note, "note")
+    if not found:
+        document.paragraph("The meaning stage did not run.", "note")
+
+
 def coalition_cards(document: HtmlDocument, layout: RunLayout, layers: Sequence[int], top: int) -> None:
     """Cards for the ``top`` hedonic coalitions of each evaluated layer, ranked by held-out |ψ| (pair_abs)."""
     document.heading("Top coalitions")
@@ -178,16 +226,38 @@ def coalition_cards(document: HtmlDocument, layout: RunLayout, layers: Sequence[
         if not path.is_file():
             continue
         result = load_synergy(path)
+        meaning = load_meaning(layout.meaning(layer)) if layout.meaning(layer).is_file() else None
         ranked = sorted(result.coalitions, key=lambda c: -np.nan_to_num(c.metrics["pair_abs"], nan=-np.inf))[:top]
         document.heading(f"Layer {layer}", level=3)
         for coalition in ranked:
             metrics = ", ".join(f"{name} {coalition.metrics[name]:.3g}" for name in ("pair_abs", "pair", "na", "na_abs"))
-            document.raw(
-                '<div class="card">'
+            body = (
                 f"<b>{coalition.size} neurons</b>: {', '.join(map(str, coalition.neurons))}<br>"
-                f"E Δ_C = {coalition.whole:.3g} logits; Σ E Δ_i = {float(np.sum(coalition.single)):.3g}; {metrics}"
-                "</div>"
+                f"held-out synergy: E Δ_C = {coalition.whole:.3g} logits; Σ E Δ_i = {float(np.sum(coalition.single)):.3g}; {metrics}"
             )
+            document.raw(f'<div class="card">{body}{_meaning_of(meaning, coalition.neurons)}</div>')
+
+
+def _meaning_of(result: MeaningResult | None, neurons: tuple[int, ...]) -> str:
+    """Top-activating inputs and significant IR correlations of a coalition, as card markup ("" if unknown)."""
+    if result is None or neurons not in (reference := result.coalitions(result.interpretation.method)):
+        return ""
+    index = reference.index(neurons)
+    inputs = [entry for entry in result.interpretation.top_inputs if entry.index == index][:3]
+    correlations = [
+        f"{c.feature} r = {c.pearson_r:.2f} (q = {c.pearson_q:.2g})"
+        for c in result.interpretation.correlations
+        if c.index == index and c.pearson_r is not None and c.pearson_q is not None and c.pearson_q < result.interpretation.alpha
+    ]
+    items = "".join(
+        f"<li>{entry.activation:.3g}: <i>{html.escape(entry.query)}</i> — {html.escape(entry.snippet)}</li>" for entry in inputs
+    )
+    aligned = html.escape("; ".join(correlations) or "no IR feature correlation with q < " + str(result.interpretation.alpha))
+    return f"<br>IR features: {aligned}<br>top-activating held-out inputs:<ul>{items}</ul>"
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
 
 
 def _num(value: float | None) -> str:
