@@ -153,7 +153,7 @@ class MeaningSection:
     readout: Literal["model", "local"] = "model"
     min_size: int = 3
     max_size: int = 32
-    max_coalitions: int = 15
+    max_coalitions: int = 10
     importance_draws: int = 1
     probe_draws: int = 10
     n_resamples: int = 2000

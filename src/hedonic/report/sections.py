@@ -22,8 +22,8 @@ from hedonic.report.document import HtmlDocument
 from hedonic.tracking import EVENT_TYPES, SankeyOptions, load_events, sankey_figure
 from hedonic.valuation import load_valuation
 
-PHI_SAMPLE = 200_000
-"""Off-diagonal φ entries drawn (seeded) per layer for the φ histogram."""
+PHI_BINS = 120
+"""Bins of the φ histogram (shared by all layers, over the full range of their off-diagonal φ)."""
 _LAYOUT = {"height": 360, "margin": {"l": 50, "r": 20, "t": 40, "b": 40}, "template": "plotly_white"}
 
 
@@ -47,21 +47,28 @@ def lora_section(document: HtmlDocument, layout: RunLayout) -> None:
 def phi_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[int]) -> None:
     """Distribution of the off-diagonal φ values of each analysed layer."""
     document.heading("Valuation φ")
-    figure = go.Figure()
     rows = []
+    uppers = {}
     for layer in layers:
         if not layout.valuation(layer).is_file():
             continue
         valuation = load_valuation(layout.valuation(layer))
         upper = valuation.phi[np.triu_indices(valuation.n, 1)]
-        sample = np.random.default_rng(layer).choice(upper, size=min(PHI_SAMPLE, upper.size), replace=False)
-        figure.add_histogram(x=sample, name=f"layer {layer}", opacity=0.6, nbinsx=120)
+        uppers[layer] = upper
         rows.append([f"layer {layer}", valuation.name, valuation.n, float(upper.mean()), float(upper.std()), float(np.mean(upper > 0))])
     if not rows:
         document.paragraph("No valuation was computed.", "note")
         return
     document.table(["layer", "kind", "neurons", "mean φ", "std φ", "share φ > 0"], rows)
-    figure.update_layout(barmode="overlay", title="φ(i, j), i < j (sample)", xaxis_title="φ", yaxis_type="log", **_LAYOUT)
+    low = min(float(upper.min()) for upper in uppers.values())
+    high = max(float(upper.max()) for upper in uppers.values())
+    edges = np.linspace(low, high if high > low else low + 1.0, PHI_BINS + 1)
+    centres = (edges[:-1] + edges[1:]) / 2
+    figure = go.Figure()
+    for layer, upper in uppers.items():
+        counts, _ = np.histogram(upper, bins=edges)
+        figure.add_scatter(x=centres, y=counts, name=f"layer {layer}", mode="lines", line_shape="hvh")
+    figure.update_layout(title="φ(i, j) over all pairs i < j", xaxis_title="φ", yaxis_title="pairs", yaxis_type="log", **_LAYOUT)
     document.figure(figure)
 
 
