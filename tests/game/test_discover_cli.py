@@ -49,6 +49,20 @@ def test_discover_on_a_run_directory(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert partition.parameters["k"] == 3 and partition.parameters["max_size"] is None
 
 
+def test_discover_passes_the_choice_rule_and_stability_samples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    phi, _ = planted_valuation(60, 0.1, seed=2)
+    np.save(tmp_path / "phi.npy", phi)
+    out = tmp_path / "partition.json"
+    argv = ["discover", "--phi", str(tmp_path / "phi.npy"), "--out", str(out), "--choice", "available", "--stability-samples", "300"]
+    code, _, _ = _run(argv, capsys)
+    assert code == 0
+    partition = load_partition(out)
+    assert partition.parameters["choice"] == "available" and partition.stability is not None
+    assert partition.stability["samples"] == 300 and partition.stability["preference"]["choice"] == "available"
+    code, _, error = _run([*argv[:-4], "--choice", "nearest"], capsys)
+    assert code == 2 and "unknownchoicerule'nearest'" in error
+
+
 @pytest.mark.parametrize(
     ("matrix", "message"),
     [

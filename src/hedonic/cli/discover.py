@@ -38,6 +38,9 @@ def discover(
     run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Run directory: reads DIR/valuation/layer{L}.safetensors.")] = None,
     layer: Annotated[int | None, typer.Option("--layer", help="Layer to partition (with --run-dir; recorded in the output).")] = None,
     method: Annotated[str, typer.Option("--method", help="'pac' (PAC-Top-Cover on sampled coalitions) or 'exact' (Top Cover on all of φ).")] = "pac",
+    choice: Annotated[
+        str, typer.Option("--choice", help="'fixed' (k best partners over all neurons) or 'available' (k best among those not yet in a coalition).")
+    ] = "fixed",
     k: Annotated[int, typer.Option("--k", min=0, help="Friends per neuron: its k best partners (0: no limit, threshold only).")] = 4,
     threshold: Annotated[float, typer.Option("--threshold", help="A friend's φ must exceed this.")] = 0.0,
     no_threshold: Annotated[bool, typer.Option("--no-threshold", help="Drop the φ floor (top-k only).")] = False,
@@ -65,6 +68,7 @@ def discover(
     partition = run_discover(
         valuation.phi,
         method=method,
+        choice=choice,
         k=k or None,
         threshold=None if no_threshold else threshold,
         mutual=mutual,
@@ -76,6 +80,7 @@ def discover(
         seed=seed,
         neurons=valuation.neurons,
         layer=layer if layer is not None else valuation.layer,
+        stability_samples=stability_samples,
     )
     save_partition(partition, target)
 

@@ -106,10 +106,12 @@ class GameSection:
     """The hedonic game (see :func:`hedonic.game.discover`).
 
     Friends are a neuron's ``k`` best partners with φ above ``threshold`` (``threshold = -inf``: no
-    floor); ``max_size = 0`` picks the size bound from the layer size.
+    floor), over all neurons (``choice = "fixed"``) or among those not yet in a coalition
+    (``"available"``); ``max_size = 0`` picks the size bound from the layer size.
     """
 
     method: Literal["pac", "exact"] = "pac"
+    choice: Literal["fixed", "available"] = "fixed"
     k: int = 4
     threshold: float = 0.0
     mutual: bool = False

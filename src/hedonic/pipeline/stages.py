@@ -171,6 +171,7 @@ def partition(pipeline: Pipeline, layer: int) -> None:
         found = discover(
             valuation.phi,
             method=section.method,
+            choice=section.choice,
             k=section.k,
             threshold=None if section.threshold == float("-inf") else section.threshold,
             mutual=section.mutual,
