@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hedonic.pipeline.config import RunConfig, config_toml
+from hedonic.pipeline.config import RunConfig, config_toml, load_config
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -33,3 +33,12 @@ def test_readme_python_examples_run(tiny_config: RunConfig, tmp_path: Path, monk
     exec(compile(game_example, "README.md", "exec"), {})
     assert (tmp_path / "partition.json").is_file()
     assert "PAC stable" in capsys.readouterr().out
+
+
+def test_readme_run_configurations_load(tmp_path: Path) -> None:
+    blocks = re.findall(r"```toml\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
+    assert blocks, "the README shows a run configuration"
+    for number, block in enumerate(blocks):
+        path = tmp_path / f"readme-{number}.toml"
+        path.write_text(block, encoding="utf-8")
+        load_config(path)
