@@ -180,3 +180,15 @@ def test_zero_mode_reference_is_the_zeroing_hook() -> None:
     with zeroed_neurons(adapter, 0, [4, 6]):
         ablated = adapter.logits(batch).numpy()
     np.testing.assert_array_equal(delta[0], clean - ablated)
+
+
+@pytest.mark.parametrize("mode", ["zero", "pre-lora"])
+def test_activations_are_the_readout_token_activations(mode: str) -> None:
+    adapter = tiny_lora(tiny_model("llama", layers=2, intermediate=32, seed=0, dtype=torch.float64), seed=1)
+    batch = batch_of(adapter)
+    engine = AblationEngine(adapter, LAYER, batch, mode=mode, batch_size=2, token_states=False)
+    every_token = adapter.neuron_activations(batch, [LAYER])[LAYER]
+    rows = torch.arange(len(QUERIES))
+    expected = every_token[rows, adapter.readout_positions(batch.attention_mask)].numpy()
+    assert engine.activations().shape == (len(QUERIES), 32)
+    assert np.allclose(engine.activations(), expected, atol=1e-12)

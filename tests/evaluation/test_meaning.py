@@ -13,18 +13,16 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from hedonic.ablation import AblationEngine
 from hedonic.baselines import random_baseline
 from hedonic.data import QueryDocPair, iter_batches
 from hedonic.errors import ArtifactError, ConfigError, DataError
 from hedonic.evaluation.importance import NULL_METHOD
-from hedonic.evaluation.interpretation import coalition_activations, group_means
+from hedonic.evaluation.interpretation import coalition_activations
 from hedonic.evaluation.meaning import (
     MeaningResult,
     MeaningSettings,
     balanced_queries,
     by_length,
-    cached_activations,
     explain_layer,
     load_meaning,
     meaning_tables,
@@ -32,7 +30,7 @@ from hedonic.evaluation.meaning import (
     summary_lines,
 )
 from hedonic.game import Partition
-from hedonic.models import tiny_lora, tiny_model
+from hedonic.models import tiny_model
 from hedonic.models.tiny import TINY_VOCAB
 
 LAYER = 1
@@ -169,17 +167,6 @@ def test_balanced_queries_spread_over_domains_in_input_order() -> None:
     positions = [groups.index(g) for g in chosen]
     assert positions == sorted(positions)
     assert balanced_queries(groups, 4, seed=1) == chosen and balanced_queries(groups, None) == groups
-
-
-@pytest.mark.parametrize("mode", ["zero", "pre-lora"])
-def test_cached_activations_are_the_readout_activations(mode: str) -> None:
-    adapter = tiny_lora(tiny_model("llama", layers=2, intermediate=32, seed=0), seed=1)
-    pairs = [pair for group in _candidates(queries=3) for pair in group]
-    batches = list(iter_batches(adapter, pairs, 5))
-    engine = AblationEngine(adapter, LAYER, batches, mode=mode, token_states=False)
-    groups = [[0, 1, 2], [5], [31, 7]]
-    expected = coalition_activations(adapter, LAYER, batches, groups)
-    assert np.allclose(group_means(cached_activations(engine), groups), expected, atol=1e-6)
 
 
 def test_the_result_holds_the_reference_coalitions_activations(result: MeaningResult) -> None:

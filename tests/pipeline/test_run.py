@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from hedonic.errors import ArtifactError
 from hedonic.evaluation import load_comparison
 from hedonic.evaluation.meaning import load_meaning
 from hedonic.game import load_partition

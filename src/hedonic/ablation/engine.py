@@ -88,6 +88,14 @@ class AblationEngine:
         """Number of inputs X over all cached batches."""
         return sum(len(cache) for cache in self.caches)
 
+    def activations(self) -> np.ndarray:
+        """Neuron activations a (X, n) float64 at the readout token of every cached input (no forward).
+
+        The first removed-contribution term of every cache holds the fine-tuned activations as its
+        coefficients (plus the zero padding column), in ``zero`` and ``pre-lora`` mode alike.
+        """
+        return torch.cat([cache.terms[0].coefficients[:, :-1] for cache in self.caches]).cpu().numpy()
+
     def clean(self, readout: str = "local") -> np.ndarray:
         """f(x) (X,) float64 of the unablated model under ``readout``."""
         check_readout(readout)

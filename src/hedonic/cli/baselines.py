@@ -49,7 +49,7 @@ def baselines(
     from rich.console import Console
     from rich.table import Table
 
-    from hedonic.baselines import BASELINE_METHODS, BaselineInputs, run_baselines
+    from hedonic.baselines import BASELINE_METHODS, run_baselines
     from hedonic.errors import ConfigError
     from hedonic.game import load_partition, save_partition
     from hedonic.layout import RunLayout

@@ -217,7 +217,7 @@ def explain_layer(
     )
 
     every = fixed + random_groups
-    values = group_means(cached_activations(engine), [group.neurons for group in every])
+    values = group_means(engine.activations(), [group.neurons for group in every])
     keys = [(group.method, group.draw) for group in every]
     activations = {key: values[:, [k for k, other in enumerate(keys) if other == key]] for key in dict.fromkeys(keys)}
     features = ir_features(pairs, stats=stats).as_dict()
@@ -279,15 +279,6 @@ def by_length(adapter: ModelAdapter, pairs: Sequence[QueryDocPair], max_length: 
     batch = adapter.encode([pair.query for pair in pairs], [pair.text for pair in pairs], max_length=max_length)
     lengths = batch.attention_mask.sum(dim=1).cpu().numpy()
     return [pairs[i] for i in np.argsort(lengths, kind="stable")]
-
-
-def cached_activations(engine: AblationEngine) -> np.ndarray:
-    """Neuron activations a (X, n) float64 at the readout token, as the engine cached them (no forward).
-
-    The first removed-contribution term of every cache holds the fine-tuned activations as its
-    coefficients (plus the zero padding column), in ``zero`` and ``pre-lora`` mode alike.
-    """
-    return np.concatenate([cache.terms[0].coefficients[:, :-1].cpu().numpy() for cache in engine.caches], axis=0)
 
 
 def _check_held_out(pairs: Sequence[QueryDocPair], exclude_ids: Collection[str]) -> None:
