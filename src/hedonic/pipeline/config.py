@@ -63,7 +63,7 @@ class DataSection:
     heldout: str = "demo"
     qrels: str = ""
     inputs_limit: int = 600
-    heldout_queries: int = 30
+    heldout_queries: int = 20
     batch_size: int = 16
     max_length: int = 128
 
@@ -96,14 +96,14 @@ class ValuationSection:
     the OCA co-activation ``measure``, and the number of analysis inputs PAS-hess / PAS-exact use.
 
     The default, exact pairwise ablation synergy (closed form for the ``local`` readout), gave the
-    demo's hedonic coalitions far larger held-out synergy than OCA or PAS-hess did (see README,
-    "The demo's defaults"); 32 inputs keep its cost within the demo's time budget.
+    demo's layer-3 coalitions held-out synergy orders of magnitude above OCA's; layer 4 is mixed
+    (see README, "The demo's defaults"). 24 inputs keep its cost within the demo's time budget.
     """
 
     kind: Literal["oca", "pas-grad", "pas-hess", "pas-exact"] = "pas-exact"
     subset: str = "all"
     measure: Literal["pearson", "covariance"] = "pearson"
-    exact_inputs: int = 32
+    exact_inputs: int = 24
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ class MeaningSection:
     readout: Literal["model", "local"] = "model"
     min_size: int = 3
     max_size: int = 32
-    max_coalitions: int = 8
+    max_coalitions: int = 6
     importance_draws: int = 1
     probe_draws: int = 10
     n_resamples: int = 2000

@@ -80,7 +80,7 @@ def _read_splits(pipeline: Pipeline) -> tuple[list[Any], list[Any]]:
         raise ConfigError("no held-out data: data.heldout is empty", hint="give a held-out file (never used for φ), or 'demo'")
     for name, value in (("inputs_limit", section.inputs_limit), ("heldout_queries", section.heldout_queries)):
         if value < 0:
-            raise ConfigError(f"data.{name} must be ≥ 0 (0: all), got {value}", hint="e.g. 600 and 30")
+            raise ConfigError(f"data.{name} must be ≥ 0 (0: all), got {value}", hint="e.g. 600 and 20")
     inputs = list(corpus.train.pairs) if section.inputs == DEMO_DATA and corpus else read_pairs(section.inputs)
     heldout = list(corpus.heldout.candidate_pairs()) if section.heldout == DEMO_DATA and corpus else read_pairs(section.heldout)
     queries = balanced_queries(query_groups(heldout), section.heldout_queries or None, seed=pipeline.config.seed)
