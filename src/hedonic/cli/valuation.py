@@ -24,7 +24,6 @@ from hedonic.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
 
     from hedonic.models import ModelAdapter, TokenBatch
 
@@ -113,10 +112,10 @@ def valuation(
         chosen_adapter = adapter or (Path(moments.adapter) if moments.adapter else None)
         return open_model(name, chosen_adapter, device=device, allow_new_head=allow_new_head)
 
-    def batches() -> Iterator[TokenBatch]:
+    def batches() -> list[TokenBatch]:
         if inputs is None:
             raise ConfigError(f"{kind} streams the analysis inputs through the model, and none were given", hint="pass --data FILE (or demo)")
-        return iter_batches(load(), analysis_pairs(inputs, limit), batch_size, max_length, description=f"{kind} layer {moments.layer}")
+        return list(iter_batches(load(), analysis_pairs(inputs, limit), batch_size, max_length))
 
     moments = subset_of_stats(moments, neurons, lambda: lora_profile(load()))
     built = build_valuation(kind, moments, load, batches, measure=measure, readout=readout, memory_budget=budget)

@@ -82,10 +82,10 @@ class Pipeline:
         files = sorted(Path(adapter).glob("adapter_model.*")) if adapter else []
         return [path for path in files if path.is_file()]
 
-    def batches(self, pairs: list[QueryDocPair], description: str | None = None) -> Iterator[TokenBatch]:
+    def batches(self, pairs: list[QueryDocPair]) -> Iterator[TokenBatch]:
         """Token batches of ``pairs`` for the model, as configured."""
         data = self.config.data
-        return iter_batches(self.model, pairs, data.batch_size, data.max_length, description=description)
+        return iter_batches(self.model, pairs, data.batch_size, data.max_length)
 
     @cached_property
     def inputs(self) -> list[QueryDocPair]:

@@ -148,7 +148,7 @@ def valuation(pipeline: Pipeline, layer: int) -> None:
             section.kind,
             stats,
             lambda: pipeline.model,
-            lambda: pipeline.batches(exact_inputs, description=f"{section.kind} layer {layer}"),
+            lambda: list(pipeline.batches(exact_inputs)),
             measure=section.measure,
             readout=pipeline.config.evaluation.readout,
         )
