@@ -108,11 +108,11 @@ def partition_section(document: HtmlDocument, layout: RunLayout, layers: Sequenc
 def synergy_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[int], metrics: Sequence[str]) -> None:
     """Held-out synergy of hedonic coalitions vs each baseline: means, CIs, p-values, effect sizes."""
     document.heading("Synergy: hedonic coalitions vs baselines (held-out inputs)")
-    found = False
-    for layer in layers:
-        if not layout.comparison(layer).is_file():
-            continue
-        found = True
+    evaluated = [layer for layer in layers if layout.comparison(layer).is_file()]
+    if not evaluated:
+        document.paragraph("No synergy evaluation was run.", "note")
+        return
+    for layer in evaluated:
         comparison = load_comparison(layout.comparison(layer))
         context = comparison.context
         document.heading(f"Layer {layer}", level=3)
@@ -125,8 +125,6 @@ def synergy_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[
         shown = [metric for metric in metrics if metric in comparison.metrics]
         _comparison_table(document, comparison, shown)
         document.figure(_synergy_figure(comparison, shown, layer))
-    if not found:
-        document.paragraph("No synergy evaluation was run.", "note")
 
 
 def _comparison_table(document: HtmlDocument, comparison: Comparison, metrics: Sequence[str]) -> None:
@@ -186,11 +184,11 @@ def tracking_section(document: HtmlDocument, layout: RunLayout, sankey: SankeyOp
 def meaning_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[int]) -> None:
     """Functional importance, IR-feature alignment and cross-domain probes of each evaluated layer (spec §8)."""
     document.heading("What the coalitions mean")
-    found = False
-    for layer in layers:
-        if not layout.meaning(layer).is_file():
-            continue
-        found = True
+    explained = [layer for layer in layers if layout.meaning(layer).is_file()]
+    if not explained:
+        document.paragraph("The meaning stage did not run.", "note")
+        return
+    for layer in explained:
         result = load_meaning(layout.meaning(layer))
         importance = result.importance_comparison
         document.heading(f"Layer {layer}", level=3)
@@ -221,8 +219,6 @@ def meaning_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[
             document.table(["feature", "method", "draws", "domain pairs", "mean R²", "sd R²", "beats random"], probe_rows, text_columns=(0, 1))
         for note in result.notes:
             document.paragraph(note, "note")
-    if not found:
-        document.paragraph("The meaning stage did not run.", "note")
 
 
 def coalition_cards(document: HtmlDocument, layout: RunLayout, layers: Sequence[int], top: int) -> None:
