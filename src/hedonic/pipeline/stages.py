@@ -253,8 +253,16 @@ def evaluation(pipeline: Pipeline, layer: int) -> None:
         return [*written, save_comparison(comparison, layout.comparison(layer))]
 
     parameters = {"evaluation": dataclasses.asdict(section), "seed": pipeline.config.seed, "layer": layer}
-    inputs = [layout.partition(layer), *baseline_files(layout.baselines_dir(layer)), layout.heldout, layout.inputs]
-    pipeline.runner.run(f"evaluation-layer{layer}", action, parameters, [*inputs, *pipeline.model_files()])
+    pipeline.runner.run(f"evaluation-layer{layer}", action, parameters, _coalition_stage_inputs(pipeline, layer))
+
+
+def _coalition_stage_inputs(pipeline: Pipeline, layer: int) -> list[Path]:
+    """Files a stage over ``layer``'s hedonic and baseline coalitions on the held-out pairs depends on."""
+    from hedonic.evaluation.compare_partitions import baseline_files
+
+    layout = pipeline.layout
+    partitions = [layout.partition(layer), *baseline_files(layout.baselines_dir(layer))]
+    return [*partitions, layout.heldout, layout.inputs, *pipeline.model_files()]
 
 
 def meaning(pipeline: Pipeline, layer: int) -> None:
@@ -299,9 +307,8 @@ def meaning(pipeline: Pipeline, layer: int) -> None:
             pipeline.console.print(f"layer {layer}: {line}", highlight=False, markup=False)
         return [save_meaning(result, layout.meaning(layer))]
 
-    parameters = {"meaning": dataclasses.asdict(section), "mode": pipeline.config.evaluation.mode, "seed": pipeline.config.seed}
-    inputs = [layout.partition(layer), *baseline_files(layout.baselines_dir(layer)), layout.heldout, layout.inputs]
-    pipeline.runner.run(f"meaning-layer{layer}", action, {**parameters, "layer": layer}, [*inputs, *pipeline.model_files()])
+    parameters = {"meaning": dataclasses.asdict(section), "mode": pipeline.config.evaluation.mode, "seed": pipeline.config.seed, "layer": layer}
+    pipeline.runner.run(f"meaning-layer{layer}", action, parameters, _coalition_stage_inputs(pipeline, layer))
 
 
 def tracking(pipeline: Pipeline, layers: list[int]) -> None:
