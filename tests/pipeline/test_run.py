@@ -53,7 +53,7 @@ def test_same_seed_gives_byte_identical_partitions_and_events(tiny_config: RunCo
 
 def test_changed_parameter_reruns_only_what_depends_on_it(tiny_config: RunConfig) -> None:
     run_pipeline(tiny_config)
-    changed = replace(tiny_config, game=replace(tiny_config.game, k=3))
+    changed = replace(tiny_config, game=replace(tiny_config.game, max_size=2))
     result = run_pipeline(changed)
     assert {"stats", "data", "valuation-layer0"} <= set(result.reused)
     assert "partition-layer0" not in result.reused and "tracking" not in result.reused

@@ -161,7 +161,7 @@ def valuation(pipeline: Pipeline, layer: int) -> None:
 
 def partition(pipeline: Pipeline, layer: int) -> None:
     """The hedonic partition of ``layer`` from its φ (spec §5)."""
-    from hedonic.game import discover, save_partition
+    from hedonic.game import discover, partition_warnings, save_partition
     from hedonic.valuation import load_valuation
 
     section = pipeline.config.game
@@ -170,22 +170,16 @@ def partition(pipeline: Pipeline, layer: int) -> None:
         valuation = load_valuation(pipeline.layout.valuation(layer))
         found = discover(
             valuation.phi,
-            method=section.method,
-            choice=section.choice,
-            k=section.k,
-            threshold=None if section.threshold == float("-inf") else section.threshold,
-            mutual=section.mutual,
-            m=section.m,
-            delta=section.delta,
-            max_k=section.max_k,
-            max_size=section.max_size or "auto",
+            **section.settings().as_dict(),
             seed=pipeline.config.seed,
             neurons=valuation.neurons,
             layer=layer,
-            stability_samples=section.stability_samples,
         )
         summary = f"layer {layer}: {len(found.coalitions)} coalitions, largest {found.largest()}, singletons {found.singleton_share():.0%}"
-        pipeline.console.print(summary + (" [DEGENERATE]" if found.degenerate else ""), highlight=False)
+        stable = "" if found.stability is None else "; " + ("Nash stable" if found.stability.nash_stable else "not Nash stable")
+        pipeline.console.print(summary + stable, highlight=False)
+        for warning in partition_warnings(found):
+            pipeline.console.print(f"layer {layer}: WARNING: {warning}", style="bold red", highlight=False, markup=False)
         return [save_partition(found, pipeline.layout.partition(layer))]
 
     parameters = {"game": dataclasses.asdict(section), "seed": pipeline.config.seed, "layer": layer}
