@@ -28,6 +28,7 @@ Gaussian noise, σ̂ recovers the noise level; on the demo's PAS-exact φ it is 
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,13 +130,23 @@ def best_response_dynamics(
         rounds += 1
         if not len(candidates):
             return Dynamics(canonical_labels(state.labels), rounds, moves, True, history)
-        for player in rng.permutation(candidates):
-            target = state.best_response(int(player), individual)
-            if target is not None:
-                state.move(int(player), target)
-                moves += 1
-                if record:
-                    history.append((int(player), target))
+        queue = deque(rng.permutation(candidates).tolist())
+        queued = np.zeros(n, dtype=bool)
+        queued[candidates] = True
+        while queue:
+            player = queue.popleft()
+            queued[player] = False
+            target = state.best_response(player, individual)
+            if target is None:
+                continue
+            left = int(state.labels[player])
+            state.move(player, target)
+            moves += 1
+            if record:
+                history.append((player, target))
+            touched = np.flatnonzero(((state.labels == left) | (state.labels == target)) & ~queued)
+            queue.extend(rng.permutation(touched).tolist())
+            queued[touched] = True
     return Dynamics(canonical_labels(state.labels), rounds, moves, False, history)
 
 
