@@ -145,3 +145,19 @@ def test_asymmetric_phi_is_refused_and_rounding_is_symmetrised() -> None:
     assert np.array_equal(AdditivePreference(rounded, 0.0).phi, AdditivePreference(rounded, 0.0).phi.T)
     with pytest.raises(ConfigError, match="finite"):
         AdditivePreference(phi, float("inf"))
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**16), scale=st.sampled_from([1.0, 1e-8]), cap=st.sampled_from([None, 8]))
+def test_the_screen_never_clears_a_player_with_an_improving_move(seed: int, scale: float, cap: int | None) -> None:
+    phi, _ = planted_valuation(300, 0.4, sizes=(3, 12), seed=seed)
+    phi *= np.float32(scale)
+    preference = AdditivePreference(phi, float(noise_tau(phi, np.random.default_rng(0)).tau))
+    labels = np.random.default_rng(seed).integers(0, 60, size=300)
+    sizes = np.bincount(labels, minlength=300)
+    closed = np.zeros(300, dtype=bool) if cap is None else sizes >= cap
+    improving = [p for p in range(300) if preference.best_move(p, labels, sizes, closed)[1] > preference.tolerance]
+    screened = preference.screen(labels, cap)
+    assert set(improving) <= set(screened.tolist())
+    settled = best_response_dynamics(preference, np.random.default_rng(seed), cap=cap).labels
+    assert len(preference.screen(settled, cap)) < 30

@@ -1,16 +1,18 @@
 """Best-response dynamics of the additively separable game, and the data-driven resolution τ.
 
-Dynamics (spec §5). Start from singletons. Each round, one exact move check of every player
-(:meth:`AdditivePreference.move_checks`, O(n²) vectorised) lists the players that have a strictly
-improving move; they are visited one by one in a seeded random order, and each, in the partition
-as it stands when visited, moves to the coalition it values most among those with fewer than
-``cap`` members (or alone, value 0) if that strictly beats its current one. With ``individual``
-a move also needs every member of the receiving coalition not to lose (φ_ji ≥ τ), the
-individually stable variant. Each visit costs one ``bincount`` of φ's row, O(n). The rounds stop
-when the check finds no improving move: that final check is the exact Nash (or individual)
-stability certificate of the returned partition under the cap. Every move raises the potential
-W (:mod:`hedonic.game.additive_preference`) by more than the tolerance, so the dynamics
-terminate; :data:`MAX_ROUNDS` only guards against an asymmetric φ, for which W is no potential.
+Dynamics (spec §5). Start from singletons. A round visits a list of players one by one in a
+seeded random order; each, in the partition as it stands when visited, moves to the coalition it
+values most among those with fewer than ``cap`` members (or alone, value 0) if that strictly
+beats its current one (:meth:`AdditivePreference.best_move`, exact, one ``bincount`` of φ's row).
+With ``individual`` a move also needs every member of the receiving coalition not to lose
+(φ_ji ≥ τ), the individually stable variant. After a move, the members of the two coalitions it
+changed are visited again in the same round. The first round visits every player; each later
+round visits the players the screen of :meth:`AdditivePreference.screen` cannot clear (those that
+may have an improving move; one pass over φ). A round without a move ends the dynamics, and is
+the exact stability certificate: the screened-out players provably have no improving move, the
+others were each checked exactly. Every move raises the potential W
+(:mod:`hedonic.game.additive_preference`) by more than the tolerance, so the dynamics terminate;
+:data:`MAX_ROUNDS` only guards against an asymmetric φ, for which W is no potential.
 
 Resolution τ (:func:`noise_tau`). With τ = 0 the noise in φ between unrelated neurons sums up:
 two groups whose cross-pairs happen to add up to a positive total merge. What a neuron should
@@ -118,75 +120,60 @@ def best_response_dynamics(
     the individually stable variant; ``record``: keep every move in ``history`` (coalition ids
     are the working ids 0..n−1, a free id meaning "alone"). Same ``rng`` state, same outcome.
     """
-    n = preference.n
     state = _State.singletons(preference, cap)
+    candidates = np.arange(preference.n)
     history: list[tuple[int, int]] = []
     moves = rounds = 0
     while rounds < max_rounds:
-        candidates = np.concatenate(
-            [check.positions[check.individual if individual else check.nash] for check in preference.move_checks(state.labels, cap)]
-            or [np.zeros(0, dtype=np.int64)]
-        )
         rounds += 1
-        if not len(candidates):
+        made = state.play_round(rng.permutation(candidates), individual, history if record else None)
+        moves += made
+        if not made:
             return Dynamics(canonical_labels(state.labels), rounds, moves, True, history)
-        queue = deque(rng.permutation(candidates).tolist())
-        queued = np.zeros(n, dtype=bool)
-        queued[candidates] = True
-        while queue:
-            player = queue.popleft()
-            queued[player] = False
-            target = state.best_response(player, individual)
-            if target is None:
-                continue
-            left = int(state.labels[player])
-            state.move(player, target)
-            moves += 1
-            if record:
-                history.append((player, target))
-            touched = np.flatnonzero(((state.labels == left) | (state.labels == target)) & ~queued)
-            queue.extend(rng.permutation(touched).tolist())
-            queued[touched] = True
+        candidates = preference.screen(state.labels, cap)
     return Dynamics(canonical_labels(state.labels), rounds, moves, False, history)
 
 
 @dataclass
 class _State:
-    """The working partition: coalition id per player (ids 0..n−1; an unused id is an empty
-    coalition), sizes per id, and per id the offset τ·|C| (+∞ when the cap closes it)."""
+    """The working partition: coalition id per player (ids 0..n−1; an id no player holds is an
+    empty coalition, "alone"), members per id, and the ids the cap closes."""
 
     preference: AdditivePreference
     cap: int | None
     labels: np.ndarray
     sizes: np.ndarray
-    offset: np.ndarray
+    closed: np.ndarray
 
     @classmethod
     def singletons(cls, preference: AdditivePreference, cap: int | None) -> _State:
         n = preference.n
-        state = cls(preference, cap, np.arange(n, dtype=np.int64), np.ones(n, dtype=np.int64), np.zeros(n, dtype=np.float64))
-        for coalition in range(n):
-            state._refresh(coalition)
-        return state
+        sizes = np.ones(n, dtype=np.int64)
+        closed = np.zeros(n, dtype=bool) if cap is None else sizes >= cap
+        return cls(preference, cap, np.arange(n, dtype=np.int64), sizes, closed)
 
-    def _refresh(self, coalition: int) -> None:
-        closed = self.cap is not None and self.sizes[coalition] >= self.cap
-        self.offset[coalition] = np.inf if closed else self.preference.tau * self.sizes[coalition]
-
-    def best_response(self, player: int, individual: bool) -> int | None:
-        """The coalition id ``player`` strictly gains most by joining (a free id: alone), or None."""
-        preference = self.preference
-        row = preference.phi[player]
-        sums = np.bincount(self.labels, weights=row, minlength=len(self.labels))
-        own = self.labels[player]
-        current = sums[own] - row[player] - preference.tau * (self.sizes[own] - 1)
-        values = sums - self.offset
-        if individual:
-            objectors = np.bincount(self.labels, weights=row < preference.tau, minlength=len(self.labels))
-            values[objectors > 0] = -np.inf
-        values[own] = -np.inf
-        target = int(np.argmax(values))
-        return target if values[target] > current + preference.tolerance else None
+    def play_round(self, order: np.ndarray, individual: bool, history: list[tuple[int, int]] | None) -> int:
+        """Visit the players of ``order``, and after each move the members of the two coalitions it
+        touched, each taking its best improving move; returns the number of moves."""
+        queue = deque(order.tolist())
+        queued = np.zeros(len(self.labels), dtype=bool)
+        queued[order] = True
+        moves = 0
+        while queue:
+            player = queue.popleft()
+            queued[player] = False
+            target, gain = self.preference.best_move(player, self.labels, self.sizes, self.closed, individual)
+            if gain <= self.preference.tolerance:
+                continue
+            left = int(self.labels[player])
+            self.move(player, target)
+            moves += 1
+            if history is not None:
+                history.append((player, target))
+            touched = np.flatnonzero(((self.labels == left) | (self.labels == target)) & ~queued)
+            queue.extend(touched.tolist())
+            queued[touched] = True
+        return moves
 
     def move(self, player: int, target: int) -> None:
         """Move ``player`` into coalition id ``target``."""
@@ -194,5 +181,5 @@ class _State:
         self.labels[player] = target
         self.sizes[own] -= 1
         self.sizes[target] += 1
-        self._refresh(own)
-        self._refresh(target)
+        if self.cap is not None:
+            self.closed[[own, target]] = self.sizes[[own, target]] >= self.cap

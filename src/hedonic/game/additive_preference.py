@@ -31,6 +31,14 @@ False
 
 Player 0 gains 0.5 from 1 and loses 0.3 from 2; player 1 welcomes both. In {0, 1}, {2}, player 2
 gains 0.4 − 0.3 by joining, a Nash deviation that player 0 objects to (φ_02 < τ).
+
+The exact move check (:meth:`AdditivePreference.move_checks`) runs in two steps. A screen bounds
+every player's best gain from one sparse product S = M·φ in φ's own precision (M the coalition
+membership matrix, S[c, p] = Σ_{j∈c} φ_jp = Σ_{j∈c} φ_pj); the rounding of a sum of at most s
+terms is below γ_s · s · R_p (R_p = max_j |φ_pj|, γ_s = s·u/(1 − s·u), u the unit roundoff),
+so a player whose screened gain stays below the tolerance by more than four times that bound
+has no improving move. Every other player is checked exactly, in float64, over all coalitions
+(one ``bincount`` of its row of φ). The screen costs one pass over φ; the exact checks O(n) each.
 """
 
 from __future__ import annotations
@@ -40,9 +48,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from hedonic.errors import ConfigError, NumericalError
-from hedonic.game.coalition_index import CoalitionIndex, coalition_rows, player_blocks
+from hedonic.game.coalition_index import BLOCK_ELEMENTS, coalition_rows
 from hedonic.game.preference import Deviations, MoveCheck, summarise_moves
 from hedonic.game.preferences import check_valuation_matrix
 
@@ -50,27 +59,31 @@ TOLERANCE = 1e-9
 """A utility gain counts when it exceeds this share of the largest |φ|."""
 SYMMETRY_RTOL = 1e-5
 """φ asymmetric by at most this share of its largest |φ| (float rounding) is symmetrised; more is refused."""
+TILE = 1024
+"""Side of the square tiles of φ read at once by the symmetry check."""
+SCREEN_SAFETY = 4.0
+"""Factor on the rounding bound of the screen (module docstring)."""
 
 
 @dataclass(frozen=True)
 class AdditivePreference:
-    """u_i(S) = Σ_{j∈S, j≠i} (φ_ij − ``tau``) over φ (n, n) float, symmetric (module docstring)."""
+    """u_i(S) = Σ_{j∈S, j≠i} (φ_ij − ``tau``) over φ (n, n) float, symmetric (module docstring).
+
+    ``row_scale`` (n,) = max_j |φ_ij| and ``scale`` = max |φ| are derived (the screen's bound and
+    the tolerance).
+    """
 
     phi: np.ndarray
     tau: float
     scale: float = field(init=False, repr=False, compare=False)
+    row_scale: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_valuation_matrix(self.phi)
         if not np.isfinite(self.tau):
             raise ConfigError(f"τ must be finite, got {self.tau!r}", hint="pass a number, or tau='auto'")
-        largest, asymmetry = 0.0, 0.0
-        for players in player_blocks(self.n):
-            block = np.asarray(self.phi[players])
-            if not np.isfinite(block).all():
-                raise NumericalError("φ holds NaN or infinite entries", hint="recompute the valuation; the game needs finite values")
-            largest = max(largest, float(np.abs(block).max(initial=0.0)))
-            asymmetry = max(asymmetry, float(np.abs(block - self.phi[:, players].T).max(initial=0.0)))
+        row_scale, asymmetry = _row_scale_and_asymmetry(self.phi)
+        largest = float(row_scale.max(initial=0.0))
         if asymmetry > SYMMETRY_RTOL * largest:
             raise ConfigError(
                 f"the additive game needs a symmetric φ: |φ_ij − φ_ji| reaches {asymmetry:.3g} (largest |φ| {largest:.3g})",
@@ -79,6 +92,7 @@ class AdditivePreference:
         if asymmetry:
             object.__setattr__(self, "phi", ((self.phi + self.phi.T) / 2).astype(self.phi.dtype))
         object.__setattr__(self, "scale", largest)
+        object.__setattr__(self, "row_scale", row_scale)
 
     @property
     def n(self) -> int:
@@ -139,39 +153,85 @@ class AdditivePreference:
         """None: additive utilities are not monotone, so no polynomial core oracle applies."""
         return None
 
-    def move_checks(self, labels: np.ndarray, cap: int | None = None) -> Iterator[MoveCheck]:
-        """The exact move check of every player, by blocks of players (:class:`MoveCheck`).
+    def best_move(self, player: int, labels: np.ndarray, sizes: np.ndarray, closed: np.ndarray, individual: bool = False) -> tuple[int, float]:
+        """``player``'s best move, exactly (float64): (coalition id to join, gain over staying).
 
-        Per block of players P, the (n, |P|) columns φ[:, P] (= rows, φ being symmetric) are
-        totalled per coalition (:class:`CoalitionIndex`): Σ_{j∈C} φ_ij and the count of members
-        j with φ_ji < τ (who would lose by i joining). A move to C ≠ π(i) is worth Σ_{j∈C} φ_ij −
-        τ·|C| and needs |C| < ``cap``; a move alone is worth 0. O(n²) in all.
+        ``labels`` (n,) coalition ids < n, ``sizes`` (n,) members per id (an id with none is
+        "alone", worth 0), ``closed`` (n,) bool ids the cap closes. With ``individual`` only
+        coalitions whose members all have φ_j,player ≥ τ count. The move strictly improves
+        exactly when the gain exceeds :attr:`tolerance`. One ``bincount`` of φ's row, O(n).
         """
-        index = CoalitionIndex.of(labels)
-        sizes = index.sizes.astype(np.float64)
-        room = np.ones(index.count, dtype=bool) if cap is None else index.sizes < cap
-        for players in player_blocks(self.n):
-            column = np.asarray(self.phi[:, players], dtype=np.float64)
-            sums = index.totals(column)
-            objectors = index.totals(column < self.tau)
-            own = index.labels[players]
-            local = np.arange(len(players))
-            current = sums[local, own] - column[players, local] - self.tau * (sizes[own] - 1)
-            values = np.where(room, sums - self.tau * sizes, -np.inf)
-            values[local, own] = -np.inf
-            accepted = np.where(objectors == 0, values, -np.inf)
-            yield self._tally(players, current, values, accepted)
+        row = self.phi[player]
+        sums = np.bincount(labels, weights=row, minlength=self.n)
+        own = labels[player]
+        current = sums[own] - row[player] - self.tau * (sizes[own] - 1)
+        values = sums - self.tau * sizes
+        values[closed] = -np.inf
+        if individual:
+            values[np.bincount(labels, weights=row < self.tau, minlength=self.n) > 0] = -np.inf
+        values[own] = -np.inf
+        target = int(np.argmax(values))
+        return target, float(values[target] - current)
 
-    def _tally(self, rows: np.ndarray, current: np.ndarray, values: np.ndarray, accepted: np.ndarray) -> MoveCheck:
-        """Best move per player of a block from its move values (b, C); moving alone is worth 0."""
-        best = values.argmax(axis=1) if values.shape[1] else np.zeros(len(rows), dtype=np.int64)
-        best_value = values[np.arange(len(rows)), best] if values.shape[1] else np.full(len(rows), -np.inf)
-        alone = best_value < 0.0
-        target = np.where(alone, -1, best)
-        gain = np.maximum(best_value, 0.0) - current
-        best_accepted = np.maximum(accepted.max(axis=1, initial=-np.inf), 0.0)
-        return MoveCheck(rows, gain > self.tolerance, best_accepted - current > self.tolerance, target, gain)
+    def screen(self, labels: np.ndarray, cap: int | None = None) -> np.ndarray:
+        """Players that may have a strictly improving move (ascending positions); the others have none.
+
+        One product S = M·φ in φ's precision, by chunks of coalitions, and the rounding bound of
+        the module docstring.
+        """
+        ids, inverse = np.unique(labels, return_inverse=True)
+        inverse = inverse.ravel()
+        sizes = np.bincount(inverse).astype(np.float64)
+        membership = sp.csr_matrix((np.ones(self.n, dtype=self.phi.dtype), (inverse, np.arange(self.n))), shape=(len(ids), self.n))
+        largest = float(sizes.max(initial=1.0))
+        unit = np.finfo(self.phi.dtype).eps / 2
+        rounding = (largest + 2) * unit / (1 - (largest + 2) * unit)
+        margin = SCREEN_SAFETY * rounding * largest * (self.row_scale + abs(self.tau))
+        best, current = np.full(self.n, -np.inf), np.zeros(self.n)
+        step = max(1, BLOCK_ELEMENTS // max(self.n, 1))
+        for first in range(0, len(ids), step):
+            last = min(first + step, len(ids))
+            product = np.asarray(membership[first:last] @ self.phi, dtype=np.float64)
+            inside = np.flatnonzero((inverse >= first) & (inverse < last))
+            rows = inverse[inside] - first
+            current[inside] = product[rows, inside] - self.phi[inside, inside] - self.tau * (sizes[inverse[inside]] - 1)
+            product -= self.tau * sizes[first:last, None]
+            if cap is not None:
+                product[sizes[first:last] >= cap] = -np.inf
+            product[rows, inside] = -np.inf
+            best = np.maximum(best, product.max(axis=0))
+        gain = np.maximum(best, 0.0) - current
+        return np.flatnonzero(gain + margin > self.tolerance)
+
+    def move_checks(self, labels: np.ndarray, cap: int | None = None) -> Iterator[MoveCheck]:
+        """The exact move check (:class:`MoveCheck`) of the players the screen leaves; the rest have none."""
+        labels = np.unique(labels, return_inverse=True)[1].ravel().astype(np.int64)
+        sizes = np.bincount(labels, minlength=self.n)
+        closed = np.zeros(self.n, dtype=bool) if cap is None else sizes >= cap
+        candidates = self.screen(labels, cap)
+        nash = [self.best_move(int(p), labels, sizes, closed) for p in candidates]
+        accepted = np.array([self.best_move(int(p), labels, sizes, closed, individual=True)[1] for p in candidates])
+        gains = np.array([gain for _, gain in nash], dtype=np.float64)
+        targets = np.array([target if sizes[target] else -1 for target, _ in nash], dtype=np.int64)
+        yield MoveCheck(candidates, gains > self.tolerance, accepted > self.tolerance, targets, gains)
 
     def deviations(self, labels: np.ndarray, cap: int | None = None) -> Deviations:
         """Nash and individual stability of ``labels`` (n,) under the size ``cap``, over all moves."""
         return summarise_moves(self.move_checks(labels, cap))
+
+
+def _row_scale_and_asymmetry(phi: np.ndarray) -> tuple[np.ndarray, float]:
+    """max_j |φ_ij| per row (n,) and max |φ_ij − φ_ji|, by square tiles; :class:`NumericalError` on NaN or inf."""
+    n = phi.shape[0]
+    row_scale = np.zeros(n, dtype=np.float64)
+    asymmetry = 0.0
+    for start in range(0, n, TILE):
+        rows = phi[start : start + TILE]
+        if not np.isfinite(rows).all():
+            raise NumericalError("φ holds NaN or infinite entries", hint="recompute the valuation; the game needs finite values")
+        row_scale[start : start + TILE] = np.maximum(rows.max(axis=1, initial=0.0), -rows.min(axis=1, initial=0.0))
+        for other in range(start, n, TILE):
+            tile = rows[:, other : other + TILE]
+            mirror = phi[other : other + TILE, start : start + TILE].T
+            asymmetry = max(asymmetry, float(np.abs(tile - mirror).max(initial=0.0)))
+    return row_scale, asymmetry
