@@ -1,8 +1,8 @@
 """Held-out comparison of each game on the demo model: which game's coalitions are most synergistic?
 
-For every game variant, the demo run directory ``--base`` (a finished ``hedonic demo`` run; its
-statistics and φ are reused, not recomputed) is copied and the pipeline is rerun with that
-``[game]`` (meaning and tracking switched off): partitions, size-matched baselines and held-out
+For every game variant, the demo run directory ``--base`` (a finished ``hedonic demo`` run with
+the default configuration; its statistics and φ are reused, not recomputed) is copied and the
+pipeline is rerun with the demo configuration and that ``[game]`` (meaning switched off): partitions, size-matched baselines and held-out
 synergy are recomputed. Printed per variant: the size distribution of its partitions, the game's
 time, and per evaluated layer and metric the median per-coalition value of hedonic and of each
 baseline, Cliff's δ of hedonic vs the baseline (positive: hedonic ahead on the typical coalition)
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import mannwhitneyu
 
-from hedonic.pipeline import load_config, run_pipeline
+from hedonic.pipeline import run_pipeline
 from hedonic.pipeline.config import RunConfig
 
 METRICS = ("pair", "na", "pair_abs", "na_abs")
@@ -98,12 +98,12 @@ def run_variant(base: Path, target: Path, name: str, changes: dict[str, Any]) ->
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(base, target, ignore=shutil.ignore_patterns("report.html", "tracking", "meaning"))
-    config: RunConfig = load_config(base / "config.toml")
+    demo = RunConfig()
     config = dataclasses.replace(
-        config,
+        demo,
         out_dir=str(target),
-        game=dataclasses.replace(config.game, **changes),
-        meaning=dataclasses.replace(config.meaning, enabled=False),
+        game=dataclasses.replace(demo.game, **changes),
+        meaning=dataclasses.replace(demo.meaning, enabled=False),
     )
     start = time.perf_counter()
     result = run_pipeline(config)

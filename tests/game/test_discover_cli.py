@@ -114,3 +114,15 @@ def test_bad_option_value_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert code == 2 and _squeezed("unknown game method 'greedy'") in err and _squeezed("additive, additive-individual, top-cover, pac-top-cover") in err
     code, _, err = _run(["discover", "--phi", str(tmp_path / "phi.npy"), "--out", str(tmp_path / "p.json"), "--tau", "high"], capsys)
     assert code == 2 and _squeezed("--tau must be a number or 'auto'") in err
+
+
+def test_defaults_recover_planted_groups_at_layer_scale(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Acceptance (issue 14): σ = 0.3, n = 1536, defaults, end to end: ARI ≥ 0.95 (n = 14336: benchmarks/game_discover.py)."""
+    from sklearn.metrics import adjusted_rand_score
+
+    phi, truth = planted_valuation(1536, 0.3, seed=0)
+    save_valuation(Valuation(phi, "planted", np.arange(1536, dtype=np.int64)), tmp_path / "phi.safetensors")
+    code, _, _ = _run(["discover", "--phi", str(tmp_path / "phi.safetensors"), "--out", str(tmp_path / "p.json")], capsys)
+    partition = load_partition(tmp_path / "p.json")
+    assert code == 0 and adjusted_rand_score(truth, partition.labels()) >= 0.95
+    assert partition.stability is not None and partition.stability.nash_stable
