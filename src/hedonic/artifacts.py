@@ -128,13 +128,30 @@ def save_tensors(
 ) -> Path:
     """Save NumPy arrays as a safetensors artifact atomically, with kind and version in metadata.
 
-    ``metadata`` values must be strings (safetensors' rule); JSON-encode structured values.
+    ``metadata`` values must be strings (safetensors' rule); JSON-encode structured values. The
+    header is written with its keys sorted (:func:`canonical_safetensors`), so equal tensors and
+    metadata give byte-identical files.
     """
     from safetensors.numpy import save
 
     meta = {"kind": kind, "format_version": str(format_version), **(metadata or {})}
     arrays = {name: np.ascontiguousarray(value) for name, value in tensors.items()}
-    return atomic_write_bytes(path, save(arrays, metadata=meta))
+    return atomic_write_bytes(path, canonical_safetensors(save(arrays, metadata=meta)))
+
+
+def canonical_safetensors(data: bytes) -> bytes:
+    """``data`` (a safetensors file) with its JSON header rewritten with sorted keys.
+
+    safetensors serialises the header from a hash map, so the order of the metadata and tensor
+    entries differs between calls. The tensor bytes and their ``data_offsets`` (relative to the end
+    of the header) are unchanged; the header is padded with spaces to a multiple of 8 bytes, as
+    safetensors itself does.
+    """
+    length = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + length])
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    return len(text).to_bytes(8, "little") + text + data[8 + length :]
 
 
 def load_tensors(
