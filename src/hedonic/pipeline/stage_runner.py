@@ -117,9 +117,12 @@ class StageRunner:
         outputs = [self.run_dir / output for output in record["outputs"]] if record else []
         self._move([self.record_path(name), *outputs, *paths])
 
-    def set_aside_others(self) -> None:
-        """Set aside every artifact not written or reused by a stage of this run, and other stages' records."""
-        current = set(self.timings) | set(self.skipped)
+    def set_aside_others(self, pending: Sequence[str] = ()) -> None:
+        """Set aside every artifact not written or reused by a stage of this run, and other stages' records.
+
+        ``pending``: stages this run has still to run (their records and outputs are kept).
+        """
+        current = set(self.timings) | set(self.skipped) | set(pending)
         keep = {self.record_path(name).resolve() for name in current}
         for name in current:
             record = self.record(name) or {"outputs": {}}
