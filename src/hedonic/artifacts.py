@@ -187,6 +187,29 @@ def _safetensors_metadata(data: bytes) -> dict[str, str]:
     return dict(header.get("__metadata__", {}))
 
 
+def artifact_kind(path: str | Path) -> str | None:
+    """The ``kind`` of the hedonic artifact at ``path`` (JSON or safetensors), or None when it is not one.
+
+    Reads only what tells them apart: the first byte, then the JSON document or the safetensors
+    header. A missing file, a folder or any other content gives None.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+            if head[:1] == b"{":
+                document = json.loads(head + handle.read())
+            else:
+                length = int.from_bytes(head, "little") if len(head) == 8 else 0
+                document = json.loads(handle.read(length)).get("__metadata__", {}) if 0 < length < (1 << 24) else None
+    except (OSError, ValueError, AttributeError):
+        return None
+    kind = document.get("kind") if isinstance(document, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
 def sha256_file(path: str | Path) -> str:
     """Hex SHA-256 of a file's bytes (used for content hashes of stage inputs)."""
     digest = hashlib.sha256()

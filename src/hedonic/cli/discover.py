@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from hedonic.cli import app
-from hedonic.cli.options import layer_layout
+from hedonic.cli.options import check_output, layer_layout
 
 SIZE_BUCKETS = ((1, 1), (2, 2), (3, 8), (9, 16), (17, 32), (33, 64), (65, 256), (257, None))
 """Coalition size ranges shown in the printed size distribution."""
@@ -17,18 +17,21 @@ LOW_PAIR_SHARE = 0.5
 
 
 def _paths(phi: Path | None, run_dir: Path | None, layer: int | None, out: Path | None) -> tuple[Path, Path]:
+    """(φ file, partition file) of the command; refuses an output over the input or over a file not a partition."""
     from hedonic.errors import ConfigError
+    from hedonic.game.partition import PARTITION_KIND
 
     if phi is not None and run_dir is not None:
         raise ConfigError("pass --phi or --run-dir, not both", hint="--phi for a single φ file, --run-dir with --layer for a pipeline run")
     layout = layer_layout(run_dir, layer)
     if layout is not None:
-        return layout.valuation(layer), out or layout.partition(layer)
+        source = layout.valuation(layer)
+        return source, check_output(out or layout.partition(layer), PARTITION_KIND, [source])
     if phi is None:
         raise ConfigError("pass either --phi FILE or --run-dir DIR --layer L", hint="e.g. hedonic discover --phi phi.npy --out partition.json")
     if out is None:
         raise ConfigError("--phi needs --out", hint="e.g. --out partition.json")
-    return phi, out
+    return phi, check_output(out, PARTITION_KIND, [phi])
 
 
 @app.command()
