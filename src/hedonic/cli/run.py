@@ -50,7 +50,7 @@ def resumable(command: str) -> Iterator[None]:
         )
         sys.exit(EXIT_CODES[name])
     finally:
-        if main:
+        if main and previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
 
