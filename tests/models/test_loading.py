@@ -73,6 +73,7 @@ def test_head_from_adapter_over_a_bare_backbone(tmp_path: Path, make_batch: Any)
     with pytest.raises(ModelError, match="one-logit head"):
         load_model(saved.model_dir, saved.adapter_dir)
     loaded = load_model(saved.model_dir, saved.adapter_dir, allow_new_head=True)
+    assert loaded.notes == ()  # the adapter's head replaces the seeded one: nothing to report
     in_memory = attach_tiny_lora(_build(tiny_config("bert", layers=3), seed=0), seed=1, train_head=True)
     ids, mask = make_batch("right")
     with torch.no_grad():

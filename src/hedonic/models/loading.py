@@ -103,7 +103,8 @@ def read_model_config(name_or_path: str | Path, *, trust_remote_code: bool = Fal
 def _check_head(
     source: str, model: Any, family: Family, info: dict[str, Any], allowed: bool, new_head: bool, from_adapter: bool, seed: int
 ) -> tuple[str, ...]:
-    """Refuse missing weights (the head's unless ``allowed``); seed a head that is new. Returns the notes.
+    """Refuse missing weights (the head's unless ``allowed``); seed a head that is new. Returns the notes
+    (none when the adapter supplies the head: the seeded one is replaced).
 
     A checkpoint without the weights of its head (or BERT pooler) would score with a random head,
     one without other weights would be a random network: transformers only logs either.
@@ -129,7 +130,7 @@ def _check_head(
     for name in sorted({family.head, *(name for name, keys in parts.items() if keys)}):
         _seed_module(model.get_submodule(name), seed, float(getattr(model.config, "initializer_range", 0.02)))
     if from_adapter:
-        return (f"the checkpoint has no one-logit head: the adapter supplies {family.head!r} (modules_to_save)",)
+        return ()
     note = f"new one-logit head {family.head!r} initialised from seed {seed}: the checkpoint has none and no adapter trains it"
     warnings.warn(f"{source}: {note} (randomly initialised: its logits are meaningless until trained)", stacklevel=3)
     return (note,)
