@@ -10,9 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import adjusted_rand_score
 
-from hedonic.errors import ConfigError
-from hedonic.game import Partition, discover, load_partition, pac_sample_size, partition_warnings, planted_valuation, save_partition
-from hedonic.game import auto_max_size
+from hedonic.errors import ArtifactError, ConfigError
+from hedonic.game import Partition, auto_max_size, discover, load_partition, pac_sample_size, partition_warnings, planted_valuation, save_partition
 
 
 def _distinct_symmetric(n: int, seed: int) -> np.ndarray:
@@ -146,7 +145,8 @@ def test_epsilon_derives_m_and_degenerate_thresholds_pass_through() -> None:
     assert partition.parameters["m"] == pac_sample_size(30, 0.2, 0.2, 4, 10)
     assert partition.degenerate and partition.max_share == 0.01
     assert discover(np.zeros((1, 1), dtype=np.float32)).coalitions == ((0,),)
-    assert discover(np.zeros((0, 0), dtype=np.float32)).coalitions == ()
+    with pytest.raises(ArtifactError, match="0×0 φ has no players"):
+        discover(np.zeros((0, 0), dtype=np.float32))
 
 
 @pytest.mark.parametrize(

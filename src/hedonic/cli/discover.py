@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from hedonic.cli import app
-from hedonic.cli.options import layer_layout
+from hedonic.cli.options import check_output, layer_layout
 from hedonic.game import DEFAULTS, GAME_METHODS
 
 if TYPE_CHECKING:
@@ -33,18 +33,21 @@ def _tau(value: str) -> float | str:
 
 
 def _paths(phi: Path | None, run_dir: Path | None, layer: int | None, out: Path | None) -> tuple[Path, Path]:
+    """(φ file, partition file) of the command; refuses an output over the input or over a file not a partition."""
     from hedonic.errors import ConfigError
+    from hedonic.game.partition import PARTITION_KIND
 
     if phi is not None and run_dir is not None:
         raise ConfigError("pass --phi or --run-dir, not both", hint="--phi for a single φ file, --run-dir with --layer for a pipeline run")
     layout = layer_layout(run_dir, layer)
     if layout is not None:
-        return layout.valuation(layer), out or layout.partition(layer)
+        source = layout.valuation(layer)
+        return source, check_output(out or layout.partition(layer), PARTITION_KIND, [source])
     if phi is None:
         raise ConfigError("pass either --phi FILE or --run-dir DIR --layer L", hint="e.g. hedonic discover --phi phi.npy --out partition.json")
     if out is None:
         raise ConfigError("--phi needs --out", hint="e.g. --out partition.json")
-    return phi, out
+    return phi, check_output(out, PARTITION_KIND, [phi])
 
 
 @app.command()

@@ -37,7 +37,8 @@ class ModelAdapter:
     """A loaded one-logit sequence-classification model, seen through its :class:`Family`.
 
     ``lora_factors`` (optional) holds the merged LoRA update per (layer, short module name); the
-    model's weights are expected to already include it (merged).
+    model's weights are expected to already include it (merged). ``notes``: what loading changed
+    that a run must report (e.g. a head built from a seed).
     """
 
     def __init__(
@@ -45,8 +46,10 @@ class ModelAdapter:
         model: nn.Module,
         tokenizer: Any | None = None,
         lora_factors: Mapping[LoraKey, LoraFactors] | None = None,
+        notes: Sequence[str] = (),
     ) -> None:
         self._model = model
+        self.notes = tuple(notes)
         self._tokenizer = tokenizer
         self._family = family_for(model.config.model_type)
         self._layers = model.get_submodule(self._family.layers)

@@ -1,12 +1,19 @@
 """``hedonic run``: every stage of the method over one run directory, resumable.
 
-Stages, in order (spec §2–§8): ``lora`` (update profile) → ``data`` (analysis and held-out
-pairs) → ``stats`` (one pass for all analysed layers) → per layer ``valuation`` and
-``partition`` → per evaluated layer ``baselines``, ``evaluation`` (synergy on held-out inputs)
-and ``meaning`` → ``tracking`` (consecutive analysed layers) → ``report``. Each stage writes its
-files atomically into the run directory (:class:`~hedonic.layout.RunLayout`) and is skipped when
-its parameters and input files are unchanged (:class:`~hedonic.pipeline.stage_runner.StageRunner`),
-so a killed run resumes where it stopped.
+Before anything is loaded or written, the configuration is validated
+(:func:`~hedonic.pipeline.validation.validate_config`), the run directory checked
+(:func:`~hedonic.pipeline.run_directory.check_out_dir`: never a folder that is not ours) and the
+model's config read to check its family and the layers. The run then claims the folder and holds
+its lock (:class:`~hedonic.pipeline.lock.RunLock`) until it ends.
+
+Stages, in order (spec §2–§8): ``data`` (analysis and held-out pairs, read and checked before the
+model loads) → ``lora`` (update profile) → ``stats`` (one pass for all analysed layers) → per
+layer ``valuation`` and ``partition`` → per evaluated layer ``baselines``, ``evaluation``
+(synergy on held-out inputs) and ``meaning`` → ``tracking`` (consecutive analysed layers) →
+``report``. Each stage writes its files atomically into the run directory
+(:class:`~hedonic.layout.RunLayout`) and is skipped when its parameters and input files are
+unchanged (:class:`~hedonic.pipeline.stage_runner.StageRunner`), so a killed run resumes where it
+stopped. Artifacts of another configuration are moved to ``stale/`` before the report.
 """
 
 from __future__ import annotations
@@ -28,18 +35,23 @@ from hedonic.layout import RunLayout
 from hedonic.manifest import write_manifest
 from hedonic.models import ModelAdapter, TokenBatch, open_model
 from hedonic.pipeline.config import RunConfig, config_toml
+from hedonic.pipeline.lock import RunLock, describe_holder
+from hedonic.pipeline.run_directory import check_out_dir, claim
 from hedonic.pipeline.stage_runner import StageRunner
+from hedonic.pipeline.validation import validate_config, validate_model_layers
 
 
 @dataclass
 class RunResult:
-    """What a run did: its layout, the analysed and evaluated layers, and the stage timings (s)."""
+    """What a run did: its layout, the analysed and evaluated layers, the stage timings (s), the
+    reused stages, and the artifacts of another configuration it moved to ``stale/``."""
 
     layout: RunLayout
     analysed: list[int]
     evaluated: list[int]
     timings: dict[str, float]
     reused: list[str]
+    set_aside: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -65,6 +77,7 @@ class Pipeline:
             device=section.device,
             allow_new_head=section.allow_new_head,
             trust_remote_code=section.trust_remote_code,
+            head_seed=self.config.seed,
         )
 
     # ------------------------------------------------------------------ parameters and inputs
@@ -128,14 +141,30 @@ class Pipeline:
 
     # ------------------------------------------------------------------ the run
     def run(self) -> RunResult:
-        """Run (or resume) every stage; returns what was analysed and the stage timings."""
+        """Validate, claim and lock the run directory, then run (or resume) every stage.
+
+        Returns what was analysed, the stage timings and what was set aside. Raises
+        :class:`~hedonic.errors.HedonicError` (nothing written) for a bad configuration, model
+        config or run directory, and when another run holds the directory's lock.
+        """
+        started = _now()
+        validate_config(self.config)
+        check_out_dir(self.layout.root)
+        validate_model_layers(self.config)
+        claim(self.layout.root)
+        with RunLock(self.layout.root) as lock:
+            if lock.previous is not None:
+                self.console.print(f"took over the lock of a run that ended without releasing it ({describe_holder(lock.previous)})", style="yellow", highlight=False)
+            return self._run_stages(started)
+
+    def _run_stages(self, started: str) -> RunResult:
         from hedonic.pipeline import stages
 
-        started = _now()
-        self.layout.root.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.layout.config, config_toml(self.config))
-        stages.lora_profile(self)
         stages.data(self)
+        stages.lora_profile(self)
+        for note in self.model.notes:
+            self.console.print(f"model: {note}", style="yellow", highlight=False)
         analysed = self.analysed_layers()
         evaluated = self.evaluated_layers(analysed)
         self.console.print(f"analysed layers {analysed}; evaluated layers {evaluated}", highlight=False)
@@ -144,10 +173,13 @@ class Pipeline:
             stages.valuation(self, layer)
             stages.partition(self, layer)
         for layer in evaluated:
+            stages.check_evaluable(self, layer)
+        for layer in evaluated:
             stages.baselines(self, layer)
             stages.evaluation(self, layer)
             stages.meaning(self, layer)
         stages.tracking(self, analysed)
+        self.set_aside_stale()
         stages.report(self, analysed, evaluated)
         timings = self.runner.recorded_timings()
         write_manifest(
@@ -159,8 +191,20 @@ class Pipeline:
             reused=self.runner.skipped,
             started=started,
             finished=_now(),
+            notes=self.model.notes,
+            set_aside=self.runner.moved,
         )
-        return RunResult(self.layout, analysed, evaluated, timings, list(self.runner.skipped))
+        return RunResult(self.layout, analysed, evaluated, timings, list(self.runner.skipped), list(self.runner.moved))
+
+    def set_aside_stale(self) -> None:
+        """Move every artifact this configuration did not produce to ``stale/``, and say so (before the report)."""
+        self.runner.set_aside_others(pending=["report"])
+        moved = self.runner.moved
+        if moved:
+            shown = ", ".join(moved[:3]) + (f" and {len(moved) - 3} more" if len(moved) > 3 else "")
+            self.console.print(
+                f"moved {len(moved)} file(s) of another configuration to {self.layout.stale_dir}: {shown}", style="yellow", highlight=False
+            )
 
 
 def run_pipeline(config: RunConfig, out_dir: str | Path | None = None, console: Console | None = None) -> RunResult:
@@ -172,7 +216,8 @@ def run_pipeline(config: RunConfig, out_dir: str | Path | None = None, console: 
         result = run_pipeline(RunConfig())          # the demo
         print(result.layout.report)
     """
-    layout = RunLayout(Path(out_dir if out_dir is not None else config.out_dir))
+    target = out_dir if out_dir is not None else config.out_dir
+    layout = RunLayout(check_out_dir(target))
     pipeline = Pipeline(config, layout) if console is None else Pipeline(config, layout, console)
     return pipeline.run()
 

@@ -31,6 +31,7 @@ def lora_profile(pipeline: Pipeline) -> None:
 
     if not pipeline.model.lora_deltas:
         pipeline.console.print("the model has no LoRA adapter: no update profile; layers are chosen by position", style="yellow")
+        pipeline.runner.retire("lora", pipeline.layout.lora_profile)
         return
 
     def action() -> list[Path]:
@@ -41,20 +42,22 @@ def lora_profile(pipeline: Pipeline) -> None:
 
 
 def data(pipeline: Pipeline) -> None:
-    """Write the analysis and held-out pairs into the run directory (after limits and qrels)."""
+    """Write the analysis and held-out pairs into the run directory (after limits and qrels).
+
+    The first stage: every data error (a malformed or repeated line, NaN relevance, qrels that
+    judge none of the held-out queries, pairs both analysed and held out) is raised, naming the
+    user's file and line, before the model loads. Texts are cut to
+    :func:`~hedonic.data.batching.char_limit` characters of ``max_length`` as they are read.
+    """
     section = pipeline.config.data
     files = [Path(p) for p in (section.inputs, section.heldout, section.qrels) if p and p != DEMO_DATA]
-    for path in files:
-        if not path.is_file():
-            raise DataError(f"data file {path} does not exist", hint="check the paths in the [data] section")
 
     def action() -> list[Path]:
-        from hedonic.data import attach_qrels, read_qrels
         from hedonic.data.writers import write_jsonl
 
         inputs, heldout = _read_splits(pipeline)
         if section.qrels:
-            heldout = list(attach_qrels(heldout, read_qrels(section.qrels)))
+            heldout = _with_qrels(heldout, section.qrels)
         overlap = {p.pair_id for p in inputs} & {p.pair_id for p in heldout}
         if overlap:
             raise DataError(
@@ -69,6 +72,7 @@ def data(pipeline: Pipeline) -> None:
 
 def _read_splits(pipeline: Pipeline) -> tuple[list[Any], list[Any]]:
     from hedonic.data import DemoCorpusConfig, build_demo_corpus, read_pairs
+    from hedonic.data.batching import char_limit
     from hedonic.evaluation.meaning import balanced_queries
     from hedonic.evaluation.ranking import query_groups
 
@@ -76,15 +80,27 @@ def _read_splits(pipeline: Pipeline) -> tuple[list[Any], list[Any]]:
     corpus = None
     if DEMO_DATA in (section.inputs, section.heldout):
         corpus = build_demo_corpus(DemoCorpusConfig(seed=pipeline.config.seed))
-    if not section.heldout:
-        raise ConfigError("no held-out data: data.heldout is empty", hint="give a held-out file (never used for φ), or 'demo'")
-    for name, value in (("inputs_limit", section.inputs_limit), ("heldout_queries", section.heldout_queries)):
-        if value < 0:
-            raise ConfigError(f"data.{name} must be ≥ 0 (0: all), got {value}", hint="e.g. 600 and 20")
-    inputs = list(corpus.train.pairs) if section.inputs == DEMO_DATA and corpus else read_pairs(section.inputs)
-    heldout = list(corpus.heldout.candidate_pairs()) if section.heldout == DEMO_DATA and corpus else read_pairs(section.heldout)
+    chars = char_limit(section.max_length)
+    limit = section.inputs_limit or None
+    inputs = list(corpus.train.pairs) if section.inputs == DEMO_DATA and corpus else read_pairs(section.inputs, limit=limit, max_chars=chars)
+    heldout = list(corpus.heldout.candidate_pairs()) if section.heldout == DEMO_DATA and corpus else read_pairs(section.heldout, max_chars=chars)
     queries = balanced_queries(query_groups(heldout), section.heldout_queries or None, seed=pipeline.config.seed)
     return inputs[: section.inputs_limit or None], [pair for group in queries for pair in group]
+
+
+def _with_qrels(heldout: list[Any], qrels_path: str) -> list[Any]:
+    """The held-out pairs labelled from the qrels file; :class:`DataError` when it judges none of their queries."""
+    from hedonic.data import attach_qrels, read_qrels
+
+    qrels = read_qrels(qrels_path)
+    queries = {pair.qid for pair in heldout}
+    if not queries & set(qrels):
+        raise DataError(
+            f"{qrels_path} judges none of the {len(queries)} held-out queries (it judges e.g. query {sorted(qrels)[0]!r}; "
+            f"the held-out data has e.g. {sorted(queries)[0]!r})",
+            hint="give the qrels of the held-out file's queries ([data] qrels and heldout must match)",
+        )
+    return list(attach_qrels(heldout, qrels))
 
 
 def statistics(pipeline: Pipeline, layers: list[int]) -> None:
@@ -212,7 +228,32 @@ def baselines(pipeline: Pipeline, layer: int) -> None:
 
     parameters = {"baselines": dataclasses.asdict(section), "seed": pipeline.config.seed, "layer": layer}
     inputs = [layout.partition(layer), layout.valuation(layer), layout.stats(layer), *pipeline.model_files()]
-    pipeline.runner.run(f"baselines-layer{layer}", action, parameters, inputs)
+    pipeline.runner.run(f"baselines-layer{layer}", action, parameters, inputs, owns=[layout.baselines_dir(layer)])
+
+
+def check_evaluable(pipeline: Pipeline, layer: int) -> None:
+    """Raise before the baselines and synergy of ``layer`` when its hedonic partition has no coalition to evaluate.
+
+    A degenerate partition (one coalition holding most neurons, or mostly singletons, e.g. with
+    ``[game] threshold`` above every φ) is named as such: widening the size range would not help.
+    """
+    from hedonic.game import load_partition
+
+    low, high = pipeline.config.evaluation.min_size, pipeline.config.evaluation.max_size
+    found = load_partition(pipeline.layout.partition(layer))
+    if found.in_size_range(low, high):
+        return
+    sizes = f"largest coalition {found.largest()} of {found.n_players} neurons, singletons {found.singleton_share():.0%}"
+    if found.degenerate:
+        raise DataError(
+            f"layer {layer}: the hedonic partition is degenerate ({sizes}): no coalition of size {low}–{high} to evaluate",
+            hint="make the game find structure: lower [game] threshold (a friend's φ must exceed it) or change k; "
+            "the size range is not the problem",
+        )
+    raise ConfigError(
+        f"layer {layer}: no hedonic coalition of size {low}–{high} ({sizes})",
+        hint="widen [evaluation] min_size / max_size to the sizes the partition has",
+    )
 
 
 def evaluation(pipeline: Pipeline, layer: int) -> None:
@@ -351,17 +392,26 @@ def report(pipeline: Pipeline, analysed: list[int], evaluated: list[int]) -> Non
     def action() -> list[Path]:
         timings = pipeline.runner.recorded_timings()
         top = pipeline.config.report.top_coalitions
-        return [write_report(pipeline.layout, analysed, evaluated, timings=timings, top_coalitions=top, sankey=sankey_section_options(pipeline.config.tracking))]
+        sankey = sankey_section_options(pipeline.config.tracking)
+        return [write_report(pipeline.layout, analysed, evaluated, timings=timings, top_coalitions=top, sankey=sankey, notes=pipeline.model.notes)]
 
     inputs = sorted(path for path in pipeline.layout.root.rglob("*") if path.is_file() and _report_input(pipeline, path))
-    parameters = {"report": dataclasses.asdict(pipeline.config.report), "analysed": analysed, "evaluated": evaluated}
+    parameters = {
+        "report": dataclasses.asdict(pipeline.config.report),
+        "analysed": analysed,
+        "evaluated": evaluated,
+        "notes": list(pipeline.model.notes),
+    }
     pipeline.runner.run("report", action, parameters, inputs)
 
 
 def _report_input(pipeline: Pipeline, path: Path) -> bool:
-    """Every JSON artifact and stage record (timings) but the report's own record and the manifest."""
-    relative = path.relative_to(pipeline.layout.root)
-    return path.suffix == ".json" and relative.parts[0] != "data" and relative not in (
+    """Every JSON artifact and stage record (timings) but the report's own record, the manifest,
+    the marker and the artifacts set aside in ``stale/``."""
+    layout = pipeline.layout
+    relative = path.relative_to(layout.root)
+    return path.suffix == ".json" and relative.parts[0] not in ("data", layout.stale_dir.name) and relative not in (
         Path("stages", "report.json"),
         Path("manifest.json"),
+        Path(layout.marker.name),
     )

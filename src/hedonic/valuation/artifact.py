@@ -51,13 +51,15 @@ class Valuation:
 
 
 def check_phi(phi: np.ndarray, where: str = "φ") -> None:
-    """Raise unless ``phi`` is a finite, square, symmetric 2-D float matrix with zero diagonal.
+    """Raise unless ``phi`` is a finite, square, non-empty, symmetric 2-D float matrix with zero diagonal.
 
     Symmetry is checked to relative tolerance 1e-5 of the largest |φ|. Raises
     :class:`ArtifactError` (shape, symmetry, diagonal) or :class:`NumericalError` (NaN/inf).
     """
     if phi.ndim != 2 or phi.shape[0] != phi.shape[1]:
         raise ArtifactError(f"{where}: φ must be a square matrix, got shape {phi.shape}", hint="pass an n×n matrix")
+    if phi.shape[0] == 0:
+        raise ArtifactError(f"{where}: a 0×0 φ has no players", hint="pass the n×n valuation of a layer with n ≥ 1 neurons")
     if not np.issubdtype(phi.dtype, np.floating):
         raise ArtifactError(f"{where}: φ must hold floats, got {phi.dtype}", hint="save φ as float32")
     if not np.isfinite(phi).all():
