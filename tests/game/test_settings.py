@@ -9,7 +9,8 @@ import typer
 
 from hedonic.errors import ConfigError
 from hedonic.game import DEFAULTS, GAME_METHODS, GameSettings, check_method, discover
-from hedonic.pipeline.config import GameSection
+from hedonic.pipeline.config import GameSection, RunConfig
+from hedonic.pipeline.validation import validate_config
 
 
 def test_discover_signature_defaults_are_the_shared_defaults() -> None:
@@ -40,8 +41,8 @@ def test_the_registry_lists_every_game_and_refuses_others() -> None:
     assert check_method("top-cover").name == "top-cover" and DEFAULTS.method in GAME_METHODS
     with pytest.raises(ConfigError, match="use one of additive, additive-individual, top-cover, pac-top-cover"):
         check_method("pac")
-    with pytest.raises(ConfigError, match="unknown game method"):
-        GameSection(method="exact")
+    with pytest.raises(ConfigError, match=r"\[game\] unknown game method 'exact'"):
+        validate_config(RunConfig(game=GameSection(method="exact")))
 
 
 @pytest.mark.parametrize(

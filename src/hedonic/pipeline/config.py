@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hedonic.errors import ConfigError
-from hedonic.game import DEFAULTS, GameSettings, check_method
+from hedonic.game import DEFAULTS, GameSettings
 from hedonic.pipeline.config_loading import from_mapping
 
 
@@ -114,10 +114,11 @@ class GameSection:
     ``method``: one of :data:`hedonic.game.GAME_METHODS` (``additive``, the default,
     ``additive-individual``, ``top-cover``, ``pac-top-cover``); ``tau``: the additive games'
     resolution, a number or "auto" (from φ's noise). Top-responsive games: friends are a neuron's
-    ``k`` best partners with φ above ``threshold`` (``threshold = -inf``: no floor), over all
-    neurons (``choice = "fixed"``) or among those not yet in a coalition (``"available"``); PAC
-    draws ``m`` coalitions (0: the default 50000) of sizes 2..``max_k``. ``max_size``: the cap or
-    size-control bound (0: from the layer size).
+    ``k`` best partners (``k = 0``: no limit, the threshold alone) with φ above ``threshold``
+    (``threshold = -inf``: no floor), over all neurons (``choice = "fixed"``) or among those not
+    yet in a coalition (``"available"``); PAC draws ``m`` coalitions (0: the default 50000) of
+    sizes 2..``max_k``. ``max_size``: the cap or size-control bound (0: from the layer size).
+    The values are checked by :func:`hedonic.pipeline.validation.validate_config`.
     """
 
     method: str = DEFAULTS.method
@@ -131,10 +132,6 @@ class GameSection:
     max_size: int = 0 if DEFAULTS.max_size == "auto" else DEFAULTS.max_size  # type: ignore[assignment]
     delta: float = DEFAULTS.delta
     stability_samples: int = DEFAULTS.stability_samples
-
-    def __post_init__(self) -> None:
-        check_method(self.method)
-        self.settings()
 
     def settings(self) -> GameSettings:
         """The section as the game's settings (the TOML spellings of "none" and "auto" resolved)."""

@@ -84,7 +84,7 @@ _MINIMUMS: tuple[tuple[str, str, int], ...] = (
     ("data", "max_length", 2),
     ("layers", "top_k", 1),
     ("valuation", "exact_inputs", 0),
-    ("game", "m", 1),
+    ("game", "m", 0),
     ("game", "max_k", 2),
     ("game", "max_size", 0),
     ("game", "stability_samples", 1),
@@ -113,8 +113,6 @@ def _check_counts(config: RunConfig) -> None:
             f"[evaluation] min_size {evaluation.min_size} exceeds max_size {evaluation.max_size}",
             hint="give a size range with min_size ≤ max_size, e.g. 4 and 32",
         )
-    if not 0.0 < config.game.delta < 1.0:
-        raise ConfigError(f"[game] delta must lie in (0, 1), got {config.game.delta}", hint="e.g. delta = 0.05")
     if math.isnan(config.game.threshold) or config.game.threshold == math.inf:
         raise ConfigError(f"[game] threshold must be a number or -inf, got {config.game.threshold}", hint="e.g. threshold = 0.0")
 
@@ -123,19 +121,17 @@ def _check_stage_parameters(config: RunConfig) -> None:
     """Build the stages' own parameter objects from the configuration: their checks run now."""
     from hedonic.baselines.suite import BASELINE_METHODS
     from hedonic.evaluation.meaning import MeaningSettings
+    from hedonic.game import FriendRule, check_method
     from hedonic.game.available_cover import check_choice
-    from hedonic.game.discovery import METHODS
-    from hedonic.game.preferences import FriendRule
     from hedonic.pipeline.stages import sankey_section_options
     from hedonic.stats.subset import parse_subset
     from hedonic.tracking import Thresholds
 
     game = config.game
-    if game.method not in METHODS:
-        raise ConfigError(f"[game] method {game.method!r} is unknown", hint=f"use one of {', '.join(METHODS)}")
-    threshold = None if game.threshold == -math.inf else game.threshold
-    rule = _in_section("game", lambda: FriendRule(k=game.k, threshold=threshold, mutual=game.mutual))
-    _in_section("game", lambda: check_choice(game.choice, rule))
+    settings = _in_section("game", game.settings)
+    rule = _in_section("game", lambda: FriendRule(k=settings.k, threshold=settings.threshold, mutual=settings.mutual))
+    if "choice" in _in_section("game", lambda: check_method(game.method)).settings:
+        _in_section("game", lambda: check_choice(game.choice, rule))
     unknown = sorted(set(config.baselines.methods) - set(BASELINE_METHODS))
     if unknown:
         raise ConfigError(f"[baselines] unknown method(s) {', '.join(unknown)}", hint=f"choose among {', '.join(BASELINE_METHODS)}")
