@@ -32,10 +32,12 @@ from hedonic.pipeline.config import RunConfig
 METRICS = ("pair", "na", "pair_abs", "na_abs")
 VARIANTS: dict[str, dict[str, Any]] = {
     "additive": {"method": "additive"},
-    "additive-cap32": {"method": "additive", "max_size": 32},
+    "additive-cap64": {"method": "additive", "max_size": 64},
     "additive-individual": {"method": "additive-individual"},
     "top-cover": {"method": "top-cover"},
+    "top-cover-64": {"method": "top-cover", "max_size": 64},
     "pac-top-cover": {"method": "pac-top-cover"},
+    "pac-top-cover-64": {"method": "pac-top-cover", "max_size": 64},
 }
 """Game variants compared: name → [game] keys changed from the run's configuration."""
 

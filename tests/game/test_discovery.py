@@ -109,7 +109,7 @@ def test_the_additive_game_records_tau_dynamics_and_exact_stability(tmp_path: Pa
 
 
 def test_automatic_size_bound_and_observed_pairs() -> None:
-    assert [auto_max_size(n) for n in (10, 32, 300, 1279, 1536, 14336)] == [4, 4, 15, 64, 64, 64]
+    assert [auto_max_size(n) for n in (10, 32, 300, 1279, 1536, 14336)] == [4, 4, 15, 32, 32, 32]
     phi = _distinct_symmetric(120, 1)
     pac = discover(phi, method="pac-top-cover", stability_samples=100)
     assert pac.parameters["max_size"] == 6 and pac.largest() <= 6

@@ -71,7 +71,7 @@ def discover(
     max_k: Annotated[int, typer.Option("--max-k", min=2, help="Largest sampled coalition (PAC and the stability samples).")] = DEFAULTS.max_k,
     max_size: Annotated[
         int | None,
-        typer.Option("--max-size", min=0, help="Cap (additive) or size-control bound (top covers); 0: off; default min(64, max(4, 5% of the layer))."),
+        typer.Option("--max-size", min=0, help="Cap (additive) or size-control bound (top covers); 0: off; default min(32, max(4, 5% of the layer))."),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same partition).")] = 0,
     stability_samples: Annotated[int, typer.Option("--stability-samples", min=1, help="Fresh coalitions for the core-stability estimate.")] = DEFAULTS.stability_samples,
