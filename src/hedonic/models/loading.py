@@ -25,8 +25,15 @@ def load_model(
     device: str | torch.device = "cpu",
     trust_remote_code: bool = False,
     allow_new_head: bool = False,
+    device_map: str | dict[str, Any] | None = None,
 ) -> ModelAdapter:
     """Load ``AutoModelForSequenceClassification`` (+ tokenizer if present) as a :class:`ModelAdapter`.
+
+    ``device``: where the whole model goes; ``"auto"`` stands for ``device_map="auto"``.
+    ``device_map``: a model too large for one device is spread over several by accelerate
+    (``"auto"``, ``"balanced"`` or a dict module name → device, as transformers takes it); each
+    layer's states then stay on that layer's device (:meth:`ModelAdapter.layer_device`). Every
+    weight must land on a device: a map that offloads to the CPU RAM or disk is refused.
 
     ``name_or_path``: a local folder saved with ``save_pretrained`` or a hub id. The config is read
     first so that unsupported families and heads with more than one logit fail before any weight
@@ -63,10 +70,11 @@ def load_model(
             stacklevel=2,
         )
     extra: dict[str, Any] = {"num_labels": 1, "ignore_mismatched_sizes": True} if new_head else {}
+    placement = _placement(device, device_map)
     try:
         with _quiet_missing_head(new_head and family.head in head_modules):
             model = AutoModelForSequenceClassification.from_pretrained(
-                source, dtype=dtype, trust_remote_code=trust_remote_code, **extra
+                source, dtype=dtype, trust_remote_code=trust_remote_code, **extra, **placement
             )
     except (OSError, ValueError) as exc:
         raise ModelError(
@@ -79,8 +87,30 @@ def load_model(
         model, factors = _merge_adapter(model, adapter_dir, family)
     if family.decoder:
         _ensure_pad_token(model.config, tokenizer)
-    model.to(device).eval()
-    return ModelAdapter(model, tokenizer, factors)
+    if placement:
+        _check_placed(model, source)
+    else:
+        model.to(device)
+    return ModelAdapter(model.eval(), tokenizer, factors)
+
+
+def _placement(device: str | torch.device, device_map: str | dict[str, Any] | None) -> dict[str, Any]:
+    """``from_pretrained`` keywords for a device map (``device="auto"`` meaning ``device_map="auto"``); {} for one device."""
+    if device_map is None and str(device) == "auto":
+        device_map = "auto"
+    return {} if device_map is None else {"device_map": device_map}
+
+
+def _check_placed(model: Any, source: str) -> None:
+    """Refuse a dispatched model with weights offloaded (left on the meta device, loaded at each forward)."""
+    offloaded = [name for name, parameter in model.named_parameters() if parameter.device.type == "meta"]
+    if offloaded:
+        raise ModelError(
+            f"{source} does not fit on the devices of the device map: {len(offloaded)} weights (e.g. {offloaded[0]}) "
+            "were offloaded to the CPU RAM or disk, where hedonic cannot read them",
+            hint="use more or larger GPUs (torch.cuda.device_count()), a smaller dtype such as bfloat16, or a device map "
+            "that places every module on a GPU",
+        )
 
 
 @contextmanager

@@ -7,6 +7,12 @@ and ``meaning`` → ``tracking`` (consecutive analysed layers) → ``report``. E
 files atomically into the run directory (:class:`~hedonic.layout.RunLayout`) and is skipped when
 its parameters and input files are unchanged (:class:`~hedonic.pipeline.stage_runner.StageRunner`),
 so a killed run resumes where it stopped.
+
+Under ``torchrun`` (``torchrun --standalone --nproc_per_node N $(which hedonic) run CONFIG``) every
+rank runs the pipeline with its own copy of the model (``device = "cuda"`` gives rank r the GPU
+``cuda:LOCAL_RANK``): the statistics, PAS-exact φ and the held-out evaluation split their inputs
+over the ranks; the other stages run on rank 0 while the rest wait; rank 0 writes every file
+(:class:`~hedonic.pipeline.parallel_runner.ParallelStageRunner`).
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ from hedonic.layout import RunLayout
 from hedonic.manifest import write_manifest
 from hedonic.models import ModelAdapter, TokenBatch, open_model
 from hedonic.pipeline.config import RunConfig, config_toml
+from hedonic.pipeline.parallel_runner import ParallelStageRunner
 from hedonic.pipeline.stage_runner import StageRunner
+from hedonic.stats import DataParallel, launched_by_torchrun, process_device, process_group
 
 
 @dataclass
@@ -44,14 +52,24 @@ class RunResult:
 
 @dataclass
 class Pipeline:
-    """One run of the method: its configuration, run directory, stage runner and lazily loaded model."""
+    """One run of the method: its configuration, run directory, stage runner and lazily loaded model.
+
+    ``parallel``: this process's place in a data-parallel job (None: a single process).
+    """
 
     config: RunConfig
     layout: RunLayout
     console: Console = field(default_factory=lambda: Console(stderr=True))
+    parallel: DataParallel | None = None
 
     def __post_init__(self) -> None:
-        self.runner = StageRunner(self.layout.root)
+        root = self.layout.root
+        self.runner = StageRunner(root) if self.parallel is None else ParallelStageRunner(root, self.parallel)
+
+    @property
+    def writer(self) -> bool:
+        """True for the process that writes the run's files (the only one, or rank 0)."""
+        return self.parallel is None or self.parallel.writer
 
     @cached_property
     def model(self) -> ModelAdapter:
@@ -62,7 +80,7 @@ class Pipeline:
             section.name,
             section.adapter or None,
             dtype=section.dtype,
-            device=section.device,
+            device=process_device(section.device),
             allow_new_head=section.allow_new_head,
             trust_remote_code=section.trust_remote_code,
         )
@@ -133,7 +151,8 @@ class Pipeline:
 
         started = _now()
         self.layout.root.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self.layout.config, config_toml(self.config))
+        if self.writer:
+            atomic_write_text(self.layout.config, config_toml(self.config))
         stages.lora_profile(self)
         stages.data(self)
         analysed = self.analysed_layers()
@@ -150,16 +169,17 @@ class Pipeline:
         stages.tracking(self, analysed)
         stages.report(self, analysed, evaluated)
         timings = self.runner.recorded_timings()
-        write_manifest(
-            self.layout.manifest,
-            config=self.config.as_dict(),
-            seed=self.config.seed,
-            device=self.config.model.device,
-            timings=timings,
-            reused=self.runner.skipped,
-            started=started,
-            finished=_now(),
-        )
+        if self.writer:
+            write_manifest(
+                self.layout.manifest,
+                config=self.config.as_dict(),
+                seed=self.config.seed,
+                device=self.config.model.device,
+                timings=timings,
+                reused=self.runner.skipped,
+                started=started,
+                finished=_now(),
+            )
         return RunResult(self.layout, analysed, evaluated, timings, list(self.runner.skipped))
 
 
@@ -171,10 +191,25 @@ def run_pipeline(config: RunConfig, out_dir: str | Path | None = None, console: 
         from hedonic.pipeline import RunConfig, run_pipeline
         result = run_pipeline(RunConfig())          # the demo
         print(result.layout.report)
+
+    Launched by ``torchrun`` with more than one process, every rank runs it (see the module
+    docstring); ranks other than 0 print nothing.
     """
     layout = RunLayout(Path(out_dir if out_dir is not None else config.out_dir))
-    pipeline = Pipeline(config, layout) if console is None else Pipeline(config, layout, console)
-    return pipeline.run()
+    console = console or Console(stderr=True)
+    if not launched_by_torchrun():
+        return Pipeline(config, layout, console).run()
+    device = config.model.device
+    if device == "auto":
+        raise ConfigError(
+            "model.device = 'auto' spreads one model over every GPU, but torchrun starts one process per GPU",
+            hint="use device = 'cuda' under torchrun (one model copy per GPU), or run 'auto' as a single process",
+        )
+    with process_group(process_device(device)):
+        parallel = DataParallel.current()
+        if parallel is not None and not parallel.writer:
+            console = Console(stderr=True, quiet=True)
+        return Pipeline(config, layout, console, parallel).run()
 
 
 def _now() -> str:

@@ -72,11 +72,15 @@ class StageRunner:
         action: Callable[[], Sequence[str | Path]],
         parameters: Mapping[str, Any],
         inputs: Sequence[str | Path] = (),
+        *,
+        distributed: bool = False,
     ) -> bool:
         """Run ``action`` unless stage ``name`` is current; returns True if it ran.
 
         ``action`` writes its outputs (atomically) and returns their paths (absolute or relative to
         the run directory). The record is written last, so a stage killed midway is rerun.
+        ``distributed``: every rank of a data-parallel job runs ``action`` (see
+        :class:`~hedonic.pipeline.parallel_runner.ParallelStageRunner`); no effect here.
         """
         digest = content_hash(parameters, inputs)
         if self.is_current(name, digest):
@@ -84,7 +88,11 @@ class StageRunner:
             return False
         start = time.perf_counter()
         outputs = action()
-        seconds = time.perf_counter() - start
+        self.write_record(name, digest, outputs, time.perf_counter() - start)
+        return True
+
+    def write_record(self, name: str, digest: str, outputs: Sequence[str | Path], seconds: float) -> None:
+        """Record that stage ``name`` (hash ``digest``) wrote ``outputs`` in ``seconds`` of wall time."""
         self.timings[name] = seconds
         root = self.run_dir.resolve()
         relative = {str(Path(output).resolve().relative_to(root)): sha256_file(output) for output in outputs}
@@ -94,7 +102,6 @@ class StageRunner:
             STAGE_FORMAT_VERSION,
             {"name": name, "hash": digest, "outputs": relative, "wall_time_s": seconds},
         )
-        return True
 
     def recorded_timings(self) -> dict[str, float]:
         """Wall time (s) of every recorded stage, from the records on disk (ran now or before).
