@@ -81,15 +81,15 @@ def load_model(
             f"cannot load model weights from {source!r} ({exc})",
             hint="check that the folder holds the weights (model.safetensors) next to config.json",
         ) from exc
+    if placement:
+        _check_placed(model, source)
     tokenizer = _load_tokenizer(source, trust_remote_code)
     factors: dict[LoraKey, LoraFactors] = {}
     if adapter_dir is not None:
         model, factors = _merge_adapter(model, adapter_dir, family)
     if family.decoder:
         _ensure_pad_token(model.config, tokenizer)
-    if placement:
-        _check_placed(model, source)
-    else:
+    if not placement:
         model.to(device)
     return ModelAdapter(model.eval(), tokenizer, factors)
 
