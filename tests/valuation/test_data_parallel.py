@@ -1,9 +1,10 @@
 """Data-parallel PAS-exact and held-out synergy: two gloo processes under torchrun give the one-process results.
 
 One torchrun job (module fixture) computes, on a float64 tiny LLaMA with 7 inputs in batches of 3
-(so the engine's blocks split a batch and the closed form's strided shards are uneven): PAS-exact
-by the closed form (with |ψ|), PAS-exact by the engine with the model readout, and the synergy of
-three coalitions. Rank 0 writes the artifacts; each rank records which inputs it cached.
+(the engine's blocks split a batch; the closed form splits every batch, and one rank gets no row
+of the last): PAS-exact by the closed form (with |ψ|), PAS-exact by the engine with the model
+readout, and the synergy of four coalitions. Rank 0 writes the artifacts; each rank records which
+inputs it cached.
 """
 
 from __future__ import annotations

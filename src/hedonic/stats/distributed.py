@@ -8,7 +8,8 @@ model is on the CPU, nccl on CUDA (one GPU per process, ``cuda:LOCAL_RANK``).
 A :class:`DataParallel` is one process's place in the job. The expensive stages use it in one
 pattern: every rank sees the same inputs in the same order, works on its shard only
 (:meth:`DataParallel.shard`: batches i with i mod world_size = rank; :meth:`DataParallel.block`:
-one contiguous, balanced run of inputs), and its float64 sums over inputs are added across
+one contiguous, balanced run of inputs; :meth:`DataParallel.rows`: a block of every batch's rows),
+and its float64 sums over inputs are added across
 ranks (:meth:`DataParallel.sum_`), so N processes and one give the same results up to the order
 of floating-point additions, and each rank holds what one process would hold for its shard,
 never the per-input values of the others. Rank 0 writes the artifacts.
@@ -131,6 +132,16 @@ class DataParallel:
                 hint=f"launch at most {max(count, 1)} processes (torchrun --nproc_per_node), or pass more inputs",
             )
         return block(count, self.rank, self.world_size)
+
+    def rows(self, batches: Iterable[TokenBatch]) -> Iterator[TokenBatch]:
+        """This rank's rows of every batch: a contiguous, balanced block of each (batches it gets no row of are skipped).
+
+        Balanced however few batches there are (a stream of one batch is still shared by all ranks).
+        """
+        for batch in batches:
+            mine = block(len(batch), self.rank, self.world_size)
+            if len(mine):
+                yield batch if len(mine) == len(batch) else batch.select(slice(mine.start, mine.stop))
 
     def sum_(self, tensor: torch.Tensor) -> torch.Tensor:
         """Replace ``tensor`` by its sum over the ranks, in place, and return it.

@@ -14,8 +14,8 @@ E is the mean over the given inputs (held-out inputs for evaluation); φ is floa
 zero diagonal, in logit units. Optionally E[|ψ|] as a second valuation ``pas-exact-abs``.
 
 Data-parallel (``parallel``, under ``torchrun``): every rank passes the same inputs and works on
-its share (the closed form: batches i with i mod world_size = rank; the engine: a contiguous
-block of inputs); the float64 sums of ψ (and |ψ|) are all-reduced, so every rank returns the
+its share (the closed form: a contiguous block of every batch's rows; the engine: a contiguous
+block of all inputs); the float64 sums of ψ (and |ψ|) are all-reduced, so every rank returns the
 same φ and holds no more than one process would.
 """
 
@@ -141,7 +141,7 @@ def _by_closed_form(
         absolute=absolute,
         tile_elements=tile_elements,
     )
-    mine = batches if parallel is None else (batch for _, batch in parallel.shard(batches))
+    mine = batches if parallel is None else parallel.rows(batches)
     with nullcontext() if parallel is None else parallel.together():
         for batch in progress(mine, f"PAS-exact of layer {layer} ({readout})"):
             synergy.update(*readout_rows(adapter, batch, layer, index))
