@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from hedonic.ablation.cache import LayerCache, build_cache
-from hedonic.ablation.closed_form import closed_form_effects, project_terms
+from hedonic.ablation.closed_form import closed_form_effects, project_directions, project_terms, set_gram
 from hedonic.ablation.modes import check_mode
 from hedonic.ablation.readouts import check_readout, residual_readout
 from hedonic.ablation.sets import NeuronSets, pad_sets, set_tuples
@@ -94,10 +94,10 @@ class AblationEngine:
         batches = _split([inputs] if isinstance(inputs, TokenBatch) else list(inputs), batch_size)
         self._total = sum(len(batch) for batch in batches)
         self.columns: range = range(self._total) if parallel is None else parallel.block(self._total)
-        self.caches: list[LayerCache] = [
-            build_cache(adapter, batch, self.layer, mode, token_states=token_states)
-            for batch in progress(_rows(batches, self.columns), f"caching layer {self.layer}")
-        ]
+        self.caches: list[LayerCache] = []
+        for batch in progress(_rows(batches, self.columns), f"caching layer {self.layer}"):
+            like = self.caches[0] if self.caches else None  # one copy of the direction tensors for all batches
+            self.caches.append(build_cache(adapter, batch, self.layer, mode, token_states=token_states, like=like))
         self._readouts: dict[str, NormReadout] = {}
 
     @property
@@ -151,11 +151,7 @@ class AblationEngine:
         """
         check_readout(readout)
         padded = pad_sets(sets, self.adapter.intermediate_size)
-        delta = np.empty((len(padded), len(self.columns)), dtype=np.float64)
-        start = 0
-        for cache in progress(self.caches, f"ablating layer {self.layer} ({readout})"):
-            delta[:, start : start + len(cache)] = self.cache_effects(cache, padded, readout).cpu().numpy()
-            start += len(cache)
+        delta = self._model_effects(padded) if readout == "model" else self._closed_form_effects(padded, readout)
         return AblationEffects(
             sets=set_tuples(padded), clean=self.clean(readout), delta=delta, layer=self.layer, readout=readout, mode=self.mode
         )
@@ -167,8 +163,7 @@ class AblationEngine:
         """
         check_readout(readout)
         device = cache.residual.device
-        lengths = (padded >= 0).sum(axis=1)
-        order = np.argsort(lengths, kind="stable")
+        order, lengths = _by_size(padded)
         index = torch.as_tensor(padded[order], device=device)
         delta = torch.empty(len(padded), len(cache), dtype=torch.float64, device=device)
         function = None if readout == "model" else self._readout(readout)
@@ -182,6 +177,37 @@ class AblationEngine:
             else:
                 delta[rows] = closed_form_effects(cache.residual, projected, sets_chunk, function)
         return delta
+
+    def _model_effects(self, padded: np.ndarray) -> np.ndarray:
+        """The ``model`` readout: one stacked forward of the later layers per chunk of sets, cache by cache."""
+        delta = np.empty((len(padded), len(self.columns)), dtype=np.float64)
+        start = 0
+        for cache in progress(self.caches, f"ablating layer {self.layer} (model)"):
+            delta[:, start : start + len(cache)] = self.cache_effects(cache, padded, "model").cpu().numpy()
+            start += len(cache)
+        return delta
+
+    def _closed_form_effects(self, padded: np.ndarray, readout: str) -> np.ndarray:
+        """The closed forms, chunk of sets by chunk: each chunk's Gram blocks (O(s²·d) per set) serve every cache."""
+        function = self._readout(readout)
+        directions = project_directions(function, self.caches[0].terms)
+        projected = [project_terms(function, cache.residual, cache.terms, directions) for cache in self.caches]
+        device = self.caches[0].residual.device
+        order, lengths = _by_size(padded)
+        index = torch.as_tensor(padded[order], device=device)
+        delta = torch.empty(len(padded), len(self.columns), dtype=torch.float64, device=device)
+        largest = max(self.caches, key=len)
+        offsets = np.cumsum([0] + [len(cache) for cache in self.caches])
+        chunks = _chunks(len(padded), self._chunk_size(largest, padded.shape[1], readout))
+        for chunk in progress(chunks, f"ablating layer {self.layer} ({readout})"):
+            width = max(1, int(lengths[order[chunk]].max(initial=0)))
+            rows = torch.as_tensor(order[chunk], device=device)
+            sets_chunk = index[chunk, :width]
+            gram = set_gram(projected[0], sets_chunk)
+            for cache, terms, start in zip(self.caches, projected, offsets[:-1], strict=True):
+                columns = slice(int(start), int(start) + len(cache))
+                delta[rows, columns] = closed_form_effects(cache.residual, terms, sets_chunk, function, gram)
+        return delta.cpu().numpy()
 
     def _readout(self, readout: str) -> NormReadout:
         if readout not in self._readouts:
@@ -197,6 +223,12 @@ class AblationEngine:
         tokens = rows * cache.batch.input_ids.shape[1]
         per_set = tokens * (hidden + width * terms) + hidden * width * terms
         return max(1, min(self.max_rows // rows, self.max_elements // per_set))
+
+
+def _by_size(padded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(order of the sets by size, stable; their sizes) of a (K, s) array padded with −1."""
+    lengths = (padded >= 0).sum(axis=1)
+    return np.argsort(lengths, kind="stable"), lengths
 
 
 def _chunks(total: int, size: int) -> list[slice]:
