@@ -8,7 +8,7 @@ files atomically into the run directory (:class:`~hedonic.layout.RunLayout`) and
 its parameters and input files are unchanged (:class:`~hedonic.pipeline.stage_runner.StageRunner`),
 so a killed run resumes where it stopped.
 
-Under ``torchrun`` (``torchrun --standalone --nproc_per_node N $(which hedonic) run CONFIG``) every
+Under ``torchrun`` (``torchrun --standalone --nproc_per_node N -m hedonic.cli run CONFIG``) every
 rank runs the pipeline with its own copy of the model (``device = "cuda"`` gives rank r the GPU
 ``cuda:LOCAL_RANK``): the statistics, PAS-exact φ and the held-out evaluation split their inputs
 over the ranks; the other stages run on rank 0 while the rest wait; rank 0 writes every file
