@@ -166,6 +166,11 @@ class DataParallel:
         For small per-input vectors only (e.g. one score per input): every rank receives all ``count``.
         """
         sizes = [len(block(count, rank, self.world_size)) for rank in range(self.world_size)]
+        if len(values) != sizes[self.rank]:
+            raise ConfigError(
+                f"rank {self.rank} passed {len(values)} values for its block of {sizes[self.rank]} inputs",
+                hint="pass one value per input of this rank's block (DataParallel.block)",
+            )
         padded = torch.zeros(max(sizes), dtype=torch.float64, device=self.device)
         padded[: len(values)] = torch.as_tensor(np.asarray(values, dtype=np.float64)).to(self.device)
         parts = [torch.empty_like(padded) for _ in sizes]
