@@ -62,7 +62,8 @@ def run(
     """Run every stage (LoRA profile → statistics → φ → partitions → baselines → synergy → tracking → report).
 
     Stages whose inputs and parameters did not change since the last run in the same directory
-    are reused, so an interrupted run resumes.
+    are reused, so an interrupted run resumes. Under torchrun (one process per GPU) the statistics,
+    PAS-exact φ and the evaluation split their inputs over the processes; see the README.
     """
     from hedonic.pipeline.config import load_config
     from hedonic.pipeline.run import run_pipeline
@@ -87,12 +88,14 @@ def demo(
 
 
 def _summarise(result: RunResult) -> None:
+    import os
+
     from rich.console import Console
     from rich.table import Table
 
     from hedonic.evaluation import comparison_tables, load_comparison
 
-    console = Console()
+    console = Console(quiet=os.environ.get("RANK", "0") != "0")  # one summary per torchrun job
     for layer in result.evaluated:
         path = result.layout.comparison(layer)
         if path.is_file():

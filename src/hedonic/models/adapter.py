@@ -116,8 +116,16 @@ class ModelAdapter:
 
     @property
     def device(self) -> torch.device:
-        """Device of the model's parameters."""
+        """Device the inputs go to: that of the model's first parameter (the embeddings).
+
+        A model loaded with a device map spreads its layers over several devices: a layer's
+        states and weights live on :meth:`layer_device`, the head on the last device.
+        """
         return next(self._model.parameters()).device
+
+    def layer_device(self, layer: int) -> torch.device:
+        """Device of ``layer``'s MLP (its weights, activations and residual stream)."""
+        return self.out_proj(layer).weight.device
 
     # ------------------------------------------------------------------ modules
     def check_layer(self, layer: int) -> int:

@@ -26,8 +26,15 @@ def load_model(
     trust_remote_code: bool = False,
     allow_new_head: bool = False,
     head_seed: int = 0,
+    device_map: str | dict[str, Any] | None = None,
 ) -> ModelAdapter:
     """Load ``AutoModelForSequenceClassification`` (+ tokenizer if present) as a :class:`ModelAdapter`.
+
+    ``device``: where the whole model goes; ``"auto"`` stands for ``device_map="auto"``.
+    ``device_map``: a model too large for one device is spread over several by accelerate
+    (``"auto"``, ``"balanced"`` or a dict module name → device, as transformers takes it); each
+    layer's states then stay on that layer's device (:meth:`ModelAdapter.layer_device`). Every
+    weight must land on a device: a map that offloads to the CPU RAM or disk is refused.
 
     ``name_or_path``: a local folder saved with ``save_pretrained`` or a hub id. The config is read
     first (:func:`read_model_config`) so that unsupported families and heads with more than one
@@ -55,10 +62,11 @@ def load_model(
             "an adapter that trains the head (peft modules_to_save)",
         )
     extra: dict[str, Any] = {"num_labels": 1, "ignore_mismatched_sizes": True} if new_head else {}
+    placement = _placement(device, device_map)
     try:
         with _quiet_loading():
             model, info = AutoModelForSequenceClassification.from_pretrained(
-                source, dtype=dtype, trust_remote_code=trust_remote_code, output_loading_info=True, **extra
+                source, dtype=dtype, trust_remote_code=trust_remote_code, output_loading_info=True, **extra, **placement
             )
     except (OSError, ValueError) as exc:
         raise ModelError(
@@ -66,14 +74,17 @@ def load_model(
             hint="check that the folder holds the weights (model.safetensors) next to config.json",
         ) from exc
     notes = _check_head(source, model, family, info, allow_new_head, new_head, family.head in head_modules, head_seed)
+    if placement:
+        _check_placed(model, source)
     tokenizer = _load_tokenizer(source, trust_remote_code)
     factors: dict[LoraKey, LoraFactors] = {}
     if adapter_dir is not None:
         model, factors = _merge_adapter(model, adapter_dir, family)
     if family.decoder:
         _ensure_pad_token(model.config, tokenizer)
-    model.to(device).eval()
-    return ModelAdapter(model, tokenizer, factors, notes=notes)
+    if not placement:
+        model.to(device)
+    return ModelAdapter(model.eval(), tokenizer, factors, notes=notes)
 
 
 def read_model_config(name_or_path: str | Path, *, trust_remote_code: bool = False) -> Any:
@@ -143,6 +154,25 @@ def _seed_module(module: Any, seed: int, std: float) -> None:
         for name, parameter in sorted(module.named_parameters()):
             values = torch.zeros(parameter.shape) if name.endswith("bias") else torch.randn(parameter.shape, generator=generator) * std
             parameter.copy_(values.to(parameter.dtype))
+
+
+def _placement(device: str | torch.device, device_map: str | dict[str, Any] | None) -> dict[str, Any]:
+    """``from_pretrained`` keywords for a device map (``device="auto"`` meaning ``device_map="auto"``); {} for one device."""
+    if device_map is None and str(device) == "auto":
+        device_map = "auto"
+    return {} if device_map is None else {"device_map": device_map}
+
+
+def _check_placed(model: Any, source: str) -> None:
+    """Refuse a dispatched model with weights offloaded (left on the meta device, loaded at each forward)."""
+    offloaded = [name for name, parameter in model.named_parameters() if parameter.device.type == "meta"]
+    if offloaded:
+        raise ModelError(
+            f"{source} does not fit on the devices of the device map: {len(offloaded)} weights (e.g. {offloaded[0]}) "
+            "were offloaded to the CPU RAM or disk, where hedonic cannot read them",
+            hint="use more or larger GPUs (torch.cuda.device_count()), a smaller dtype such as bfloat16, or a device map "
+            "that places every module on a GPU",
+        )
 
 
 @contextmanager

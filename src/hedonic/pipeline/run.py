@@ -14,6 +14,13 @@ layer ``valuation`` and ``partition`` → per evaluated layer ``baselines``, ``e
 (:class:`~hedonic.layout.RunLayout`) and is skipped when its parameters and input files are
 unchanged (:class:`~hedonic.pipeline.stage_runner.StageRunner`), so a killed run resumes where it
 stopped. Artifacts of another configuration are moved to ``stale/`` before the report.
+
+Under ``torchrun`` (``torchrun --standalone --nproc_per_node N -m hedonic.cli run CONFIG``) every
+rank runs the pipeline with its own copy of the model (``device = "cuda"`` gives rank r the GPU
+``cuda:LOCAL_RANK``): the statistics, PAS-exact φ and the held-out evaluation split their inputs
+over the ranks; the other stages run on rank 0 while the rest wait; rank 0 checks, claims and
+locks the run directory and writes every file
+(:class:`~hedonic.pipeline.parallel_runner.ParallelStageRunner`).
 """
 
 from __future__ import annotations
@@ -36,9 +43,11 @@ from hedonic.manifest import write_manifest
 from hedonic.models import ModelAdapter, TokenBatch, open_model
 from hedonic.pipeline.config import RunConfig, config_toml
 from hedonic.pipeline.lock import RunLock, describe_holder
+from hedonic.pipeline.parallel_runner import ParallelStageRunner
 from hedonic.pipeline.run_directory import check_out_dir, claim
 from hedonic.pipeline.stage_runner import StageRunner
 from hedonic.pipeline.validation import validate_config, validate_model_layers
+from hedonic.stats import DataParallel, launched_by_torchrun, process_device, process_group
 
 
 @dataclass
@@ -61,9 +70,16 @@ class Pipeline:
     config: RunConfig
     layout: RunLayout
     console: Console = field(default_factory=lambda: Console(stderr=True))
+    parallel: DataParallel | None = None
 
     def __post_init__(self) -> None:
-        self.runner = StageRunner(self.layout.root)
+        root = self.layout.root
+        self.runner = StageRunner(root) if self.parallel is None else ParallelStageRunner(root, self.parallel)
+
+    @property
+    def writer(self) -> bool:
+        """True for the process that writes the run's files (the only one, or rank 0)."""
+        return self.parallel is None or self.parallel.writer
 
     @cached_property
     def model(self) -> ModelAdapter:
@@ -74,7 +90,7 @@ class Pipeline:
             section.name,
             section.adapter or None,
             dtype=section.dtype,
-            device=section.device,
+            device=process_device(section.device),
             allow_new_head=section.allow_new_head,
             trust_remote_code=section.trust_remote_code,
             head_seed=self.config.seed,
@@ -149,8 +165,10 @@ class Pipeline:
         """
         started = _now()
         validate_config(self.config)
-        check_out_dir(self.layout.root)
         validate_model_layers(self.config)
+        if not self.writer:
+            return self._run_stages(started)
+        check_out_dir(self.layout.root)
         claim(self.layout.root)
         with RunLock(self.layout.root) as lock:
             if lock.previous is not None:
@@ -160,7 +178,8 @@ class Pipeline:
     def _run_stages(self, started: str) -> RunResult:
         from hedonic.pipeline import stages
 
-        atomic_write_text(self.layout.config, config_toml(self.config))
+        if self.writer:
+            atomic_write_text(self.layout.config, config_toml(self.config))
         stages.data(self)
         stages.lora_profile(self)
         for note in self.model.notes:
@@ -179,21 +198,23 @@ class Pipeline:
             stages.evaluation(self, layer)
             stages.meaning(self, layer)
         stages.tracking(self, analysed)
-        self.set_aside_stale()
+        if self.writer:
+            self.set_aside_stale()
         stages.report(self, analysed, evaluated)
         timings = self.runner.recorded_timings()
-        write_manifest(
-            self.layout.manifest,
-            config=self.config.as_dict(),
-            seed=self.config.seed,
-            device=self.config.model.device,
-            timings=timings,
-            reused=self.runner.skipped,
-            started=started,
-            finished=_now(),
-            notes=self.model.notes,
-            set_aside=self.runner.moved,
-        )
+        if self.writer:
+            write_manifest(
+                self.layout.manifest,
+                config=self.config.as_dict(),
+                seed=self.config.seed,
+                device=self.config.model.device,
+                timings=timings,
+                reused=self.runner.skipped,
+                started=started,
+                finished=_now(),
+                notes=self.model.notes,
+                set_aside=self.runner.moved,
+            )
         return RunResult(self.layout, analysed, evaluated, timings, list(self.runner.skipped), list(self.runner.moved))
 
     def set_aside_stale(self) -> None:
@@ -215,11 +236,25 @@ def run_pipeline(config: RunConfig, out_dir: str | Path | None = None, console: 
         from hedonic.pipeline import RunConfig, run_pipeline
         result = run_pipeline(RunConfig())          # the demo
         print(result.layout.report)
+
+    Launched by ``torchrun`` with more than one process, every rank runs it (see the module
+    docstring); ranks other than 0 print nothing.
     """
     target = out_dir if out_dir is not None else config.out_dir
-    layout = RunLayout(check_out_dir(target))
-    pipeline = Pipeline(config, layout) if console is None else Pipeline(config, layout, console)
-    return pipeline.run()
+    console = console or Console(stderr=True)
+    if not launched_by_torchrun():
+        return Pipeline(config, RunLayout(check_out_dir(target)), console).run()
+    if config.model.device == "auto":
+        raise ConfigError(
+            "model.device = 'auto' spreads one model over every GPU, but torchrun starts one process per GPU",
+            hint="use device = 'cuda' under torchrun (one model copy per GPU), or run 'auto' as a single process",
+        )
+    with process_group(process_device(config.model.device)):
+        parallel = DataParallel.current()
+        if parallel is not None and not parallel.writer:
+            console = Console(stderr=True, quiet=True)
+        layout = RunLayout(check_out_dir(target) if parallel is None or parallel.writer else Path(target))
+        return Pipeline(config, layout, console, parallel).run()
 
 
 def _now() -> str:

@@ -80,13 +80,17 @@ class StageRunner:
         parameters: Mapping[str, Any],
         inputs: Sequence[str | Path] = (),
         owns: Sequence[Path] = (),
+        *,
+        distributed: bool = False,
     ) -> bool:
         """Run ``action`` unless stage ``name`` is current; returns True if it ran.
 
         ``action`` writes its outputs (atomically) and returns their paths (absolute or relative to
         the run directory). The record is written last, so a stage killed midway is rerun. The
         outputs of the stage's previous record that it did not write again, and any other file in
-        the folders it ``owns`` (read whole by later stages), are set aside.
+        the folders it ``owns`` (read whole by later stages), are set aside. ``distributed``:
+        every rank of a data-parallel job runs ``action`` (see
+        :class:`~hedonic.pipeline.parallel_runner.ParallelStageRunner`); no effect here.
         """
         digest = content_hash(parameters, inputs)
         previous = self.record(name)
@@ -96,7 +100,21 @@ class StageRunner:
             return False
         start = time.perf_counter()
         outputs = action()
-        seconds = time.perf_counter() - start
+        self.write_record(name, digest, outputs, time.perf_counter() - start, previous, owns)
+        return True
+
+    def write_record(
+        self,
+        name: str,
+        digest: str,
+        outputs: Sequence[str | Path],
+        seconds: float,
+        previous: Mapping[str, Any] | None = None,
+        owns: Sequence[Path] = (),
+    ) -> None:
+        """Record that stage ``name`` (hash ``digest``) wrote ``outputs`` in ``seconds`` of wall time,
+        then set aside what its ``previous`` record listed and it did not write again, and the
+        unrecorded files in the folders it ``owns``."""
         self.timings[name] = seconds
         root = self.run_dir.resolve()
         relative = {str(Path(output).resolve().relative_to(root)): sha256_file(output) for output in outputs}
@@ -109,7 +127,6 @@ class StageRunner:
         if previous is not None:
             self._move(self.run_dir / output for output in previous["outputs"] if output not in relative)
         self._set_aside_in(owns)
-        return True
 
     def retire(self, name: str, *paths: Path) -> None:
         """Set aside stage ``name``'s record and outputs, and ``paths``: this run does not have the stage."""

@@ -2,7 +2,9 @@
 
 Every stage declares its parameters (config sections) and input files to the stage runner, which
 skips it when they are unchanged and its outputs exist; the action writes artifacts atomically and
-returns their paths. Messages go to the pipeline's console (stderr).
+returns their paths. Messages go to the pipeline's console (stderr). In a data-parallel run the
+statistics, PAS-exact φ and evaluation stages run on every rank (``distributed=True``) with the
+pipeline's :class:`~hedonic.stats.DataParallel`, and only rank 0 writes their files.
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ def _with_qrels(heldout: list[Any], qrels_path: str) -> list[Any]:
 
 def statistics(pipeline: Pipeline, layers: list[int]) -> None:
     """Activation statistics of every analysed layer in one pass over the analysis inputs (spec §3)."""
-    from hedonic.stats import collect_stats, save_stats
+    from hedonic.stats import save_stats
 
     config = pipeline.config
     outputs = [pipeline.layout.stats(layer) for layer in layers]
@@ -114,7 +116,7 @@ def statistics(pipeline: Pipeline, layers: list[int]) -> None:
         pairs = pipeline.inputs
         subsets = _neuron_subsets(pipeline, layers)
         total = -(-len(pairs) // config.data.batch_size)
-        found = collect_stats(
+        found = _collector(pipeline)(
             pipeline.model,
             pipeline.batches(pairs),
             layers,
@@ -125,6 +127,8 @@ def statistics(pipeline: Pipeline, layers: list[int]) -> None:
             model_name=config.model.name,
             adapter_name=config.model.adapter,
         )
+        if not pipeline.writer:
+            return []
         return [save_stats(found[layer], path) for layer, path in zip(layers, outputs, strict=True)]
 
     parameters = {
@@ -134,17 +138,23 @@ def statistics(pipeline: Pipeline, layers: list[int]) -> None:
         "subset": config.valuation.subset,
         "layers": layers,
     }
-    pipeline.runner.run("stats", action, parameters, [pipeline.layout.inputs, *pipeline.model_files()])
+    pipeline.runner.run("stats", action, parameters, [pipeline.layout.inputs, *pipeline.model_files()], distributed=True)
+
+
+def _collector(pipeline: Pipeline) -> Any:
+    """``collect_stats``, or its data-parallel form in a data-parallel run (same arguments)."""
+    from hedonic.stats import collect_stats, collect_stats_distributed
+
+    return collect_stats if pipeline.parallel is None else collect_stats_distributed
 
 
 def _neuron_subsets(pipeline: Pipeline, layers: list[int]) -> dict[int, np.ndarray] | None:
     """Players per layer for ``valuation.subset``; ``variance:K`` first runs a pass of O(n) sums."""
-    from hedonic.stats import collect_stats
     from hedonic.stats.subset import resolve_layer_subsets
 
     def variance_pass() -> dict[int, Any]:
         batches = pipeline.batches(pipeline.inputs)
-        return collect_stats(pipeline.model, batches, layers, outer=False, tokens=pipeline.config.stats.tokens)
+        return _collector(pipeline)(pipeline.model, batches, layers, outer=False, tokens=pipeline.config.stats.tokens)
 
     return resolve_layer_subsets(pipeline.model, pipeline.config.valuation.subset, layers, variance_pass)
 
@@ -153,9 +163,10 @@ def valuation(pipeline: Pipeline, layer: int) -> None:
     """φ of ``layer`` (spec §4) from its statistics, or from the model on the analysis inputs."""
     from hedonic.stats import load_stats
     from hedonic.valuation import save_valuation
-    from hedonic.valuation.build import build_valuation
+    from hedonic.valuation.build import PARALLEL_KINDS, build_valuation
 
     section = pipeline.config.valuation
+    parallel = pipeline.parallel if section.kind in PARALLEL_KINDS else None
 
     def action() -> list[Path]:
         stats = load_stats(pipeline.layout.stats(layer))
@@ -167,12 +178,13 @@ def valuation(pipeline: Pipeline, layer: int) -> None:
             lambda: list(pipeline.batches(exact_inputs)),
             measure=section.measure,
             readout=pipeline.config.evaluation.readout,
+            parallel=parallel,
         )
-        return [save_valuation(built, pipeline.layout.valuation(layer))]
+        return [save_valuation(built, pipeline.layout.valuation(layer))] if pipeline.writer else []
 
     parameters = {"valuation": dataclasses.asdict(section), "readout": pipeline.config.evaluation.readout, "layer": layer}
     inputs = [pipeline.layout.stats(layer), pipeline.layout.inputs, *pipeline.model_files()]
-    pipeline.runner.run(f"valuation-layer{layer}", action, parameters, inputs)
+    pipeline.runner.run(f"valuation-layer{layer}", action, parameters, inputs, distributed=parallel is not None)
 
 
 def partition(pipeline: Pipeline, layer: int) -> None:
@@ -269,7 +281,12 @@ def evaluation(pipeline: Pipeline, layer: int) -> None:
         partitions = partitions_of_layer(layout.partition(layer), baseline_files(layout.baselines_dir(layer)), layer)
         heldout = pipeline.heldout
         engine = AblationEngine(
-            pipeline.model, layer, list(pipeline.batches(heldout)), mode=section.mode, token_states=section.readout == "model"
+            pipeline.model,
+            layer,
+            list(pipeline.batches(heldout)),
+            mode=section.mode,
+            token_states=section.readout == "model",
+            parallel=pipeline.parallel,
         )
         comparison, synergy = compare_partitions(
             engine,
@@ -284,11 +301,14 @@ def evaluation(pipeline: Pipeline, layer: int) -> None:
             n_permutations=section.n_permutations,
             model_name=pipeline.config.model.name,
         )
+        if not pipeline.writer:
+            return []
         written = [save_synergy(result, layout.synergy(layer, name)) for name, result in synergy.items()]
         return [*written, save_comparison(comparison, layout.comparison(layer))]
 
     parameters = {"evaluation": dataclasses.asdict(section), "seed": pipeline.config.seed, "layer": layer}
-    pipeline.runner.run(f"evaluation-layer{layer}", action, parameters, _coalition_stage_inputs(pipeline, layer))
+    inputs = _coalition_stage_inputs(pipeline, layer)
+    pipeline.runner.run(f"evaluation-layer{layer}", action, parameters, inputs, distributed=True)
 
 
 def _coalition_stage_inputs(pipeline: Pipeline, layer: int) -> list[Path]:

@@ -42,10 +42,15 @@ def validate_config(config: RunConfig) -> None:
 
 
 def check_device(device: str) -> None:
-    """Raise :class:`ConfigError` unless ``device`` names a torch device that exists on this machine."""
+    """Raise :class:`ConfigError` unless ``device`` names a torch device that exists on this machine
+    (or is "auto": spread the model over the GPUs with a device map, when at least one exists)."""
     import torch
 
-    hint = 'use "cpu", "cuda", "cuda:1" or "mps" (where available)'
+    hint = 'use "cpu", "cuda", "cuda:1", "mps" (where available) or "auto" (a device map over the GPUs)'
+    if device == "auto":
+        if not torch.cuda.is_available():
+            raise ConfigError("[model] device 'auto' spreads the model over the GPUs, and this machine has none", hint=hint)
+        return
     try:
         parsed = torch.device(device)
     except (RuntimeError, ValueError) as exc:
