@@ -173,7 +173,7 @@ def test_a_degenerate_partition_is_named_before_the_baselines(tiny_config: RunCo
     """Item 11: threshold = 1 leaves only singletons; the error said "widen the size range"."""
     from hedonic.errors import DataError
 
-    config = quick(replace(tiny_config, game=replace(tiny_config.game, threshold=1.0)))
+    config = quick(replace(tiny_config, game=replace(tiny_config.game, tau=1e6)))
     with pytest.raises(DataError, match=r"layer 1: the hedonic partition is degenerate \(largest coalition 1 of 32 neurons, singletons 100%\)") as error:
         run_pipeline(config)
     assert "size range is not the problem" in (error.value.hint or "")
