@@ -155,8 +155,8 @@ def test_the_screen_never_clears_a_player_with_an_improving_move(seed: int, scal
     preference = AdditivePreference(phi, float(noise_tau(phi, np.random.default_rng(0)).tau))
     labels = np.random.default_rng(seed).integers(0, 60, size=300)
     sizes = np.bincount(labels, minlength=300)
-    closed = np.zeros(300, dtype=bool) if cap is None else sizes >= cap
-    improving = [p for p in range(300) if preference.best_move(p, labels, sizes, closed)[1] > preference.tolerance]
+    penalty = preference.penalty(sizes, cap)
+    improving = [p for p in range(300) if preference.best_move(p, labels, sizes, penalty)[1] > preference.tolerance]
     screened = preference.screen(labels, cap)
     assert set(improving) <= set(screened.tolist())
     settled = best_response_dynamics(preference, np.random.default_rng(seed), cap=cap).labels

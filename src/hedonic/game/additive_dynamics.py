@@ -137,20 +137,19 @@ def best_response_dynamics(
 @dataclass
 class _State:
     """The working partition: coalition id per player (ids 0..n−1; an id no player holds is an
-    empty coalition, "alone"), members per id, and the ids the cap closes."""
+    empty coalition, "alone"), members per id, and each id's penalty τ·|C| (+∞ once the cap closes it)."""
 
     preference: AdditivePreference
     cap: int | None
     labels: np.ndarray
     sizes: np.ndarray
-    closed: np.ndarray
+    penalty: np.ndarray
 
     @classmethod
     def singletons(cls, preference: AdditivePreference, cap: int | None) -> _State:
         n = preference.n
         sizes = np.ones(n, dtype=np.int64)
-        closed = np.zeros(n, dtype=bool) if cap is None else sizes >= cap
-        return cls(preference, cap, np.arange(n, dtype=np.int64), sizes, closed)
+        return cls(preference, cap, np.arange(n, dtype=np.int64), sizes, preference.penalty(sizes, cap))
 
     def play_round(self, order: np.ndarray, individual: bool, history: list[tuple[int, int]] | None) -> int:
         """Visit the players of ``order``, and after each move the members of the two coalitions it
@@ -162,7 +161,7 @@ class _State:
         while queue:
             player = queue.popleft()
             queued[player] = False
-            target, gain = self.preference.best_move(player, self.labels, self.sizes, self.closed, individual)
+            target, gain = self.preference.best_move(player, self.labels, self.sizes, self.penalty, individual)
             if gain <= self.preference.tolerance:
                 continue
             left = int(self.labels[player])
@@ -181,5 +180,5 @@ class _State:
         self.labels[player] = target
         self.sizes[own] -= 1
         self.sizes[target] += 1
-        if self.cap is not None:
-            self.closed[[own, target]] = self.sizes[[own, target]] >= self.cap
+        ids = [own, target]
+        self.penalty[ids] = self.preference.penalty(self.sizes[ids], self.cap)

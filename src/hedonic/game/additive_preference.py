@@ -54,13 +54,12 @@ from hedonic.errors import ConfigError, NumericalError
 from hedonic.game.coalition_index import BLOCK_ELEMENTS, coalition_rows
 from hedonic.game.preference import Deviations, MoveCheck, summarise_moves
 from hedonic.game.preferences import check_valuation_matrix
+from hedonic.matrix_scan import scan_square
 
 TOLERANCE = 1e-9
 """A utility gain counts when it exceeds this share of the largest |φ|."""
 SYMMETRY_RTOL = 1e-5
 """φ asymmetric by at most this share of its largest |φ| (float rounding) is symmetrised; more is refused."""
-TILE = 1024
-"""Side of the square tiles of φ read at once by the symmetry check."""
 SCREEN_SAFETY = 4.0
 """Factor on the rounding bound of the screen (module docstring)."""
 
@@ -82,8 +81,10 @@ class AdditivePreference:
         check_valuation_matrix(self.phi)
         if not np.isfinite(self.tau):
             raise ConfigError(f"τ must be finite, got {self.tau!r}", hint="pass a number, or tau='auto'")
-        row_scale, asymmetry = _row_scale_and_asymmetry(self.phi)
-        largest = float(row_scale.max(initial=0.0))
+        scan = scan_square(self.phi)
+        if scan.non_finite:
+            raise NumericalError("φ holds NaN or infinite entries", hint="recompute the valuation; the game needs finite values")
+        row_scale, asymmetry, largest = scan.row_abs_max, scan.max_asymmetry, scan.scale
         if asymmetry > SYMMETRY_RTOL * largest:
             raise ConfigError(
                 f"the additive game needs a symmetric φ: |φ_ij − φ_ji| reaches {asymmetry:.3g} (largest |φ| {largest:.3g})",
@@ -153,20 +154,26 @@ class AdditivePreference:
         """None: additive utilities are not monotone, so no polynomial core oracle applies."""
         return None
 
-    def best_move(self, player: int, labels: np.ndarray, sizes: np.ndarray, closed: np.ndarray, individual: bool = False) -> tuple[int, float]:
+    def penalty(self, sizes: np.ndarray, cap: int | None) -> np.ndarray:
+        """τ·|C| per coalition id (``sizes`` (n,) members per id), +∞ where ``cap`` closes it: (n,) float64."""
+        penalty = self.tau * np.asarray(sizes, dtype=np.float64)
+        if cap is not None:
+            penalty[np.asarray(sizes) >= cap] = np.inf
+        return penalty
+
+    def best_move(self, player: int, labels: np.ndarray, sizes: np.ndarray, penalty: np.ndarray, individual: bool = False) -> tuple[int, float]:
         """``player``'s best move, exactly (float64): (coalition id to join, gain over staying).
 
         ``labels`` (n,) coalition ids < n, ``sizes`` (n,) members per id (an id with none is
-        "alone", worth 0), ``closed`` (n,) bool ids the cap closes. With ``individual`` only
-        coalitions whose members all have φ_j,player ≥ τ count. The move strictly improves
-        exactly when the gain exceeds :attr:`tolerance`. One ``bincount`` of φ's row, O(n).
+        "alone", worth 0), ``penalty`` (n,) from :meth:`penalty`. With ``individual`` only
+        coalitions whose members all have φ_j,player ≥ τ count. The move strictly improves exactly
+        when the gain exceeds :attr:`tolerance`. One ``bincount`` of φ's row, O(n).
         """
         row = self.phi[player]
-        sums = np.bincount(labels, weights=row, minlength=self.n)
+        values = np.bincount(labels, weights=row, minlength=self.n)
         own = labels[player]
-        current = sums[own] - row[player] - self.tau * (sizes[own] - 1)
-        values = sums - self.tau * sizes
-        values[closed] = -np.inf
+        current = values[own] - row[player] - self.tau * (sizes[own] - 1)
+        np.subtract(values, penalty, out=values)
         if individual:
             values[np.bincount(labels, weights=row < self.tau, minlength=self.n) > 0] = -np.inf
         values[own] = -np.inf
@@ -207,10 +214,10 @@ class AdditivePreference:
         """The exact move check (:class:`MoveCheck`) of the players the screen leaves; the rest have none."""
         labels = np.unique(labels, return_inverse=True)[1].ravel().astype(np.int64)
         sizes = np.bincount(labels, minlength=self.n)
-        closed = np.zeros(self.n, dtype=bool) if cap is None else sizes >= cap
+        penalty = self.penalty(sizes, cap)
         candidates = self.screen(labels, cap)
-        nash = [self.best_move(int(p), labels, sizes, closed) for p in candidates]
-        accepted = np.array([self.best_move(int(p), labels, sizes, closed, individual=True)[1] for p in candidates])
+        nash = [self.best_move(int(p), labels, sizes, penalty) for p in candidates]
+        accepted = np.array([self.best_move(int(p), labels, sizes, penalty, individual=True)[1] for p in candidates])
         gains = np.array([gain for _, gain in nash], dtype=np.float64)
         targets = np.array([target if sizes[target] else -1 for target, _ in nash], dtype=np.int64)
         yield MoveCheck(candidates, gains > self.tolerance, accepted > self.tolerance, targets, gains)
@@ -219,19 +226,3 @@ class AdditivePreference:
         """Nash and individual stability of ``labels`` (n,) under the size ``cap``, over all moves."""
         return summarise_moves(self.move_checks(labels, cap))
 
-
-def _row_scale_and_asymmetry(phi: np.ndarray) -> tuple[np.ndarray, float]:
-    """max_j |φ_ij| per row (n,) and max |φ_ij − φ_ji|, by square tiles; :class:`NumericalError` on NaN or inf."""
-    n = phi.shape[0]
-    row_scale = np.zeros(n, dtype=np.float64)
-    asymmetry = 0.0
-    for start in range(0, n, TILE):
-        rows = phi[start : start + TILE]
-        if not np.isfinite(rows).all():
-            raise NumericalError("φ holds NaN or infinite entries", hint="recompute the valuation; the game needs finite values")
-        row_scale[start : start + TILE] = np.maximum(rows.max(axis=1, initial=0.0), -rows.min(axis=1, initial=0.0))
-        for other in range(start, n, TILE):
-            tile = rows[:, other : other + TILE]
-            mirror = phi[other : other + TILE, start : start + TILE].T
-            asymmetry = max(asymmetry, float(np.abs(tile - mirror).max(initial=0.0)))
-    return row_scale, asymmetry

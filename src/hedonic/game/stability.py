@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import beta
+from scipy.special import betaincinv
 
 from hedonic.errors import ConfigError
 from hedonic.game.partition import Partition
@@ -82,7 +82,7 @@ def clopper_pearson_upper(failures: int, trials: int, delta: float) -> float:
     """One-sided Clopper–Pearson upper bound on a rate with ``failures`` of ``trials``, confidence 1 − δ."""
     if failures >= trials:
         return 1.0
-    return float(beta.ppf(1.0 - delta, failures + 1, trials - failures))
+    return float(betaincinv(failures + 1, trials - failures, 1.0 - delta))
 
 
 def pac_stability(
