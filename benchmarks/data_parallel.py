@@ -75,7 +75,8 @@ def demo_case(options: argparse.Namespace, out: Path, parallel: Any) -> dict[str
 
 def memory_case(options: argparse.Namespace, out: Path, parallel: Any) -> dict[str, Any]:
     """PAS-exact's closed form at n = ``options.neurons`` on random inputs, this process's share of them."""
-    from hedonic.ablation import NormReadout, PairwiseSynergy
+    from hedonic.ablation import NormReadout
+    from hedonic.valuation.pairwise import PairwiseSynergy
 
     n, d, inputs = options.neurons, 1024, 8
     generator = torch.Generator().manual_seed(0)

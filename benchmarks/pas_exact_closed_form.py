@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from hedonic.ablation import NormReadout, PairwiseSynergy, norm_readout, zeroed_neurons
-from hedonic.ablation.pairwise_inputs import readout_rows
+from hedonic.ablation import NormReadout, norm_readout, zeroed_neurons
+from hedonic.valuation.pairwise import PairwiseSynergy, readout_rows
 from hedonic.models import ModelAdapter, TokenBatch, load_demo_model
 
 GIB = 1 << 30

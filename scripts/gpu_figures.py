@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from hedonic.ablation import AblationEngine, Contribution, NormReadout, PairwiseSynergy
+from hedonic.ablation import AblationEngine, Contribution, NormReadout
+from hedonic.valuation.pairwise import PairwiseSynergy
 from hedonic.ablation.closed_form import closed_form_effects, project_directions, project_terms, set_gram
 from hedonic.errors import HedonicError
 from hedonic.models import ModelAdapter, TokenBatch, open_model, tiny_model

@@ -15,11 +15,11 @@ import pytest
 import torch
 from accelerate.hooks import AlignDevicesHook, add_hook_to_module
 
-from hedonic.ablation import AblationEngine, PairwiseSynergy, build_cache, norm_readout, pad_sets
-from hedonic.ablation.pairwise_inputs import readout_rows
+from hedonic.ablation import AblationEngine, build_cache, norm_readout, pad_sets
 from hedonic.errors import ModelError
 from hedonic.models import ModelAdapter, TinyCheckpoint, load_model, save_tiny_checkpoint, tiny_model
 from hedonic.stats import StatsCollector, collect_stats
+from hedonic.valuation.pairwise import PairwiseSynergy, readout_rows
 from hedonic.valuation.pas_exact import pas_exact
 
 META = torch.device("meta")

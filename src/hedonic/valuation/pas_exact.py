@@ -3,7 +3,7 @@
 Two ways to the same numbers:
 
 - ``local`` and ``linear`` readouts, all pairs of the players: the closed form of
-  :class:`hedonic.ablation.PairwiseSynergy` (no model forward per pair; O(k²) per input for
+  :class:`hedonic.valuation.pairwise.PairwiseSynergy` (no model forward per pair; O(k²) per input for
   decoders, O(k²·d) for a BERT pooler), streamed over the input batches, any k that fits in memory;
 - any readout (``model`` included) for a given list of pairs, or all pairs of a small player set:
   the ablation engine (:class:`hedonic.ablation.AblationEngine`) evaluates every single neuron and
@@ -23,22 +23,20 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from contextlib import nullcontext
 from typing import cast
 
 import numpy as np
 import torch
 
-from hedonic.ablation import AblationEngine, PairwiseSynergy, check_readout, norm_readout
-from hedonic.ablation.pairwise_inputs import readout_rows
-from hedonic.errors import ConfigError, DataError
+from hedonic.ablation import AblationEngine, check_readout, norm_readout
+from hedonic.errors import ConfigError
 from hedonic.models import ModelAdapter, TokenBatch
-from hedonic.progress import progress
 from hedonic.stats import DataParallel
 from hedonic.stats.budget import check_budget, resolve_budget
 from hedonic.stats.subset import explicit_subset
 from hedonic.valuation.artifact import Valuation
 from hedonic.valuation.memory import SUBSET_HINT
+from hedonic.valuation.pairwise import PairwiseSynergy, accumulate
 
 NAME = "pas-exact"
 ABS_NAME = "pas-exact-abs"
@@ -71,7 +69,7 @@ def pas_exact(
     neurons they name and unlisted pairs get φ = 0. ``memory_budget`` in bytes (default
     :func:`hedonic.stats.budget.resolve_budget`): :class:`~hedonic.errors.MemoryBudgetError`
     before any k×k allocation that would not fit. ``tile_elements``: see
-    :class:`~hedonic.ablation.PairwiseSynergy`. ``parallel``: this process's place in a
+    :class:`~hedonic.valuation.pairwise.PairwiseSynergy`. ``parallel``: this process's place in a
     data-parallel job (every rank passes all ``batches`` and gets the whole φ; see the module
     docstring).
     """
@@ -141,14 +139,7 @@ def _by_closed_form(
         absolute=absolute,
         tile_elements=tile_elements,
     )
-    mine = batches if parallel is None else parallel.rows(batches)
-    with nullcontext() if parallel is None else parallel.together():
-        for batch in progress(mine, f"PAS-exact of layer {layer} ({readout})"):
-            synergy.update(*readout_rows(adapter, batch, layer, index))
-    if parallel is not None:
-        synergy.all_reduce(parallel)
-    if synergy.count == 0:
-        raise DataError("PAS-exact got no inputs", hint="pass at least one token batch")
+    accumulate(synergy, adapter, layer, batches, index, f"PAS-exact of layer {layer} ({readout})", parallel)
     details = {"inputs": synergy.count, "method": "closed-form", "absolute": absolute, "pairs": k * (k - 1) // 2}
     signed = _valuation(NAME, synergy.mean(), players, layer, readout, details)
     magnitude = _valuation(ABS_NAME, synergy.mean_abs(), players, layer, readout, details) if absolute else None

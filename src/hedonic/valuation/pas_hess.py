@@ -6,7 +6,7 @@ readout. Ablating S is α = 1 − e_S, so Taylor to second order at α = 1 gives
 the Hessian of f in the readout token's activations. φ = E over the inputs of that second
 derivative, computed
 
-- ``closed-form`` (``local``/``linear``, any k): :class:`hedonic.ablation.PairwiseHessian`, exact
+- ``closed-form`` (``local``/``linear``, any k): :class:`hedonic.valuation.pairwise.PairwiseHessian`, exact
   Hessian of norm + head (BERT pooler tanh included) as stacked matrix products, no model forward
   beyond one per batch;
 - ``autograd`` (any readout, ``model`` included; small k): the exact Hessian of Σ_x f_x(α) in the
@@ -25,8 +25,7 @@ import numpy as np
 import torch
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
-from hedonic.ablation import PairwiseHessian, check_readout, norm_readout
-from hedonic.ablation.pairwise_inputs import readout_rows
+from hedonic.ablation import check_readout, norm_readout
 from hedonic.errors import ConfigError, DataError
 from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.progress import progress
@@ -34,6 +33,7 @@ from hedonic.stats.budget import check_budget, resolve_budget
 from hedonic.stats.subset import explicit_subset
 from hedonic.valuation.artifact import Valuation
 from hedonic.valuation.memory import SUBSET_HINT
+from hedonic.valuation.pairwise import PairwiseHessian, accumulate, readout_rows
 
 NAME = "pas-hess"
 METHODS: tuple[str, ...] = ("auto", "closed-form", "autograd")
@@ -91,10 +91,7 @@ def _closed_form(
     adapter: ModelAdapter, layer: int, batches: Iterable[TokenBatch], readout: str, index: torch.Tensor
 ) -> tuple[torch.Tensor, int]:
     hessian = PairwiseHessian(norm_readout(adapter, layer, readout), adapter.w_out(layer)[:, index])  # type: ignore[arg-type]
-    for batch in progress(batches, f"PAS-hess of layer {layer} ({readout})"):
-        hessian.update(*readout_rows(adapter, batch, layer, index))
-    if hessian.count == 0:
-        raise DataError("PAS-hess got no inputs", hint="pass at least one token batch")
+    accumulate(hessian, adapter, layer, batches, index, f"PAS-hess of layer {layer} ({readout})")
     return hessian.mean(), hessian.count
 
 

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hedonic.ablation.norm_readout import NormReadout, norm_readout
-from hedonic.ablation.pairwise_closed_form import PairwiseSynergy
-from hedonic.ablation.pairwise_hessian import PairwiseHessian
+from hedonic.valuation.pairwise import PairwiseSynergy
+from hedonic.valuation.pairwise import PairwiseHessian
 from hedonic.models import TINY_FAMILIES, ModelAdapter, tiny_model
 from hedonic.stats import at_readout, capture_layer_states
 

@@ -2,7 +2,7 @@
 
 Second-order Taylor of the ablation at the readout token gives ψ(i, j) ≈ −Q_ij with
 Q_ij = (a_i d_i)ᵀ H_h (a_j d_j), H_h the Hessian of the readout f in the residual stream h. With
-the terms of :mod:`hedonic.ablation.pairwise_terms` (ρ = k^(-1/2), p_i = a_i x·d̃_i, E_i = P d̃_i,
+the terms of :mod:`hedonic.valuation.pairwise.terms` (ρ = k^(-1/2), p_i = a_i x·d̃_i, E_i = P d̃_i,
 z = ρ u + c, ω = w_o ∘ act'(z), λ = w_o ∘ act''(z)):
 
     Q_ij = J_iᵀ diag(λ) J_j + (ω·u) [−(ρ³/d) a_i a_j G̃_ij + (3ρ⁵/d²) p_i p_j] + β_i ν_j + ν_i β_j,
@@ -19,47 +19,32 @@ from __future__ import annotations
 
 import torch
 
-from hedonic.ablation.norm_readout import NormReadout
-from hedonic.ablation.pairwise_closed_form import CHUNK_ELEMENTS
-from hedonic.ablation.pairwise_terms import InputTerms, check_inputs, input_terms, neuron_geometry, row_chunks, symmetrise
+from hedonic.ablation import NormReadout
+from hedonic.valuation.pairwise.streaming import PairwiseSums
+from hedonic.valuation.pairwise.terms import InputTerms, symmetrise
 
 BLOCK = 1024
 """Rows per block of the G̃-weighted term and of the final symmetrisation."""
 
 
-class PairwiseHessian:
+class PairwiseHessian(PairwiseSums):
     """Streaming float64 sums of −a_i a_j H_ij (the PAS-hess estimate of ψ) for the local readout.
 
-    ``readout`` and ``w_out`` (d, n) as in :class:`hedonic.ablation.pairwise_closed_form.PairwiseSynergy`.
+    ``readout`` and ``w_out`` (d, n) as in :class:`~hedonic.valuation.pairwise.streaming.PairwiseSums`.
     Memory: two n×n float64 matrices (the sums and G̃) plus one chunk of stacked terms.
     """
 
     def __init__(self, readout: NormReadout, w_out: torch.Tensor) -> None:
-        self._geometry = neuron_geometry(readout, w_out)
+        super().__init__(readout, w_out)
         n = self._geometry.n
-        self._sums = torch.zeros(n, n, dtype=torch.float64, device=self._geometry.directions.device)
-        self.count = 0
+        self._total = torch.zeros(n, n, dtype=torch.float64, device=self._geometry.directions.device)
 
-    @property
-    def n(self) -> int:
-        """Number of analysed neurons."""
-        return self._geometry.n
-
-    def update(self, residual: torch.Tensor, activations: torch.Tensor) -> None:
-        """Add B inputs: residual stream h (B, d) and activations a (B, n) at the readout token."""
-        check_inputs(self._geometry, residual, activations)
-        readout = self._geometry.readout
-        width = 1 if readout.activation is None else readout.weight.shape[0]
-        chunk = max(1, CHUNK_ELEMENTS // (self.n * width))
-        for rows in row_chunks(int(residual.shape[0]), chunk):
-            terms = input_terms(self._geometry, residual[rows], activations[rows])
-            if not readout.affine:
-                self._add(terms)
-            self.count += len(terms)
+    def _sums(self) -> tuple[torch.Tensor, ...]:
+        return (self._total,)
 
     def mean(self) -> torch.Tensor:
         """E[−a_i a_j H_ij] over the inputs seen (n, n) float64: symmetric, zero diagonal."""
-        return symmetrise(self._sums / -max(self.count, 1), BLOCK)
+        return symmetrise(self._total / -max(self.count, 1), BLOCK)
 
     def _add(self, terms: InputTerms) -> None:
         """Add Σ_b Q_b of one chunk of inputs to the sums."""
@@ -92,12 +77,12 @@ class PairwiseHessian:
             rights.append((curvature * u.pow(2)).sum(1)[:, None] * beta)
             stacked = (a[:, :, None] * geometry.projected).transpose(0, 1).reshape(self.n, -1)
             scaled = stacked * (rho[:, None].pow(2) * curvature).reshape(1, -1)
-            self._sums.addmm_(stacked, scaled.T)
+            self._total.addmm_(stacked, scaled.T)
         lefts += [beta, linear]
         rights += [linear, beta]
-        self._sums.addmm_(torch.cat(lefts).T, torch.cat(rights))
+        self._total.addmm_(torch.cat(lefts).T, torch.cat(rights))
         if readout.norm != "none":
             weighted = (-spread * rho.pow(3) / width)[:, None] * a
             for start in range(0, self.n, BLOCK):
                 block = slice(start, min(self.n, start + BLOCK))
-                self._sums[block] += geometry.gram[block] * (a[:, block].T @ weighted)
+                self._total[block] += geometry.gram[block] * (a[:, block].T @ weighted)

@@ -16,7 +16,7 @@ from torch import nn
 
 from hedonic.ablation import zeroed_neurons
 from hedonic.ablation.norm_readout import NormReadout, norm_readout
-from hedonic.ablation.pairwise_closed_form import PairwiseSynergy
+from hedonic.valuation.pairwise import PairwiseSynergy
 from hedonic.errors import ConfigError, ModelError
 from hedonic.models import TINY_FAMILIES, ModelAdapter, TokenBatch, tiny_model
 from hedonic.stats import at_readout, capture_layer_states

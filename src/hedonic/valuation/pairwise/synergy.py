@@ -1,6 +1,6 @@
 """Exact pairwise ablation synergy ψ(i, j) = Δ_ij − Δ_i − Δ_j of every pair, for the local readout.
 
-With the terms of :mod:`hedonic.ablation.pairwise_terms`, the readout after ablating S is
+With the terms of :mod:`hedonic.valuation.pairwise.terms`, the readout after ablating S is
 f_S = w_o · act(ρ_S (u − Σ_S a_i E_i) + c) + b_o with ρ_S = M_S^(-1/2), and
 
     ψ(i, j) = f_i + f_j − f_ij − f_0
@@ -31,19 +31,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 
-from hedonic.ablation.norm_readout import NormReadout
-from hedonic.ablation.pairwise_terms import (
-    InputTerms,
-    NeuronGeometry,
-    check_inputs,
-    input_terms,
-    mirror_upper,
-    neuron_geometry,
-    row_chunks,
-    upper_blocks,
-)
+from hedonic.ablation import NormReadout
 from hedonic.errors import ConfigError
-from hedonic.stats import DataParallel
+from hedonic.valuation.pairwise.streaming import PairwiseSums
+from hedonic.valuation.pairwise.terms import InputTerms, NeuronGeometry, mirror_upper, upper_blocks
 
 CPU_TILE_ELEMENTS = 1 << 16
 """Default elements of one tile (i-block × j-block, one input) on the CPU: about a core's L2 cache."""
@@ -51,15 +42,12 @@ CPU_VECTOR_TILE_ELEMENTS = 1 << 19
 """Default elements of one tile with a tanh head (i-block × j-block × m, one input) on the CPU."""
 CUDA_TILE_ELEMENTS = 1 << 24
 """Default elements of one tile on CUDA."""
-CHUNK_ELEMENTS = 1 << 22
-"""Per-input terms (inputs × n [× m]) prepared at once; bounds the extra memory of one update."""
 
 
-class PairwiseSynergy:
+class PairwiseSynergy(PairwiseSums):
     """Streaming float64 sums of ψ(i, j) over inputs, for all pairs of n neurons (local readout).
 
-    ``readout``: from :func:`hedonic.ablation.norm_readout.norm_readout`; ``w_out`` (d, n): the
-    write directions of the analysed neurons (columns of ``ModelAdapter.w_out(layer)``);
+    ``readout`` and ``w_out`` (d, n) as in :class:`~hedonic.valuation.pairwise.streaming.PairwiseSums`;
     ``absolute``: also sum |ψ|; ``tile_elements``: work per tile (default by device).
     Memory: 2 (3 with ``absolute``) n×n float64 matrices plus one tile.
     """
@@ -72,11 +60,10 @@ class PairwiseSynergy:
         absolute: bool = False,
         tile_elements: int | None = None,
     ) -> None:
-        self._geometry = neuron_geometry(readout, w_out)
+        super().__init__(readout, w_out)
         device = self._geometry.directions.device
         n = self._geometry.n
         self._absolute = absolute
-        self._width = 1 if readout.activation is None else readout.weight.shape[0]
         if tile_elements is None:
             cpu = CPU_TILE_ELEMENTS if self._width == 1 else CPU_VECTOR_TILE_ELEMENTS
             tile_elements = CUDA_TILE_ELEMENTS if device.type == "cuda" else cpu
@@ -86,40 +73,14 @@ class PairwiseSynergy:
         self._pairs = torch.zeros(n, n, dtype=torch.float64, device=device)
         self._singles = torch.zeros(n, dtype=torch.float64, device=device)
         self._magnitudes = torch.zeros(n, n, dtype=torch.float64, device=device) if absolute else None
-        self.count = 0
-
-    @property
-    def n(self) -> int:
-        """Number of analysed neurons."""
-        return self._geometry.n
 
     @property
     def absolute(self) -> bool:
         """Whether Σ|ψ| is accumulated."""
         return self._absolute
 
-    def update(self, residual: torch.Tensor, activations: torch.Tensor) -> None:
-        """Add ψ of B inputs: residual stream h (B, d) and activations a (B, n) at the readout token."""
-        check_inputs(self._geometry, residual, activations)
-        readout = self._geometry.readout
-        if readout.affine:
-            self.count += int(residual.shape[0])
-            return
-        chunk = max(1, CHUNK_ELEMENTS // (self.n * self._width))
-        for rows in row_chunks(int(residual.shape[0]), chunk):
-            terms = input_terms(self._geometry, residual[rows], activations[rows])
-            self._add(terms)
-            self.count += len(terms)
-
-    def all_reduce(self, parallel: DataParallel) -> None:
-        """Replace this rank's sums (and count) by their sums over every rank of ``parallel``, in place.
-
-        Float64 all-reduce of the n×n sums; call once, after the last :meth:`update`, on every rank.
-        """
-        for tensor in (self._pairs, self._singles, self._magnitudes):
-            if tensor is not None:
-                parallel.sum_(tensor)
-        self.count = int(parallel.sum_array(np.array([self.count]))[0])
+    def _sums(self) -> tuple[torch.Tensor, ...]:
+        return tuple(tensor for tensor in (self._pairs, self._singles, self._magnitudes) if tensor is not None)
 
     def mean(self) -> torch.Tensor:
         """E[ψ(i, j)] over the inputs seen (n, n) float64: symmetric, zero diagonal."""
