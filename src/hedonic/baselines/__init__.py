@@ -4,37 +4,39 @@ Spherical k-means on weight rows (the paper's baseline), spectral clustering and
 communities on φ (they see what the game sees), agglomerative clustering on activation
 correlation, and random groups; all return a :class:`~hedonic.game.Partition` of the same
 players, optionally matched to a target size distribution. Pure NumPy / SciPy / scikit-learn.
+
+The method table (:data:`BASELINE_METHODS`, :func:`check_methods`) is imported at once and needs
+no clustering library; everything else loads on first use (as in :mod:`hedonic.valuation`), so
+the CLI's help and the configuration checks stay fast.
 """
 
-from hedonic.baselines.correlation import activation_correlation, agglomerative_baseline
-from hedonic.baselines.kmeans import SphericalKMeans, spherical_kmeans, spherical_kmeans_baseline, weight_features
-from hedonic.baselines.louvain import friendship_graph, louvain_available, louvain_baseline
-from hedonic.baselines.random_groups import random_baseline
-from hedonic.baselines.sizes import check_target_sizes, cluster_affinity, match_sizes, random_labels
-from hedonic.baselines.spectral import phi_affinity, spectral_baseline, spectral_labels
-from hedonic.baselines.suite import BASELINE_METHODS, BaselineInputs, BaselineRun, rows_of, run_baselines
+from __future__ import annotations
 
-__all__ = [
-    "BASELINE_METHODS",
-    "BaselineInputs",
-    "BaselineRun",
-    "SphericalKMeans",
-    "activation_correlation",
-    "agglomerative_baseline",
-    "check_target_sizes",
-    "cluster_affinity",
-    "friendship_graph",
-    "louvain_available",
-    "louvain_baseline",
-    "match_sizes",
-    "phi_affinity",
-    "random_baseline",
-    "random_labels",
-    "rows_of",
-    "run_baselines",
-    "spectral_baseline",
-    "spectral_labels",
-    "spherical_kmeans",
-    "spherical_kmeans_baseline",
-    "weight_features",
-]
+import importlib
+from typing import Any
+
+from hedonic.baselines.methods import BASELINE_METHODS, DEFAULT_MAX_PLAYERS, BaselineJob, BaselineMethod, check_methods
+
+_LAZY = {
+    **dict.fromkeys(("activation_correlation", "agglomerative_baseline"), "hedonic.baselines.correlation"),
+    **dict.fromkeys(("SphericalKMeans", "spherical_kmeans", "spherical_kmeans_baseline", "weight_features"), "hedonic.baselines.kmeans"),
+    **dict.fromkeys(("friendship_graph", "louvain_available", "louvain_baseline"), "hedonic.baselines.louvain"),
+    "random_baseline": "hedonic.baselines.random_groups",
+    **dict.fromkeys(("check_target_sizes", "cluster_affinity", "match_sizes", "random_labels"), "hedonic.baselines.sizes"),
+    **dict.fromkeys(("phi_affinity", "spectral_baseline", "spectral_labels"), "hedonic.baselines.spectral"),
+    **dict.fromkeys(("BaselineInputs", "BaselineRun", "rows_of", "run_baselines"), "hedonic.baselines.suite"),
+}
+"""Names imported from their module on first access (module docstring)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = ["BASELINE_METHODS", "DEFAULT_MAX_PLAYERS", "BaselineJob", "BaselineMethod", "check_methods", *sorted(_LAZY)]
+
+

@@ -10,21 +10,14 @@ groups always have exactly the reference's sizes.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from hedonic.baselines.correlation import agglomerative_baseline
-from hedonic.baselines.kmeans import spherical_kmeans_baseline
-from hedonic.baselines.louvain import louvain_available, louvain_baseline
-from hedonic.baselines.random_groups import random_baseline
-from hedonic.baselines.spectral import DEFAULT_MAX_PLAYERS, spectral_baseline
+from hedonic.baselines.methods import BASELINE_METHODS, DEFAULT_MAX_PLAYERS, BaselineJob, check_methods
 from hedonic.errors import ConfigError, MemoryBudgetError
 from hedonic.game import Partition
-
-BASELINE_METHODS = ("spherical-kmeans", "spectral", "agglomerative", "louvain", "random")
-"""Baseline method names, in the order they run."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +47,7 @@ class BaselineRun:
 def run_baselines(
     reference: Partition,
     inputs: BaselineInputs,
-    methods: Sequence[str] = BASELINE_METHODS,
+    methods: Sequence[str] = tuple(BASELINE_METHODS),
     *,
     seed: int = 0,
     match_sizes: bool = True,
@@ -70,42 +63,37 @@ def run_baselines(
     neurons, or Louvain without networkx) is skipped with its reason in :attr:`BaselineRun.skipped`. Raises
     :class:`ConfigError` for an unknown method or when a reference player has no row in ``inputs``.
     """
-    unknown = sorted(set(methods) - set(BASELINE_METHODS))
-    if unknown:
-        raise ConfigError(f"unknown baseline method(s): {', '.join(unknown)}", hint=f"choose among {', '.join(BASELINE_METHODS)}")
+    chosen = check_methods(tuple(methods))
     rows = rows_of(reference.neurons, inputs.neurons, "the baseline inputs")
-    players = np.asarray(reference.neurons, dtype=np.int64)
+    square = {name: None if value is None else value[np.ix_(rows, rows)] for name, value in (("phi", inputs.phi), ("correlation", inputs.correlation))}
     sizes = reference.sizes()
-    k = int(sizes.size)
-    target = sizes if match_sizes else None
-    layer = reference.layer
-    phi = None if inputs.phi is None else inputs.phi[np.ix_(rows, rows)]
-    correlation = None if inputs.correlation is None else inputs.correlation[np.ix_(rows, rows)]
-    features = None if inputs.features is None else inputs.features[rows]
-    builders: dict[str, tuple[object, Callable[[], Partition]]] = {
-        "spherical-kmeans": (features, lambda: spherical_kmeans_baseline(features, players, k, seed=seed, n_init=kmeans_n_init, match_to=target, layer=layer)),
-        "spectral": (phi, lambda: spectral_baseline(phi, players, k, max_players=max_spectral_players, match_to=target, layer=layer)),
-        "agglomerative": (correlation, lambda: agglomerative_baseline(correlation, players, k, match_to=target, layer=layer)),
-        "louvain": (phi, lambda: louvain_baseline(phi, players, n_clusters=k, seed=seed, match_to=target, layer=layer)),
-        "random": (players, lambda: random_baseline(players, sizes, seed=seed, layer=layer)),
-    }
-    needs = {"spherical-kmeans": "weight features", "spectral": "φ", "agglomerative": "activation statistics", "louvain": "φ"}
+    job = BaselineJob(
+        players=np.asarray(reference.neurons, dtype=np.int64),
+        sizes=sizes,
+        target=sizes if match_sizes else None,
+        layer=reference.layer,
+        features=None if inputs.features is None else inputs.features[rows],
+        seed=seed,
+        max_spectral_players=max_spectral_players,
+        kmeans_n_init=kmeans_n_init,
+        **square,
+    )
     run = BaselineRun(partitions={})
-    for method in [m for m in BASELINE_METHODS if m in methods]:
-        data, build = builders[method]
-        if data is None:
-            run.skipped[method] = f"no {needs[method]} given"
-            continue
-        if method == "louvain" and not louvain_available():
-            run.skipped[method] = "networkx is not installed"
+    for name in chosen:
+        method = BASELINE_METHODS[name]
+        reason = method.available()
+        if method.needs is not None and getattr(job, method.needs) is None:
+            reason = f"no {method.needs_label} given"
+        if reason is not None:
+            run.skipped[name] = reason
             continue
         start = time.perf_counter()
         try:
-            run.partitions[method] = _with_reference(build(), reference)
+            run.partitions[name] = _with_reference(method.build(job), reference)
         except MemoryBudgetError as error:
-            run.skipped[method] = error.message
+            run.skipped[name] = error.message
             continue
-        run.seconds[method] = time.perf_counter() - start
+        run.seconds[name] = time.perf_counter() - start
     return run
 
 

@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from hedonic.baselines import BASELINE_METHODS
 from hedonic.cli import app
 from hedonic.cli.options import AdapterOption, AllowNewHeadOption
 
 if TYPE_CHECKING:
     from hedonic.baselines import BaselineInputs
+
+METHODS_HELP = "Comma-separated methods: " + "; ".join(f"'{row.name}' ({row.description})" for row in BASELINE_METHODS.values()) + "."
 
 
 @app.command()
@@ -27,8 +30,8 @@ def baselines(
     ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Where to write <method>.json (default RUN_DIR/baselines/layer<L>).")] = None,
     methods: Annotated[
-        str, typer.Option("--methods", help="Comma-separated methods: spherical-kmeans, spectral, agglomerative, louvain, random.")
-    ] = "spherical-kmeans,spectral,agglomerative,louvain,random",
+        str, typer.Option("--methods", help=METHODS_HELP)
+    ] = ",".join(BASELINE_METHODS),
     seed: Annotated[int, typer.Option("--seed", help="Seed of every randomised method.")] = 0,
     match_sizes: Annotated[
         bool, typer.Option("--match-sizes/--no-match-sizes", help="Give every clustering exactly the hedonic size distribution.")
@@ -49,7 +52,7 @@ def baselines(
     from rich.console import Console
     from rich.table import Table
 
-    from hedonic.baselines import BASELINE_METHODS, run_baselines
+    from hedonic.baselines import run_baselines
     from hedonic.errors import ConfigError
     from hedonic.game import load_partition, save_partition
     from hedonic.layout import RunLayout

@@ -23,15 +23,17 @@ from hedonic.cli.options import (
     gib_to_bytes,
     layer_layout,
 )
+from hedonic.valuation.build import VALUATION_KINDS
 
 if TYPE_CHECKING:
-
     from hedonic.models import ModelAdapter, TokenBatch
+
+KIND_HELP = "Valuation: " + "; ".join(f"'{row.name}' ({row.description})" for row in VALUATION_KINDS.values()) + "."
 
 
 @app.command()
 def valuation(
-    kind: Annotated[str, typer.Option("--kind", help="Valuation: oca, pas-grad, pas-hess or pas-exact.")],
+    kind: Annotated[str, typer.Option("--kind", help=KIND_HELP)],
     stats: Annotated[Path | None, typer.Option("--stats", help="Activation statistics of the layer (hedonic collect).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Where to write φ (.safetensors).")] = None,
     run_dir: Annotated[
@@ -83,10 +85,9 @@ def valuation(
     from hedonic.stats import load_stats, resolve_budget, subset_of_stats
     from hedonic.valuation import save_valuation, stats_file_bytes
     from hedonic.valuation.artifact import VALUATION_KIND
-    from hedonic.valuation.build import VALUATION_KINDS, build_valuation
+    from hedonic.valuation.build import build_valuation, check_kind
 
-    if kind not in VALUATION_KINDS:
-        raise ConfigError(f"unknown valuation kind {kind!r}", hint=f"use one of {', '.join(VALUATION_KINDS)}")
+    check_kind(kind)
     if measure not in ("pearson", "covariance"):
         raise ConfigError(f"unknown --measure {measure!r}", hint="use pearson or covariance")
     check_readout(readout)

@@ -32,9 +32,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from hedonic.baselines import BASELINE_METHODS
 from hedonic.errors import ConfigError
 from hedonic.game import DEFAULTS, GameSettings
 from hedonic.pipeline.config_loading import from_mapping
+from hedonic.valuation.build import VALUATION_KINDS
+
+ValuationKindName = Literal[tuple(VALUATION_KINDS)]  # type: ignore[valid-type]
+"""The names of :data:`hedonic.valuation.build.VALUATION_KINDS` (what ``[valuation] kind`` accepts)."""
 
 
 @dataclass(frozen=True)
@@ -98,10 +103,10 @@ class ValuationSection:
 
     The default, exact pairwise ablation synergy (closed form for the ``local`` readout), gave the
     demo's layer-3 coalitions held-out synergy orders of magnitude above OCA's; layer 4 is mixed
-    (see README, "The demo's defaults"). 24 inputs keep its cost within the demo's time budget.
+    (see README, "The game"). 24 inputs keep its cost within the demo's time budget.
     """
 
-    kind: Literal["oca", "pas-grad", "pas-hess", "pas-exact"] = "pas-exact"
+    kind: ValuationKindName = "pas-exact"
     subset: str = "all"
     measure: Literal["pearson", "covariance"] = "pearson"
     exact_inputs: int = 24
@@ -154,7 +159,7 @@ class GameSection:
 class BaselinesSection:
     """Clustering baselines to compare against, matched to the hedonic size distribution (k-means restarts settable)."""
 
-    methods: list[str] = field(default_factory=lambda: ["spherical-kmeans", "spectral", "agglomerative", "louvain", "random"])
+    methods: list[str] = field(default_factory=lambda: list(BASELINE_METHODS))
     match_sizes: bool = True
     kmeans_n_init: int = 2
 

@@ -163,10 +163,10 @@ def valuation(pipeline: Pipeline, layer: int) -> None:
     """φ of ``layer`` (spec §4) from its statistics, or from the model on the analysis inputs."""
     from hedonic.stats import load_stats
     from hedonic.valuation import save_valuation
-    from hedonic.valuation.build import PARALLEL_KINDS, build_valuation
+    from hedonic.valuation.build import build_valuation, check_kind
 
     section = pipeline.config.valuation
-    parallel = pipeline.parallel if section.kind in PARALLEL_KINDS else None
+    parallel = pipeline.parallel if check_kind(section.kind).parallel else None
 
     def action() -> list[Path]:
         stats = load_stats(pipeline.layout.stats(layer))

@@ -124,7 +124,7 @@ def _check_counts(config: RunConfig) -> None:
 
 def _check_stage_parameters(config: RunConfig) -> None:
     """Build the stages' own parameter objects from the configuration: their checks run now."""
-    from hedonic.baselines.suite import BASELINE_METHODS
+    from hedonic.baselines import BASELINE_METHODS
     from hedonic.evaluation.meaning import MeaningSettings
     from hedonic.game import FriendRule, check_method
     from hedonic.game.available_cover import check_choice

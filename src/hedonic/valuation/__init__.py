@@ -19,6 +19,7 @@ _LAZY = {
     **dict.fromkeys(("Measure", "oca"), "hedonic.valuation.oca"),
     **dict.fromkeys(("pas_exact", "pas_exact_with_magnitude"), "hedonic.valuation.pas_exact"),
     "pas_grad": "hedonic.valuation.pas_grad",
+    **dict.fromkeys(("VALUATION_KINDS", "ValuationJob", "ValuationKind", "build_valuation", "check_kind"), "hedonic.valuation.build"),
     "pas_hess": "hedonic.valuation.pas_hess",
 }
 """Names imported from their module on first access (module docstring)."""

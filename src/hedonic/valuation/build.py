@@ -1,22 +1,103 @@
-"""One entry point for every valuation kind, as the pipeline and ``hedonic valuation`` call it."""
+"""The valuation kinds by name, one row per kind in :data:`VALUATION_KINDS`, and one entry point.
+
+- ``oca``: orthogonal co-activation, (1 − |cos(d_i, d_j)|)·ρ(a_i, a_j) (statistics and the model's W_out);
+- ``pas-grad``: −E[v_i v_j], the first-order estimate from the statistics' gradient moments;
+- ``pas-hess``: the second-order (Hessian) estimate of ablation synergy on the analysis inputs;
+- ``pas-exact``: exact pairwise ablation synergy on the analysis inputs (default; data-parallel).
+
+The table imports no builder (each row loads its module on first use), so the CLI's help and
+the configuration checks read it without torch.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hedonic.errors import ConfigError
-from hedonic.models import ModelAdapter, TokenBatch
-from hedonic.stats import ActivationStats, DataParallel
-from hedonic.valuation.artifact import Valuation
-from hedonic.valuation.oca import Measure, oca
-from hedonic.valuation.pas_exact import pas_exact
-from hedonic.valuation.pas_grad import pas_grad
-from hedonic.valuation.pas_hess import pas_hess
 
-VALUATION_KINDS = ("oca", "pas-grad", "pas-hess", "pas-exact")
-"""Kinds of φ: from statistics (oca, pas-grad) or from the model on the analysis inputs (pas-hess, pas-exact)."""
-PARALLEL_KINDS = ("pas-exact",)
-"""Kinds whose inputs are split over the ranks of a data-parallel job."""
+if TYPE_CHECKING:
+    from hedonic.models import ModelAdapter, TokenBatch
+    from hedonic.stats import ActivationStats, DataParallel
+    from hedonic.valuation.artifact import Valuation
+    from hedonic.valuation.oca import Measure
+
+
+@dataclass(frozen=True)
+class ValuationJob:
+    """What a valuation builder gets: the players' ``stats`` (their layer and neuron ids), lazy
+    ``model`` and ``batches`` (called only by kinds that need them), the OCA ``measure``, the
+    PAS ``readout``, the ``memory_budget`` in bytes and the data-parallel job (or None)."""
+
+    stats: ActivationStats
+    model: Callable[[], ModelAdapter]
+    batches: Callable[[], Iterable[TokenBatch]]
+    measure: Measure = "pearson"
+    readout: str = "local"
+    memory_budget: int | None = None
+    parallel: DataParallel | None = None
+
+
+@dataclass(frozen=True)
+class ValuationKind:
+    """A kind of φ by name: how to ``build`` it, what it ``needs`` (``statistics``, ``model``,
+    ``inputs``), whether its inputs are split over the ranks of a data-parallel job
+    (``parallel``), and a one-line ``description``."""
+
+    name: str
+    build: Callable[[ValuationJob], Valuation]
+    needs: tuple[str, ...]
+    parallel: bool
+    description: str
+
+
+def _oca(job: ValuationJob) -> Valuation:
+    from hedonic.valuation.oca import oca
+
+    w_out = job.model().w_out(job.stats.layer).float().cpu().numpy()
+    return oca(job.stats, w_out, measure=job.measure, memory_budget=job.memory_budget)
+
+
+def _pas_grad(job: ValuationJob) -> Valuation:
+    from hedonic.valuation.pas_grad import pas_grad
+
+    return pas_grad(job.stats, memory_budget=job.memory_budget)
+
+
+def _pas_hess(job: ValuationJob) -> Valuation:
+    from hedonic.valuation.pas_hess import pas_hess
+
+    stats = job.stats
+    return pas_hess(job.model(), stats.layer, job.batches(), readout=job.readout, neurons=stats.neurons, memory_budget=job.memory_budget)
+
+
+def _pas_exact(job: ValuationJob) -> Valuation:
+    from hedonic.valuation.pas_exact import pas_exact
+
+    stats = job.stats
+    return pas_exact(
+        job.model(), stats.layer, job.batches(), readout=job.readout, neurons=stats.neurons, memory_budget=job.memory_budget, parallel=job.parallel
+    )
+
+
+VALUATION_KINDS: dict[str, ValuationKind] = {
+    row.name: row
+    for row in (
+        ValuationKind("oca", _oca, ("statistics", "model"), False, "orthogonal co-activation (1 − |cos|)·ρ from the statistics"),
+        ValuationKind("pas-grad", _pas_grad, ("statistics",), False, "−E[v_i v_j] from the statistics' gradients (the reference's fast estimate)"),
+        ValuationKind("pas-hess", _pas_hess, ("statistics", "model", "inputs"), False, "second-order (Hessian) estimate of ablation synergy"),
+        ValuationKind("pas-exact", _pas_exact, ("statistics", "model", "inputs"), True, "exact pairwise ablation synergy (default)"),
+    )
+}
+"""Every valuation kind by name."""
+
+
+def check_kind(name: str) -> ValuationKind:
+    """The :class:`ValuationKind` called ``name``; :class:`ConfigError` listing the valid names otherwise."""
+    if name not in VALUATION_KINDS:
+        raise ConfigError(f"unknown valuation kind {name!r}", hint=f"use one of {', '.join(VALUATION_KINDS)}")
+    return VALUATION_KINDS[name]
 
 
 def build_valuation(
@@ -35,19 +116,10 @@ def build_valuation(
     ``model`` and ``batches`` are called only by the kinds that need them (OCA needs the model's
     W_out; PAS-hess and PAS-exact stream the analysis inputs through the model). ``readout`` is
     the readout of PAS-hess / PAS-exact (PAS-grad uses the one its statistics were collected with).
-    ``memory_budget`` in bytes. ``parallel``: a data-parallel job, used by the kinds in
-    :data:`PARALLEL_KINDS` (every rank passes the same arguments and gets the same φ; the other
-    kinds compute φ in full on every rank). Raises :class:`ConfigError` for an unknown kind.
+    ``memory_budget`` in bytes. ``parallel``: a data-parallel job, used by the kinds whose row
+    has ``parallel`` (every rank passes the same arguments and gets the same φ; the other kinds
+    compute φ in full on every rank). Raises :class:`ConfigError` for an unknown kind.
     """
-    if kind == "oca":
-        w_out = model().w_out(stats.layer).float().cpu().numpy()
-        return oca(stats, w_out, measure=measure, memory_budget=memory_budget)
-    if kind == "pas-grad":
-        return pas_grad(stats, memory_budget=memory_budget)
-    if kind == "pas-hess":
-        return pas_hess(model(), stats.layer, batches(), readout=readout, neurons=stats.neurons, memory_budget=memory_budget)
-    if kind == "pas-exact":
-        return pas_exact(
-            model(), stats.layer, batches(), readout=readout, neurons=stats.neurons, memory_budget=memory_budget, parallel=parallel
-        )
-    raise ConfigError(f"unknown valuation kind {kind!r}", hint=f"use one of {', '.join(VALUATION_KINDS)}")
+    row = check_kind(kind)
+    job = ValuationJob(stats, model, batches, measure, readout, memory_budget, parallel if row.parallel else None)
+    return row.build(job)
