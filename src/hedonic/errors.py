@@ -28,8 +28,8 @@ class ArtifactError(HedonicError):
     """An artifact file is corrupt, of the wrong kind, or of an unsupported format version."""
 
 
-class ConfigError(HedonicError):
-    """A configuration value or key is invalid."""
+class ConfigError(HedonicError, ValueError):
+    """A configuration value, key or argument is invalid (also a :class:`ValueError`)."""
 
 
 class MemoryBudgetError(HedonicError):

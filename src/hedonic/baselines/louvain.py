@@ -30,6 +30,7 @@ from hedonic.baselines.sizes import cluster_affinity
 from hedonic.baselines.spectral import phi_affinity
 from hedonic.errors import ConfigError
 from hedonic.game import Partition
+from hedonic.game.top_k import top_entries
 
 DEFAULT_NEIGHBOURS = 10
 SEARCH_RANGE = (-3.0, 3.0)
@@ -42,19 +43,21 @@ def louvain_available() -> bool:
 
 
 def friendship_graph(phi: np.ndarray, neighbours: int = DEFAULT_NEIGHBOURS) -> sparse.csr_matrix:
-    """Symmetric sparse weights (n, n): each neuron's top ``neighbours`` positive-φ partners, φ/max φ."""
+    """Symmetric sparse weights (n, n): each neuron's top ``neighbours`` positive-φ partners, φ/max φ.
+
+    Ties at the k-th value go to the lower neuron index (:func:`hedonic.game.top_k.top_entries`).
+    """
     values = np.array(phi, dtype=np.result_type(phi.dtype, np.float32))
     n = values.shape[0]
     np.fill_diagonal(values, -np.inf)
     top = min(neighbours, max(n - 1, 0))
     if top == 0:
         return sparse.csr_matrix((n, n))
-    columns = np.argpartition(-values, top - 1, axis=1)[:, :top]
-    rows = np.repeat(np.arange(n), top)
-    weights = values[rows, columns.ravel()].astype(np.float64)
+    rows, columns = top_entries(values, top)
+    weights = values[rows, columns].astype(np.float64)
     keep = weights > 0
     scale = weights[keep].max() if keep.any() else 1.0
-    directed = sparse.csr_matrix((weights[keep] / scale, (rows[keep], columns.ravel()[keep])), shape=(n, n))
+    directed = sparse.csr_matrix((weights[keep] / scale, (rows[keep], columns[keep])), shape=(n, n))
     return directed.maximum(directed.T).tocsr()
 
 

@@ -17,7 +17,6 @@ use, the cap unilateral moves are checked under, and what the game records.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,10 +28,10 @@ from hedonic.game.additive_dynamics import best_response_dynamics, noise_tau
 from hedonic.game.additive_preference import AdditivePreference
 from hedonic.game.available_cover import available_cover, check_choice
 from hedonic.game.friend_preference import FriendPreference
-from hedonic.game.pac_top_cover import observed_ranking, pac_sample_size
+from hedonic.game.pac_top_cover import observed_partners, pac_sample_size
 from hedonic.game.partner_lists import PartnerLists
 from hedonic.game.preference import Preference
-from hedonic.game.preferences import FriendRule, friend_graph, rank_partners
+from hedonic.game.preferences import FriendRule, PartnerRanking, friend_graph, rank_partners
 from hedonic.game.ranked_preference import RankedPreference
 from hedonic.game.sampling import Sampler
 from hedonic.game.settings import DEFAULT_M, GameSettings
@@ -124,9 +123,10 @@ def _fixed_cover(
 ) -> tuple[Refinement, int | None, Preference]:
     """Fixed-rule cover and size control; the observed pair count (PAC) and the friend preference."""
     exact = rank_partners(phi, rule.k, rule.threshold)
-    ranking = observed_ranking(phi, draw, rng, m, rule.k, rule.threshold) if m is not None else exact
+    ranking, observed_pairs = (exact, None) if m is None else observed_partners(phi, rule, "fixed", draw, rng, m)
+    assert isinstance(ranking, PartnerRanking)
     refinement = refine(ranking, rule, top_cover(friend_graph(ranking, rule)), max_size)
-    return refinement, ranking.observed_pairs, FriendPreference(friend_graph(exact, rule), rule)
+    return refinement, observed_pairs, FriendPreference(friend_graph(exact, rule), rule)
 
 
 def _available_cover(
@@ -139,10 +139,8 @@ def _available_cover(
     """
     assert rule.k is not None
     exact = PartnerLists.from_phi(phi, rule.threshold)
-    candidates, observed_pairs = exact, None
-    if m is not None:
-        observed = observed_ranking(phi, draw, rng, m, None, -math.inf if rule.threshold is None else rule.threshold)
-        candidates, observed_pairs = PartnerLists.from_ranking(observed, rule.threshold), observed.observed_pairs
+    candidates, observed_pairs = (exact, None) if m is None else observed_partners(phi, rule, "available", draw, rng, m)
+    assert isinstance(candidates, PartnerLists)
 
     def cover(stricter: FriendRule, groups: np.ndarray) -> np.ndarray:
         assert stricter.k is not None

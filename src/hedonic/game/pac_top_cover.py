@@ -79,18 +79,12 @@ def observed_ranking(
     for chunk in draw_in_chunks(sampler, rng, m, n):
         first, second = chunk[:, :, None], chunk[:, None, :]
         pair = (first >= 0) & (second >= 0) & (first != second)
-        distinct = _sorted_distinct(np.concatenate((distinct, (first * n + second)[pair])))
+        distinct = np.unique(np.concatenate((distinct, (first * n + second)[pair])))
     rows, cols = np.divmod(distinct, n)
     values = np.asarray(phi[rows, cols], dtype=np.float32)
     if k is None:
         rows, cols, values = rows[values > threshold], cols[values > threshold], values[values > threshold]
     return dataclasses.replace(PartnerRanking.from_entries(n, rows, cols, values, k), observed_pairs=len(distinct))
-
-
-def _sorted_distinct(keys: np.ndarray) -> np.ndarray:
-    """The distinct values of ``keys`` (E,) int64, ascending (a sort and a neighbour comparison)."""
-    keys = np.sort(keys)
-    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
 
 
 def pac_top_cover(
@@ -114,11 +108,24 @@ def pac_top_cover(
     n = phi.shape[0]
     if n < 2:
         return np.zeros(n, dtype=np.int64)
-    rng = np.random.default_rng(seed)
-    draw = sampler or uniform_sampler(n, max_k)
-    if choice == "available":
+    observed, _ = observed_partners(phi, rule, choice, sampler or uniform_sampler(n, max_k), np.random.default_rng(seed), m)
+    if isinstance(observed, PartnerLists):
         assert rule.k is not None
-        observed = observed_ranking(phi, draw, rng, m, None, -math.inf if rule.threshold is None else rule.threshold)
-        return available_cover(PartnerLists.from_ranking(observed, rule.threshold), rule.k)
-    ranking = observed_ranking(phi, draw, rng, m, rule.k, rule.threshold)
-    return top_cover(friend_graph(ranking, rule))
+        return available_cover(observed, rule.k)
+    return top_cover(friend_graph(observed, rule))
+
+
+def observed_partners(
+    phi: np.ndarray, rule: FriendRule, choice: str, sampler: Sampler, rng: np.random.Generator, m: int
+) -> tuple[PartnerRanking | PartnerLists, int]:
+    """What the PAC cover knows of φ (n, n) after m samples, and how many ordered pairs it saw.
+
+    The candidates its choice rule plays on: ``fixed``, the observed ranking (each player's
+    ``rule.k`` best observed partners); ``available``, the partner lists of every observed
+    partner with φ above the rule's threshold.
+    """
+    if choice == "available":
+        observed = observed_ranking(phi, sampler, rng, m, None, -math.inf if rule.threshold is None else rule.threshold)
+        return PartnerLists.from_ranking(observed, rule.threshold), int(observed.observed_pairs or 0)
+    ranking = observed_ranking(phi, sampler, rng, m, rule.k, rule.threshold)
+    return ranking, int(ranking.observed_pairs or 0)

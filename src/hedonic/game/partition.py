@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from hedonic.artifacts import read_json, write_json
-from hedonic.errors import ArtifactError
+from hedonic.errors import ArtifactError, ConfigError
 from hedonic.game.stability_result import Stability
 
 PARTITION_KIND = "partition"
@@ -70,7 +70,7 @@ class Partition:
     ) -> Partition:
         """Validate and canonicalise ``coalitions`` (neuron ids) of the players ``neurons``.
 
-        ``neurons`` defaults to the union of the coalitions. Raises :class:`ValueError` when a
+        ``neurons`` defaults to the union of the coalitions. Raises :class:`ConfigError` when a
         player is missing, repeated, or not among ``neurons``. ``fields`` are the remaining
         dataclass fields (parameters, seed, layer, stability, thresholds).
         """
@@ -79,7 +79,7 @@ class Partition:
         players = tuple(sorted(set(members) if neurons is None else (int(i) for i in neurons)))
         problem = _coverage_problem(groups, members, players)
         if problem:
-            raise ValueError(problem)
+            raise ConfigError(problem, hint="give every player exactly one coalition")
         canonical = tuple(sorted((g for g in groups if g), key=lambda g: g[0]))
         return cls(neurons=players, coalitions=canonical, method=method, **fields)
 
@@ -88,11 +88,12 @@ class Partition:
         """Partition from one coalition label per player: ``labels`` (n,), ``neurons`` (n,) ids.
 
         ``neurons`` defaults to ``range(n)``; players with equal labels share a coalition.
+        Raises :class:`ConfigError` when the shapes differ (and as :meth:`from_coalitions`).
         """
         labels = np.asarray(labels)
         ids = np.arange(len(labels)) if neurons is None else np.asarray(neurons)
         if ids.shape != labels.shape:
-            raise ValueError(f"{labels.shape[0]} labels for {ids.shape[0]} neurons")
+            raise ConfigError(f"{labels.shape[0]} labels for {ids.shape[0]} neurons", hint="give one label per neuron id")
         order = np.argsort(labels, kind="stable")
         _, starts = np.unique(labels[order], return_index=True)
         groups = np.split(ids[order], starts[1:]) if len(labels) else []

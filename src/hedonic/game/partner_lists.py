@@ -28,6 +28,7 @@ import numpy as np
 
 from hedonic.errors import NumericalError
 from hedonic.game.preferences import DEFAULT_BLOCK_ROWS, PartnerRanking, check_valuation_matrix
+from hedonic.game.top_k import top_entries
 
 DEFAULT_WIDTH = 128
 """Partners kept per player when its list is first built from φ."""
@@ -40,22 +41,14 @@ def best_columns(values: np.ndarray, width: int) -> np.ndarray:
 
     Entries equal to −inf are left out (they mark disallowed partners). Ties go to the lower
     column. Returns (b, min(width, s)) int64, best first, −1 padded where a row has fewer allowed
-    entries. One :func:`numpy.partition` per call, then one sort of the selected entries only,
-    on a 64-bit key (value descending, then column). Values compare as float32.
+    entries. :func:`~hedonic.game.top_k.top_entries`, then one sort of the selected entries
+    only, on a 64-bit key (value descending, then column). Values compare as float32.
     """
     rows_count, columns = values.shape
     width = min(int(width), columns)
     if width == 0 or rows_count == 0:
         return np.full((rows_count, width), -1, dtype=np.int64)
-    kth = np.partition(values, columns - width, axis=1)[:, columns - width]
-    flat = np.flatnonzero(values >= np.maximum(kth, np.finfo(values.dtype).min)[:, None])
-    rows, cols = np.divmod(flat, columns)
-    tie = values[rows, cols] == kth[rows]
-    above = np.bincount(rows[~tie], minlength=rows_count)
-    ties_before = np.concatenate(([0], np.cumsum(tie)))
-    tie_rank = ties_before[1:] - 1 - ties_before[np.searchsorted(rows, np.arange(rows_count))[rows]]
-    keep = ~tie | (tie_rank < width - above[rows])
-    rows, cols = rows[keep], cols[keep]
+    rows, cols = top_entries(values, width)
     keys = np.full((rows_count, width), np.iinfo(np.uint64).max, dtype=np.uint64)
     keys[rows, np.arange(len(rows)) - np.searchsorted(rows, np.arange(rows_count))[rows]] = _descending_then_column(values[rows, cols], cols)
     keys.sort(axis=1)

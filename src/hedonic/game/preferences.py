@@ -42,6 +42,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from hedonic.errors import ArtifactError, ConfigError, NumericalError
+from hedonic.game.top_k import top_entries
 
 DEFAULT_BLOCK_ROWS = 128
 """Rows of φ processed at once by :func:`rank_partners` (a (128, n) partitioned copy)."""
@@ -145,9 +146,8 @@ def check_valuation_matrix(phi: np.ndarray) -> np.ndarray:
 def rank_partners(phi: np.ndarray, k: int | None, threshold: float | None = None, block_rows: int = DEFAULT_BLOCK_ROWS) -> PartnerRanking:
     """Every player's best partners by φ (n, n): its top ``k``, or (``k=None``) all with φ > threshold.
 
-    Works on blocks of ``block_rows`` rows: :func:`numpy.partition` finds each row's k-th largest
-    off-diagonal value, one comparison selects the partners at or above it, and ties at that
-    value go to the lower partner indices. O(n²) time, O(n·k) memory plus one block. With ``k``
+    Works on blocks of ``block_rows`` rows: :func:`~hedonic.game.top_k.top_entries` picks each
+    row's k best off-diagonal partners, ties at the k-th value going to the lower partner indices. O(n²) time, O(n·k) memory plus one block. With ``k``
     set, ``threshold`` is not applied here (a :class:`FriendRule` applies it). Raises
     :class:`NumericalError` when φ holds NaN or infinite values.
     """
@@ -164,42 +164,19 @@ def rank_partners(phi: np.ndarray, k: int | None, threshold: float | None = None
         local = np.arange(block.shape[0])
         if width is None:
             chosen = block > threshold
+            chosen[local, start + local] = False
+            flat = np.flatnonzero(chosen)
         elif width > 0:
-            kth = _kth_off_diagonal(block, start, width)
-            chosen = block >= kth[:, None]
+            masked = np.array(block)
+            masked[local, start + local] = -np.inf
+            rows, cols = top_entries(masked, width)
+            flat = rows * n + cols
         else:
             continue
-        chosen[local, start + local] = False
-        flat = np.flatnonzero(chosen)
-        if width is not None:
-            flat = _first_at_kth(flat, block, kth, width)
         pieces.append(flat + start * n)
     flat = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
     rows, cols = np.divmod(flat, n)
     return PartnerRanking.from_entries(n, rows, cols, phi[rows, cols], width)
-
-
-def _kth_off_diagonal(block: np.ndarray, start: int, width: int) -> np.ndarray:
-    """The ``width``-th largest value (b,) of each row of ``block`` leaving out its diagonal entry.
-
-    Removing the diagonal value d shifts the order only when d is among the ``width`` largest.
-    """
-    n = block.shape[1]
-    ordered = np.partition(block, n - width - 1, axis=1)
-    diagonal = block[np.arange(block.shape[0]), start + np.arange(block.shape[0])]
-    kth, next_below = ordered[:, n - width :].min(axis=1), ordered[:, n - width - 1]
-    return np.where(diagonal >= kth, next_below, kth)
-
-
-def _first_at_kth(flat: np.ndarray, block: np.ndarray, kth: np.ndarray, width: int) -> np.ndarray:
-    """Trim the row-major flat indices of ``block``'s entries ≥ its rows' k-th values ``kth`` (b,)
-    to ``width`` per row: every entry above the k-th value, then the lowest-index ones equal to it."""
-    rows, cols = np.divmod(flat, block.shape[1])
-    tie = block[rows, cols] == kth[rows]
-    above = np.bincount(rows[~tie], minlength=block.shape[0])
-    ties_so_far = np.concatenate(([0], np.cumsum(tie)))
-    tie_rank = ties_so_far[1:] - 1 - ties_so_far[np.searchsorted(rows, np.arange(block.shape[0]))[rows]]
-    return flat[~tie | (tie_rank < width - above[rows])]
 
 
 def friend_graph(ranking: PartnerRanking, rule: FriendRule, groups: np.ndarray | None = None) -> sp.csr_matrix:
