@@ -49,7 +49,7 @@ def demo_case(options: argparse.Namespace, out: Path, parallel: Any) -> dict[str
     from hedonic.evaluation.synergy import evaluate_synergy
     from hedonic.models import load_demo_model
     from hedonic.valuation import save_valuation
-    from hedonic.valuation.pas_exact import pas_exact_with_magnitude
+    from hedonic.valuation.exact import pas_exact_with_magnitude
 
     adapter, layer = load_demo_model(), 3
     corpus = build_demo_corpus(DemoCorpusConfig(seed=0))

@@ -6,7 +6,7 @@ For each setting, the three valuations are built from the same inputs and the sa
   the ablation engine, every single and pair ablated);
 - PAS-hess: E[−∂²f/∂α_i∂α_j] (``local``: closed form; ``model``: autograd);
 - PAS-grad: −E[v_i v_j], v_i = Σ_t a_{i,t} ∂f/∂a_{i,t} (``hedonic.stats.collect_stats`` with a
-  gradient readout, then ``hedonic.valuation.pas_grad``).
+  gradient readout, then ``hedonic.valuation.gradient``).
 
 Settings: a tiny random LLaMA (float64, ``--tiny-neurons`` neurons of layer 1, ``--tiny-inputs``
 random inputs) and the demo reranker (layer ``--layer``, ``--demo-inputs`` held-out demo-corpus

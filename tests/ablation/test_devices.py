@@ -20,7 +20,7 @@ from hedonic.errors import ModelError
 from hedonic.models import ModelAdapter, TinyCheckpoint, load_model, save_tiny_checkpoint, tiny_model
 from hedonic.stats import StatsCollector, collect_stats
 from hedonic.valuation.pairwise import PairwiseSynergy, readout_rows
-from hedonic.valuation.pas_exact import pas_exact
+from hedonic.valuation.exact import pas_exact
 
 META = torch.device("meta")
 CPU = torch.device("cpu")

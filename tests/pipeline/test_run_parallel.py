@@ -18,7 +18,7 @@ from hedonic.pipeline.config import LayersSection, MeaningSection, RunConfig, co
 from hedonic.pipeline.run import Pipeline, run_pipeline
 from hedonic.stats import load_stats
 from hedonic.valuation import load_valuation
-from hedonic.valuation.pas_exact import pas_exact
+from hedonic.valuation.exact import pas_exact
 
 LAYER = 1
 

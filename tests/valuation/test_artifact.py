@@ -63,3 +63,14 @@ def test_equal_valuations_give_byte_identical_files(tmp_path: Path) -> None:
     valuation = Valuation(_phi(), "oca", np.arange(5), layer=3, readout="local", details={"inputs": 10, "b": 1})
     written = {save_valuation(valuation, tmp_path / f"v{k}.safetensors").read_bytes() for k in range(12)}
     assert len(written) == 1
+
+
+def test_lazy_names_stay_functions_after_their_modules_are_imported() -> None:
+    import importlib
+
+    import hedonic.valuation as valuation
+
+    for module in ("coactivation", "gradient", "hessian", "exact", "build", "memory"):
+        importlib.import_module(f"hedonic.valuation.{module}")
+    for name in ("oca", "pas_grad", "pas_hess", "pas_exact", "build_valuation"):
+        assert callable(getattr(valuation, name)), name

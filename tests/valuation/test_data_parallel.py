@@ -26,7 +26,7 @@ from hedonic.evaluation.synergy import evaluate_synergy
 from hedonic.models import ModelAdapter, TokenBatch, tiny_model
 from hedonic.stats import DataParallel
 from hedonic.valuation import load_valuation
-from hedonic.valuation.pas_exact import pas_exact, pas_exact_with_magnitude
+from hedonic.valuation.exact import pas_exact, pas_exact_with_magnitude
 
 QUERIES = ("read the file", "a list", "open data", "the error type", "python code", "search result rank", "a set")
 TEXTS = (
@@ -50,7 +50,7 @@ from hedonic.evaluation import save_synergy
 from hedonic.evaluation.synergy import evaluate_synergy
 from hedonic.stats import DataParallel, process_group
 from hedonic.valuation import save_valuation
-from hedonic.valuation.pas_exact import pas_exact, pas_exact_with_magnitude
+from hedonic.valuation.exact import pas_exact, pas_exact_with_magnitude
 from {module} import COALITIONS, IDS, PLAYERS, batches_of, model
 
 out, device = Path(sys.argv[1]), sys.argv[2]

@@ -18,7 +18,7 @@ from hedonic.ablation import zeroed_neurons
 from hedonic.errors import ConfigError, DataError, MemoryBudgetError
 from hedonic.models import ModelAdapter, TokenBatch, tiny_model
 from hedonic.valuation import load_valuation, save_valuation
-from hedonic.valuation.pas_exact import pas_exact, pas_exact_with_magnitude
+from hedonic.valuation.exact import pas_exact, pas_exact_with_magnitude
 
 QUERIES = ["read the file", "a list", "python code", "the error type"]
 TEXTS = ["open the file and read it", "the list is a type of data set", "import the code and test it", "an error is a value"]

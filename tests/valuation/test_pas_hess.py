@@ -15,8 +15,8 @@ import torch
 
 from hedonic.errors import ConfigError, MemoryBudgetError
 from hedonic.models import TINY_FAMILIES, ModelAdapter, TokenBatch, tiny_model
-from hedonic.valuation.pas_exact import pas_exact
-from hedonic.valuation.pas_hess import pas_hess
+from hedonic.valuation.exact import pas_exact
+from hedonic.valuation.hessian import pas_hess
 
 QUERIES = ["read the file", "a list", "python code"]
 TEXTS = ["open the file and read it", "the list is a type of data set", "import the code and test it"]

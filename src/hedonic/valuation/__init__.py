@@ -16,11 +16,11 @@ from hedonic.valuation.artifact import Valuation, check_phi, load_valuation, sav
 _LAZY = {
     **dict.fromkeys(("SubsetSpec", "explicit_subset", "parse_subset", "resolve_subset", "top_k", "top_k_by_lora", "top_k_by_variance"), "hedonic.stats.subset"),
     **dict.fromkeys(("check_phi_memory", "phi_bytes", "stats_file_bytes", "symmetric_from_blocks"), "hedonic.valuation.memory"),
-    **dict.fromkeys(("Measure", "oca"), "hedonic.valuation.oca"),
-    **dict.fromkeys(("pas_exact", "pas_exact_with_magnitude"), "hedonic.valuation.pas_exact"),
-    "pas_grad": "hedonic.valuation.pas_grad",
+    **dict.fromkeys(("Measure", "oca"), "hedonic.valuation.coactivation"),
+    **dict.fromkeys(("pas_exact", "pas_exact_with_magnitude"), "hedonic.valuation.exact"),
+    "pas_grad": "hedonic.valuation.gradient",
     **dict.fromkeys(("VALUATION_KINDS", "ValuationJob", "ValuationKind", "build_valuation", "check_kind"), "hedonic.valuation.build"),
-    "pas_hess": "hedonic.valuation.pas_hess",
+    "pas_hess": "hedonic.valuation.hessian",
 }
 """Names imported from their module on first access (module docstring)."""
 

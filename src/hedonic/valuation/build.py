@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from hedonic.models import ModelAdapter, TokenBatch
     from hedonic.stats import ActivationStats, DataParallel
     from hedonic.valuation.artifact import Valuation
-    from hedonic.valuation.oca import Measure
+    from hedonic.valuation.coactivation import Measure
 
 
 @dataclass(frozen=True)
@@ -53,27 +53,27 @@ class ValuationKind:
 
 
 def _oca(job: ValuationJob) -> Valuation:
-    from hedonic.valuation.oca import oca
+    from hedonic.valuation.coactivation import oca
 
     w_out = job.model().w_out(job.stats.layer).float().cpu().numpy()
     return oca(job.stats, w_out, measure=job.measure, memory_budget=job.memory_budget)
 
 
 def _pas_grad(job: ValuationJob) -> Valuation:
-    from hedonic.valuation.pas_grad import pas_grad
+    from hedonic.valuation.gradient import pas_grad
 
     return pas_grad(job.stats, memory_budget=job.memory_budget)
 
 
 def _pas_hess(job: ValuationJob) -> Valuation:
-    from hedonic.valuation.pas_hess import pas_hess
+    from hedonic.valuation.hessian import pas_hess
 
     stats = job.stats
     return pas_hess(job.model(), stats.layer, job.batches(), readout=job.readout, neurons=stats.neurons, memory_budget=job.memory_budget)
 
 
 def _pas_exact(job: ValuationJob) -> Valuation:
-    from hedonic.valuation.pas_exact import pas_exact
+    from hedonic.valuation.exact import pas_exact
 
     stats = job.stats
     return pas_exact(
