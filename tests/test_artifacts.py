@@ -69,3 +69,14 @@ def test_artifact_kind_tells_hedonic_artifacts_from_other_files(tmp_path: Path) 
     for name in ("phi.npy", "notes.json", "text.txt", "missing.json"):
         assert artifact_kind(tmp_path / name) is None, name
     assert artifact_kind(tmp_path) is None
+
+
+def test_nan_is_written_as_null_and_read_back_as_nan(tmp_path: Path) -> None:
+    import math
+
+    from hedonic.artifacts import json_float, read_json, write_json
+
+    path = write_json(tmp_path / "x.json", "probe", 1, {"values": [1.5, float("nan")], "scalar": np.float64("nan")})
+    document = read_json(path, "probe", 1)
+    assert document["values"] == [1.5, None] and document["scalar"] is None
+    assert math.isnan(json_float(document["scalar"])) and json_float(document["values"][0]) == 1.5

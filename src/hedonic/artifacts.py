@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 from collections.abc import Mapping
@@ -54,7 +55,15 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def json_float(value: Any) -> float:
+    """A JSON number read back as a float: ``null`` is NaN (the one rule of every JSON artifact:
+    :func:`write_json` writes NaN as ``null``, and readers turn ``null`` back into NaN with this)."""
+    return float("nan") if value is None else float(value)
+
+
 def _to_jsonable(value: Any) -> Any:
+    if isinstance(value, (float, np.floating)) and math.isnan(value):
+        return None
     if isinstance(value, Mapping):
         return {str(k): _to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -76,7 +85,8 @@ def write_json(path: str | Path, kind: str, format_version: int, payload: Mappin
     """Write a JSON artifact ``{"kind", "format_version", **payload}`` atomically.
 
     Keys are sorted and the text is deterministic for equal payloads (byte-identical reruns).
-    NumPy scalars and arrays are converted to plain JSON values.
+    NumPy scalars and arrays are converted to plain JSON values; NaN is written as ``null``
+    (read it back with :func:`json_float`); infinities are refused.
     """
     document = {"kind": kind, "format_version": format_version, **_to_jsonable(payload)}
     text = json.dumps(document, indent=1, sort_keys=True, allow_nan=False) + "\n"
