@@ -10,17 +10,15 @@ import numpy as np
 from hedonic.baselines.sizes import match_sizes
 from hedonic.errors import ConfigError
 from hedonic.game import Partition
+from hedonic.neuron_ids import neuron_ids
 
 
 def check_players(neurons: Sequence[int] | np.ndarray, n_rows: int, what: str) -> np.ndarray:
-    """Neuron ids (n,) int64 of the rows of a baseline's input; raises :class:`ConfigError` on a mismatch."""
-    ids = np.asarray(neurons, dtype=np.int64)
-    if ids.shape != (n_rows,):
-        raise ConfigError(
-            f"{what} has {n_rows} rows but {ids.shape[0] if ids.ndim else 0} neuron ids were given",
-            hint="pass one neuron id per row (the players of the partition to compare with)",
-        )
-    return ids
+    """Neuron ids (n,) int64 of the rows of a baseline's input; raises :class:`ConfigError` on a mismatch.
+
+    The ids are checked as :func:`hedonic.neuron_ids.neuron_ids` checks players (``what`` names the input).
+    """
+    return neuron_ids(neurons, n_rows, what=f"the neuron ids of {what}")
 
 
 def check_n_clusters(n_clusters: int, n_players: int) -> int:

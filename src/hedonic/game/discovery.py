@@ -25,15 +25,13 @@ from hedonic.game.preferences import check_valuation_matrix
 from hedonic.game.sampling import Sampler, uniform_sampler
 from hedonic.game.settings import DEFAULTS, OBSERVED_PAIR_FLOOR, GameSettings
 from hedonic.game.stability import assess
+from hedonic.neuron_ids import neuron_ids
 
 
 def _neuron_ids(neurons: np.ndarray | list[int] | None, n: int) -> np.ndarray:
     if neurons is None:
         return np.arange(n, dtype=np.int64)
-    ids = np.asarray(neurons, dtype=np.int64)
-    if ids.shape != (n,) or (n and ids[0] < 0) or (np.diff(ids) <= 0).any():
-        raise ConfigError(f"neurons must be {n} ascending distinct non-negative ids, one per row of φ", hint="pass the valuation's neuron ids")
-    return ids
+    return neuron_ids(neurons, n, what="the neurons of φ's rows")
 
 
 def discover(

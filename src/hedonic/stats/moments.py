@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 
 from hedonic.errors import ConfigError, NumericalError
+from hedonic.neuron_ids import neuron_ids
 
 TokenScope = Literal["readout", "all"]
 """Which tokens enter the activation moments: each input's readout token, or all its real tokens."""
@@ -64,11 +65,7 @@ class ActivationStats:
                 f"activation stats of layer {self.layer}: gradient sums and their readout must come together",
                 hint="pass readout, sum_v and sum_vv together, or none of them",
             )
-        if self.neurons.ndim != 1 or (k > 1 and not bool(np.all(np.diff(self.neurons) > 0))):
-            raise ConfigError(
-                f"activation stats of layer {self.layer}: neuron ids must be strictly ascending",
-                hint="sort the neuron subset and drop duplicates",
-            )
+        neuron_ids(self.neurons, what=f"activation stats of layer {self.layer}: neuron ids")
 
     @property
     def k(self) -> int:
