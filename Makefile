@@ -26,7 +26,7 @@ $(DOCS_STAMP): $(STAMP)
 
 # The documentation site, built offline into site/; any warning (a broken reference, a missing page) fails.
 docs: $(DOCS_STAMP)
-	HF_HUB_OFFLINE=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+	HF_HUB_OFFLINE=1 NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
 demo: $(STAMP)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/hedonic demo
