@@ -12,11 +12,11 @@ nbformat = pytest.importorskip("nbformat")
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "docs" / "tutorial.ipynb"
 REDUCED = {
-    "HEDONIC_TUTORIAL_INPUTS": "48",
+    "HEDONIC_TUTORIAL_INPUTS": "32",
     "HEDONIC_TUTORIAL_EXACT": "8",
-    "HEDONIC_TUTORIAL_PLAYERS": "96",
-    "HEDONIC_TUTORIAL_QUERIES": "6",
-    "HEDONIC_TUTORIAL_RESAMPLES": "200",
+    "HEDONIC_TUTORIAL_PLAYERS": "64",
+    "HEDONIC_TUTORIAL_QUERIES": "4",
+    "HEDONIC_TUTORIAL_RESAMPLES": "100",
 }
 
 
