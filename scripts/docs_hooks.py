@@ -29,6 +29,12 @@ from pathlib import Path
 from typing import Any
 
 MARKER = re.compile(r"<!-- generated: (\w+)(?: ([\w.]+))? -->")
+ROLE = re.compile(r":(?:func|class|meth|mod|data|attr|exc|obj|const|py:\w+):`(~?)([^`]+)`")
+
+
+def plain_roles(text: str) -> str:
+    """``text`` with every Sphinx role as inline code: the last dotted part with ``~``, the whole name without."""
+    return ROLE.sub(lambda match: f"`{match[2].rsplit('.', 1)[-1] if match[1] else match[2]}`", text)
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
@@ -68,7 +74,7 @@ def cli_reference(docs_dir: Path) -> str:
         usage = " ".join(["hedonic", name, *command.collect_usage_pieces(context)])
         rows = [_parameter_row(parameter, context) for parameter in command.params]
         table = ["| parameter | meaning |", "|---|---|", *(row for row in rows if row)] if any(rows) else []
-        sections.append("\n".join([f"## `hedonic {name}`", "", f"```\n{usage}\n```", "", inspect.cleandoc(command.help or ""), "", *table, ""]))
+        sections.append("\n".join([f"## `hedonic {name}`", "", f"```\n{usage}\n```", "", plain_roles(inspect.cleandoc(command.help or "")), "", *table, ""]))
     return "\n".join(sections)
 
 
@@ -85,10 +91,10 @@ def config_reference(docs_dir: Path) -> str:
     from hedonic.pipeline import RunConfig
 
     top = [field for field in dataclasses.fields(RunConfig) if not dataclasses.is_dataclass(field.type) and field.name not in _sections(RunConfig)]
-    parts = ["### Top level", "", inspect.cleandoc(RunConfig.__doc__ or ""), "", *_key_table(RunConfig, [f.name for f in top])]
+    parts = ["### Top level", "", plain_roles(inspect.cleandoc(RunConfig.__doc__ or "")), "", *_key_table(RunConfig, [f.name for f in top])]
     for name, section in _sections(RunConfig).items():
         keys = [field.name for field in dataclasses.fields(section)]
-        parts += ["", f"### `[{name}]`", "", inspect.cleandoc(section.__doc__ or ""), "", *_key_table(section, keys)]
+        parts += ["", f"### `[{name}]`", "", plain_roles(inspect.cleandoc(section.__doc__ or "")), "", *_key_table(section, keys)]
     return "\n".join(parts) + "\n"
 
 
@@ -122,12 +128,15 @@ def _toml(value: Any) -> str:
 
 
 def tutorial_cells(docs_dir: Path) -> str:
-    """The tutorial notebook's cells as markdown: markdown cells as they are, code cells fenced."""
+    """The tutorial notebook's cells as markdown: markdown cells with headings a level down, code cells fenced."""
     notebook = json.loads((docs_dir / "tutorial.ipynb").read_text(encoding="utf-8"))
     blocks = []
     for cell in notebook["cells"]:
         source = "".join(cell["source"])
-        blocks.append(source if cell["cell_type"] == "markdown" else f"```python\n{source}\n```")
+        if cell["cell_type"] == "markdown":  # headings one level down: the page has its own title
+            blocks.append(re.sub(r"^#", "##", source, flags=re.M))
+        else:
+            blocks.append(f"```python\n{source}\n```")
     return "\n\n".join(blocks) + "\n"
 
 
