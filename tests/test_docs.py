@@ -3,10 +3,10 @@ with its version, and the generated pages (CLI, configuration keys, API, tutoria
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import importlib
 import importlib.util
-import pkgutil
 import re
 from pathlib import Path
 
@@ -27,16 +27,22 @@ def _hooks():
 
 
 def _artifact_kinds() -> dict[str, int]:
-    """kind → format version, from every ``*_KIND`` / ``*_FORMAT_VERSION`` pair of hedonic's modules."""
+    """kind → format version, from every ``X_KIND = "..."`` / ``X_FORMAT_VERSION = N`` pair in hedonic's sources.
+
+    Read from the source text, not by importing every module: importing a submodule named like the
+    function a package exports lazily (``hedonic.valuation.pas_exact``) would shadow that function.
+    """
     kinds = {}
-    for info in pkgutil.walk_packages(hedonic.__path__, "hedonic."):
-        if info.name.startswith("hedonic.cli"):
-            continue
-        module = importlib.import_module(info.name)
-        for name, value in vars(module).items():
-            prefix = name.removesuffix("_KIND")
-            if name.endswith("_KIND") and isinstance(value, str) and f"{prefix}_FORMAT_VERSION" in vars(module):
-                kinds[value] = vars(module)[f"{prefix}_FORMAT_VERSION"]
+    for path in Path(hedonic.__file__).parent.rglob("*.py"):
+        constants = {
+            node.targets[0].id: node.value.value
+            for node in ast.parse(path.read_text(encoding="utf-8")).body
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Constant)
+        }
+        for name, value in constants.items():
+            version = constants.get(name.removesuffix("_KIND") + "_FORMAT_VERSION")
+            if name.endswith("_KIND") and isinstance(value, str) and isinstance(version, int):
+                kinds[value] = version
     return kinds
 
 
