@@ -5,7 +5,9 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean
+DOCS_STAMP := $(VENV)/.docs-installed
+
+.PHONY: demo test install docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +20,14 @@ $(STAMP): $(PY) pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+$(DOCS_STAMP): $(STAMP)
+	$(PIP) install --quiet -c constraints.txt -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+# The documentation site, built offline into site/; any warning (a broken reference, a missing page) fails.
+docs: $(DOCS_STAMP)
+	HF_HUB_OFFLINE=1 NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
 demo: $(STAMP)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/hedonic demo
 
@@ -25,4 +35,4 @@ test: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
 
 clean:
-	rm -rf $(VENV) hedonic-runs
+	rm -rf $(VENV) hedonic-runs site

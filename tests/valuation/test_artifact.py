@@ -74,3 +74,9 @@ def test_lazy_names_stay_functions_after_their_modules_are_imported() -> None:
         importlib.import_module(f"hedonic.valuation.{module}")
     for name in ("oca", "pas_grad", "pas_hess", "pas_exact", "build_valuation"):
         assert callable(getattr(valuation, name)), name
+
+
+def test_the_written_out_exports_match_the_lazy_table() -> None:
+    import hedonic.valuation as valuation
+
+    assert set(valuation.__all__) == {"Valuation", "check_phi", "load_valuation", "save_valuation"} | set(valuation._LAZY)

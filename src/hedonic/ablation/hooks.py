@@ -14,7 +14,7 @@ from hedonic.models import ModelAdapter
 
 @contextmanager
 def zeroed_neurons(adapter: ModelAdapter, layer: int, neurons: Sequence[int] | torch.Tensor) -> Iterator[None]:
-    """Within the block, every forward pass sees a_i = 0 for i in ``neurons`` of ``layer``, on all tokens.
+    """Within the block, every forward pass sees a_i = 0 for i in ``neurons`` (m,) of ``layer``, on all tokens.
 
     The hook replaces the input of the MLP output projection, so everything downstream (the rest
     of the layer and all later layers) sees the ablated activation. Raises :class:`ModelError`

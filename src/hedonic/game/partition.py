@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from hedonic.artifacts import read_json, write_json
+from hedonic.display import graph_objects, html_grid, html_table
 from hedonic.errors import ArtifactError, ConfigError
 from hedonic.game.stability_result import Stability
 
@@ -150,6 +151,37 @@ class Partition:
             "degenerate": self.degenerate,
             "degenerate_thresholds": {"max_share": self.max_share, "singleton_share": self.singleton_share_limit},
         }
+
+    def __repr__(self) -> str:
+        layer = "" if self.layer is None else f", layer {self.layer}"
+        flag = ", DEGENERATE" if self.degenerate else ""
+        stable = "" if self.stability is None else f", {self.stability.headline()}"
+        return (
+            f"Partition({self.method!r}{layer}: {self.n_players} players in {len(self.coalitions)} coalitions, "
+            f"largest {self.largest()}, {self.singleton_share():.0%} singletons{flag}{stable})"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = [
+            ("method", self.method),
+            ("layer", "—" if self.layer is None else self.layer),
+            ("players / coalitions", f"{self.n_players} / {len(self.coalitions)}"),
+            ("largest coalition", self.largest()),
+            ("singletons", f"{self.singleton_share():.1%} of the players"),
+            ("degenerate", "yes" if self.degenerate else "no"),
+        ]
+        note = None if self.stability is None else f"Stability: {self.stability.statement}."
+        sizes = html_grid(("size", "coalitions", "neurons"), ((size, count, size * count) for size, count in self.size_distribution().items()))
+        return html_table("Partition", rows, note=note) + sizes
+
+    def plot(self) -> Any:
+        """A Plotly bar chart (one trace): neurons in coalitions of each size, sizes on the x axis."""
+        go = graph_objects()
+        distribution = self.size_distribution()
+        figure = go.Figure(go.Bar(x=[str(size) for size in distribution], y=[size * count for size, count in distribution.items()], name="neurons"))
+        title = f"{self.method}" + ("" if self.layer is None else f", layer {self.layer}") + f": {self.n_players} neurons by coalition size"
+        figure.update_layout(title=title, xaxis_title="coalition size", yaxis_title="neurons", xaxis_type="category")
+        return figure
 
 
 def _coverage_problem(groups: list[tuple[int, ...]], members: list[int], players: tuple[int, ...]) -> str | None:

@@ -239,14 +239,19 @@ def choice_set(friends: sp.csr_matrix, i: int, coalition: Iterable[int] | np.nda
 
 
 def friend_count(friends: sp.csr_matrix, i: int, coalition: Iterable[int] | np.ndarray) -> int:
-    """|F_i ∩ S|: how many of player ``i``'s friends are in ``coalition``."""
+    """|F_i ∩ S|: how many of player ``i``'s friends are in ``coalition`` (player ids, (s,)).
+
+    ``friends`` is the (n, n) sparse friendship matrix (row i: F_i).
+    """
     members = _members(coalition, friends.shape[0])
     own = friends.indices[friends.indptr[i] : friends.indptr[i + 1]]
     return int(np.isin(own, members).sum())
 
 
 def compare(friends: sp.csr_matrix, i: int, first: Iterable[int] | np.ndarray, second: Iterable[int] | np.ndarray) -> int:
-    """Player ``i``'s preference between two coalitions that both contain it.
+    """Player ``i``'s preference between two coalitions (player ids, (s₁,) and (s₂,)) that both contain it.
+
+    ``friends`` is the (n, n) sparse friendship matrix (row i: F_i).
 
     Returns 1 when i strictly prefers ``first`` (more friends, or as many friends and fewer
     members), -1 when it strictly prefers ``second``, 0 when indifferent.

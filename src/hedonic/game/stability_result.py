@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from hedonic.display import html_table
+
 
 @dataclass(frozen=True)
 class Stability:
@@ -64,6 +66,32 @@ class Stability:
         if self.core_stable is not None:
             parts.append("core stable (exhaustive)" if self.core_stable else f"not core stable (exhaustive: {list(self.blocking_coalition or ())} blocks)")
         return "; ".join(parts)
+
+    def headline(self) -> str:
+        """The move checks in a few words, e.g. "Nash stable", "individually stable", "3 Nash violations"."""
+        if self.nash_stable:
+            return "Nash stable"
+        return "individually stable" if self.individually_stable else f"{self.nash_violations} Nash violations"
+
+    def __repr__(self) -> str:
+        core = "" if not self.samples else f", core ε ≤ {self.epsilon_upper:.3g} at {self.confidence:g}"
+        welfare = "" if self.welfare is None else f", welfare {self.welfare:.4g}"
+        return f"Stability({self.headline()}{core}{welfare})"
+
+    def _repr_html_(self) -> str:
+        rows: list[tuple[str, Any]] = [
+            ("Nash stable", f"{'yes' if self.nash_stable else 'no'} ({self.nash_violations} neurons gain by moving)"),
+            ("individually stable", f"{'yes' if self.individually_stable else 'no'} ({self.individual_violations} accepted moves)"),
+        ]
+        if self.welfare is not None:
+            rows.append(("welfare", f"{self.welfare:.6g}"))
+        if self.samples:
+            rows.append(("core, sampled", f"{self.blocking} of {self.samples} block; ε ≤ {self.epsilon_upper:.3g} at confidence {self.confidence:g}"))
+        if self.largest_blocking_coalition is not None:
+            rows.append(("largest blocking coalition", self.largest_blocking_coalition))
+        if self.core_stable is not None:
+            rows.append(("core stable (exhaustive)", "yes" if self.core_stable else f"no: {list(self.blocking_coalition or ())} blocks"))
+        return html_table("Stability", rows, note=self.statement)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready fields, ``statement`` included."""

@@ -39,6 +39,9 @@ def hooked_states(
 ) -> Iterator[dict[int, dict[str, torch.Tensor]]]:
     """Hook ``layers`` for the duration of the block; yields ``{layer: {"activations", "residual"}}``.
 
+    ``activations`` (B, T, n) are the inputs of the MLP output projection, ``residual`` (B, T, d)
+    the stream after the layer's MLP (see the module docstring).
+
     The dict fills during each forward pass run inside the block (the last pass wins). With
     ``detach=False`` the captured tensors stay in the autograd graph (for gradients through
     them). Hooks are removed on exit, also on error.

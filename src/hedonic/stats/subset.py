@@ -27,7 +27,7 @@ Ranking = Literal["lora", "variance"]
 
 @dataclass(frozen=True)
 class SubsetSpec:
-    """A parsed subset: explicit ``ids`` (ascending), or the top ``k`` by ``ranking``, or all (both None)."""
+    """A parsed subset: explicit ``ids`` (m,) int64 ascending, or the top ``k`` by ``ranking``, or all (both None)."""
 
     ids: np.ndarray | None = None
     ranking: Ranking | None = None
@@ -35,7 +35,7 @@ class SubsetSpec:
 
 
 def explicit_subset(ids: np.ndarray | list[int], n: int) -> np.ndarray:
-    """``ids`` as a strictly ascending int64 array, checked to lie in 0..n-1 (duplicates dropped)."""
+    """``ids`` (m,) as a strictly ascending int64 array (m′,), checked to lie in 0..n-1 (duplicates dropped)."""
     subset = np.unique(np.asarray(ids, dtype=np.int64))
     if subset.size == 0 or subset[0] < 0 or subset[-1] >= n:
         raise ConfigError(
@@ -60,12 +60,12 @@ def top_k(scores: np.ndarray, k: int, ids: np.ndarray | None = None) -> np.ndarr
 
 
 def top_k_by_lora(profile: LoraProfile, layer: int, k: int) -> np.ndarray:
-    """The ``k`` neurons of ``layer`` with the largest LoRA update norm (pooled over its MLP modules)."""
+    """The ``k`` neurons of ``layer`` with the largest LoRA update norm (pooled over its MLP modules): ids (k,) int64, ascending."""
     return top_k(profile.neuron_norms(layer), k)
 
 
 def top_k_by_variance(stats: ActivationStats, k: int) -> np.ndarray:
-    """The ``k`` neurons of ``stats`` with the largest activation variance (layer ids)."""
+    """The ``k`` neurons of ``stats`` with the largest activation variance: layer ids (k,) int64, ascending."""
     return top_k(stats.variance(), k, stats.neurons)
 
 
@@ -103,7 +103,7 @@ def resolve_subset(
     profile: LoraProfile | None = None,
     stats: ActivationStats | None = None,
 ) -> np.ndarray | None:
-    """The neuron ids ``spec`` stands for in a layer of ``n`` neurons; None for all.
+    """The neuron ids (k,) ascending int64 that ``spec`` stands for in a layer of ``n`` neurons; None for all.
 
     ``lora:K`` needs the model's LoRA ``profile``, ``variance:K`` the layer's ``stats`` (any
     that hold the variances, e.g. collected with ``outer=False``).
@@ -131,7 +131,7 @@ def resolve_layer_subsets(
     layers: Sequence[int],
     variance_pass: Callable[[], dict[int, ActivationStats]],
 ) -> dict[int, np.ndarray] | None:
-    """Neuron ids (ascending int64) per layer for the subset ``text``; None for all neurons.
+    """Neuron ids (k,) ascending int64 per layer for the subset ``text``; None for all neurons.
 
     ``layers`` may count from the end (-1 is the last); the keys are the layers' indices.
     ``lora:K`` ranks by the LoRA profile of ``adapter``; ``variance:K`` calls ``variance_pass``

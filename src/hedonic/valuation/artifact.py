@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from hedonic.artifacts import load_tensors, save_tensors
+from hedonic.display import graph_objects, html_table
 from hedonic.errors import ArtifactError, NumericalError
 from hedonic.matrix_scan import scan_square
 
@@ -49,6 +50,43 @@ class Valuation:
     def n(self) -> int:
         """Number of players."""
         return int(self.phi.shape[0])
+
+    def __repr__(self) -> str:
+        layer = "" if self.layer is None else f", layer {self.layer}"
+        low, high = float(self.phi.min()), float(self.phi.max())
+        return f"Valuation({self.name!r}{layer}, {self.n} players, φ in [{low:.3g}, {high:.3g}])"
+
+    def _repr_html_(self) -> str:
+        positive = (int((self.phi > 0).sum()) / 2) / max(self.n * (self.n - 1) / 2, 1)
+        rows = [
+            ("kind", self.name),
+            ("layer", "—" if self.layer is None else self.layer),
+            ("readout", self.readout or "—"),
+            ("players", f"{self.n} (neurons {int(self.neurons[0])}…{int(self.neurons[-1])})"),
+            ("φ min / max", f"{float(self.phi.min()):.3g} / {float(self.phi.max()):.3g}"),
+            ("pairs with φ > 0", f"{positive:.1%}"),
+        ]
+        return html_table(f"Valuation φ ({self.n}×{self.n})", rows)
+
+    def histogram(self, bins: int = 100) -> tuple[np.ndarray, np.ndarray]:
+        """Counts (bins,) int64 of φ(i, j) over the pairs i < j, and the bin edges (bins + 1,) float64.
+
+        Exact and without an (n², 2) index: the full matrix counts every pair twice and the zero
+        diagonal n times, which are taken out.
+        """
+        counts, edges = np.histogram(self.phi, bins=bins)
+        zero_bin = min(int(np.searchsorted(edges, 0.0, side="right")) - 1, bins - 1)
+        counts[max(zero_bin, 0)] -= self.n
+        return counts // 2, edges
+
+    def plot(self, bins: int = 100) -> Any:
+        """A Plotly histogram (one bar trace, log counts) of φ(i, j) over the pairs i < j."""
+        go = graph_objects()
+        counts, edges = self.histogram(bins)
+        figure = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges), name="pairs"))
+        title = f"{self.name} φ" + ("" if self.layer is None else f", layer {self.layer}") + f": {self.n * (self.n - 1) // 2} pairs i < j"
+        figure.update_layout(title=title, xaxis_title="φ(i, j)", yaxis_title="pairs", yaxis_type="log", bargap=0)
+        return figure
 
 
 def check_phi(phi: np.ndarray, where: str = "φ") -> None:

@@ -88,7 +88,7 @@ def pas_exact_with_magnitude(
     tile_elements: int | None = None,
     parallel: DataParallel | None = None,
 ) -> tuple[Valuation, Valuation]:
-    """(E[ψ] named ``pas-exact``, E[|ψ|] named ``pas-exact-abs``) from one pass; options as :func:`pas_exact`."""
+    """(E[ψ] named ``pas-exact``, E[|ψ|] named ``pas-exact-abs``), each φ (k, k) float32, from one pass; options as :func:`pas_exact`."""
     signed, magnitude = _pas_exact(adapter, layer, batches, readout, neurons, pairs, memory_budget, tile_elements, True, parallel)
     return signed, cast(Valuation, magnitude)
 
