@@ -31,13 +31,21 @@ def run(
 
 @app.command()
 def demo(
-    out: Annotated[Path | None, typer.Option("--out", help="Run directory (default hedonic-runs/demo).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Run directory (default hedonic-runs/demo, hedonic-runs/smollm2-TASK).")
+    ] = None,
+    model: Annotated[
+        str, typer.Option("--model", help="Shipped model: 'demo' (MiniLM-L6, BERT) or 'smollm2' (SmolLM2-135M, LLaMA).")
+    ] = "demo",
+    task: Annotated[
+        str | None, typer.Option("--task", help="Adapter: relevance (default), cqtr or tf-l (smollm2 only).")
+    ] = None,
 ) -> None:
-    """The whole method on the shipped demo reranker (MiniLM-L6 + LoRA) and the demo corpus, offline."""
-    from hedonic.pipeline.config import RunConfig
+    """The whole method on a shipped reranker (base model + bundled LoRA) and the demo corpus, offline."""
+    from hedonic.pipeline.demos import demo_config
     from hedonic.pipeline.run import run_pipeline
 
-    _summarise(run_pipeline(RunConfig(), out))
+    _summarise(run_pipeline(demo_config(model, task), out))
 
 
 def _summarise(result: RunResult) -> None:
