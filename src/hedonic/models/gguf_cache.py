@@ -105,9 +105,9 @@ def converted_folder(source: GgufSource) -> Path:
         write_json(scratch / MARKER, CONVERSION_KIND, CONVERSION_FORMAT_VERSION, record)
         for path in (scratch, *scratch.iterdir()):
             path.chmod(0o755 if path.is_dir() else 0o644)
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(scratch, folder)
+        if not _is_complete(folder, record):  # else another process finished the same conversion first
+            shutil.rmtree(folder, ignore_errors=True)
+            os.replace(scratch, folder)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return folder
