@@ -13,6 +13,7 @@ from hedonic.pipeline import stages
 from hedonic.pipeline.config import LayersSection, RunConfig
 from hedonic.pipeline.demos import SMOLLM2_WINDOW, demo_config, demo_names
 from hedonic.pipeline.run import Pipeline
+from hedonic.pipeline.validation import validate_config
 
 
 def test_demo_is_the_default_configuration() -> None:
@@ -47,5 +48,5 @@ def test_window_picks_the_consecutive_layers_with_the_largest_update(tiny_config
 
 def test_window_with_listed_layers_is_a_config_error(tiny_config: RunConfig) -> None:
     config = replace(tiny_config, layers=LayersSection(analyse=[0, 1], window=2))
-    with pytest.raises(ConfigError, match="layers.window = 2"):
-        Pipeline(config, RunLayout(config.out_dir)).analysed_layers()
+    with pytest.raises(ConfigError, match=r"\[layers\] window = 2"):
+        validate_config(config)

@@ -118,6 +118,12 @@ def named_model_paths(name: str) -> tuple[Path, Path] | None:
     return entry.base(), entry.adapter(task)
 
 
+def named_base(name: str) -> Path | None:
+    """The base model folder of a named model (converted on first use for SmolLM2), or None for other names."""
+    found = resolve_named(name)
+    return None if found is None else found[0].base()
+
+
 def named_adapter(name: str) -> Path | None:
     """The bundled adapter folder of a named model (its base is not touched), or None for other names."""
     found = resolve_named(name)
@@ -132,6 +138,7 @@ def open_model(
     device: str | torch.device = "cpu",
     allow_new_head: bool = False,
     trust_remote_code: bool = False,
+    head_seed: int = 0,
 ) -> ModelAdapter:
     """Load a model by the name a user types: a named model (:func:`model_names`), a folder or a hub id.
 
@@ -149,7 +156,13 @@ def open_model(
     if found is not None:
         entry, task = found
         chosen = adapter if adapter is not None else entry.adapter(task)
-        return load_model(entry.base(), chosen, dtype=dtype, device=device, allow_new_head=True)
+        return load_model(entry.base(), chosen, dtype=dtype, device=device, allow_new_head=True, head_seed=head_seed)
     return load_model(
-        name, adapter, dtype=dtype, device=device, allow_new_head=allow_new_head, trust_remote_code=trust_remote_code
+        name,
+        adapter,
+        dtype=dtype,
+        device=device,
+        allow_new_head=allow_new_head,
+        trust_remote_code=trust_remote_code,
+        head_seed=head_seed,
     )

@@ -42,14 +42,18 @@ def write_report(
     timings: Mapping[str, float] | None = None,
     top_coalitions: int = 6,
     sankey: SankeyOptions | None = None,
+    notes: Sequence[str] = (),
 ) -> Path:
     """Build the report of the run in ``layout`` and write it to ``layout.report``; returns the path.
 
     ``timings``: wall time (s) of each stage, shown in the first section; ``sankey``: what the
-    Sankey diagram draws (default: everything, which is slow and large for hundreds of coalitions).
+    Sankey diagram draws (default: everything, which is slow and large for hundreds of coalitions);
+    ``notes``: what loading the model changed (e.g. a head built from the seed), shown first.
     """
     document = HtmlDocument("hedonic report")
     _run_section(document, layout, analysed, evaluated, timings or {})
+    for note in notes:
+        document.paragraph(f"Model: {note}.", "note")
     lora_section(document, layout)
     phi_section(document, layout, analysed)
     partition_section(document, layout, analysed)

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from hedonic.evaluation import Comparison, load_comparison, load_synergy
 from hedonic.evaluation.meaning import MeaningResult, load_meaning
 from hedonic.evaluation.compare_partitions import REFERENCE
-from hedonic.game import load_partition
+from hedonic.game import load_partition, partition_warnings
 from hedonic.layout import RunLayout
 from hedonic.models import load_lora_profile
 from hedonic.report.document import HtmlDocument
@@ -83,7 +83,6 @@ def partition_section(document: HtmlDocument, layout: RunLayout, layers: Sequenc
         partition = load_partition(layout.partition(layer))
         distribution = partition.size_distribution()
         figure.add_bar(x=list(distribution), y=[size * count for size, count in distribution.items()], name=f"layer {layer}")
-        stability = partition.stability or {}
         rows.append(
             [
                 f"layer {layer}",
@@ -92,7 +91,7 @@ def partition_section(document: HtmlDocument, layout: RunLayout, layers: Sequenc
                 partition.largest(),
                 f"{partition.singleton_share():.1%}",
                 "yes" if partition.degenerate else "no",
-                str(stability.get("statement", "not estimated")),
+                "; ".join([partition.stability.statement if partition.stability else "not estimated", *partition_warnings(partition)]),
             ]
         )
     if not rows:
