@@ -158,7 +158,7 @@ def load_base(model: str, seed: int) -> tuple[Path, ModelAdapter]:
     torch.manual_seed(seed)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*randomly initialised.*")
-        return path, load_model(path, allow_new_head=True)
+        return path, load_model(path, allow_new_head=True, head_seed=seed)
 
 
 def cross_encoder_scorer(adapter: ModelAdapter, max_length: int, batch_size: int = 32) -> Scorer:

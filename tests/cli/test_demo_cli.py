@@ -22,6 +22,8 @@ def test_bad_demo_choice_exits_2(arguments: list[str], message: str, tmp_path: P
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.slow
+@pytest.mark.smollm2
 def test_lora_profiles_the_smollm2_cqtr_adapter(smollm2_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "profile.json"
     with pytest.raises(SystemExit) as stop:
@@ -32,6 +34,8 @@ def test_lora_profiles_the_smollm2_cqtr_adapter(smollm2_folder: Path, tmp_path: 
     assert profile.model == "smollm2:cqtr" and profile.num_layers == 30 and len(profile.modules) == 90
 
 
+@pytest.mark.slow
+@pytest.mark.smollm2
 def test_collect_runs_on_smollm2(smollm2_folder: Path, tmp_path: Path) -> None:
     from hedonic.stats import load_stats
 

@@ -43,6 +43,7 @@ def test_missing_gguf_package_names_the_install_command(tmp_path: Path, monkeypa
     assert not any(tmp_path.rglob("*.safetensors"))
 
 
+@pytest.mark.smollm2
 def test_complete_folder_is_reused_and_a_stale_one_converted_again(
     smollm2_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -15,13 +15,14 @@ from hedonic.data import build_demo_corpus, label_array
 from hedonic.models import ModelAdapter, load_model, named_model_paths, open_model
 from hedonic.models.registry import NAMED_MODELS
 
+pytestmark = [pytest.mark.slow, pytest.mark.smollm2]
+
 SMOLLM2 = next(entry for entry in NAMED_MODELS if entry.name == "smollm2")
 LAYER = 12
 
 
 @pytest.fixture(scope="module")
 def base(smollm2_folder: Path) -> ModelAdapter:
-    torch.manual_seed(0)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*randomly initialised.*")
         return load_model(smollm2_folder, allow_new_head=True)
