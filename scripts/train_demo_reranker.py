@@ -24,7 +24,8 @@ subset), ``--heldout-queries`` the held-out queries scored (evenly spaced over t
 keeps the SmolLM2 runs within their time budget on two CPU cores.
 
 The adapter is written to the named model's asset folder (``src/hedonic/assets/demo_adapter`` or
-``smollm2_<task>``; ``adapter_config.json``, ``adapter_model.safetensors`` with its tensors stored
+``smollm2_<task>``, ``-`` written ``_``; a task the model does not ship yet gets ``<model>_<task>``, to be
+added to the model's adapters in :data:`hedonic.models.NAMED_MODELS`; ``adapter_config.json``, ``adapter_model.safetensors`` with its tensors stored
 in ``--adapter-dtype``, ``task.json`` with the target's standardisation for the scalar tasks, and a
 README.md with this run's settings and metrics), then loaded back the way hedonic loads it
 (:func:`hedonic.models.load_model` with the adapter merged) and evaluated on the held-out split:
@@ -139,10 +140,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         if getattr(args, key) is None:
             setattr(args, key, value)
     entry = _named(args.model)
-    if args.task not in entry.adapters:
-        parser.error(f"--model {args.model} ships no {args.task} adapter (tasks: {', '.join(entry.adapters)})")
     if args.output is None:
-        args.output = ASSETS / entry.adapters[args.task]
+        args.output = ASSETS / entry.adapters.get(args.task, f"{entry.name}_{args.task.replace('-', '_')}")
     return args
 
 

