@@ -24,14 +24,14 @@ def test_bad_demo_choice_exits_2(arguments: list[str], message: str, tmp_path: P
 
 @pytest.mark.slow
 @pytest.mark.smollm2
-def test_lora_profiles_the_smollm2_cqtr_adapter(smollm2_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_lora_profiles_the_smollm2_relevance_adapter(smollm2_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "profile.json"
     with pytest.raises(SystemExit) as stop:
-        cli.main(["lora", "smollm2:cqtr", "--out", str(out)])
+        cli.main(["lora", "smollm2:relevance", "--out", str(out)])
     assert stop.value.code == 0
     assert "largest relative MLP update" in capsys.readouterr().out
     profile = load_lora_profile(out)
-    assert profile.model == "smollm2:cqtr" and profile.num_layers == 30 and len(profile.modules) == 90
+    assert profile.model == "smollm2:relevance" and profile.num_layers == 30 and len(profile.modules) == 90
 
 
 @pytest.mark.slow

@@ -48,7 +48,7 @@ def test_converted_folder_is_a_plain_llama(smollm2_folder: Path) -> None:
         1536,
     )
     assert (smollm2_folder / "model.safetensors").is_file() and (smollm2_folder / "tokenizer.json").is_file()
-    assert named_model_paths("smollm2:cqtr") == (smollm2_folder, SMOLLM2.adapter("cqtr"))
+    assert named_model_paths("smollm2:relevance") == (smollm2_folder, SMOLLM2.adapter("relevance"))
 
 
 def test_loads_as_a_one_logit_llama_reranker(base: ModelAdapter) -> None:

@@ -21,7 +21,7 @@ def test_demo_is_the_default_configuration() -> None:
     assert demo_config() == RunConfig() == demo_config("demo", "relevance")
 
 
-@pytest.mark.parametrize(("task", "name"), [(None, "smollm2"), ("relevance", "smollm2"), ("cqtr", "smollm2:cqtr")])
+@pytest.mark.parametrize(("task", "name"), [(None, "smollm2"), ("relevance", "smollm2")])
 def test_smollm2_demo_analyses_a_lora_window(task: str | None, name: str) -> None:
     config = demo_config("smollm2", task)
     assert config.model.name == name and config.out_dir == f"hedonic-runs/smollm2-{task or 'relevance'}"
@@ -31,6 +31,8 @@ def test_smollm2_demo_analyses_a_lora_window(task: str | None, name: str) -> Non
 def test_unknown_demo_or_task_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="no demo for model 'llama'"):
         demo_config("llama")
+    with pytest.raises(ConfigError, match="the smollm2 demo has no tf-l task"):
+        demo_config("smollm2", "tf-l")
     with pytest.raises(ConfigError, match="the demo demo has no cqtr task") as error:
         demo_config("demo", "cqtr")
     assert "relevance" in error.value.hint

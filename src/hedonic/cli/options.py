@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 DEMO_DATA = "demo"
 """``--data demo``: the demo corpus (its training split for analysis inputs)."""
 
-MODEL_HELP = "Model folder or hub id, or a shipped reranker: 'demo' (MiniLM), 'smollm2' or 'smollm2:cqtr'."
+MODEL_HELP = "Model folder or hub id, or a shipped reranker: 'demo' (MiniLM), 'smollm2' or 'MODEL:TASK' (e.g. smollm2:relevance)."
 
 ModelArgument = Annotated[str, typer.Argument(help=MODEL_HELP)]
 ModelOption = Annotated[str, typer.Option("--model", help=MODEL_HELP)]

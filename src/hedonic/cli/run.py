@@ -83,7 +83,7 @@ def demo(
         str, typer.Option("--model", help="Shipped model: 'demo' (MiniLM-L6, BERT) or 'smollm2' (SmolLM2-135M, LLaMA).")
     ] = "demo",
     task: Annotated[
-        str | None, typer.Option("--task", help="Adapter: relevance (default) or cqtr (smollm2 only).")
+        str | None, typer.Option("--task", help="Adapter (task) of the model: relevance, the default and the only one shipped so far.")
     ] = None,
 ) -> None:
     """The whole method on a shipped reranker (base model + bundled LoRA) and the demo corpus, offline."""

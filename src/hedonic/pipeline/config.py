@@ -39,7 +39,7 @@ from hedonic.pipeline.config_loading import from_mapping
 
 @dataclass(frozen=True)
 class ModelSection:
-    """The model: ``name`` (a named model such as "demo" or "smollm2:cqtr", a folder or a hub id), its LoRA
+    """The model: ``name`` (a named model such as "demo" or "smollm2:relevance", a folder or a hub id), its LoRA
     ``adapter`` folder ("": none; a named model's bundled adapter), dtype, device."""
 
     name: str = "demo"
