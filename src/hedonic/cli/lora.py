@@ -8,14 +8,13 @@ from typing import Annotated
 import typer
 
 from hedonic.cli import app
+from hedonic.cli.options import AdapterOption, ModelArgument
 
 
 @app.command()
 def lora(
-    model: Annotated[str, typer.Argument(help="Model folder or hub id, or 'demo' for the shipped demo reranker.")],
-    adapter: Annotated[
-        Path | None, typer.Option("--adapter", help="peft LoRA adapter folder (implied for 'demo').")
-    ] = None,
+    model: ModelArgument,
+    adapter: AdapterOption = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the profile as a JSON artifact here.")] = None,
     top_k: Annotated[int, typer.Option("--top-k", min=1, help="How many layers to suggest for analysis.")] = 3,
     allow_new_head: Annotated[

@@ -15,11 +15,13 @@ if TYPE_CHECKING:
 DEMO_DATA = "demo"
 """``--data demo``: the demo corpus (its training split for analysis inputs)."""
 
-MODEL_HELP = "Model folder or hub id, or 'demo' for the shipped demo reranker."
+MODEL_HELP = "Model folder or hub id, or a shipped reranker: 'demo' (MiniLM), 'smollm2' or 'MODEL:TASK' (e.g. smollm2:relevance)."
 
 ModelArgument = Annotated[str, typer.Argument(help=MODEL_HELP)]
 ModelOption = Annotated[str, typer.Option("--model", help=MODEL_HELP)]
-AdapterOption = Annotated[Path | None, typer.Option("--adapter", help="peft LoRA adapter folder (implied for 'demo').")]
+AdapterOption = Annotated[
+    Path | None, typer.Option("--adapter", help="peft LoRA adapter folder (implied for a shipped reranker).")
+]
 AllowNewHeadOption = Annotated[
     bool, typer.Option("--allow-new-head", help="Build a one-logit head when the checkpoint has none.")
 ]

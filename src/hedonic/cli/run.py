@@ -76,14 +76,25 @@ def run(
 
 @app.command()
 def demo(
-    out: Annotated[Path | None, typer.Option("--out", help="Run directory (default hedonic-runs/demo).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Run directory (default hedonic-runs/demo, hedonic-runs/smollm2-TASK).")
+    ] = None,
+    model: Annotated[
+        str, typer.Option("--model", help="Shipped model: 'demo' (MiniLM-L6, BERT) or 'smollm2' (SmolLM2-135M, LLaMA).")
+    ] = "demo",
+    task: Annotated[
+        str | None, typer.Option("--task", help="Adapter (task) of the model: relevance, the default and the only one shipped so far.")
+    ] = None,
 ) -> None:
-    """The whole method on the shipped demo reranker (MiniLM-L6 + LoRA) and the demo corpus, offline."""
-    from hedonic.pipeline.config import RunConfig
+    """The whole method on a shipped reranker (base model + bundled LoRA) and the demo corpus, offline."""
+    from hedonic.pipeline.demos import demo_config
     from hedonic.pipeline.run import run_pipeline
 
-    with resumable("hedonic demo" + (f" --out {out}" if out is not None else "")):
-        result = run_pipeline(RunConfig(), out)
+    config = demo_config(model, task)
+    options = {"--model": None if model == "demo" else model, "--task": task, "--out": out}
+    command = " ".join(["hedonic demo", *(f"{key} {value}" for key, value in options.items() if value is not None)])
+    with resumable(command):
+        result = run_pipeline(config, out)
     _summarise(result)
 
 

@@ -2,7 +2,7 @@
 
 from hedonic.models.adapter import HeadStage, ModelAdapter
 from hedonic.models.batch import TokenBatch
-from hedonic.models.demo import DEMO_NAME, DTYPES, demo_model_paths, load_demo_model, open_model
+from hedonic.models.demo import DEMO_NAME, demo_model_paths, load_demo_model
 from hedonic.models.families import FAMILIES, OUT_PROJ, Family, family_for, supported_model_types
 from hedonic.models.loading import load_model
 from hedonic.models.lora_delta import LoraDeltas, LoraFactors, LoraKey
@@ -13,6 +13,20 @@ from hedonic.models.lora_profile import (
     lora_profile,
     save_lora_profile,
     select_layers,
+    select_window,
+)
+from hedonic.models.registry import (
+    DTYPES,
+    NAMED_MODELS,
+    TASK_FEATURES,
+    TASKS,
+    NamedModel,
+    model_names,
+    named_adapter,
+    named_base,
+    named_model_paths,
+    open_model,
+    resolve_named,
 )
 from hedonic.models.tiny import TINY_FAMILIES, TinyCheckpoint, save_tiny_checkpoint, tiny_lora, tiny_model
 
@@ -20,7 +34,10 @@ __all__ = [
     "DEMO_NAME",
     "DTYPES",
     "FAMILIES",
+    "NAMED_MODELS",
     "OUT_PROJ",
+    "TASKS",
+    "TASK_FEATURES",
     "TINY_FAMILIES",
     "Family",
     "HeadStage",
@@ -30,6 +47,7 @@ __all__ = [
     "LoraProfile",
     "ModelAdapter",
     "ModuleUpdate",
+    "NamedModel",
     "TinyCheckpoint",
     "TokenBatch",
     "demo_model_paths",
@@ -38,10 +56,16 @@ __all__ = [
     "load_lora_profile",
     "load_model",
     "lora_profile",
+    "model_names",
+    "named_adapter",
+    "named_base",
+    "named_model_paths",
     "open_model",
+    "resolve_named",
     "save_lora_profile",
     "save_tiny_checkpoint",
     "select_layers",
+    "select_window",
     "supported_model_types",
     "tiny_lora",
     "tiny_model",

@@ -37,45 +37,6 @@ def demo_model_paths() -> tuple[Path, Path]:
     return base, adapter
 
 
-DTYPES = {"float32": torch.float32, "float64": torch.float64, "bfloat16": torch.bfloat16, "float16": torch.float16}
-"""Names accepted for the model's dtype (accumulators stay float64 whatever it is)."""
-
-
-def open_model(
-    name: str | Path,
-    adapter: str | Path | None = None,
-    *,
-    dtype: str | torch.dtype = torch.float32,
-    device: str | torch.device = "cpu",
-    allow_new_head: bool = False,
-    trust_remote_code: bool = False,
-    head_seed: int = 0,
-) -> ModelAdapter:
-    """Load a model by the name a user types: ``"demo"`` (the shipped reranker), a folder or a hub id.
-
-    ``adapter`` overrides the demo's own adapter; ``dtype`` is a torch dtype or one of
-    :data:`DTYPES`' names. See :func:`hedonic.models.load_model` for the rest.
-    """
-    from hedonic.models.loading import load_model
-
-    if isinstance(dtype, str):
-        if dtype not in DTYPES:
-            raise ModelError(f"unknown dtype {dtype!r}", hint=f"use one of {', '.join(DTYPES)}")
-        dtype = DTYPES[dtype]
-    if str(name) == DEMO_NAME:
-        base, demo_adapter = demo_model_paths()
-        return load_model(base, adapter or demo_adapter, dtype=dtype, device=device, allow_new_head=True, head_seed=head_seed)
-    return load_model(
-        name,
-        adapter,
-        dtype=dtype,
-        device=device,
-        allow_new_head=allow_new_head,
-        trust_remote_code=trust_remote_code,
-        head_seed=head_seed,
-    )
-
-
 def load_demo_model(*, dtype: torch.dtype = torch.float32, device: str | torch.device = "cpu") -> ModelAdapter:
     """Load the demo reranker with its adapter merged (its head comes from the adapter)."""
     from hedonic.models.loading import load_model

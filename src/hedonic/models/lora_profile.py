@@ -128,6 +128,23 @@ def select_layers(profile: LoraProfile, k: int) -> list[int]:
     return sorted(ranked[:k])
 
 
+def select_window(profile: LoraProfile, width: int) -> list[int]:
+    """The ``width`` consecutive layers whose summed relative MLP update is largest, in order.
+
+    A layer without an MLP update counts 0; ties go to the lowest first layer. Raises
+    :class:`ConfigError` if ``width`` is not between 1 and the model's number of layers.
+    """
+    if not 1 <= width <= profile.num_layers:
+        raise ConfigError(
+            f"cannot select a window of {width} layers in a model of {profile.num_layers}",
+            hint=f"pass a width between 1 and {profile.num_layers}",
+        )
+    relative = profile.layer_relative()
+    sums = [sum(relative.get(layer, 0.0) for layer in range(start, start + width)) for start in range(profile.num_layers - width + 1)]
+    start = max(range(len(sums)), key=lambda index: (sums[index], -index))
+    return list(range(start, start + width))
+
+
 def save_lora_profile(profile: LoraProfile, path: str | Path) -> Path:
     """Write the profile as a JSON artifact (kind ``lora_profile``, format version 1)."""
     payload = {

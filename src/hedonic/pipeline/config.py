@@ -44,7 +44,8 @@ ValuationKindName = Literal[tuple(VALUATION_KINDS)]  # type: ignore[valid-type]
 
 @dataclass(frozen=True)
 class ModelSection:
-    """The model: ``name`` ("demo", a folder or a hub id), its LoRA ``adapter`` folder ("": none), dtype, device."""
+    """The model: ``name`` (a named model such as "demo" or "smollm2:relevance", a folder or a hub id), its LoRA
+    ``adapter`` folder ("": none; a named model's bundled adapter), dtype, device."""
 
     name: str = "demo"
     adapter: str = ""
@@ -78,14 +79,16 @@ class DataSection:
 class LayersSection:
     """Which layers: ``analyse`` (statistics, φ, partitions, tracking) and ``evaluate`` (synergy, baselines, meaning).
 
-    Empty ``analyse`` means every layer; empty ``evaluate`` means the ``top_k`` analysed layers with
-    the largest relative LoRA update (spec §2), or the first ``top_k`` analysed layers without an
-    adapter.
+    Empty ``analyse`` means every layer, or with ``window = N > 0`` the N consecutive layers whose
+    summed relative LoRA update is largest (the first N without an adapter); empty ``evaluate``
+    means the ``top_k`` analysed layers with the largest relative LoRA update (spec §2), or the
+    first ``top_k`` analysed layers without an adapter.
     """
 
     analyse: list[int] = field(default_factory=list)
     evaluate: list[int] = field(default_factory=list)
     top_k: int = 2
+    window: int = 0
 
 
 @dataclass(frozen=True)

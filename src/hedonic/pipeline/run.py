@@ -103,11 +103,9 @@ class Pipeline:
 
     def model_files(self) -> list[Path]:
         """Small files that identify the model's fine-tuning (the adapter's weights, when any)."""
-        adapter = self.config.model.adapter
-        if not adapter and self.config.model.name == "demo":
-            from hedonic.models import demo_model_paths
+        from hedonic.models import named_adapter
 
-            adapter = str(demo_model_paths()[1])
+        adapter = self.config.model.adapter or named_adapter(self.config.model.name)
         files = sorted(Path(adapter).glob("adapter_model.*")) if adapter else []
         return [path for path in files if path.is_file()]
 
@@ -128,8 +126,15 @@ class Pipeline:
 
     # ------------------------------------------------------------------ layers
     def analysed_layers(self) -> list[int]:
-        """The layers to analyse: the configured ones (validated), or all."""
-        chosen = self.config.layers.analyse or list(range(self.model.num_layers))
+        """The layers to analyse: the configured ones (validated), the LoRA window, or all."""
+        from hedonic.models import load_lora_profile, select_window
+
+        section = self.config.layers
+        chosen = section.analyse or list(range(self.model.num_layers))
+        if section.window and self.layout.lora_profile.is_file():
+            chosen = select_window(load_lora_profile(self.layout.lora_profile), section.window)
+        elif section.window:
+            chosen = chosen[: section.window]
         return sorted({self.model.check_layer(layer) for layer in chosen})
 
     def evaluated_layers(self, analysed: list[int]) -> list[int]:

@@ -112,6 +112,12 @@ def _check_counts(config: RunConfig) -> None:
         value = getattr(getattr(config, section), key)
         if value < minimum:
             raise ConfigError(f"[{section}] {key} must be ≥ {minimum}, got {value}", hint=f"set {key} in [{section}] to {minimum} or more")
+    layers = config.layers
+    if layers.window < 0 or (layers.window and layers.analyse):
+        raise ConfigError(
+            f"[layers] window = {layers.window} with analyse = {layers.analyse}",
+            hint="give either the layers (analyse) or a window width ≥ 1 chosen from the LoRA profile, not both",
+        )
     evaluation = config.evaluation
     if evaluation.min_size > evaluation.max_size:
         raise ConfigError(
@@ -172,11 +178,11 @@ def validate_model_layers(config: RunConfig) -> None:
     Raises :class:`~hedonic.errors.ModelError` for an unsupported family or an unreadable config,
     :class:`ConfigError` for a layer of ``[layers]`` outside 0..L-1 (or -L..-1).
     """
-    from hedonic.models import demo_model_paths
+    from hedonic.models import named_base
     from hedonic.models.loading import read_model_config
 
     section = config.model
-    source = demo_model_paths()[0] if section.name == DEMO else section.name
+    source = named_base(section.name) or section.name
     count = int(read_model_config(source, trust_remote_code=section.trust_remote_code).num_hidden_layers)
     for key in ("analyse", "evaluate"):
         outside = [layer for layer in getattr(config.layers, key) if not -count <= layer < count]

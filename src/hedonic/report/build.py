@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from hedonic.layout import RunLayout
+from hedonic.models import resolve_named
 from hedonic.tracking import SankeyOptions
 from hedonic.report.document import HtmlDocument
 from hedonic.report.sections import (
@@ -69,7 +70,7 @@ def _run_section(
     document.heading("The run")
     config = _config(layout)
     model = config.get("model", {})
-    adapter = model.get("adapter") or ("the shipped demo adapter" if model.get("name") == "demo" else "none")
+    adapter = model.get("adapter") or ("the shipped adapter" if resolve_named(str(model.get("name", ""))) else "none")
     document.paragraph(
         f"Model {model.get('name', '?')} (adapter: {adapter}, {model.get('dtype', '?')} on {model.get('device', '?')}); "
         f"seed {config.get('seed', '?')}; valuation {config.get('valuation', {}).get('kind', '?')}; "

@@ -1,0 +1,51 @@
+"""The shipped demos as run configurations: one per named model and task (``hedonic demo --model --task``).
+
+``demo`` (the default, ``make demo``) is :class:`RunConfig`'s defaults: the MiniLM reranker, every
+one of its 6 layers analysed. ``smollm2`` runs the same method on the 30-layer SmolLM2 decoder;
+to stay within 15 minutes on two CPU cores it analyses the window of
+:data:`SMOLLM2_WINDOW` consecutive layers with the largest LoRA update (the paper's 7–14 were
+chosen the same way), evaluates the ``top_k`` of them with the largest relative update, and uses
+fewer analysis and held-out inputs (:func:`demo_config` lists them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hedonic.errors import ConfigError
+from hedonic.models import NAMED_MODELS
+from hedonic.pipeline.config import DataSection, LayersSection, MeaningSection, ModelSection, RunConfig
+
+SMOLLM2_WINDOW = 6
+"""Consecutive layers the SmolLM2 demo analyses (statistics, φ, partitions, tracking)."""
+
+
+def demo_names() -> list[str]:
+    """The models ``hedonic demo --model`` accepts."""
+    return [entry.name for entry in NAMED_MODELS]
+
+
+def demo_config(model: str = "demo", task: str | None = None) -> RunConfig:
+    """The run configuration of the demo of ``model`` on ``task`` (None: the model's default task).
+
+    Raises :class:`ConfigError` for a model that is not shipped or a task it has no adapter for.
+    """
+    entry = next((e for e in NAMED_MODELS if e.name == model), None)
+    if entry is None:
+        raise ConfigError(f"no demo for model {model!r}", hint=f"pick one of {', '.join(demo_names())}")
+    task = task or entry.default_task
+    if task not in entry.adapters:
+        raise ConfigError(
+            f"the {model} demo has no {task} task", hint=f"pick one of {', '.join(entry.adapters)} (--task)"
+        )
+    name = model if task == entry.default_task else f"{model}:{task}"
+    if model == "demo":
+        return RunConfig()
+    return replace(
+        RunConfig(),
+        out_dir=f"hedonic-runs/{model}-{task}",
+        model=ModelSection(name=name),
+        data=DataSection(inputs_limit=240, heldout_queries=10, batch_size=16, max_length=128),
+        layers=LayersSection(window=SMOLLM2_WINDOW, top_k=2),
+        meaning=MeaningSection(max_coalitions=3),
+    )
