@@ -48,7 +48,8 @@ def test_vanish_is_both_shares_low() -> None:
     tracking = classify_transitions(np.ones((4, 4)))
     assert [e.type for e in tracking.events] == ["vanish"] * 4 + ["emerge"] * 4
     assert tracking.percentages() == {"persist": 0.0, "split": 0.0, "merge": 0.0, "vanish": 100.0, "emerge": 100.0}
-    assert tracking.links == () and tracking.reference is None and tracking.rule == "shares"
+    assert tracking.links == tuple((p, 0, 1.0) for p in range(4)), "only each source's strongest link is kept"
+    assert tracking.reference is None and tracking.rule == "shares"
     assert events([[0.0, 0.0]]) == [("vanish", (0,), ()), ("emerge", (), (0,)), ("emerge", (), (1,))]
 
 

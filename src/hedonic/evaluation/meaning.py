@@ -18,7 +18,10 @@ The artifact (kind ``"meaning"``, format version 2, JSON) holds the settings, th
 domains, queries), the IR features of every input, the reference coalitions' activations, every
 analysed group, and the three results; :func:`load_meaning` reads it back. Version 2: the
 embedded importance comparison carries the rank-based fields of
-:mod:`hedonic.evaluation.comparison` version 2 (medians, Cliff's δ interval, rank test).
+:mod:`hedonic.evaluation.comparison` version 2 (medians, Cliff's δ interval, rank test), and
+``findings`` / ``findings_interpretation`` hold the top-activating inputs and IR-feature
+correlations of the reference coalitions that passed their per-coalition significance test
+(``index`` = position in ``findings``; empty and null when none was given).
 """
 
 from __future__ import annotations
@@ -130,6 +133,8 @@ class MeaningResult:
     probes: tuple[ProbeScore, ...]
     probe_summary: tuple[ProbeSummary, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    findings: tuple[tuple[int, ...], ...] = ()
+    findings_interpretation: InterpretationResult | None = None
 
     def coalitions(self, method: str, draw: int = 0) -> list[tuple[int, ...]]:
         """The groups of ``method`` (and ``draw``) in order."""
@@ -170,13 +175,15 @@ def explain_layer(
     model_name: str | None = None,
     stats: CorpusStats | None = None,
     exclude_ids: Collection[str] = (),
+    findings: Sequence[Sequence[int]] = (),
 ) -> MeaningResult:
     """Run importance, interpretation and probes for ``layer``'s partitions on held-out candidate lists.
 
     ``partitions`` method → partition of the layer, the reference's among them; ``candidates``
     per-query lists of labelled pairs (every pair needs a label; its ``domain`` drives the
     probes); ``stats`` BM25 collection statistics (default: of the candidates' documents);
-    ``exclude_ids``: pair ids φ was built from, none of which may be among the candidates.
+    ``exclude_ids``: pair ids φ was built from, none of which may be among the candidates;
+    ``findings``: coalitions (e.g. the significant ones) to interpret too, outside the sample.
     Raises :class:`ConfigError` / :class:`DataError` on missing reference, coalitions or labels.
     """
     settings = settings or MeaningSettings()
@@ -232,6 +239,13 @@ def explain_layer(
         aligned_count=settings.aligned_count,
         alpha=settings.fdr_alpha,
     )
+    found = tuple(tuple(sorted(int(i) for i in group)) for group in findings)
+    found_interpretation = None
+    if found:
+        found_values = group_means(engine.activations(), list(found))
+        found_interpretation = interpret(
+            {("findings", 0): found_values}, pairs, features, reference="findings", top_k=settings.top_k, aligned_count=settings.aligned_count, alpha=settings.fdr_alpha
+        )
     domains = [pair.domain for pair in pairs]
     query_ids = [pair.qid for pair in pairs]
     probes = [
@@ -269,6 +283,8 @@ def explain_layer(
         probes=tuple(probes),
         probe_summary=tuple(probe_summary(probes, null=NULL_METHOD)),
         notes=tuple(notes),
+        findings=found,
+        findings_interpretation=found_interpretation,
     )
 
 
@@ -346,18 +362,24 @@ def _result(document: Mapping[str, Any]) -> MeaningResult:
         importance=ImportanceResult(**{**importance, "groups": tuple(_group(GroupImportance, g) for g in importance["groups"])}),
         importance_comparison=comparison_from_payload(document["importance_comparison"]),
         null_contrasts=tuple(NullContrast(**entry) for entry in document["null_contrasts"]),
-        interpretation=InterpretationResult(
-            method=str(interpretation["method"]),
-            features=tuple(interpretation["features"]),
-            alpha=float(interpretation["alpha"]),
-            correlations=tuple(FeatureCorrelation(**entry) for entry in interpretation["correlations"]),
-            top_inputs=tuple(TopInput(**entry) for entry in interpretation["top_inputs"]),
-            aligned={str(k): tuple(int(i) for i in v) for k, v in interpretation["aligned"].items()},
-            summaries=tuple(AlignmentSummary(**entry) for entry in interpretation["summaries"]),
-        ),
+        interpretation=_interpretation(interpretation),
         probes=tuple(ProbeScore(**entry) for entry in document["probes"]),
         probe_summary=tuple(ProbeSummary(**entry) for entry in document["probe_summary"]),
         notes=tuple(str(note) for note in document["notes"]),
+        findings=tuple(tuple(int(i) for i in group) for group in document["findings"]),
+        findings_interpretation=None if document["findings_interpretation"] is None else _interpretation(document["findings_interpretation"]),
+    )
+
+
+def _interpretation(entry: Mapping[str, Any]) -> InterpretationResult:
+    return InterpretationResult(
+        method=str(entry["method"]),
+        features=tuple(entry["features"]),
+        alpha=float(entry["alpha"]),
+        correlations=tuple(FeatureCorrelation(**item) for item in entry["correlations"]),
+        top_inputs=tuple(TopInput(**item) for item in entry["top_inputs"]),
+        aligned={str(k): tuple(int(i) for i in v) for k, v in entry["aligned"].items()},
+        summaries=tuple(AlignmentSummary(**item) for item in entry["summaries"]),
     )
 
 

@@ -33,7 +33,7 @@ import numpy as np
 
 from hedonic.errors import ConfigError
 from hedonic.evaluation.interpretation import benjamini_hochberg
-from hedonic.evaluation.synergy import DEFAULT_RATIO_FLOOR
+from hedonic.evaluation.synergy import DEFAULT_RATIO_FLOOR, SynergyResult
 
 NULL_METRICS: tuple[str, ...] = ("pair", "pair_abs", "na", "na_abs", "ratio", "ratio_abs")
 """Metrics a per-coalition test can use (computable from singles, pairs and the whole group)."""
@@ -245,3 +245,15 @@ class Significance:
             "share": self.tests.share(),
             "by_metric": {metric: self.tests.metric_share(metric) for metric in self.tests.metrics},
         }
+
+
+def ranked_findings(result: SynergyResult, top: int | None = None) -> list[int]:
+    """Indices of ``result``'s significant coalitions, strongest first (smallest q, then largest z), at most ``top``."""
+    if result.significance is None:
+        return []
+    tests = result.significance.tests
+    rows = np.flatnonzero(tests.significant)
+    q = np.nan_to_num(tests.q, nan=1.0).min(axis=1)
+    z = np.nan_to_num(tests.z, nan=-np.inf).max(axis=1)
+    ordered = sorted(rows.tolist(), key=lambda k: (q[k], -z[k], k))
+    return ordered if top is None else ordered[:top]

@@ -19,7 +19,8 @@ that applies:
 
 A target q **emerges** when no link into it has a high α or β. Percentages: persist, merge,
 split and vanish over the P sources (they sum to 100%), emerge over the Q targets. The kept
-``links`` are every link with a high α or β.
+``links`` are every link with a high α or β, plus each source's strongest link (so that a
+vanishing coalition still shows where most of its little influence goes).
 
 Thresholds: α = β = 0.5 by default — "high" means "the majority": a source can send a majority
 of its influence to one target at most, and a target can draw a majority from one source at
@@ -118,7 +119,10 @@ def classify_transitions(influence: np.ndarray, thresholds: ShareThresholds | No
         events.append(Event("merge", tuple(sources), (q,), tuple(float(values[p, q]) for p in sources)))
     for q in np.flatnonzero(~(high_alpha | high_beta).any(axis=0)):
         events.append(Event("emerge", (), (int(q),), (float(values[:, q].max(initial=0.0)),)))
-    kept = np.argwhere(high_alpha | high_beta)
+    strongest = np.zeros_like(high_alpha)
+    if values.size:
+        strongest[np.arange(values.shape[0]), values.argmax(axis=1)] = True
+    kept = np.argwhere(high_alpha | high_beta | (strongest & (values > 0)))
     matched = [(p, q) for p, q in max_weight_matching(values) if values[p, q] > 0] if values.size else []
     return Tracking(
         thresholds=thresholds,
