@@ -65,3 +65,10 @@ def test_unknown_metric_and_bad_alpha_are_refused() -> None:
         layer_verdicts(comparison, metric="pair")
     with pytest.raises(ConfigError, match="alpha"):
         layer_verdicts(comparison, alpha=1.5)
+
+
+def test_each_model_gets_its_own_verdict() -> None:
+    first = layer_verdicts(_comparison(3, {"random": -1.5}, seed=3), model="llama")
+    second = layer_verdicts(_comparison(3, {"random": 1.5}, seed=4), model="bert")
+    combined = model_verdicts([*first, *second])
+    assert [(m.model, m.verdict) for m in combined] == [("llama", "ahead"), ("bert", "behind")]

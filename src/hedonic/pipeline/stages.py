@@ -8,6 +8,7 @@ returns their paths. Messages go to the pipeline's console (stderr).
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -235,9 +236,11 @@ def evaluation(pipeline: Pipeline, layer: int) -> None:
     def action() -> list[Path]:
         partitions = partitions_of_layer(layout.partition(layer), baseline_files(layout.baselines_dir(layer)), layer)
         heldout = pipeline.heldout
+        started = time.perf_counter()
         engine = AblationEngine(
             pipeline.model, layer, list(pipeline.batches(heldout)), mode=section.mode, token_states=section.readout == "model"
         )
+        caching = time.perf_counter() - started
         found = compare_partitions(
             engine,
             partitions,
@@ -254,7 +257,7 @@ def evaluation(pipeline: Pipeline, layer: int) -> None:
             verdict_metric=section.verdict_metric,
             model_name=pipeline.config.model.name,
         )
-        _print_evaluation(pipeline, layer, found)
+        _print_evaluation(pipeline, layer, found, caching)
         written = [save_synergy(result, layout.synergy(layer, name)) for name, result in found.synergy.items()]
         return [*written, save_comparison(found.comparison, layout.comparison(layer))]
 
@@ -276,19 +279,17 @@ def null_settings(section: EvaluationSection, seed: int) -> NullSettings | None:
     return NullSettings(draws=section.significance_draws, seed=seed, metrics=tuple(section.significance_metrics), alpha=section.alpha)
 
 
-def _print_evaluation(pipeline: Pipeline, layer: int, found: LayerEvaluation) -> None:
-    """The per-coalition test cost and shares, then the layer's verdict lines."""
+def _print_evaluation(pipeline: Pipeline, layer: int, found: LayerEvaluation, caching: float) -> None:
+    """What the evaluation's parts cost (the per-coalition tests among them), the shares of significant coalitions, the verdict lines."""
     from hedonic.evaluation.verdict import verdict_from_dict
 
     seconds = found.seconds
     console = pipeline.console
-    total = sum(seconds.values())
-    if seconds.get("significance"):
-        console.print(
-            f"layer {layer}: per-coalition tests against random groups took {seconds['significance']:.1f} s "
-            f"of the evaluation's {total:.1f} s (synergy {seconds['synergy']:.1f} s, comparison {seconds['comparison']:.1f} s)",
-            highlight=False,
-        )
+    console.print(
+        f"layer {layer}: evaluation {caching + sum(seconds.values()):.1f} s = caching the layer {caching:.1f} s + synergy "
+        f"{seconds['synergy']:.1f} s + per-coalition tests {seconds['significance']:.1f} s + comparison {seconds['comparison']:.1f} s",
+        highlight=False,
+    )
     for name, summary in found.comparison.context.get("significance", {}).items():
         console.print(f"layer {layer}: {name}: {summary['significant']} of {summary['coalitions']} coalitions more synergistic than random", highlight=False)
     for entry in found.comparison.context.get("verdict", []):
