@@ -59,7 +59,7 @@ def test_run_dir_evaluation_prints_the_table_and_writes_audit_files(
         ])  # fmt: skip
     assert stop.value.code == 0
     printed = capsys.readouterr().out
-    assert "pair_abs: coalitions of size 4–32" in printed and "random" in printed and "other" in printed and "Cliff's δ" in printed
+    assert "pair_abs, coalitions of size 4–32" in printed and "random" in printed and "other" in printed and "Cliff's δ" in printed
     assert "more synergistic than size-matched random groups" in printed and "per-coalition tests:" in printed
     last = printed.strip().splitlines()[-2:]
     assert all(line.startswith("layer 1: hedonic ") and " on pair " in line for line in last), last

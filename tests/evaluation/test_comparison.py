@@ -174,7 +174,7 @@ def test_artifact_round_trip_and_table(tmp_path: Path) -> None:
     for table in comparison_tables(comparison):
         console.print(table)
     text = console.export_text()
-    assert "pair: coalitions of size 4–32" in text and "spectral" in text and "Cliff" in text and "median" in text
+    assert "pair, coalitions of size 4–32" in text and "spectral" in text and "Cliff" in text and "median" in text
     (tmp_path / "bad.json").write_text('{"kind": "comparison", "format_version": 2}')
     with pytest.raises(ArtifactError, match="invalid comparison"):
         load_comparison(tmp_path / "bad.json")

@@ -126,3 +126,15 @@ def test_tests_round_trip_through_the_synergy_artifact(tmp_path: Path) -> None:
     path.write_text(text.replace('"significant": false', '"significant": true', 1))
     with pytest.raises(ArtifactError, match="significant"):
         load_synergy(path)
+
+
+def test_empirical_p_and_robust_z_on_a_known_null() -> None:
+    from hedonic.evaluation.significance import NullDistribution
+
+    values = np.arange(1.0, 201.0)
+    values[-1] = 1e9  # one random group holding a very loud neuron: the mean and sd would move, the median and MAD do not
+    null = NullDistribution(("pair",), {5: values[:, None]}, players=100)
+    tests = coalition_tests(np.array([[150.5], [1e10], [0.0]]), [5, 5, 5], null, alpha=0.05)
+    np.testing.assert_allclose(tests.p[:, 0], [(1 + 50) / 201, 1 / 201, 1.0])
+    assert tests.z[0, 0] == pytest.approx((150.5 - 100.5) / (1.4826 * 50))
+    assert null.summary()["5"]["pair"]["median"] == 100.5 and null.summary()["5"]["pair"]["mad"] == 50.0

@@ -11,12 +11,13 @@ identifiers, ``clean``: f(x) per input}, and ``coalitions``, a list of objects w
 - ``whole`` (E Δ_C), ``leave_one_out`` (E Δ_{C∖k}, k in the order of ``neurons``),
 - ``metrics`` (every metric; null where undefined),
 - ``tests`` (new in version 2; where the coalitions were tested against random groups):
-  {metric: {``observed``, ``z``, ``p``, ``q``}} and ``significant`` (q < alpha on some metric).
+  {metric: {``observed``, ``z`` (robust: median and MAD of the null), ``p``, ``q``}} and
+  ``significant`` (q < alpha on some metric).
 
 ``significance`` (new in version 2; null when no test ran): ``readout`` of the tests (``local``),
 ``draws`` K, ``seed``, ``alpha``, ``metrics``, ``alternative`` (``"greater"``: more synergistic
 than random), ``players`` (neurons the random groups were drawn from), ``null`` (per size and
-metric: the null's ``mean``, ``sd`` and ``p95``), and ``summary`` (coalitions tested, number and
+metric: the null's ``median``, ``mad``, ``mean``, ``sd`` and ``p95``), and ``summary`` (coalitions tested, number and
 share significant, share per metric); see :mod:`hedonic.evaluation.significance`.
 
 Δ_S(x) = f(x) − f_{−S}(x) on the listed inputs, E the mean over them, logit units: a plain

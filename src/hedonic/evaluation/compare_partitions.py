@@ -180,7 +180,7 @@ def _with_significance(
         return engine.effects(sets, "local").delta
 
     sizes = sorted({int(size) for part in per_method.values() for size in part.sizes()})
-    null = null_distribution(effects, players, sizes, settings)
+    null = null_distribution(effects, players, sizes, settings, engine.num_inputs)
     summary = null.summary()
     tested = {}
     for name, part in per_method.items():
@@ -201,5 +201,5 @@ def _observed(effects: Callable[[list[tuple[int, ...]]], np.ndarray], part: Syne
     for size in sorted(set(sizes.tolist())):
         rows = np.flatnonzero(sizes == size)
         neurons = np.array([part.coalitions[k].neurons for k in rows])
-        observed[rows] = prefix_metrics(effects, neurons, [int(size)], metrics, settings.ratio_floor)[:, 0]
+        observed[rows] = prefix_metrics(effects, neurons, [int(size)], metrics, settings.ratio_floor, part.clean.shape[0])[:, 0]
     return observed

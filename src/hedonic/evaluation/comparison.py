@@ -246,35 +246,36 @@ def holm_adjust(p_values: Sequence[float | None]) -> list[float | None]:
 
 
 def comparison_tables(comparison: Comparison, metrics: Sequence[str] | None = None) -> list[Any]:
-    """One :class:`rich.table.Table` per metric (default: all): methods as rows; ranks first, then means."""
+    """One :class:`rich.table.Table` per metric (default: all): methods as rows; ranks first, then means.
+
+    Columns: count, median, Cliff's δ with its interval, the Holm-adjusted rank-test p, then the
+    mean with its interval and the Holm-adjusted permutation p of the difference of means; about
+    80 characters wide.
+    """
     from rich.table import Table
 
     level = f"{comparison.confidence:.0%}"
     low, high = comparison.size_range
     tables = []
-    columns = ("method", "n", "median", "Cliff's δ", f"{level} CI of δ", "p rank (Holm)", "mean", f"{level} CI", "diff. of means", "p perm. (Holm)")
+    columns = ("method", "n", "median", f"Cliff's δ [{level} CI]", "p rank", f"mean [{level} CI]", "p perm.")
     for metric in metrics or comparison.metrics:
-        table = Table(title=f"{metric}: coalitions of size {low}–{high}, {comparison.reference} vs baselines ({comparison.rank_test} test)")
+        table = Table(
+            title=f"{metric}, coalitions of size {low}–{high}: {comparison.reference} vs baselines",
+            caption=f"p: {comparison.rank_test} rank test and permutation test of the means, Holm over baselines",
+        )
         for column in columns:
-            table.add_column(column, justify="left" if column == "method" else "right")
+            table.add_column(column, justify="left" if column == "method" else "right", overflow="fold")
         for method in comparison.methods:
             summary = comparison.summary(method, metric)
             count = f"{summary.count}" + (f" (−{summary.dropped})" if summary.dropped else "")
-            mean = [_number(summary.mean), _interval(summary.ci_low, summary.ci_high)]
+            mean = _number(summary.mean, ".3g") + " " + _interval(summary.ci_low, summary.ci_high, ".2g")
             if method == comparison.reference:
-                table.add_row(method, count, _number(summary.median), "", "", "", *mean, "", "")
+                table.add_row(method, count, _number(summary.median, ".3g"), "", "", mean, "")
                 continue
             contrast = comparison.contrast(method, metric)
+            delta = _number(contrast.cliffs_delta, "+.2f") + " " + _interval(contrast.delta_ci_low, contrast.delta_ci_high, "+.2f")
             table.add_row(
-                method,
-                count,
-                _number(summary.median),
-                _number(contrast.cliffs_delta, "+.2f"),
-                _interval(contrast.delta_ci_low, contrast.delta_ci_high, ".2f"),
-                _number(contrast.rank_p_holm, ".3g"),
-                *mean,
-                _number(contrast.difference),
-                _number(contrast.p_holm, ".3g"),
+                method, count, _number(summary.median, ".3g"), delta, _number(contrast.rank_p_holm, ".2g"), mean, _number(contrast.p_holm, ".2g")
             )
         tables.append(table)
     return tables

@@ -14,7 +14,10 @@ s with observed value v and null values u_1..u_K of size s (one-sided: larger is
 synergistic):
 
 - empirical p = (1 + #{k : u_k ≥ v}) / (K + 1) (never 0; at least 1/(K + 1));
-- z = (v − mean u) / sd u (ddof = 1; None when the null has no spread);
+- z = (v − median u) / (1.4826 · MAD u), a robust z-score (MAD the median absolute deviation,
+  scaled to the sd of a normal; NaN when the null has no spread). The null is heavy-tailed too
+  (a random group holding one very loud neuron), which inflates its mean and sd: with them, a
+  coalition above 199 of 200 random groups could show z ≈ 0;
 - q: Benjamini–Hochberg adjusted p over every (coalition, metric) test of one method (one family
   per method); a coalition is *significant* when q < ``alpha`` for at least one metric.
 
@@ -78,19 +81,25 @@ class NullDistribution:
     values: Mapping[int, np.ndarray]
     players: int
 
-    def summary(self) -> dict[str, dict[str, dict[str, float]]]:
-        """Per size (as a string) and metric: the null's mean, sd (ddof = 1) and 95th percentile."""
+    def summary(self) -> dict[str, dict[str, dict[str, float | None]]]:
+        """Per size (as a string) and metric: the finite null values' median, MAD, mean, sd (ddof = 1) and 95th percentile."""
         return {
-            str(size): {
-                metric: {
-                    "mean": float(column.mean()),
-                    "sd": float(column.std(ddof=1)),
-                    "p95": float(np.quantile(column, 0.95)),
-                }
-                for metric, column in zip(self.metrics, values.T, strict=True)
-            }
+            str(size): {metric: _describe(column[np.isfinite(column)]) for metric, column in zip(self.metrics, values.T, strict=True)}
             for size, values in sorted(self.values.items())
         }
+
+
+def _describe(values: np.ndarray) -> dict[str, float | None]:
+    if values.size < 2:
+        return dict.fromkeys(("median", "mad", "mean", "sd", "p95"))
+    centre = float(np.median(values))
+    return {
+        "median": centre,
+        "mad": float(np.median(np.abs(values - centre))),
+        "mean": float(values.mean()),
+        "sd": float(values.std(ddof=1)),
+        "p95": float(np.quantile(values, 0.95)),
+    }
 
 
 @dataclass(frozen=True)
@@ -124,12 +133,18 @@ def null_draws(players: Sequence[int], length: int, draws: int, seed: int) -> np
 
 
 def prefix_metrics(
-    effects: Effects, rows: np.ndarray, sizes: Sequence[int], metrics: Sequence[str], ratio_floor: float = DEFAULT_RATIO_FLOOR
+    effects: Effects,
+    rows: np.ndarray,
+    sizes: Sequence[int],
+    metrics: Sequence[str],
+    ratio_floor: float = DEFAULT_RATIO_FLOOR,
+    inputs: int | None = None,
 ) -> np.ndarray:
     """Metrics of the groups rows[r, :s] for every row r and size s: (R, len(sizes), M) float64.
 
     ``rows`` (R, L) neuron ids, distinct within a row; every size 2 ≤ s ≤ L. One ``effects``
-    call per chunk of rows (singles, every pair of the row, and each prefix group).
+    call per chunk of rows (singles, every pair of the row, and each prefix group), chunks sized
+    by :data:`CHUNK_ELEMENTS` for ``inputs`` inputs (None: one probe call finds out).
     """
     rows = np.asarray(rows, dtype=np.int64)
     length = rows.shape[1]
@@ -138,8 +153,8 @@ def prefix_metrics(
         raise ConfigError(f"prefix sizes {sizes} must lie in 2..{length}")
     positions = list(combinations(range(length), 2))
     out = np.empty((rows.shape[0], len(sizes), len(metrics)))
-    sample = effects([(int(rows[0, 0]),)])
-    step = max(1, CHUNK_ELEMENTS // max(1, len(positions) * sample.shape[1]))
+    count = inputs if inputs is not None else effects([(int(rows[0, 0]),)]).shape[1]
+    step = max(1, CHUNK_ELEMENTS // max(1, len(positions) * count))
     for start in range(0, rows.shape[0], step):
         out[start : start + step] = _chunk_metrics(effects, rows[start : start + step], positions, sizes, metrics, ratio_floor)
     return out
@@ -189,13 +204,15 @@ def _metrics_of(
     }
 
 
-def null_distribution(effects: Effects, players: Sequence[int], sizes: Sequence[int], settings: NullSettings) -> NullDistribution:
-    """K null values per size in ``sizes`` and metric of ``settings`` (see the module docstring)."""
+def null_distribution(
+    effects: Effects, players: Sequence[int], sizes: Sequence[int], settings: NullSettings, inputs: int | None = None
+) -> NullDistribution:
+    """K null values per size in ``sizes`` and metric of ``settings`` (see the module docstring); ``inputs`` as :func:`prefix_metrics`."""
     wanted = sorted({int(s) for s in sizes})
     if not wanted:
         return NullDistribution(tuple(settings.metrics), {}, len(players))
     rows = null_draws(players, wanted[-1], settings.draws, settings.seed)
-    values = prefix_metrics(effects, rows, wanted, settings.metrics, settings.ratio_floor)
+    values = prefix_metrics(effects, rows, wanted, settings.metrics, settings.ratio_floor, inputs)
     return NullDistribution(tuple(settings.metrics), {size: values[:, k] for k, size in enumerate(wanted)}, len(players))
 
 
@@ -213,14 +230,19 @@ def coalition_tests(observed: np.ndarray, sizes: Sequence[int], null: NullDistri
     return CoalitionTests(tuple(null.metrics), observed, z, p, q, significant, alpha)
 
 
+MAD_TO_SD = 1.4826
+"""Scale of the median absolute deviation to the standard deviation of a normal distribution."""
+
+
 def _one_test(value: float, null: np.ndarray) -> tuple[float, float]:
-    """Empirical one-sided p and z of ``value`` against the finite values of ``null``; NaN when undefined."""
+    """Empirical one-sided p and robust z of ``value`` against the finite values of ``null``; NaN when undefined."""
     null = null[np.isfinite(null)]
     if not np.isfinite(value) or null.size < 2:
         return np.nan, np.nan
     p = (1.0 + float(np.sum(null >= value))) / (null.size + 1.0)
-    spread = float(null.std(ddof=1))
-    return p, (value - float(null.mean())) / spread if spread > 0 else np.nan
+    centre = float(np.median(null))
+    spread = MAD_TO_SD * float(np.median(np.abs(null - centre)))
+    return p, (value - centre) / spread if spread > 0 else np.nan
 
 
 @dataclass(frozen=True)

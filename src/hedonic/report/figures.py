@@ -77,24 +77,31 @@ def _title(synergy: Mapping[str, SynergyResult], metric: str) -> str:
     return metric + (f" ({dropped} values ≤ 0 not drawn)" if dropped else "")
 
 
-def zscore_strips(synergy: Mapping[str, SynergyResult], layer: int) -> go.Figure | None:
-    """z-score of every coalition against its size-matched random groups, per method and tested metric (None if untested)."""
+def percentile_strips(synergy: Mapping[str, SynergyResult], layer: int) -> go.Figure | None:
+    """Each coalition's percentile among its size-matched random groups, per method and tested metric (None if untested).
+
+    Percentile = 100 · (share of the K random groups below the coalition), from the empirical
+    p = (1 + #{random ≥ observed}) / (K + 1); bounded, so one extreme coalition cannot squash the
+    others (as it does with z-scores). Significant coalitions (after BH) are red.
+    """
     tested = {method: result.significance for method, result in synergy.items() if result.significance is not None}
     if not tested:
         return None
-    metrics = next(iter(tested.values())).tests.metrics
-    figure = make_subplots(rows=1, cols=len(metrics), subplot_titles=[f"z of {metric}" for metric in metrics], shared_yaxes=True)
+    first = next(iter(tested.values()))
+    metrics, draws = first.tests.metrics, first.settings.draws
+    figure = make_subplots(rows=1, cols=len(metrics), subplot_titles=[f"{metric}" for metric in metrics], shared_yaxes=True)
     for column, metric in enumerate(metrics, start=1):
         for index, (method, significance) in enumerate(tested.items()):
             tests = significance.tests
-            z = tests.z[:, tests.metrics.index(metric)]
-            finite = np.isfinite(z)
+            p = tests.p[:, tests.metrics.index(metric)]
+            finite = np.isfinite(p)
+            percentile = 100.0 * (1.0 - (p[finite] * (draws + 1) - 1.0) / draws)
             color = METHOD_COLORS[index % len(METHOD_COLORS)]
             figure.add_box(
-                y=z[finite],
+                y=percentile,
                 name=method,
                 boxpoints="all",
-                jitter=0.4,
+                jitter=0.5,
                 pointpos=0,
                 marker={"size": 5, "color": color},
                 selectedpoints=np.flatnonzero(tests.significant[finite]).tolist(),
@@ -104,10 +111,6 @@ def zscore_strips(synergy: Mapping[str, SynergyResult], layer: int) -> go.Figure
                 row=1,
                 col=column,
             )
-    figure.update_yaxes(title_text="z vs random groups of the same size", row=1, col=1)
-    figure.update_layout(
-        title=f"layer {layer}: each coalition against {next(iter(tested.values())).settings.draws} random groups (red: significant after BH)",
-        height=420,
-        **LAYOUT,
-    )
+    figure.update_yaxes(title_text=f"percentile among {draws} random groups", range=[-2, 102], row=1, col=1)
+    figure.update_layout(title=f"layer {layer}: each coalition against random groups of its size (red: significant after BH)", height=420, **LAYOUT)
     return figure

@@ -21,7 +21,7 @@ from hedonic.game import load_partition
 from hedonic.layout import RunLayout
 from hedonic.models import load_lora_profile
 from hedonic.report.document import HtmlDocument
-from hedonic.report.figures import LAYOUT, size_histogram, synergy_distributions, zscore_strips
+from hedonic.report.figures import LAYOUT, percentile_strips, size_histogram, synergy_distributions
 from hedonic.tracking import EVENT_TYPES, LayerPairEvents, SankeyOptions, load_events, sankey_figure
 from hedonic.valuation import load_valuation
 
@@ -133,7 +133,7 @@ def synergy_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[
         synergy = _synergy_files(document, layout, layer, comparison)
         if synergy:
             document.figure(synergy_distributions(synergy, [m for m in DISTRIBUTION_METRICS if m in comparison.metrics], layer))
-            strips = zscore_strips(synergy, layer)
+            strips = percentile_strips(synergy, layer)
             if strips is not None:
                 document.figure(strips)
 
@@ -152,21 +152,22 @@ def _synergy_files(document: HtmlDocument, layout: RunLayout, layer: int, compar
 
 
 def _comparison_table(document: HtmlDocument, comparison: Comparison, metrics: Sequence[str]) -> None:
-    """One row per (metric, method): count, median, δ and rank p first, then the mean, its CI and the permutation p."""
+    """One row per (metric, method): count, median, δ with its CI and the rank p first, then the mean with its CI, the difference and the permutation p."""
     rows = []
     for metric in metrics:
         for method in comparison.methods:
             summary = comparison.summary(method, metric)
             row: list[object] = [metric, method, summary.count, _num(summary.median)]
-            means = [_num(summary.mean), _interval(summary.ci_low, summary.ci_high)]
+            mean = f"{_num(summary.mean)} {_interval(summary.ci_low, summary.ci_high)}"
             if method == comparison.reference:
-                row += ["", "", "", *means, "", ""]
+                row += ["", "", mean, "", ""]
             else:
                 contrast = comparison.contrast(method, metric)
-                row += [_num(contrast.cliffs_delta, "+.2f"), _interval(contrast.delta_ci_low, contrast.delta_ci_high, "+.2f"), _num(contrast.rank_p_holm)]
-                row += [*means, _num(contrast.difference), _num(contrast.p_holm)]
+                delta = f"{_num(contrast.cliffs_delta, '+.2f')} {_interval(contrast.delta_ci_low, contrast.delta_ci_high, '+.2f')}"
+                row += [delta, _num(contrast.rank_p_holm, ".2g"), mean, _num(contrast.difference), _num(contrast.p_holm, ".2g")]
             rows.append(row)
-    header = ["metric", "method", "groups", "median", "Cliff's δ", "95% CI of δ", "p rank (Holm)", "mean", "95% CI", f"{comparison.reference} − method", "p perm. (Holm)"]
+    level = f"{comparison.confidence:.0%}"
+    header = ["metric", "method", "groups", "median", f"Cliff's δ [{level} CI]", "p rank (Holm)", f"mean [{level} CI]", "diff. of means", "p perm. (Holm)"]
     document.table(header, rows, text_columns=(0, 1))
 
 
