@@ -150,13 +150,19 @@ def compare_partitions(
         context=details,
     )
     alpha = significance.alpha if significance is not None else 0.05
-    verdicts = layer_verdicts(comparison, metric=verdict_metric, alpha=alpha, model=model_name or result.model)
-    summary = {name: part.significance.summary() for name, part in per_method.items() if part.significance is not None}
-    context_out = {**comparison.context, "verdict_metric": verdict_metric, "alpha": alpha, "verdict": [v.as_dict() for v in verdicts]}
-    if summary:
-        context_out["significance"] = summary
+    comparison = replace(comparison, context=_judged(comparison, per_method, verdict_metric, alpha, model_name or result.model))
     seconds["comparison"] = time.perf_counter() - clock
-    return LayerEvaluation(replace(comparison, context=context_out), per_method, seconds)
+    return LayerEvaluation(comparison, per_method, seconds)
+
+
+def _judged(comparison: Comparison, per_method: Mapping[str, SynergyResult], metric: str, alpha: float, model: str) -> dict[str, object]:
+    """The comparison's context with the verdict on ``metric`` at ``alpha`` and each method's significance summary."""
+    verdicts = layer_verdicts(comparison, metric=metric, alpha=alpha, model=model)
+    context: dict[str, object] = {**comparison.context, "verdict_metric": metric, "alpha": alpha, "verdict": [v.as_dict() for v in verdicts]}
+    summary = {name: part.significance.summary() for name, part in per_method.items() if part.significance is not None}
+    if summary:
+        context["significance"] = summary
+    return context
 
 
 def _check_request(partitions: Mapping[str, Partition], size_range: tuple[int, int], metrics: Sequence[str], verdict_metric: str) -> None:
