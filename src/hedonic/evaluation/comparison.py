@@ -264,7 +264,10 @@ def comparison_tables(comparison: Comparison, metrics: Sequence[str] | None = No
             caption=f"p: {comparison.rank_test} rank test and permutation test of the means, Holm over baselines",
         )
         for column in columns:
-            table.add_column(column, justify="left" if column == "method" else "right", overflow="fold")
+            if column == "method":
+                table.add_column(column, no_wrap=True)
+            else:
+                table.add_column(column, justify="right", overflow="fold")
         for method in comparison.methods:
             summary = comparison.summary(method, metric)
             count = f"{summary.count}" + (f" (−{summary.dropped})" if summary.dropped else "")

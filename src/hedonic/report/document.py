@@ -19,7 +19,7 @@ body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px;
 h1 { font-size: 1.7rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; padding-bottom: .2rem; }
 table { border-collapse: collapse; margin: .8rem 0; font-size: .9rem; }
 th, td { border: 1px solid #ddd; padding: .25rem .55rem; text-align: right; white-space: nowrap; }
-td.text, th.text { white-space: normal; } .scroll { overflow-x: auto; }
+td.long { white-space: normal; min-width: 16rem; } .scroll { overflow-x: auto; }
 th { background: #f4f4f4; } td.text, th.text { text-align: left; }
 .note { color: #555; font-size: .9rem; } .card { border: 1px solid #ccc; border-radius: 6px; padding: .6rem 1rem; margin: .8rem 0; }
 .warn { color: #a40; font-weight: 600; } code { background: #f4f4f4; padding: 0 .2rem; }
@@ -28,6 +28,10 @@ th { background: #f4f4f4; } td.text, th.text { text-align: left; }
 ul.lines { padding-left: 1.2rem; } ul.lines li { margin: .15rem 0; }
 .missing { border: 1px solid #e0b070; background: #fff8ec; border-radius: 6px; padding: .4rem 1rem; }
 """
+
+
+LONG_CELL = 40
+"""Cells with more characters than this wrap; the others stay on one line."""
 
 
 @dataclass
@@ -58,12 +62,14 @@ class HtmlDocument:
     ) -> None:
         """Append a table; floats are shown with 4 significant digits, ``text_columns`` left-aligned.
 
-        ``classes``: per row, column → extra CSS class of that cell (e.g. ``verdict-ahead``).
+        ``classes``: per row, column → extra CSS class of that cell (e.g. ``verdict-ahead``). Cells
+        stay on one line unless longer than :data:`LONG_CELL` characters; a wide table scrolls.
         """
 
         def cell(tag: str, index: int, value: Any, extra: str = "") -> str:
             shown = f"{value:.4g}" if isinstance(value, float) else str(value)
-            names = " ".join(name for name in ("text" if index in text_columns else "", extra) if name)
+            long = "long" if len(shown) > LONG_CELL else ""
+            names = " ".join(name for name in ("text" if index in text_columns else "", long, extra) if name)
             css = f' class="{html.escape(names)}"' if names else ""
             return f"<{tag}{css}>{html.escape(shown)}</{tag}>"
 

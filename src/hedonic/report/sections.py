@@ -126,8 +126,8 @@ def synergy_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[
             f"Readout {context.get('readout', '?')}, ablation {context.get('mode', '?')}, {context.get('num_inputs', '?')} "
             f"held-out inputs, coalitions of size {comparison.size_range[0]}–{comparison.size_range[1]}. Headline: Cliff's δ "
             f"({comparison.confidence:.0%} bootstrap CI) and the {comparison.rank_test} rank test, Holm over baselines. "
-            "Secondary: medians and means, the mean's bootstrap CI, the difference of means with a permutation test "
-            "(Holm). Units: logits."
+            "Secondary: the mean with its bootstrap CI, and a permutation test of the difference of means (Holm; the "
+            "differences are in comparison.json). Units: logits."
         )
         _comparison_table(document, comparison, [metric for metric in metrics if metric in comparison.metrics])
         synergy = _synergy_files(document, layout, layer, comparison)
@@ -152,7 +152,7 @@ def _synergy_files(document: HtmlDocument, layout: RunLayout, layer: int, compar
 
 
 def _comparison_table(document: HtmlDocument, comparison: Comparison, metrics: Sequence[str]) -> None:
-    """One row per (metric, method): count, median, δ with its CI and the rank p first, then the mean with its CI, the difference and the permutation p."""
+    """One row per (metric, method): count, median, δ with its CI and the rank p first, then the mean with its CI and the permutation p of the difference."""
     rows = []
     for metric in metrics:
         for method in comparison.methods:
@@ -160,14 +160,14 @@ def _comparison_table(document: HtmlDocument, comparison: Comparison, metrics: S
             row: list[object] = [metric, method, summary.count, _num(summary.median)]
             mean = f"{_num(summary.mean)} {_interval(summary.ci_low, summary.ci_high)}"
             if method == comparison.reference:
-                row += ["", "", mean, "", ""]
+                row += ["", "", mean, ""]
             else:
                 contrast = comparison.contrast(method, metric)
                 delta = f"{_num(contrast.cliffs_delta, '+.2f')} {_interval(contrast.delta_ci_low, contrast.delta_ci_high, '+.2f')}"
-                row += [delta, _num(contrast.rank_p_holm, ".2g"), mean, _num(contrast.difference), _num(contrast.p_holm, ".2g")]
+                row += [delta, _num(contrast.rank_p_holm, ".2g"), mean, _num(contrast.p_holm, ".2g")]
             rows.append(row)
     level = f"{comparison.confidence:.0%}"
-    header = ["metric", "method", "groups", "median", f"Cliff's δ [{level} CI]", "p rank (Holm)", f"mean [{level} CI]", "diff. of means", "p perm. (Holm)"]
+    header = ["metric", "method", "groups", "median", f"Cliff's δ [{level} CI]", "p rank (Holm)", f"mean [{level} CI]", "p perm. (Holm)"]
     document.table(header, rows, text_columns=(0, 1))
 
 
