@@ -55,3 +55,17 @@ def test_written_files_get_umask_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(previous)
     assert mode == 0o644
+
+
+def test_artifact_kind_tells_hedonic_artifacts_from_other_files(tmp_path: Path) -> None:
+    """Issue 18 item 2: an output path may replace only an artifact of its own kind."""
+    from hedonic.artifacts import artifact_kind
+
+    assert artifact_kind(write_json(tmp_path / "p.json", "partition", 1, {})) == "partition"
+    assert artifact_kind(save_tensors(tmp_path / "v.safetensors", "valuation", 1, {"phi": np.zeros((2, 2), np.float32)})) == "valuation"
+    np.save(tmp_path / "phi.npy", np.zeros((2, 2)))
+    (tmp_path / "notes.json").write_text('{"mine": true}')
+    (tmp_path / "text.txt").write_text("hello world, this is text")
+    for name in ("phi.npy", "notes.json", "text.txt", "missing.json"):
+        assert artifact_kind(tmp_path / name) is None, name
+    assert artifact_kind(tmp_path) is None

@@ -128,13 +128,30 @@ def save_tensors(
 ) -> Path:
     """Save NumPy arrays as a safetensors artifact atomically, with kind and version in metadata.
 
-    ``metadata`` values must be strings (safetensors' rule); JSON-encode structured values.
+    ``metadata`` values must be strings (safetensors' rule); JSON-encode structured values. The
+    header is written with its keys sorted (:func:`canonical_safetensors`), so equal tensors and
+    metadata give byte-identical files.
     """
     from safetensors.numpy import save
 
     meta = {"kind": kind, "format_version": str(format_version), **(metadata or {})}
     arrays = {name: np.ascontiguousarray(value) for name, value in tensors.items()}
-    return atomic_write_bytes(path, save(arrays, metadata=meta))
+    return atomic_write_bytes(path, canonical_safetensors(save(arrays, metadata=meta)))
+
+
+def canonical_safetensors(data: bytes) -> bytes:
+    """``data`` (a safetensors file) with its JSON header rewritten with sorted keys.
+
+    safetensors serialises the header from a hash map, so the order of the metadata and tensor
+    entries differs between calls. The tensor bytes and their ``data_offsets`` (relative to the end
+    of the header) are unchanged; the header is padded with spaces to a multiple of 8 bytes, as
+    safetensors itself does.
+    """
+    length = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + length])
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    return len(text).to_bytes(8, "little") + text + data[8 + length :]
 
 
 def load_tensors(
@@ -168,6 +185,29 @@ def _safetensors_metadata(data: bytes) -> dict[str, str]:
     header_len = int.from_bytes(data[:8], "little")
     header = json.loads(data[8 : 8 + header_len])
     return dict(header.get("__metadata__", {}))
+
+
+def artifact_kind(path: str | Path) -> str | None:
+    """The ``kind`` of the hedonic artifact at ``path`` (JSON or safetensors), or None when it is not one.
+
+    Reads only what tells them apart: the first byte, then the JSON document or the safetensors
+    header. A missing file, a folder or any other content gives None.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+            if head[:1] == b"{":
+                document = json.loads(head + handle.read())
+            else:
+                length = int.from_bytes(head, "little") if len(head) == 8 else 0
+                document = json.loads(handle.read(length)).get("__metadata__", {}) if 0 < length < (1 << 24) else None
+    except (OSError, ValueError, AttributeError):
+        return None
+    kind = document.get("kind") if isinstance(document, dict) else None
+    return kind if isinstance(kind, str) else None
 
 
 def sha256_file(path: str | Path) -> str:

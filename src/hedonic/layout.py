@@ -4,8 +4,10 @@ One place for the layout that the pipeline writes and every sub-command reads wi
 
 ```
 RUN_DIR/
+  hedonic-run.json         marker: this folder is a hedonic run directory
+  run.lock                 held while a run writes here (pid, host, start time)
   config.toml              the configuration the run was started with
-  manifest.json            config, seed, versions, device, stage timings
+  manifest.json            config, seed, versions, device, stage timings, model notes
   lora_profile.json        LoRA update profile (models stage)
   data/inputs.jsonl        analysis pairs (φ is built from them)
   data/heldout.jsonl       held-out pairs (synergy, meaning; never used for φ)
@@ -18,6 +20,7 @@ RUN_DIR/
   tracking/events_{L}_{L'}.json, tracking/sankey.html
   stages/{stage}.json      resumable stage records
   report.html
+  stale/...                artifacts of an earlier configuration, moved aside (never read)
 ```
 """
 
@@ -25,6 +28,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+MARKER_NAME = "hedonic-run.json"
+"""The marker file that makes a folder a run directory."""
+LOCK_NAME = "run.lock"
+"""The lock file a run holds in its run directory."""
+STALE_DIR = "stale"
+"""Folder of a run directory that receives the artifacts of another configuration."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,21 @@ class RunLayout:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root))
+
+    @property
+    def marker(self) -> Path:
+        """The run-directory marker (JSON, kind ``run_directory``)."""
+        return self.root / MARKER_NAME
+
+    @property
+    def lock(self) -> Path:
+        """The lock file held by the run writing here."""
+        return self.root / LOCK_NAME
+
+    @property
+    def stale_dir(self) -> Path:
+        """Where artifacts of another configuration are moved."""
+        return self.root / STALE_DIR
 
     @property
     def config(self) -> Path:

@@ -50,12 +50,16 @@ def write_manifest(
     reused: Sequence[str],
     started: str,
     finished: str,
+    notes: Sequence[str] = (),
+    set_aside: Sequence[str] = (),
 ) -> Path:
     """Write the run manifest (kind ``manifest``, version 1): config, seed, versions, device, stage wall times (s).
 
     ``timings`` are the recorded wall times of every stage (this run or an earlier one),
     ``reused`` the stages this run skipped because their inputs were unchanged; ``started`` and
-    ``finished`` are ISO 8601 UTC timestamps.
+    ``finished`` are ISO 8601 UTC timestamps. ``notes`` (key ``model_notes``) say what loading
+    the model changed (e.g. a head built from the seed); ``set_aside`` lists the artifacts of
+    another configuration this run moved to ``stale/`` (paths relative to the run directory).
     """
     payload = {
         "config": dict(config),
@@ -66,5 +70,7 @@ def write_manifest(
         "reused_stages": list(reused),
         "started": started,
         "finished": finished,
+        "model_notes": list(notes),
+        "set_aside": list(set_aside),
     }
     return write_json(path, MANIFEST_KIND, MANIFEST_FORMAT_VERSION, payload)

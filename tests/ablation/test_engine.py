@@ -192,3 +192,12 @@ def test_activations_are_the_readout_token_activations(mode: str) -> None:
     expected = every_token[rows, adapter.readout_positions(batch.attention_mask)].numpy()
     assert engine.activations().shape == (len(QUERIES), 32)
     assert np.allclose(engine.activations(), expected, atol=1e-12)
+
+
+def test_batches_share_one_copy_of_the_direction_tensors(model: ModelAdapter) -> None:
+    engine = AblationEngine(model, LAYER, batch_of(model), batch_size=1)
+    first, *others = engine.caches
+    assert others
+    for cache in others:
+        assert all(mine.directions is theirs.directions for mine, theirs in zip(cache.terms, first.terms, strict=True))
+        assert all(mine.directions is theirs.directions for mine, theirs in zip(cache.token_terms, first.token_terms, strict=True))

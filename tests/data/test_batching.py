@@ -48,3 +48,22 @@ def test_empty_dataset_and_bad_batch_size(adapter: ModelAdapter) -> None:
 
 def test_batched_pairs_chunks() -> None:
     assert [[p.qid for p in chunk] for chunk in batched_pairs(PAIRS, 3)] == [["q0", "q1", "q2"], ["q3", "q4"]]
+
+
+def test_a_huge_text_is_cut_before_tokenising_and_keeps_its_first_tokens(adapter: ModelAdapter, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18 item 13: a 20 MB line made every stage tokenise all of it before truncating."""
+    from hedonic.data.batching import char_limit
+
+    huge = QueryDocPair("q", "d", "python list", "the list is a data type " * 50_000)
+    seen: list[int] = []
+    encode = adapter.encode
+
+    def recording(queries: list[str], texts: list[str], max_length: int) -> object:
+        seen.extend(len(text) for text in texts)
+        return encode(queries, texts, max_length=max_length)
+
+    monkeypatch.setattr(adapter, "encode", recording)
+    (batch,) = iter_batches(adapter, [huge], batch_size=1, max_length=16)
+    assert seen == [char_limit(16)] and len(huge.text) > 100 * char_limit(16)
+    whole = encode([huge.query], [huge.text], max_length=16)
+    assert torch.equal(batch.input_ids, whole.input_ids)

@@ -154,7 +154,9 @@ def test_qrels_and_attaching_labels(tmp_path: Path) -> None:
     ("content", "match"),
     [
         ("1 0 10\n", r"qrels\.txt:1: expected 4 whitespace-separated columns"),
-        ("1 0 10 1\n1 0 10 yes\n", r"qrels\.txt:2: relevance 'yes' is not a number"),
+        ("1 0 10 1\n1 0 10 yes\n", r"qrels\.txt:2: relevance 'yes' is not a finite number"),
+        ("1 0 10 1\n1 0 11 nan\n", r"qrels\.txt:2: relevance 'nan' is not a finite number"),
+        ("1 0 10 -inf\n", r"qrels\.txt:1: relevance '-inf' is not a finite number"),
         ("1 0 10 1\n1 0 10 0\n", r"qrels\.txt:2: document '10' judged twice for query '1'"),
         ("\n", r"qrels file is empty"),
     ],
@@ -167,3 +169,40 @@ def test_qrels_malformed(tmp_path: Path, content: str, match: str) -> None:
 def test_label_array_requires_labels() -> None:
     with pytest.raises(DataError, match=r"1 of 2 pairs have no label \(first: a:b\)"):
         label_array([QueryDocPair("a", "b", "q", "t"), QueryDocPair("a", "c", "q", "t", 1.0)])
+
+
+# ---------------------------------------------------------------- issue 18: repeated pairs, huge lines, format hint
+@pytest.mark.parametrize(
+    ("name", "content", "match"),
+    [
+        ("top.tsv", "1\t10\tq\tt\n1\t11\tq\tt\n\n1\t10\tq\tother\n", r"top\.tsv:4: the pair \(qid '1', docid '10'\) already appears at line 1"),
+        (
+            "pairs.jsonl",
+            '{"qid": "a", "docid": 1, "query": "q", "text": "t"}\n{"qid": "a", "docid": "1", "query": "q", "text": "u"}\n',
+            r"pairs\.jsonl:2: the pair \(qid 'a', docid '1'\) already appears at line 1",
+        ),
+    ],
+)
+def test_a_repeated_pair_is_refused_with_file_and_line(tmp_path: Path, name: str, content: str, match: str) -> None:
+    """Issue 18 item 7: duplicates were counted twice in the statistics without a warning."""
+    with pytest.raises(DataError, match=match):
+        read_pairs(write(tmp_path / name, content))
+
+
+def test_max_chars_cuts_query_and_text_as_they_are_read(tmp_path: Path) -> None:
+    """Issue 18 item 13: a huge line is cut once, when read, not by every tokenisation."""
+    huge = "word " * 200_000
+    path = write(tmp_path / "big.jsonl", json.dumps({"query": huge, "text": huge}) + "\n" + json.dumps({"query": "q", "text": "t"}) + "\n")
+    first, second = read_pairs(path, max_chars=100)
+    assert first.query == huge[:100] and first.text == huge[:100] and second.text == "t"
+    tsv = write(tmp_path / "big.tsv", f"1\t2\t{huge}\t{huge}\n")
+    assert len(read_pairs(tsv, max_chars=64)[0].text) == 64
+    with pytest.raises(ConfigError, match="max_chars"):
+        read_pairs(path, max_chars=0)
+
+
+def test_an_unknown_extension_names_the_accepted_ones_without_a_format_option(tmp_path: Path) -> None:
+    """Issue 18 item 12: the hint offered a format option the configuration does not have."""
+    with pytest.raises(DataError) as raised:
+        read_pairs(write(tmp_path / "pairs.csv", "x\n"))
+    assert raised.value.hint is not None and "explicitly" not in raised.value.hint and ".jsonl" in raised.value.hint

@@ -125,7 +125,7 @@ def test_tables_and_summary_render(result: MeaningResult) -> None:
     for table in meaning_tables(result):
         console.print(table)
     text = console.export_text()
-    for title in ("ndcg_drop: coalitions of size", "Most important hedonic coalitions", "most aligned", "Top-activating", "Alignment of each method", "Cross-domain ridge probes"):
+    for title in ("ndcg_drop, coalitions of size", "Most important hedonic coalitions", "most aligned", "Top-activating", "Alignment of each method", "Cross-domain ridge probes"):
         assert title in text
     lines = summary_lines(result)
     assert lines[0].startswith("score_drop: hedonic median") and "Cliff" in lines[0] and any(line.startswith("probes: hedonic") for line in lines)

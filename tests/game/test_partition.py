@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hedonic.errors import ArtifactError
-from hedonic.game import Partition, load_partition, save_partition
+from hedonic.game import Partition, Stability, load_partition, save_partition
 
 
 def test_from_labels_is_canonical() -> None:
@@ -47,14 +47,15 @@ def test_degenerate_flag() -> None:
 
 
 def test_roundtrip_is_byte_identical(tmp_path: Path) -> None:
-    partition = Partition.from_labels(np.arange(12) % 5, "top_cover", parameters={"k": 3}, seed=7, layer=2, stability={"epsilon": 0.1})
+    partition = Partition.from_labels(np.arange(12) % 5, "top_cover", parameters={"k": 3}, seed=7, layer=2, stability=Stability({"game": "test"}, True, 0, True, 0, cap=4, samples=100, blocking=0, rate=0.0, epsilon_upper=0.03, confidence=0.95))
     first = save_partition(partition, tmp_path / "p.json").read_bytes()
     loaded = load_partition(tmp_path / "p.json")
     assert loaded == partition
     assert save_partition(loaded, tmp_path / "p.json").read_bytes() == first
     document = json.loads(first)
-    assert document["kind"] == "partition" and document["format_version"] == 1
+    assert document["kind"] == "partition" and document["format_version"] == 2
     assert document["size_distribution"] == {"2": 3, "3": 2}
+    assert document["stability"]["statement"].startswith("Nash stable and individually stable (every unilateral move checked under the cap of 4)")
 
 
 def test_load_rejects_a_tampered_file(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hedonic.errors import ArtifactError, ConfigError, NumericalError
 from hedonic.game import FriendRule, choice_set, compare, friend_count, friend_graph, friend_sets, rank_partners
 from hedonic.game import preferences
+from hedonic.game.preferences import check_valuation_matrix
 
 
 def test_docstring_example_holds() -> None:
@@ -104,3 +105,10 @@ def test_bad_valuations_fail_clearly(phi: np.ndarray, error: type[Exception], me
 def test_bad_rules_fail_clearly(k: object, threshold: float | None) -> None:
     with pytest.raises(ConfigError):
         FriendRule(k=k, threshold=threshold)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("phi", [np.zeros((0, 0), np.float32), np.zeros(3, np.float32)])
+def test_an_empty_or_one_dimensional_phi_is_refused(phi: np.ndarray) -> None:
+    """Issue 18 item 8: a 0×0 φ was accepted and reported core stable."""
+    with pytest.raises(ArtifactError, match="0×0 φ has no players|square"):
+        check_valuation_matrix(phi)

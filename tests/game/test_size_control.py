@@ -102,7 +102,8 @@ def test_bad_max_size(max_size: object) -> None:
 
 
 def test_empty_game() -> None:
-    ranking = rank_partners(np.zeros((0, 0), dtype=np.float32), 3)
+    empty = np.zeros(0, dtype=np.int64)
+    ranking = PartnerRanking.from_entries(0, empty, empty, np.zeros(0, dtype=np.float32), 3)
     refined = refine(ranking, FriendRule(k=3), np.zeros(0, dtype=np.int64), 4)
     assert refined.labels.tolist() == [] and refined.coalition_levels() == []
     assert isinstance(friend_graph(ranking, FriendRule(k=3)), sp.csr_matrix)

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from hedonic.errors import ConfigError
 from hedonic.game import (
+    FriendPreference,
     Partition,
-    blocking_mask,
     blocks,
     clopper_pearson_upper,
     compare,
@@ -24,15 +24,15 @@ from hedonic.game import (
 )
 
 
-def _graph(n: int, arcs: list[tuple[int, int]]) -> sp.csr_matrix:
+def _graph(n: int, arcs: list[tuple[int, int]]) -> FriendPreference:
     dense = np.zeros((n, n), dtype=bool)
     for i, j in arcs:
         dense[i, j] = True
-    return sp.csr_matrix(dense)
+    return FriendPreference(sp.csr_matrix(dense))
 
 
-def _brute_blocks(friends: sp.csr_matrix, labels: np.ndarray, coalition: tuple[int, ...]) -> bool:
-    return all(compare(friends, i, coalition, np.flatnonzero(labels == labels[i])) == 1 for i in coalition)
+def _brute_blocks(friends: FriendPreference, labels: np.ndarray, coalition: tuple[int, ...]) -> bool:
+    return all(friends.compare(i, coalition, np.flatnonzero(labels == labels[i])) == 1 for i in coalition)
 
 
 def test_separated_mutual_friends_block() -> None:
@@ -77,7 +77,7 @@ def test_checks_agree_with_brute_force(n: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     dense = rng.random((n, n)) < 0.4
     np.fill_diagonal(dense, False)
-    friends = sp.csr_matrix(dense)
+    friends = FriendPreference(sp.csr_matrix(dense))
     labels = rng.integers(0, max(1, n // 2), size=n)
     partition = Partition.from_labels(labels, "test")
     labels = partition.labels()
@@ -94,7 +94,8 @@ def test_checks_agree_with_brute_force(n: int, seed: int) -> None:
     samples = np.full((len(every), n), -1)
     for row, c in enumerate(every):
         samples[row, : len(c)] = c
-    assert blocking_mask(samples, labels, friends).tolist() == [c in blocking for c in every]
+    assert friends.blocking(samples, labels).tolist() == [c in blocking for c in every]
+    assert compare(friends.friends, 0, every[-1], every[-1]) == 0
 
 
 def test_clopper_pearson_upper_bound() -> None:
@@ -104,15 +105,15 @@ def test_clopper_pearson_upper_bound() -> None:
 
 
 def test_pac_stability_rates_and_determinism() -> None:
-    complete = sp.csr_matrix(~np.eye(6, dtype=bool))
+    complete = FriendPreference(sp.csr_matrix(~np.eye(6, dtype=bool)))
     lonely = Partition.from_labels(np.arange(6), "test")
     report = pac_stability(lonely, complete, uniform_sampler(6, 4), np.random.default_rng(0), samples=500, delta=0.1)
-    assert report["blocking"] == 500 and report["rate"] == 1.0 and report["epsilon_upper"] == 1.0
+    assert report.blocking == 500 and report.rate == 1.0 and report.epsilon_upper == 1.0
     together = Partition.from_labels(np.zeros(6, dtype=int), "test")
     stable = pac_stability(together, complete, uniform_sampler(6, 4), np.random.default_rng(0), samples=500, delta=0.1)
-    assert stable["blocking"] == 0 and stable["confidence"] == pytest.approx(0.9)
-    assert stable["epsilon_upper"] == pytest.approx(1 - 0.1 ** (1 / 500))
-    assert "PAC stable at confidence 0.9" in stable["statement"]
+    assert stable.blocking == 0 and stable.confidence == pytest.approx(0.9)
+    assert stable.epsilon_upper == pytest.approx(1 - 0.1 ** (1 / 500))
+    assert "PAC stable at confidence 0.9" in stable.statement
     again = pac_stability(together, complete, uniform_sampler(6, 4), np.random.default_rng(0), samples=500, delta=0.1)
     assert again == stable
 
@@ -120,8 +121,8 @@ def test_pac_stability_rates_and_determinism() -> None:
 def test_bad_stability_inputs_fail_clearly() -> None:
     big = Partition.from_labels(np.arange(15), "test")
     with pytest.raises(ConfigError, match="limited to 14"):
-        core_blocking_coalition(big, sp.csr_matrix((15, 15), dtype=bool))
+        core_blocking_coalition(big, FriendPreference(sp.csr_matrix((15, 15), dtype=bool)))
     with pytest.raises(ConfigError, match="build both from the same"):
-        largest_blocking_coalition(big, sp.csr_matrix((3, 3), dtype=bool))
+        largest_blocking_coalition(big, FriendPreference(sp.csr_matrix((3, 3), dtype=bool)))
     with pytest.raises(ConfigError, match="delta"):
-        pac_stability(big, sp.csr_matrix((15, 15), dtype=bool), uniform_sampler(15, 3), np.random.default_rng(0), delta=1.5)
+        pac_stability(big, FriendPreference(sp.csr_matrix((15, 15), dtype=bool)), uniform_sampler(15, 3), np.random.default_rng(0), delta=1.5)

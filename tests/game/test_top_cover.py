@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hedonic.game import (
+    FriendPreference,
     FriendRule,
     Partition,
     canonical_labels,
@@ -80,5 +81,5 @@ def test_exact_cover_is_core_stable(n: int, k: int, threshold: float | None, mut
     np.fill_diagonal(phi, 0)
     friends = friend_sets(phi, FriendRule(k=k, threshold=threshold, mutual=mutual))
     partition = Partition.from_labels(top_cover(friends), "top_cover")
-    assert core_blocking_coalition(partition, friends) is None
-    assert largest_blocking_coalition(partition, friends) == ()
+    assert core_blocking_coalition(partition, FriendPreference(friends)) is None
+    assert largest_blocking_coalition(partition, FriendPreference(friends)) == ()

@@ -73,6 +73,7 @@ def test_head_from_adapter_over_a_bare_backbone(tmp_path: Path, make_batch: Any)
     with pytest.raises(ModelError, match="one-logit head"):
         load_model(saved.model_dir, saved.adapter_dir)
     loaded = load_model(saved.model_dir, saved.adapter_dir, allow_new_head=True)
+    assert loaded.notes == ()  # the adapter's head replaces the seeded one: nothing to report
     in_memory = attach_tiny_lora(_build(tiny_config("bert", layers=3), seed=0), seed=1, train_head=True)
     ids, mask = make_batch("right")
     with torch.no_grad():
@@ -117,3 +118,45 @@ def test_missing_paths(tmp_path: Path, checkpoint: TinyCheckpoint) -> None:
         load_model(checkpoint.model_dir, checkpoint.model_dir)
     with pytest.raises(ModelError, match="cannot read a model config"):
         load_model(tmp_path)
+
+
+def _without(model_dir: Path, prefix: str) -> Path:
+    """``model_dir`` with the weights whose names start with ``prefix`` removed from model.safetensors."""
+    from safetensors.torch import save_file
+
+    weights = load_file(model_dir / "model.safetensors")
+    save_file({k: v for k, v in weights.items() if not k.startswith(prefix)}, model_dir / "model.safetensors", metadata={"format": "pt"})
+    return model_dir
+
+
+def test_a_checkpoint_without_head_weights_is_refused_unless_allowed_then_seeded(tmp_path: Path, make_batch: Any) -> None:
+    """Issue 18 item 4: a one-label config without score.weight loaded with an unseeded random head."""
+    model_dir = _without(save_tiny_checkpoint("llama", tmp_path, adapter=False, layers=2).model_dir, "score.")
+    before = sorted(p.name for p in model_dir.iterdir())
+    with pytest.raises(ModelError, match=r"no weights for score\.weight: its head would be random") as error:
+        load_model(model_dir)
+    assert "allow_new_head" in (error.value.hint or "")
+    with pytest.warns(UserWarning, match="initialised from seed 3"):
+        first = load_model(model_dir, allow_new_head=True, head_seed=3)
+    with pytest.warns(UserWarning):
+        second = load_model(model_dir, allow_new_head=True, head_seed=3)
+        other = load_model(model_dir, allow_new_head=True, head_seed=4)
+    batch = TokenBatch(*make_batch("right"))
+    assert torch.equal(first.logits(batch), second.logits(batch)) and not torch.equal(first.logits(batch), other.logits(batch))
+    assert first.notes and "seed 3" in first.notes[0] and load_model(save_tiny_checkpoint("llama", tmp_path / "b", adapter=False, layers=2).model_dir).notes == ()
+    assert sorted(p.name for p in model_dir.iterdir()) == before
+
+
+def test_a_checkpoint_missing_other_weights_is_refused(tmp_path: Path) -> None:
+    model_dir = _without(save_tiny_checkpoint("llama", tmp_path, adapter=False, layers=2).model_dir, "model.layers.1.mlp.down_proj")
+    with pytest.raises(ModelError, match=r"no weights for 1 parameter\(s\) of the model \(e\.g\. model\.layers\.1\.mlp\.down_proj\.weight\)"):
+        load_model(model_dir, allow_new_head=True)
+
+
+def test_an_unknown_model_type_lists_hedonics_families_not_transformers_advice(tmp_path: Path) -> None:
+    """Issue 18 item 12: transformers' 'upgrade transformers' advice was relayed for an unknown model_type."""
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "qwen99", "hidden_size": 8}))
+    with pytest.raises(ModelError) as error:
+        load_model(tmp_path)
+    text = str(error.value)
+    assert "'qwen99' is not supported" in text and "llama" in text and "upgrade" not in text.lower()

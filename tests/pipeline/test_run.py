@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,8 +13,9 @@ from hedonic.evaluation import load_comparison
 from hedonic.evaluation.meaning import load_meaning
 from hedonic.game import load_partition
 from hedonic.layout import RunLayout
+from hedonic.pipeline import run as run_module
 from hedonic.pipeline import stages
-from hedonic.pipeline.config import RunConfig, load_config
+from hedonic.pipeline.config import BaselinesSection, LayersSection, ModelSection, RunConfig, load_config
 from hedonic.pipeline.run import run_pipeline
 from hedonic.tracking import load_events
 
@@ -42,18 +45,23 @@ def test_run_writes_every_stage_and_resumes(tiny_config: RunConfig) -> None:
     assert set(again.reused) >= {"stats", "data", "lora", "partition-layer0", "tracking"}
     assert "report" in again.reused
 
+    # issue 18 item 9: recomputed statistics are byte-identical, so every later stage is reused
+    (layout.root / "stages" / "stats.json").unlink()
+    recomputed = run_pipeline(tiny_config)
+    assert "stats" not in recomputed.reused and {"valuation-layer0", "partition-layer2", "evaluation-layer2", "tracking"} <= set(recomputed.reused)
+
 
 def test_same_seed_gives_byte_identical_artifacts(tiny_config: RunConfig, tmp_path: Path) -> None:
     first = run_pipeline(tiny_config, tmp_path / "a").layout
     second = run_pipeline(tiny_config, tmp_path / "b").layout
-    for name in ("partitions", "tracking", "baselines", "evaluation", "meaning"):
+    for name in ("stats", "valuation", "partitions", "tracking", "baselines", "evaluation", "meaning"):
         a, b = _artifacts(first.root / name), _artifacts(second.root / name)
         assert a and a == b, name
 
 
 def test_changed_parameter_reruns_only_what_depends_on_it(tiny_config: RunConfig) -> None:
     run_pipeline(tiny_config)
-    changed = replace(tiny_config, game=replace(tiny_config.game, k=3))
+    changed = replace(tiny_config, game=replace(tiny_config.game, max_size=2))
     result = run_pipeline(changed)
     assert {"stats", "data", "valuation-layer0"} <= set(result.reused)
     assert "partition-layer0" not in result.reused and "tracking" not in result.reused
@@ -99,3 +107,120 @@ def test_a_sub_command_names_a_corrupt_artifact_of_the_run(tiny_config: RunConfi
         cli.main(["discover", "--run-dir", str(layout.root), "--layer", "0"])
     assert stop.value.code == 2
     assert "layer0.safetensors" in " ".join(capsys.readouterr().err.split())
+
+
+
+# ---------------------------------------------------------------- issue 18
+def quick(config: RunConfig) -> RunConfig:
+    """Two analysed layers, one evaluated, one baseline, no meaning: the cheapest whole run."""
+    return replace(
+        config,
+        layers=LayersSection(analyse=[0, 1], evaluate=[1]),
+        baselines=BaselinesSection(methods=["random"]),
+        meaning=replace(config.meaning, enabled=False),
+    )
+
+
+def no_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make loading the model fail the test: what follows must fail (or stop) before it."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(run_module, "open_model", refuse)
+
+
+def test_artifacts_of_another_configuration_are_moved_aside_and_never_shown(tiny_config: RunConfig, tmp_path: Path) -> None:
+    """Item 6: a rerun with fewer layers, baselines and no meaning left the old files in place and listed."""
+    (tmp_path / "beside.txt").write_text("not ours")
+    run_pipeline(tiny_config)
+    result = run_pipeline(quick(tiny_config))
+    layout = result.layout
+    assert layout.layers_with("partitions") == [0, 1] and not layout.meaning(0).exists() and not layout.events(1, 2).exists()
+    assert sorted(p.name for p in layout.baselines_dir(1).iterdir()) == ["random.json"]
+    for moved in ("partitions/layer2.json", "stages/partition-layer2.json", "meaning/layer2.json", "tracking/events_1_2.json", "baselines/layer2/spectral.json", "baselines/layer0/random.json"):
+        assert moved in result.set_aside and (layout.stale_dir / moved).is_file(), moved
+    assert not any("layer2" in name or "meaning" in name for name in result.timings)
+    manifest = json.loads(layout.manifest.read_text())
+    assert manifest["set_aside"] == result.set_aside and "partition-layer2" not in manifest["stage_wall_time_s"]
+    assert "partition-layer2" not in layout.report.read_text()
+    assert (tmp_path / "beside.txt").read_text() == "not ours" and sorted(p.name for p in tmp_path.iterdir()) == ["beside.txt", "run"]
+
+
+def test_a_headless_checkpoint_is_refused_or_gets_a_seeded_head_said_in_manifest_and_report(
+    tiny_config: RunConfig, tmp_path: Path
+) -> None:
+    """Item 4: a checkpoint without score.weight loaded with an unseeded random head."""
+    from safetensors.torch import load_file, save_file
+
+    from hedonic.errors import ModelError
+    from hedonic.models import save_tiny_checkpoint
+
+    saved = save_tiny_checkpoint("llama", tmp_path / "headless", layers=3, hidden=16, intermediate=32)
+    weights = load_file(saved.model_dir / "model.safetensors")
+    save_file({k: v for k, v in weights.items() if k != "score.weight"}, saved.model_dir / "model.safetensors", metadata={"format": "pt"})
+    config = quick(replace(tiny_config, model=ModelSection(name=str(saved.model_dir), adapter=str(saved.adapter_dir))))
+    with pytest.raises(ModelError, match="no weights for score.weight"):
+        run_pipeline(config)
+    assert not RunLayout(Path(config.out_dir)).stats(0).exists()
+    with pytest.warns(UserWarning, match="initialised from seed 0"):
+        layout = run_pipeline(replace(config, model=replace(config.model, allow_new_head=True))).layout
+    (note,) = json.loads(layout.manifest.read_text())["model_notes"]
+    assert "new one-logit head 'score' initialised from seed 0" in note and html.escape(note) in layout.report.read_text()
+
+
+def test_a_degenerate_partition_is_named_before_the_baselines(tiny_config: RunConfig) -> None:
+    """Item 11: threshold = 1 leaves only singletons; the error said "widen the size range"."""
+    from hedonic.errors import DataError
+
+    config = quick(replace(tiny_config, game=replace(tiny_config.game, tau=1e6)))
+    with pytest.raises(DataError, match=r"layer 1: the hedonic partition is degenerate \(largest coalition 1 of 32 neurons, singletons 100%\)") as error:
+        run_pipeline(config)
+    assert "size range is not the problem" in (error.value.hint or "")
+    assert not RunLayout(Path(config.out_dir)).baselines_dir(1).exists()
+
+
+@pytest.mark.parametrize(
+    ("what", "match"),
+    [
+        ("duplicate", r"inputs\.jsonl:49: the pair \(qid 'train0', docid 'd0-0'\) already appears at line 1"),
+        ("nan-qrels", r"qrels\.txt:2: relevance 'nan' is not a finite number"),
+        ("foreign-qrels", r"qrels\.txt judges none of the 6 held-out queries"),
+    ],
+)
+def test_data_errors_name_the_users_file_and_line_before_the_model_loads(
+    tiny_config: RunConfig, datasets: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str, match: str
+) -> None:
+    """Items 7 and 11: duplicates were counted twice; a NaN relevance was blamed on the run's own heldout.jsonl."""
+    from hedonic.errors import DataError
+
+    inputs, heldout = datasets
+    data = replace(tiny_config.data)
+    if what == "duplicate":
+        copy = tmp_path / "inputs.jsonl"
+        lines = inputs.read_text().splitlines(keepends=True)
+        copy.write_text("".join(lines) + lines[0])
+        data = replace(data, inputs=str(copy))
+    else:
+        qrels = tmp_path / "qrels.txt"
+        qrels.write_text("test0 0 d0-0 1\ntest0 0 d0-1 nan\n" if what == "nan-qrels" else "other 0 d1 1\n")
+        data = replace(data, qrels=str(qrels))
+    no_model(monkeypatch)
+    with pytest.raises(DataError, match=match):
+        run_pipeline(replace(tiny_config, data=data))
+    assert not RunLayout(Path(tiny_config.out_dir)).heldout.exists()
+
+
+def test_a_huge_text_line_is_cut_once_when_the_data_is_read(tiny_config: RunConfig, datasets: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Item 13: one 20 MB line cost 4.2 GB, every stage tokenising all of it."""
+    from hedonic.data import read_pairs
+    from hedonic.data.batching import char_limit
+
+    inputs, _ = datasets
+    big = tmp_path / "big.jsonl"
+    big.write_text(json.dumps({"qid": "big", "docid": "d", "query": "the list", "text": "data " * 2_000_000}) + "\n" + inputs.read_text())
+    no_model(monkeypatch)
+    with pytest.raises(AssertionError, match="the model was loaded"):
+        run_pipeline(replace(tiny_config, data=replace(tiny_config.data, inputs=str(big))))
+    written = read_pairs(RunLayout(Path(tiny_config.out_dir)).inputs)
+    assert written[0].qid == "big" and len(written[0].text) == char_limit(tiny_config.data.max_length)

@@ -207,6 +207,7 @@ def test_hooks_are_removed_after_a_gradient_pass(adapter: ModelAdapter, make_bat
     assert all(unhooked(module) for module in adapter.model.modules())
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_matches_cpu(make_batches: BatchesMaker) -> None:
     cpu = tiny_model("llama", seed=0, layers=2)

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from hedonic.errors import ConfigError
 from hedonic.models import tiny_model
-from hedonic.stats import collect_stats, load_stats, process_group, shard
+from hedonic.stats import DataParallel, block, collect_stats, load_stats, process_group, shard
 
 SCRIPT = """
 import sys
@@ -67,3 +68,22 @@ def test_two_processes_equal_one(tmp_path: Path, pairs: tuple[tuple[str, ...], t
         for name in ("sum", "sum_abs", "sum_sq", "sum_outer", "sum_v", "sum_vv"):
             expected = getattr(single[layer], name)  # relative 1e-6 of the largest entry (float32 forwards)
             np.testing.assert_allclose(getattr(both, name), expected, rtol=0, atol=1e-6 * np.abs(expected).max(), err_msg=name)
+
+
+def test_blocks_are_contiguous_balanced_and_cover_everything() -> None:
+    for count, world_size in ((7, 2), (7, 3), (2, 4), (0, 2), (12, 4)):
+        parts = [block(count, rank, world_size) for rank in range(world_size)]
+        assert [i for part in parts for i in part] == list(range(count))
+        assert max(map(len, parts)) - min(map(len, parts)) <= 1
+    with pytest.raises(ConfigError):
+        block(3, 2, 2)
+
+
+def test_rows_of_every_batch_are_shared_out(pairs: tuple[tuple[str, ...], tuple[str, ...]]) -> None:
+    queries, texts = pairs
+    adapter = tiny_model("llama", seed=0, layers=1)
+    batches = [adapter.encode(queries[:5], texts[:5]), adapter.encode(queries[5:6], texts[5:6])]
+    shares = [list(DataParallel(rank, 2, torch.device("cpu")).rows(batches)) for rank in (0, 1)]
+    assert [[len(batch) for batch in share] for share in shares] == [[3, 1], [2]]
+    rows = torch.cat([batch.input_ids[:, :3] for batch in (shares[0][0], shares[1][0])])
+    assert torch.equal(rows, batches[0].input_ids[:, :3])

@@ -118,3 +118,14 @@ def test_stats_object_rejects_inconsistent_fields() -> None:
         replace(_stats(), neurons=np.array([3, 1, 8, 9]))
     with pytest.raises(ConfigError, match="together"):
         replace(_stats(), readout=None)
+
+
+def test_equal_statistics_give_byte_identical_files(tmp_path: Path) -> None:
+    """Issue 18 item 9: safetensors writes its header from a hash map; the file must not depend on it."""
+    written = {save_stats(_stats(), tmp_path / f"s{k}.safetensors").read_bytes() for k in range(12)}
+    assert len(written) == 1
+    data = written.pop()
+    header = json.loads(data[8 : 8 + int.from_bytes(data[:8], "little")])
+    assert list(header["__metadata__"]) == sorted(header["__metadata__"]) and list(header) == sorted(header)
+    assert len(data[8 : 8 + int.from_bytes(data[:8], "little")]) % 8 == 0
+    assert load_stats(tmp_path / "s0.safetensors").model == "tiny"

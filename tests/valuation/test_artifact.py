@@ -38,6 +38,8 @@ def test_npy_input(tmp_path: Path) -> None:
         (np.triu(np.ones((3, 3), np.float32), 1), ArtifactError, "not symmetric"),
         (np.eye(3, dtype=np.float32), ArtifactError, "zero diagonal"),
         (np.full((2, 2), np.nan, np.float32), NumericalError, "NaN"),
+        (np.zeros((0, 0), np.float32), ArtifactError, "0×0 φ has no players"),
+        (np.zeros(3, np.float32), ArtifactError, "square"),
     ],
 )
 def test_bad_phi_is_rejected_naming_the_file(tmp_path: Path, matrix: np.ndarray, error: type, message: str) -> None:
@@ -54,3 +56,10 @@ def test_corrupt_file(tmp_path: Path) -> None:
     (tmp_path / "y.npy").write_bytes(b"garbage")
     with pytest.raises(ArtifactError, match="not a valid .npy"):
         load_valuation(tmp_path / "y.npy")
+
+
+def test_equal_valuations_give_byte_identical_files(tmp_path: Path) -> None:
+    """Issue 18 item 9: the safetensors header (metadata) is written in a fixed order."""
+    valuation = Valuation(_phi(), "oca", np.arange(5), layer=3, readout="local", details={"inputs": 10, "b": 1})
+    written = {save_valuation(valuation, tmp_path / f"v{k}.safetensors").read_bytes() for k in range(12)}
+    assert len(written) == 1

@@ -63,13 +63,21 @@ class LayerCache:
 
 
 def build_cache(
-    adapter: ModelAdapter, batch: TokenBatch, layer: int, mode: str = "zero", *, token_states: bool = True
+    adapter: ModelAdapter,
+    batch: TokenBatch,
+    layer: int,
+    mode: str = "zero",
+    *,
+    token_states: bool = True,
+    like: LayerCache | None = None,
 ) -> LayerCache:
     """Run the model on ``batch`` once (twice for ``pre-lora``) and cache ``layer``'s states.
 
     The second pass of ``pre-lora`` runs with the layer's input projections set to their base
     weights to obtain a^base on every token. ``token_states=False`` keeps only the readout-token
-    rows (enough for the ``local`` and ``linear`` readouts, far less memory).
+    rows (enough for the ``local`` and ``linear`` readouts, far less memory). ``like``: an earlier
+    cache of the same layer and mode, whose direction tensors (functions of the weights only,
+    (d, n + 1) each) this one shares instead of holding its own copies.
     """
     layer = adapter.check_layer(layer)
     check_mode(adapter, layer, mode)
@@ -83,18 +91,30 @@ def build_cache(
         base = base_mlp_weights(adapter, layer)
         pairs.append((-base_activations(adapter, batch, layer), base.get(OUT_PROJ, directions)))
     mask = batch.attention_mask
-    readout_terms = tuple(
-        Contribution.of(at_readout(adapter, coef, mask).to(torch.float64), dirs.to(torch.float64)) for coef, dirs in pairs
-    )
+    readout_pairs = [(at_readout(adapter, coef, mask).to(torch.float64), dirs) for coef, dirs in pairs]
     return LayerCache(
         layer=layer,
         mode=mode,
         batch=batch,
         clean_logits=logits.to(torch.float64),
         residual=at_readout(adapter, residual, mask).to(torch.float64),
-        terms=readout_terms,
+        terms=_contributions(readout_pairs, torch.float64, None if like is None else like.terms),
         token_residual=residual if token_states else None,
-        token_terms=tuple(Contribution.of(coef, dirs) for coef, dirs in pairs) if token_states else None,
+        token_terms=_contributions(pairs, None, None if like is None else like.token_terms) if token_states else None,
+    )
+
+
+def _contributions(
+    pairs: list[tuple[torch.Tensor, torch.Tensor]], dtype: torch.dtype | None, shared: tuple[Contribution, ...] | None
+) -> tuple[Contribution, ...]:
+    """Padded terms of (coefficients, directions) pairs, directions in ``dtype`` (None: as they are).
+
+    With ``shared`` (the same terms of another cache), its padded directions are reused.
+    """
+    if shared is None:
+        return tuple(Contribution.of(coefficients, directions.to(dtype or directions.dtype)) for coefficients, directions in pairs)
+    return tuple(
+        Contribution(F.pad(coefficients, (0, 1)), term.directions) for (coefficients, _), term in zip(pairs, shared, strict=True)
     )
 
 

@@ -12,7 +12,9 @@ With r_S = Σ_{i∈S} c_i the removed contribution and x_S the (centred) ablated
 
 so one set costs O(s·m + s²) per input instead of O(d·m) for evaluating the head on a d-vector
 (m = 1 for decoders' score head, m = d for a BERT pooler), plus O(s²·d) once per set for the
-Gram block of its directions.
+Gram block of its directions (:func:`set_gram`, shared by every batch of inputs). The directions
+seen through the readout do not depend on the inputs either (:func:`project_directions`, once
+per readout); only x·centre(dir_i) is per input.
 """
 
 from __future__ import annotations
@@ -56,42 +58,67 @@ class ProjectedTerm:
     overlap: torch.Tensor
 
 
-def project_terms(readout: NormReadout, residual: torch.Tensor, terms: Sequence[Contribution]) -> list[ProjectedTerm]:
-    """The terms of one cache through ``readout`` (see :class:`ProjectedTerm`); ``residual`` (B, d) float64."""
-    centred = readout.centre(residual, dim=-1)
+def project_directions(readout: NormReadout, terms: Sequence[Contribution]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """(directions (n + 1, d), projected (n + 1, m)) of every term through ``readout``: the inputs' share of :class:`ProjectedTerm`."""
     projected = []
     for term in terms:
-        directions = readout.centre(term.directions, dim=0)
-        rows = directions.T.contiguous()
-        projected.append(ProjectedTerm(term.coefficients, rows, rows @ readout.weight.T, centred @ directions))
+        rows = readout.centre(term.directions, dim=0).T.contiguous()
+        projected.append((rows, rows @ readout.weight.T))
     return projected
 
 
+def project_terms(
+    readout: NormReadout,
+    residual: torch.Tensor,
+    terms: Sequence[Contribution],
+    directions: Sequence[tuple[torch.Tensor, torch.Tensor]] | None = None,
+) -> list[ProjectedTerm]:
+    """The terms of one cache through ``readout`` (see :class:`ProjectedTerm`); ``residual`` (B, d) float64.
+
+    ``directions``: :func:`project_directions` of the same directions, computed once for many caches.
+    """
+    centred = readout.centre(residual, dim=-1)
+    shared = project_directions(readout, terms) if directions is None else directions
+    return [
+        ProjectedTerm(term.coefficients, rows, projected, centred @ rows.T)
+        for term, (rows, projected) in zip(terms, shared, strict=True)
+    ]
+
+
+def set_gram(terms: Sequence[ProjectedTerm], sets: torch.Tensor) -> torch.Tensor:
+    """Gram blocks (K, S, S) of each set's (centred) directions over all terms, S = s × terms; inputs play no part."""
+    stacked = torch.cat([term.directions[sets] for term in terms], dim=1)
+    return stacked @ stacked.transpose(1, 2)
+
+
 def closed_form_effects(
-    residual: torch.Tensor, terms: Sequence[ProjectedTerm], sets: torch.Tensor, readout: NormReadout
+    residual: torch.Tensor,
+    terms: Sequence[ProjectedTerm],
+    sets: torch.Tensor,
+    readout: NormReadout,
+    gram: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Δ_S(x) = f(h) − f(h − Σ_{i∈S} c_i) for K sets and B inputs: (K, B) float64.
 
     ``residual`` (B, d) float64 is h at the readout token and ``terms`` its contributions
-    projected by :func:`project_terms` for the same ``readout``; logit units.
+    projected by :func:`project_terms` for the same ``readout``; ``gram``: :func:`set_gram` of the
+    same sets (computed here when None); logit units.
     """
+    if not terms:
+        raise ValueError("closed_form_effects needs at least one contribution term")
     centred = readout.centre(residual, dim=-1)
     removed_pre: torch.Tensor | None = None
     square = centred.pow(2).sum(-1).unsqueeze(0)
     coefficients = []
-    directions = []
     for term in terms:
         coefficient = term.coefficients[:, sets]
         part = torch.einsum("bks,ksm->kbm", coefficient, term.projected[sets])
         removed_pre = part if removed_pre is None else removed_pre.add_(part)
         square = square - 2 * torch.einsum("bks,bks->kb", coefficient, term.overlap[:, sets])
         coefficients.append(coefficient)
-        directions.append(term.directions[sets])
-    if removed_pre is None:
-        raise ValueError("closed_form_effects needs at least one contribution term")
+    assert removed_pre is not None
     coefficient = torch.cat(coefficients, dim=-1)
-    stacked = torch.cat(directions, dim=1)
-    gram = stacked @ stacked.transpose(1, 2)
+    gram = set_gram(terms, sets) if gram is None else gram
     square = square + torch.einsum("bki,kij,bkj->kb", coefficient, gram, coefficient)
     pre = removed_pre.neg_().add_(centred @ readout.weight.T)
     pre.mul_(readout.scale_from_square(square).unsqueeze(-1)).add_(readout.bias)

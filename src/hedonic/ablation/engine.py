@@ -8,6 +8,13 @@ states per input batch (:func:`~hedonic.ablation.cache.build_cache`). Then
   model forward, vectorised over chunks of sets;
 - ``model``: the model's own logit, the layers after ℓ rerun for chunks of sets stacked into one
   batch (:func:`~hedonic.ablation.stacked.stacked_model_effects`).
+
+Data-parallel (``parallel``, one process per device under ``torchrun``): every rank builds the
+engine on the same inputs and caches only its contiguous block of them (``columns``);
+``effects`` then covers those inputs, and means over inputs are completed across ranks with
+:meth:`AblationEngine.mean_over_inputs` (one float64 all-reduce, no per-input value leaves its
+rank). Tensors stay on the device of the layer's states (:meth:`ModelAdapter.layer_device`),
+which differs from the input device when the model is spread over several devices.
 """
 
 from __future__ import annotations
@@ -19,14 +26,16 @@ import numpy as np
 import torch
 
 from hedonic.ablation.cache import LayerCache, build_cache
-from hedonic.ablation.closed_form import closed_form_effects, project_terms
+from hedonic.ablation.closed_form import closed_form_effects, project_directions, project_terms, set_gram
 from hedonic.ablation.modes import check_mode
 from hedonic.ablation.readouts import check_readout, residual_readout
 from hedonic.ablation.sets import NeuronSets, pad_sets, set_tuples
 from hedonic.ablation.stacked import stacked_model_effects
+from hedonic.ablation.norm_readout import NormReadout
 from hedonic.errors import ConfigError, DataError
 from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.progress import progress
+from hedonic.stats import DataParallel
 
 DEFAULT_MAX_ELEMENTS = 1 << 24
 """Default bound on the elements of the largest intermediate tensor of one chunk of sets."""
@@ -36,7 +45,7 @@ DEFAULT_MAX_ROWS = 64
 
 @dataclass(frozen=True)
 class AblationEffects:
-    """Ablation effects of K sets on X inputs.
+    """Ablation effects of K sets on the engine's X inputs (this rank's block of them when data-parallel).
 
     ``delta`` (K, X) float64: Δ_S(x) = f(x) − f_{−S}(x) in logit units; ``clean`` (X,) float64:
     f(x); ``sets``: the sets as sorted neuron id tuples, in the order of ``delta``'s rows.
@@ -57,7 +66,10 @@ class AblationEngine:
     cached batch). ``mode``: ``zero`` or ``pre-lora``. ``token_states=False`` keeps only the
     readout-token rows, enough for ``local``/``linear`` but not ``model``. ``max_elements``
     bounds the largest intermediate tensor per chunk of sets, ``max_rows`` the rows of one
-    stacked forward. Building runs one forward per batch (two for ``pre-lora``).
+    stacked forward. Building runs one forward per batch (two for ``pre-lora``). ``parallel``:
+    this process's place in a data-parallel job; it caches its block of the inputs only,
+    ``columns`` (their indices among all inputs; :class:`~hedonic.errors.DataError` when there are
+    fewer inputs than processes).
     """
 
     def __init__(
@@ -71,22 +83,46 @@ class AblationEngine:
         batch_size: int | None = None,
         max_elements: int = DEFAULT_MAX_ELEMENTS,
         max_rows: int = DEFAULT_MAX_ROWS,
+        parallel: DataParallel | None = None,
     ) -> None:
         self.adapter = adapter
         self.layer = adapter.check_layer(layer)
         self.mode = check_mode(adapter, self.layer, mode)
         self.max_elements = max_elements
         self.max_rows = max_rows
+        self.parallel = parallel
         batches = _split([inputs] if isinstance(inputs, TokenBatch) else list(inputs), batch_size)
-        self.caches: list[LayerCache] = [
-            build_cache(adapter, batch, self.layer, mode, token_states=token_states)
-            for batch in progress(batches, f"caching layer {self.layer}")
-        ]
+        self._total = sum(len(batch) for batch in batches)
+        self.columns: range = range(self._total) if parallel is None else parallel.block(self._total)
+        self.caches: list[LayerCache] = []
+        for batch in progress(_rows(batches, self.columns), f"caching layer {self.layer}"):
+            like = self.caches[0] if self.caches else None  # one copy of the direction tensors for all batches
+            self.caches.append(build_cache(adapter, batch, self.layer, mode, token_states=token_states, like=like))
+        self._readouts: dict[str, NormReadout] = {}
 
     @property
     def num_inputs(self) -> int:
-        """Number of inputs X over all cached batches."""
-        return sum(len(cache) for cache in self.caches)
+        """Number of inputs X (of every rank when data-parallel; this process caches ``columns``)."""
+        return self._total
+
+    def mean_over_inputs(self, means: np.ndarray) -> np.ndarray:
+        """Means over every rank's inputs from this process's means over its own inputs (any shape).
+
+        Σ_r X_r m_r / X in float64 (one all-reduce of ``means``' size, X_r = len(columns)); on one
+        process ``means`` itself.
+        """
+        if self.parallel is None:
+            return means
+        return self.parallel.sum_array(np.asarray(means, dtype=np.float64) * len(self.columns)) / self._total
+
+    def gather_inputs(self, values: np.ndarray) -> np.ndarray:
+        """Per-input values (len(columns),) of this process → (X,) of every rank, in input order.
+
+        Meant for one value per input (e.g. the clean scores); on one process ``values`` itself.
+        """
+        if self.parallel is None:
+            return values
+        return self.parallel.gather_blocks(values, self._total)
 
     def activations(self) -> np.ndarray:
         """Neuron activations a (X, n) float64 at the readout token of every cached input (no forward).
@@ -102,43 +138,81 @@ class AblationEngine:
         if readout == "model":
             parts = [cache.clean_logits for cache in self.caches]
         else:
-            function = residual_readout(self.adapter, self.layer, readout)
+            function = self._readout(readout)
             parts = [function(cache.residual) for cache in self.caches]
-        return torch.cat(parts).cpu().numpy()
+        return torch.cat([part.cpu() for part in parts]).numpy()
 
     def effects(self, sets: NeuronSets, readout: str = "local") -> AblationEffects:
-        """Δ_S(x) for every set (K sets, padded array or lists of neuron ids) on every input.
+        """Δ_S(x) for every set (K sets, padded array or lists of neuron ids) on every cached input.
 
-        Returns :class:`AblationEffects` with ``delta`` (K, X) float64. Raises
-        :class:`~hedonic.errors.ConfigError` for bad neuron ids or readout names.
+        Returns :class:`AblationEffects` with ``delta`` (K, X) float64 (X = len(columns): this
+        rank's inputs when data-parallel). Raises :class:`~hedonic.errors.ConfigError` for bad
+        neuron ids or readout names.
         """
         check_readout(readout)
         padded = pad_sets(sets, self.adapter.intermediate_size)
-        lengths = (padded >= 0).sum(axis=1)
-        order = np.argsort(lengths, kind="stable")
-        index = torch.as_tensor(padded[order], device=self.adapter.device)
-        delta = torch.empty(len(padded), self.num_inputs, dtype=torch.float64, device=self.adapter.device)
-        function = None if readout == "model" else residual_readout(self.adapter, self.layer, readout)
-        offsets = np.cumsum([0] + [len(cache) for cache in self.caches])
-        for cache, offset in progress(list(zip(self.caches, offsets[:-1], strict=True)), f"ablating layer {self.layer} ({readout})"):
-            columns = slice(int(offset), int(offset) + len(cache))
-            projected = None if function is None else project_terms(function, cache.residual, cache.terms)
-            for chunk in _chunks(len(padded), self._chunk_size(cache, padded.shape[1], readout)):
-                width = max(1, int(lengths[order[chunk]].max(initial=0)))
-                rows = torch.as_tensor(order[chunk], device=self.adapter.device)
-                sets_chunk = index[chunk, :width]
-                if function is None:
-                    delta[rows, columns] = stacked_model_effects(self.adapter, cache, sets_chunk)
-                else:
-                    delta[rows, columns] = closed_form_effects(cache.residual, projected, sets_chunk, function)
+        delta = self._model_effects(padded) if readout == "model" else self._closed_form_effects(padded, readout)
         return AblationEffects(
-            sets=set_tuples(padded),
-            clean=self.clean(readout),
-            delta=delta.cpu().numpy(),
-            layer=self.layer,
-            readout=readout,
-            mode=self.mode,
+            sets=set_tuples(padded), clean=self.clean(readout), delta=delta, layer=self.layer, readout=readout, mode=self.mode
         )
+
+    def cache_effects(self, cache: LayerCache, padded: np.ndarray, readout: str) -> torch.Tensor:
+        """Δ_S(x) (K, B) float64 of the sets ``padded`` (K, s) (−1 padding) on one cached batch of B inputs.
+
+        Computed and returned on the device of the cache's states, in chunks of sets sorted by size.
+        """
+        check_readout(readout)
+        device = cache.residual.device
+        order, lengths = _by_size(padded)
+        index = torch.as_tensor(padded[order], device=device)
+        delta = torch.empty(len(padded), len(cache), dtype=torch.float64, device=device)
+        function = None if readout == "model" else self._readout(readout)
+        projected = None if function is None else project_terms(function, cache.residual, cache.terms)
+        for chunk in _chunks(len(padded), self._chunk_size(cache, padded.shape[1], readout)):
+            width = max(1, int(lengths[order[chunk]].max(initial=0)))
+            rows = torch.as_tensor(order[chunk], device=device)
+            sets_chunk = index[chunk, :width]
+            if function is None:
+                delta[rows] = stacked_model_effects(self.adapter, cache, sets_chunk)
+            else:
+                delta[rows] = closed_form_effects(cache.residual, projected, sets_chunk, function)
+        return delta
+
+    def _model_effects(self, padded: np.ndarray) -> np.ndarray:
+        """The ``model`` readout: one stacked forward of the later layers per chunk of sets, cache by cache."""
+        delta = np.empty((len(padded), len(self.columns)), dtype=np.float64)
+        start = 0
+        for cache in progress(self.caches, f"ablating layer {self.layer} (model)"):
+            delta[:, start : start + len(cache)] = self.cache_effects(cache, padded, "model").cpu().numpy()
+            start += len(cache)
+        return delta
+
+    def _closed_form_effects(self, padded: np.ndarray, readout: str) -> np.ndarray:
+        """The closed forms, chunk of sets by chunk: each chunk's Gram blocks (O(s²·d) per set) serve every cache."""
+        function = self._readout(readout)
+        directions = project_directions(function, self.caches[0].terms)
+        projected = [project_terms(function, cache.residual, cache.terms, directions) for cache in self.caches]
+        device = self.caches[0].residual.device
+        order, lengths = _by_size(padded)
+        index = torch.as_tensor(padded[order], device=device)
+        delta = torch.empty(len(padded), len(self.columns), dtype=torch.float64, device=device)
+        largest = max(self.caches, key=len)
+        offsets = np.cumsum([0] + [len(cache) for cache in self.caches])
+        chunks = _chunks(len(padded), self._chunk_size(largest, padded.shape[1], readout))
+        for chunk in progress(chunks, f"ablating layer {self.layer} ({readout})"):
+            width = max(1, int(lengths[order[chunk]].max(initial=0)))
+            rows = torch.as_tensor(order[chunk], device=device)
+            sets_chunk = index[chunk, :width]
+            gram = set_gram(projected[0], sets_chunk)
+            for cache, terms, start in zip(self.caches, projected, offsets[:-1], strict=True):
+                columns = slice(int(start), int(start) + len(cache))
+                delta[rows, columns] = closed_form_effects(cache.residual, terms, sets_chunk, function, gram)
+        return delta.cpu().numpy()
+
+    def _readout(self, readout: str) -> NormReadout:
+        if readout not in self._readouts:
+            self._readouts[readout] = residual_readout(self.adapter, self.layer, readout)
+        return self._readouts[readout]
 
     def _chunk_size(self, cache: LayerCache, width: int, readout: str) -> int:
         rows, hidden = len(cache), cache.residual.shape[-1]
@@ -151,8 +225,25 @@ class AblationEngine:
         return max(1, min(self.max_rows // rows, self.max_elements // per_set))
 
 
+def _by_size(padded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(order of the sets by size, stable; their sizes) of a (K, s) array padded with −1."""
+    lengths = (padded >= 0).sum(axis=1)
+    return np.argsort(lengths, kind="stable"), lengths
+
+
 def _chunks(total: int, size: int) -> list[slice]:
     return [slice(start, min(start + size, total)) for start in range(0, total, size)]
+
+
+def _rows(batches: list[TokenBatch], rows: range) -> list[TokenBatch]:
+    """The (sub-)batches holding the inputs ``rows``, a contiguous run of the concatenated ``batches``."""
+    kept, start = [], 0
+    for batch in batches:
+        low, high = max(rows.start - start, 0), min(rows.stop - start, len(batch))
+        if low < high:
+            kept.append(batch if (low, high) == (0, len(batch)) else batch.select(slice(low, high)))
+        start += len(batch)
+    return kept
 
 
 def _split(batches: list[TokenBatch], batch_size: int | None) -> list[TokenBatch]:

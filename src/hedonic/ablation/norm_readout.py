@@ -99,8 +99,13 @@ class NormReadout:
         return self.from_pre_activation(pre)
 
 
-def norm_readout(adapter: ModelAdapter, layer: int, readout: Literal["local", "linear"] = "local") -> NormReadout:
-    """The float64 parameters of readout ``readout`` of ``layer`` (on the model's device).
+def norm_readout(
+    adapter: ModelAdapter, layer: int, readout: Literal["local", "linear"] = "local", device: torch.device | None = None
+) -> NormReadout:
+    """The float64 parameters of readout ``readout`` of ``layer``, on ``device`` (default the layer's device).
+
+    The layer's states and the head may live on different devices (a model with a device map):
+    the head's few parameters are copied to where the layer's states are.
 
     ``local``: head(readout_norm(h)) (:meth:`ModelAdapter.local_readout`); ``linear``: the head's
     affine stages without norm and tanh (:meth:`ModelAdapter.linear_readout`). Raises
@@ -108,11 +113,11 @@ def norm_readout(adapter: ModelAdapter, layer: int, readout: Literal["local", "l
     affine stages with at most one tanh.
     """
     stages = adapter.head_parts()
-    device = adapter.device
+    device = adapter.layer_device(layer) if device is None else device
     if readout == "linear":
-        weight, bias = _compose([HeadStage(stage.weight, stage.bias, None) for stage in stages], adapter.hidden_size)
+        weight, bias = _compose([HeadStage(stage.weight, stage.bias, None) for stage in stages], adapter.hidden_size, device)
         return _readout("none", 0.0, weight, bias, None, None, device)
-    norm, eps, gamma, beta = _norm_parameters(adapter.readout_norm(layer))
+    norm, eps, gamma, beta = _norm_parameters(adapter.readout_norm(layer), device)
     tanh_at = [k for k, stage in enumerate(stages) if stage.activation == "tanh"]
     if len(tanh_at) > 1 or stages[-1].activation is not None:
         raise ModelError(
@@ -121,10 +126,10 @@ def norm_readout(adapter: ModelAdapter, layer: int, readout: Literal["local", "l
             hint="use the 'model' readout for this head",
         )
     split = tanh_at[0] + 1 if tanh_at else len(stages)
-    first_weight, first_bias = _compose(stages[:split], adapter.hidden_size)
+    first_weight, first_bias = _compose(stages[:split], adapter.hidden_size, device)
     weight = first_weight * gamma
     bias = first_bias + first_weight @ beta
-    final = _compose(stages[split:], weight.shape[0]) if tanh_at else None
+    final = _compose(stages[split:], weight.shape[0], device) if tanh_at else None
     return _readout(norm, eps, weight, bias, "tanh" if tanh_at else None, final, device)
 
 
@@ -138,34 +143,35 @@ def _readout(
     device: torch.device,
 ) -> NormReadout:
     if final is None:
-        out_weight, out_bias = torch.ones(1, dtype=torch.float64), 0.0
+        out_weight, out_bias = torch.ones(1, dtype=torch.float64, device=device), 0.0
     else:
         out_weight, out_bias = final[0][0], float(final[1][0])
     return NormReadout(norm, eps, weight, bias, activation, out_weight, out_bias).to(device)
 
 
-def _compose(stages: list[HeadStage], width: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Affine stages (activations ignored) composed into (W (out, width), b (out,)) float64 on the CPU."""
-    weight = torch.eye(width, dtype=torch.float64)
-    bias = torch.zeros(width, dtype=torch.float64)
+def _compose(stages: list[HeadStage], width: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Affine stages (activations ignored) composed into (W (out, width), b (out,)) float64 on ``device``."""
+    weight = torch.eye(width, dtype=torch.float64, device=device)
+    bias = torch.zeros(width, dtype=torch.float64, device=device)
     for stage in stages:
-        stage_weight = stage.weight.detach().to("cpu", torch.float64)
-        stage_bias = 0.0 if stage.bias is None else stage.bias.detach().to("cpu", torch.float64)
+        stage_weight = stage.weight.detach().to(device, torch.float64)
+        stage_bias = 0.0 if stage.bias is None else stage.bias.detach().to(device, torch.float64)
         weight, bias = stage_weight @ weight, stage_weight @ bias + stage_bias
     return weight, bias
 
 
-def _norm_parameters(module: nn.Module) -> tuple[NormKind, float, torch.Tensor, torch.Tensor]:
-    """(kind, ε, γ (d,), β (d,)) float64 on the CPU of a LayerNorm or LLaMA-style RMSNorm module."""
+def _norm_parameters(module: nn.Module, device: torch.device) -> tuple[NormKind, float, torch.Tensor, torch.Tensor]:
+    """(kind, ε, γ (d,), β (d,)) float64 on ``device`` of a LayerNorm or LLaMA-style RMSNorm module."""
     weight = getattr(module, "weight", None)
     if isinstance(module, nn.LayerNorm) and len(module.normalized_shape) == 1:
         width = module.normalized_shape[0]
-        gamma = torch.ones(width, dtype=torch.float64) if weight is None else weight.detach().to("cpu", torch.float64)
-        beta = torch.zeros(width) if module.bias is None else module.bias.detach()
-        return "layer", float(module.eps), gamma, beta.to("cpu", torch.float64)
+        ones = torch.ones(width, dtype=torch.float64, device=device)
+        gamma = ones if weight is None else weight.detach().to(device, torch.float64)
+        beta = torch.zeros_like(ones) if module.bias is None else module.bias.detach().to(device, torch.float64)
+        return "layer", float(module.eps), gamma, beta
     eps = getattr(module, "variance_epsilon", None)
     if weight is not None and eps is not None and type(module).__name__.endswith("RMSNorm"):
-        gamma = weight.detach().to("cpu", torch.float64)
+        gamma = weight.detach().to(device, torch.float64)
         return "rms", float(eps), gamma, torch.zeros_like(gamma)
     raise ModelError(
         f"no closed form for the readout norm {type(module).__name__} (expected LayerNorm or a LLaMA-style RMSNorm)",

@@ -19,7 +19,8 @@ f_ij is an elementwise expression of a_i, a_j, e_i, e_j and G̃_ij:
 Pairs are evaluated in (i-block, j-block) tiles of the upper triangle, one input at a time per
 tile (the tile's G̃ block and sums stay in cache over a chunk of inputs), and summed in float64,
 so memory is the n×n sums and G̃ plus one tile. Runs on the device of the readout's tensors
-(CPU or CUDA).
+(CPU or CUDA). Data-parallel: each rank updates with its own inputs, then
+:meth:`PairwiseSynergy.all_reduce` adds the sums of every rank in place (no extra n×n buffer).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import math
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import torch
 
 from hedonic.ablation.norm_readout import NormReadout
@@ -41,6 +43,7 @@ from hedonic.ablation.pairwise_terms import (
     upper_blocks,
 )
 from hedonic.errors import ConfigError
+from hedonic.stats import DataParallel
 
 CPU_TILE_ELEMENTS = 1 << 16
 """Default elements of one tile (i-block × j-block, one input) on the CPU: about a core's L2 cache."""
@@ -107,6 +110,16 @@ class PairwiseSynergy:
             terms = input_terms(self._geometry, residual[rows], activations[rows])
             self._add(terms)
             self.count += len(terms)
+
+    def all_reduce(self, parallel: DataParallel) -> None:
+        """Replace this rank's sums (and count) by their sums over every rank of ``parallel``, in place.
+
+        Float64 all-reduce of the n×n sums; call once, after the last :meth:`update`, on every rank.
+        """
+        for tensor in (self._pairs, self._singles, self._magnitudes):
+            if tensor is not None:
+                parallel.sum_(tensor)
+        self.count = int(parallel.sum_array(np.array([self.count]))[0])
 
     def mean(self) -> torch.Tensor:
         """E[ψ(i, j)] over the inputs seen (n, n) float64: symmetric, zero diagonal."""

@@ -39,7 +39,7 @@ def residual_readout(adapter: ModelAdapter, layer: int, name: str) -> NormReadou
     """The float64 readout f(h) of ``name`` (``local`` or ``linear``) for ``layer``.
 
     A :class:`~hedonic.ablation.norm_readout.NormReadout`: callable on residual streams h (..., d),
-    returning scores (...) float64 in logit units, on the model's device; ``local`` is
+    returning scores (...) float64 in logit units, on the layer's device; ``local`` is
     head(readout_norm(h)) with the norm and head parameters in float64, ``linear`` the composed
     affine head. Raises :class:`ConfigError` for ``model`` (not a function of the residual stream
     at one layer) and unknown names, :class:`~hedonic.errors.ModelError` for norms or heads

@@ -42,11 +42,13 @@ def resumed_after(adapter: ModelAdapter, layer: int, output: torch.Tensor) -> It
     """Within the block, a forward skips blocks 0..``layer``: block ``layer`` returns ``output``.
 
     ``output`` (R, T, d) must match the batch the model is then called on (R rows). Blocks before
-    ``layer`` return their input unchanged. The blocks' own ``forward`` is restored on exit, also
-    on error.
+    ``layer`` return their input unchanged. The blocks' ``forward`` is restored on exit, also on
+    error, including a wrapper set on the instance (accelerate's device hooks of a model loaded
+    with a device map).
     """
     layer = adapter.check_layer(layer)
     blocks = [adapter.block(j) for j in range(layer + 1)]
+    saved = [block.__dict__.get("forward") for block in blocks]
 
     def pass_through(hidden_states: torch.Tensor, *_args: Any, **_kwargs: Any) -> torch.Tensor:
         return hidden_states
@@ -60,8 +62,10 @@ def resumed_after(adapter: ModelAdapter, layer: int, output: torch.Tensor) -> It
         blocks[-1].forward = replaced
         yield
     finally:
-        for block in blocks:
+        for block, forward in zip(blocks, saved, strict=True):
             block.__dict__.pop("forward", None)
+            if forward is not None:
+                block.forward = forward
 
 
 def stacked_model_effects(adapter: ModelAdapter, cache: LayerCache, sets: torch.Tensor) -> torch.Tensor:

@@ -83,8 +83,8 @@ def collect(
     chosen_layers = _parse_layers(layers)
     distributed = launched_by_torchrun()
     device = process_device(device) if distributed else device
-    loaded = open_model(model, adapter, dtype=dtype, device=device, allow_new_head=allow_new_head)
     pairs = analysis_pairs(data, limit)
+    loaded = open_model(model, adapter, dtype=dtype, device=device, allow_new_head=allow_new_head)
     with process_group(device) if distributed else nullcontext((0, 1)) as (rank, world_size):
         job = _Job(loaded, pairs, chosen_layers, batch_size, max_length, distributed, gib_to_bytes(memory_budget))
         subsets = resolve_layer_subsets(loaded, neurons, chosen_layers, lambda: job.run(tokens=tokens, outer=False))

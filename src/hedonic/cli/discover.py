@@ -3,32 +3,51 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from hedonic.cli import app
-from hedonic.cli.options import layer_layout
+from hedonic.cli.options import check_output, layer_layout
+from hedonic.game import DEFAULTS, GAME_METHODS
+
+if TYPE_CHECKING:
+    from hedonic.game import Partition
 
 SIZE_BUCKETS = ((1, 1), (2, 2), (3, 8), (9, 16), (17, 32), (33, 64), (65, 256), (257, None))
 """Coalition size ranges shown in the printed size distribution."""
-LOW_PAIR_SHARE = 0.5
-"""Below this share of neuron pairs seen by the PAC samples, the CLI warns."""
+
+
+METHOD_HELP = "The game: " + "; ".join(f"'{row.name}' ({row.description})" for row in GAME_METHODS.values()) + "."
+
+
+def _tau(value: str) -> float | str:
+    from hedonic.errors import ConfigError
+
+    if value == "auto":
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"--tau must be a number or 'auto', got {value!r}", hint="e.g. --tau auto or --tau 0.5") from None
 
 
 def _paths(phi: Path | None, run_dir: Path | None, layer: int | None, out: Path | None) -> tuple[Path, Path]:
+    """(φ file, partition file) of the command; refuses an output over the input or over a file not a partition."""
     from hedonic.errors import ConfigError
+    from hedonic.game.partition import PARTITION_KIND
 
     if phi is not None and run_dir is not None:
         raise ConfigError("pass --phi or --run-dir, not both", hint="--phi for a single φ file, --run-dir with --layer for a pipeline run")
     layout = layer_layout(run_dir, layer)
     if layout is not None:
-        return layout.valuation(layer), out or layout.partition(layer)
+        source = layout.valuation(layer)
+        return source, check_output(out or layout.partition(layer), PARTITION_KIND, [source])
     if phi is None:
         raise ConfigError("pass either --phi FILE or --run-dir DIR --layer L", hint="e.g. hedonic discover --phi phi.npy --out partition.json")
     if out is None:
         raise ConfigError("--phi needs --out", hint="e.g. --out partition.json")
-    return phi, out
+    return phi, check_output(out, PARTITION_KIND, [phi])
 
 
 @app.command()
@@ -37,28 +56,27 @@ def discover(
     out: Annotated[Path | None, typer.Option("--out", help="Partition JSON to write (default with --run-dir: DIR/partitions/layer{L}.json).")] = None,
     run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Run directory: reads DIR/valuation/layer{L}.safetensors.")] = None,
     layer: Annotated[int | None, typer.Option("--layer", help="Layer to partition (with --run-dir; recorded in the output).")] = None,
-    method: Annotated[str, typer.Option("--method", help="'pac' (PAC-Top-Cover on sampled coalitions) or 'exact' (Top Cover on all of φ).")] = "pac",
+    method: Annotated[str, typer.Option("--method", help=METHOD_HELP)] = DEFAULTS.method,
+    tau: Annotated[str, typer.Option("--tau", help="Additive games: the resolution τ, a number or 'auto' (median + 1.5 robust σ of φ).")] = str(DEFAULTS.tau),
     choice: Annotated[
-        str, typer.Option("--choice", help="'fixed' (k best partners over all neurons) or 'available' (k best among those not yet in a coalition).")
-    ] = "fixed",
-    k: Annotated[int, typer.Option("--k", min=0, help="Friends per neuron: its k best partners (0: no limit, threshold only).")] = 4,
-    threshold: Annotated[float, typer.Option("--threshold", help="A friend's φ must exceed this.")] = 0.0,
-    no_threshold: Annotated[bool, typer.Option("--no-threshold", help="Drop the φ floor (top-k only).")] = False,
-    mutual: Annotated[bool, typer.Option("--mutual/--no-mutual", help="Keep only reciprocated friendships.")] = False,
-    m: Annotated[int | None, typer.Option("--m", min=1, help="Sampled coalitions for PAC (default 50000, or from --epsilon).")] = None,
-    epsilon: Annotated[float | None, typer.Option("--epsilon", help="Derive m from (ε, δ) instead of --m.")] = None,
-    delta: Annotated[float, typer.Option("--delta", help="Confidence parameter δ (sample size and stability bound).")] = 0.05,
-    max_k: Annotated[int, typer.Option("--max-k", min=2, help="Largest sampled coalition.")] = 10,
+        str, typer.Option("--choice", help="Top covers: 'fixed' (k best partners over all neurons) or 'available' (k best among those not yet in a coalition).")
+    ] = DEFAULTS.choice,
+    k: Annotated[int, typer.Option("--k", min=0, help="Top covers: friends per neuron, its k best partners (0: no limit, threshold only).")] = DEFAULTS.k or 0,
+    threshold: Annotated[float, typer.Option("--threshold", help="Top covers: a friend's φ must exceed this.")] = DEFAULTS.threshold or 0.0,
+    no_threshold: Annotated[bool, typer.Option("--no-threshold", help="Top covers: drop the φ floor (top-k only).")] = DEFAULTS.threshold is None,
+    mutual: Annotated[bool, typer.Option("--mutual/--no-mutual", help="Top covers: keep only reciprocated friendships.")] = DEFAULTS.mutual,
+    m: Annotated[int | None, typer.Option("--m", min=1, help="pac-top-cover: sampled coalitions (default 50000, or from --epsilon).")] = DEFAULTS.m,
+    epsilon: Annotated[float | None, typer.Option("--epsilon", help="pac-top-cover: derive m from (ε, δ) instead of --m.")] = DEFAULTS.epsilon,
+    delta: Annotated[float, typer.Option("--delta", help="Confidence parameter δ (sample size and stability bound).")] = DEFAULTS.delta,
+    max_k: Annotated[int, typer.Option("--max-k", min=2, help="Largest sampled coalition (PAC and the stability samples).")] = DEFAULTS.max_k,
     max_size: Annotated[
-        int | None, typer.Option("--max-size", min=0, help="Refine coalitions above this size (0: off; default min(64, max(4, 5% of the layer))).")
+        int | None,
+        typer.Option("--max-size", min=0, help="Cap (additive) or size-control bound (top covers); 0: off; default min(32, max(4, 5% of the layer))."),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same partition).")] = 0,
-    stability_samples: Annotated[int, typer.Option("--stability-samples", min=1, help="Fresh coalitions for the stability estimate.")] = 20000,
+    stability_samples: Annotated[int, typer.Option("--stability-samples", min=1, help="Fresh coalitions for the core-stability estimate.")] = DEFAULTS.stability_samples,
 ) -> None:
     """Find coalitions of neurons with the hedonic game on φ; print their sizes and stability."""
-    from rich.console import Console
-    from rich.table import Table
-
     from hedonic.game import discover as run_discover
     from hedonic.game import save_partition
     from hedonic.valuation import load_valuation
@@ -68,6 +86,7 @@ def discover(
     partition = run_discover(
         valuation.phi,
         method=method,
+        tau=_tau(tau),
         choice=choice,
         k=k or None,
         threshold=None if no_threshold else threshold,
@@ -76,17 +95,27 @@ def discover(
         epsilon=epsilon,
         delta=delta,
         max_k=max_k,
-        max_size="auto" if max_size is None else max_size or None,
+        max_size=DEFAULTS.max_size if max_size is None else max_size or None,
         seed=seed,
         neurons=valuation.neurons,
         layer=layer if layer is not None else valuation.layer,
         stability_samples=stability_samples,
     )
     save_partition(partition, target)
+    _print_partition(partition, source.name)
+    print(f"wrote {target}")
+
+
+def _print_partition(partition: Partition, source: str) -> None:
+    """The size table, the game's record, the stability statement and the warnings of ``partition``."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from hedonic.game import partition_warnings
 
     console = Console()
     sizes = partition.sizes()
-    table = Table(title=f"{partition.method} on {source.name}: {partition.n_players} neurons, {len(sizes)} coalitions")
+    table = Table(title=f"{partition.method} on {source}: {partition.n_players} neurons, {len(sizes)} coalitions")
     for column in ("size", "coalitions", "neurons", "share"):
         table.add_column(column, justify="right")
     for low, high in SIZE_BUCKETS:
@@ -96,19 +125,18 @@ def discover(
             table.add_row(label, str(len(chosen)), str(int(chosen.sum())), f"{chosen.sum() / partition.n_players:.1%}")
     console.print(table)
     share = partition.largest() / partition.n_players if partition.n_players else 0.0
-    verdict = "[bold red]DEGENERATE[/]" if partition.degenerate else "not degenerate"
-    console.print(f"largest coalition {partition.largest()} ({share:.1%}), singletons {partition.singleton_share():.1%}: {verdict}")
-    levels = partition.parameters["size_control"]["levels"]
+    console.print(f"largest coalition {partition.largest()} ({share:.1%}), singletons {partition.singleton_share():.1%}", highlight=False)
+    parameters = partition.parameters
+    if "tau" in parameters:
+        dynamics = parameters["dynamics"]
+        console.print(f"τ = {parameters['tau']:.4g}; {dynamics['moves']} moves in {dynamics['rounds']} rounds", highlight=False)
+    levels = parameters.get("size_control", {}).get("levels", [])
     if len(levels) > 1:
         steps = ", ".join(f"k={level['k']} threshold={level['threshold']} on {level['players']} neurons" for level in levels[1:])
-        console.print(f"size control (max {partition.parameters['max_size']}): re-covered {steps}", highlight=False)
-    seen = partition.parameters.get("observed_pair_share")
-    if seen is not None:
-        console.print(f"the PAC samples saw {seen:.1%} of the neuron pairs")
-        if seen < LOW_PAIR_SHARE:
-            console.print("[yellow]structure among unseen pairs cannot be found: raise --m or use --method exact (all of φ)[/]")
-    stability = partition.stability or {}
-    if "statement" in stability:
-        console.print(f"stability: {stability['statement']}", highlight=False)
-    console.print(f"largest coalition whose members all gain a friend: {stability.get('largest_blocking_coalition', 0)}")
-    console.print(f"wrote {target}")
+        console.print(f"size control (max {parameters['max_size']}): re-covered {steps}", highlight=False)
+    if parameters.get("observed_pair_share") is not None:
+        console.print(f"the PAC samples saw {parameters['observed_pair_share']:.1%} of the neuron pairs", highlight=False)
+    if partition.stability is not None:
+        console.print(f"stability: {partition.stability.statement}", highlight=False)
+    for warning in partition_warnings(partition):
+        console.print(f"WARNING: {warning}", style="bold red", highlight=False, markup=False)

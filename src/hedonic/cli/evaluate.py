@@ -76,7 +76,9 @@ def evaluate(
     from hedonic.ablation import AblationEngine
     from hedonic.data import iter_batches
     from hedonic.errors import ConfigError
+    from hedonic.cli.options import check_output
     from hedonic.evaluation import METRICS, comparison_tables, save_comparison, save_synergy
+    from hedonic.evaluation.comparison import COMPARISON_KIND
     from hedonic.evaluation.compare_partitions import compare_partitions, select_coalitions
     from hedonic.evaluation.rank_tests import check_rank_test
     from hedonic.evaluation.significance import NullSettings
@@ -100,6 +102,7 @@ def evaluate(
     destination = out or (layout.comparison(layer) if layout else None)
     if destination is None:
         raise ConfigError("no output file", hint="pass --out FILE or --run-dir DIR")
+    check_output(destination, COMPARISON_KIND, [partition, *(baselines or [])])
     partitions = _partitions(layer, partition, baselines or [], baseline_dir, layout)
     pairs, excluded = _held_out(data, exclude, limit)
 

@@ -27,8 +27,12 @@ def lora(
     from rich.console import Console
     from rich.table import Table
 
+    from hedonic.cli.options import check_output
     from hedonic.models import lora_profile, open_model, save_lora_profile, select_layers
+    from hedonic.models.lora_profile import PROFILE_KIND
 
+    if out is not None:
+        check_output(out, PROFILE_KIND)
     loaded = open_model(model, adapter, device=device, allow_new_head=allow_new_head)
     profile = lora_profile(loaded, model_name=model)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -49,6 +50,28 @@ def layer_layout(run_dir: Path | None, layer: int | None) -> RunLayout | None:
     if layer is None:
         raise ConfigError("--run-dir needs --layer", hint="name the analysed layer, e.g. --layer 3")
     return RunLayout(run_dir)
+
+
+def check_output(target: Path, kind: str, inputs: Sequence[Path | None] = ()) -> Path:
+    """``target``, once it is safe to write a ``kind`` artifact there; :class:`ConfigError` otherwise.
+
+    Refused: one of the command's ``inputs`` (``--out`` over its own input), a folder, and an
+    existing file that is not a hedonic ``kind`` artifact (hedonic replaces only its own files).
+    """
+    from hedonic.artifacts import artifact_kind
+    from hedonic.errors import ConfigError
+
+    for source in inputs:
+        if source is not None and source.exists() and target.exists() and target.resolve() == source.resolve():
+            raise ConfigError(f"the output {target} is also an input of this command", hint="write the result to another path")
+    if target.is_dir():
+        raise ConfigError(f"the output {target} is a folder", hint=f"name the {kind} file to write, inside it or elsewhere")
+    if target.exists() and artifact_kind(target) != kind:
+        raise ConfigError(
+            f"the output {target} exists and is not a hedonic {kind} artifact: it is left as it is",
+            hint="write to a new path (hedonic replaces only a file of the same kind that it wrote)",
+        )
+    return target
 
 
 def gib_to_bytes(gib: float | None) -> int | None:

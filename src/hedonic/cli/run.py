@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,7 +16,43 @@ from hedonic.cli import app
 
 if TYPE_CHECKING:
     from hedonic.evaluation import Comparison
+    from hedonic.layout import RunLayout
     from hedonic.pipeline.run import RunResult
+
+EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}
+"""Exit codes of a run stopped by a signal (128 + the signal number, the shell's convention)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the run is so that its temporary files and its lock are cleaned up."""
+
+
+@contextmanager
+def resumable(command: str) -> Iterator[None]:
+    """Stop on SIGINT / SIGTERM saying that rerunning ``command`` resumes; exit 130 / 143.
+
+    SIGTERM is turned into :class:`Terminated` (a ``KeyboardInterrupt``) while the block runs, so
+    both end the same way: atomic writes drop their temporary file, the lock is released, the
+    finished stages stay recorded.
+    """
+
+    def on_term(signum: int, frame: Any) -> None:
+        raise Terminated()
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, on_term) if main else None
+    try:
+        yield
+    except KeyboardInterrupt as stop:
+        name = "SIGTERM" if isinstance(stop, Terminated) else "SIGINT"
+        print(
+            f"interrupted ({name}): the stages that finished are kept; rerun `{command}` to resume where it stopped",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_CODES[name])
+    finally:
+        if main and previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 @app.command()
@@ -22,12 +63,16 @@ def run(
     """Run every stage (LoRA profile → statistics → φ → partitions → baselines → synergy → tracking → report).
 
     Stages whose inputs and parameters did not change since the last run in the same directory
-    are reused, so an interrupted run resumes.
+    are reused, so an interrupted run resumes. Under torchrun (one process per GPU) the statistics,
+    PAS-exact φ and the evaluation split their inputs over the processes; see the README.
     """
     from hedonic.pipeline.config import load_config
     from hedonic.pipeline.run import run_pipeline
 
-    _summarise(run_pipeline(load_config(config), out))
+    loaded = load_config(config)
+    with resumable(f"hedonic run {config}" + (f" --out {out}" if out is not None else "")):
+        result = run_pipeline(loaded, out)
+    _summarise(result)
 
 
 @app.command()
@@ -38,18 +83,22 @@ def demo(
     from hedonic.pipeline.config import RunConfig
     from hedonic.pipeline.run import run_pipeline
 
-    _summarise(run_pipeline(RunConfig(), out))
+    with resumable("hedonic demo" + (f" --out {out}" if out is not None else "")):
+        result = run_pipeline(RunConfig(), out)
+    _summarise(result)
 
 
 def _summarise(result: RunResult) -> None:
     """Synergy tables of the evaluated layers, stage times, the report's path, and the verdict lines last."""
+    import os
+
     from rich.console import Console
     from rich.table import Table
 
     from hedonic.evaluation import comparison_tables, load_comparison
     from hedonic.evaluation.verdict import model_verdicts, verdict_from_dict
 
-    console = Console()
+    console = Console(quiet=os.environ.get("RANK", "0") != "0")  # one summary per torchrun job
     verdicts = []
     for layer in result.evaluated:
         path = result.layout.comparison(layer)
@@ -94,7 +143,8 @@ def report(
     from hedonic.report.contents import run_layers
 
     if not run_dir.is_dir():
-        raise ArtifactError(f"{run_dir}: the run directory does not exist", hint="pass the out_dir of a `hedonic run` or `hedonic demo`")
+        what = "is a file, not a run directory" if run_dir.exists() else "does not exist"
+        raise ArtifactError(f"{run_dir} {what}", hint="pass the run directory of `hedonic run` or `hedonic demo` (its out_dir)")
     layout = RunLayout(run_dir)
     config = load_config(layout.config) if layout.config.is_file() else RunConfig()
     analysed, evaluated = run_layers(layout, config.as_dict() if layout.config.is_file() else None)
@@ -107,7 +157,21 @@ def report(
         timings=StageRunner(layout.root).recorded_timings(),
         top_coalitions=config.report.top_coalitions,
         sankey=sankey_section_options(config.tracking),
+        notes=_model_notes(layout),
     )
     for line in written.warnings():
         print(f"warning: {line}", file=sys.stderr)
     print(f"report: {written.path.resolve()}")
+
+
+def _model_notes(layout: RunLayout) -> list[str]:
+    """The model notes of the run's manifest (none when there is no readable manifest)."""
+    from hedonic.artifacts import read_json
+    from hedonic.errors import ArtifactError
+    from hedonic.manifest import MANIFEST_FORMAT_VERSION, MANIFEST_KIND
+
+    try:
+        notes = read_json(layout.manifest, MANIFEST_KIND, MANIFEST_FORMAT_VERSION).get("model_notes") or []
+    except ArtifactError:
+        return []
+    return [str(note) for note in notes]

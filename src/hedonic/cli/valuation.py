@@ -19,6 +19,7 @@ from hedonic.cli.options import (
     LimitOption,
     MaxLengthOption,
     analysis_pairs,
+    check_output,
     gib_to_bytes,
     layer_layout,
 )
@@ -81,6 +82,7 @@ def valuation(
     from hedonic.models import lora_profile, open_model
     from hedonic.stats import load_stats, resolve_budget, subset_of_stats
     from hedonic.valuation import save_valuation, stats_file_bytes
+    from hedonic.valuation.artifact import VALUATION_KIND
     from hedonic.valuation.build import VALUATION_KINDS, build_valuation
 
     if kind not in VALUATION_KINDS:
@@ -93,6 +95,7 @@ def valuation(
     out_path = out or (layout.valuation(layer) if layout else None)
     if stats_path is None or out_path is None:
         raise ConfigError("pass --stats and --out, or --run-dir and --layer", hint="e.g. --stats stats/layer3.safetensors --out phi.safetensors")
+    check_output(out_path, VALUATION_KIND, [stats_path])
     budget = gib_to_bytes(memory_budget)
     if stats_path.is_file() and stats_file_bytes(stats_path) > resolve_budget(budget):
         raise MemoryBudgetError(

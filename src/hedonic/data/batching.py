@@ -13,6 +13,18 @@ from hedonic.progress import progress
 if TYPE_CHECKING:
     from hedonic.models import ModelAdapter, TokenBatch
 
+MAX_CHARS_PER_TOKEN = 64
+"""Characters kept per token of ``max_length`` before tokenising (no tokenizer's token is this long)."""
+
+
+def char_limit(max_length: int) -> int:
+    """Characters of a query or text that can reach ``max_length`` tokens: ``64 · max_length``.
+
+    Cutting a text here, well beyond what ``max_length`` tokens can cover, leaves its first
+    ``max_length`` tokens unchanged and bounds the tokenizer's work and memory per pair.
+    """
+    return MAX_CHARS_PER_TOKEN * max_length
+
 
 def batched_pairs(pairs: Iterable[QueryDocPair], batch_size: int) -> Iterator[list[QueryDocPair]]:
     """Consecutive chunks of ``batch_size`` pairs (the last one may be shorter), in input order.
@@ -42,7 +54,8 @@ def iter_batches(
     """Tokenise ``pairs`` with ``adapter.encode`` into :class:`TokenBatch` es of ``batch_size`` pairs.
 
     Batch k holds pairs k·batch_size .. (k+1)·batch_size − 1, padded to its longest pair and
-    truncated to ``max_length`` tokens. ``description``: show a progress bar with this label
+    truncated to ``max_length`` tokens; query and text are first cut to :func:`char_limit`
+    characters, so a huge text is never tokenised whole. ``description``: show a progress bar with this label
     (its total is known when ``pairs`` has a length). Raises :class:`DataError` for an empty
     dataset and :class:`ConfigError` for a batch size below 1.
     """
@@ -50,5 +63,6 @@ def iter_batches(
     if description is not None:
         total = -(-len(pairs) // batch_size) if isinstance(pairs, Sized) else None
         chunks = progress(chunks, description, total=total)
+    cap = char_limit(max_length)
     for chunk in chunks:
-        yield adapter.encode([p.query for p in chunk], [p.text for p in chunk], max_length=max_length)
+        yield adapter.encode([p.query[:cap] for p in chunk], [p.text[:cap] for p in chunk], max_length=max_length)

@@ -2,9 +2,12 @@
 
 Files are UTF-8 text (a leading byte-order mark is dropped), optionally gzip-compressed (a ``.gz``
 name). Line numbers in errors count from 1. Blank lines are skipped. The ``iter_*`` readers yield
-one pair at a time, so a 1000-candidates-per-query file is never held in memory by the reader; they
-raise :class:`DataError` (file, line, what was expected) on the first malformed line, and
-``"dataset is empty"`` when the file holds no pair.
+one pair at a time, so a 1000-candidates-per-query file is never held in memory by the reader (only
+the ids of the pairs read so far, to refuse a repeated (qid, docid) pair); they raise
+:class:`DataError` (file, line, what was expected) on the first malformed or repeated line, and
+``"dataset is empty"`` when the file holds no pair. ``max_chars`` cuts the query and the text of
+every pair to that many characters as it is read, so a huge line costs its own size once and
+never reaches the tokenizer whole.
 """
 
 from __future__ import annotations
@@ -30,14 +33,16 @@ Qrels = dict[str, dict[str, float]]
 """Relevance judgements: qid → docid → graded relevance."""
 
 
-def iter_msmarco_tsv(path: str | Path, *, limit: int | None = None) -> Iterator[QueryDocPair]:
+def iter_msmarco_tsv(path: str | Path, *, limit: int | None = None, max_chars: int | None = None) -> Iterator[QueryDocPair]:
     """Yield the pairs of an MS MARCO top-1000 file: ``qid \\t pid \\t query \\t passage`` per line.
 
-    ``limit``: stop after this many pairs (None: read the whole file). Labels are None (attach
-    them from qrels with :func:`attach_qrels`).
+    ``limit``: stop after this many pairs (None: read the whole file); ``max_chars``: cut query
+    and passage to this many characters (None: keep them whole). Labels are None (attach them
+    from qrels with :func:`attach_qrels`). A (qid, pid) pair repeated raises :class:`DataError`.
     """
     source = Path(path)
     count = 0
+    seen = _PairLines(source)
     for number, line in _lines(source, _check_limit(limit)):
         columns = line.split("\t")
         if len(columns) != len(MSMARCO_COLUMNS):
@@ -47,20 +52,23 @@ def iter_msmarco_tsv(path: str | Path, *, limit: int | None = None) -> Iterator[
                 hint="MS MARCO top-1000 lines are 'qid<TAB>pid<TAB>query<TAB>passage'; remove stray tabs",
             )
         qid, pid, query, passage = columns
-        yield _pair(source, number, qid=qid.strip(), docid=pid.strip(), query=query, text=passage)
+        pair = _pair(source, number, qid=qid.strip(), docid=pid.strip(), query=query[:max_chars], text=passage[:max_chars])
+        yield seen.check(pair, number)
         count += 1
     _check_not_empty(source, count)
 
 
-def iter_jsonl(path: str | Path, *, limit: int | None = None) -> Iterator[QueryDocPair]:
+def iter_jsonl(path: str | Path, *, limit: int | None = None, max_chars: int | None = None) -> Iterator[QueryDocPair]:
     """Yield the pairs of a JSON-lines file, one object per line.
 
     Required keys: ``query`` and ``text`` (strings). Optional: ``qid`` and ``docid`` (string or
     integer; when missing, ``q<line>`` and ``d<line>`` from the 1-based line number), ``label``
-    (number, boolean or null), ``domain`` (string or null). Other keys are ignored.
+    (number, boolean or null), ``domain`` (string or null). Other keys are ignored. ``limit`` and
+    ``max_chars`` as in :func:`iter_msmarco_tsv`; a repeated (qid, docid) raises :class:`DataError`.
     """
     source = Path(path)
     count = 0
+    seen = _PairLines(source)
     for number, line in _lines(source, _check_limit(limit)):
         try:
             record = json.loads(line)
@@ -74,22 +82,25 @@ def iter_jsonl(path: str | Path, *, limit: int | None = None) -> Iterator[QueryD
                 f"{source}:{number}: expected a JSON object, found {type(record).__name__}",
                 hint='write one object per line, e.g. {"query": "...", "text": "..."}',
             )
-        yield _pair(
+        pair = _pair(
             source,
             number,
             qid=_identifier(source, number, record, "qid", f"q{number}"),
             docid=_identifier(source, number, record, "docid", f"d{number}"),
-            query=_string(source, number, record, "query"),
-            text=_string(source, number, record, "text"),
+            query=_string(source, number, record, "query")[:max_chars],
+            text=_string(source, number, record, "text")[:max_chars],
             label=_label(source, number, record.get("label")),
             domain=_optional_string(source, number, record, "domain"),
         )
+        yield seen.check(pair, number)
         count += 1
     _check_not_empty(source, count)
 
 
-def read_pairs(path: str | Path, *, format: PairFormat | None = None, limit: int | None = None) -> list[QueryDocPair]:
-    """Read a whole dataset into a list of pairs.
+def read_pairs(
+    path: str | Path, *, format: PairFormat | None = None, limit: int | None = None, max_chars: int | None = None
+) -> list[QueryDocPair]:
+    """Read a whole dataset into a list of pairs (``limit``, ``max_chars``: see :func:`iter_msmarco_tsv`).
 
     ``format``: ``"msmarco"`` or ``"jsonl"``; None infers it from the name (``.tsv`` → msmarco,
     ``.jsonl`` → jsonl, either optionally followed by ``.gz``).
@@ -99,15 +110,17 @@ def read_pairs(path: str | Path, *, format: PairFormat | None = None, limit: int
     readers = {"msmarco": iter_msmarco_tsv, "jsonl": iter_jsonl}
     if chosen not in readers:
         raise ConfigError(f"unknown dataset format {chosen!r}", hint="use 'msmarco' or 'jsonl'")
-    return list(readers[chosen](source, limit=limit))
+    if max_chars is not None and (isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 1):
+        raise ConfigError(f"max_chars must be a positive integer or None, got {max_chars!r}", hint="pass e.g. max_chars=8192")
+    return list(readers[chosen](source, limit=limit, max_chars=max_chars))
 
 
 def read_qrels(path: str | Path) -> Qrels:
     """Read TREC qrels: ``qid iteration docid relevance`` per line, whitespace-separated.
 
     Returns qid → docid → relevance (float; graded, may be negative). The iteration column is
-    ignored. A (qid, docid) judged twice, a non-numeric relevance, or an empty file raise
-    :class:`DataError`.
+    ignored. A (qid, docid) judged twice, a relevance that is not a finite number (NaN, inf), or
+    an empty file raise :class:`DataError` naming the file and line.
     """
     source = Path(path)
     qrels: Qrels = {}
@@ -122,11 +135,13 @@ def read_qrels(path: str | Path) -> Qrels:
         qid, _iteration, docid, relevance = columns
         try:
             value = float(relevance)
-        except ValueError as exc:
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
             raise DataError(
-                f"{source}:{number}: relevance {relevance!r} is not a number",
+                f"{source}:{number}: relevance {relevance!r} is not a finite number",
                 hint="the fourth column holds the graded relevance, e.g. 0, 1, 2",
-            ) from exc
+            )
         judged = qrels.setdefault(qid, {})
         if docid in judged:
             raise DataError(
@@ -166,8 +181,26 @@ def _infer_format(source: Path) -> PairFormat:
         return "jsonl"
     raise DataError(
         f"cannot tell the format of {source} from its name",
-        hint="name it .tsv (MS MARCO) or .jsonl, or pass the format explicitly",
+        hint="name the file .tsv (MS MARCO top-1000) or .jsonl, optionally followed by .gz",
     )
+
+
+class _PairLines:
+    """The line of every (qid, docid) pair read so far from ``source``, to refuse a repeated pair."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
+        self.lines: dict[tuple[str, str], int] = {}
+
+    def check(self, pair: QueryDocPair, number: int) -> QueryDocPair:
+        """``pair`` (read at line ``number``); :class:`DataError` naming both lines when it was read before."""
+        first = self.lines.setdefault((pair.qid, pair.docid), number)
+        if first != number:
+            raise DataError(
+                f"{self.source}:{number}: the pair (qid {pair.qid!r}, docid {pair.docid!r}) already appears at line {first}",
+                hint="remove the repeated line: a pair listed twice would count twice in the statistics",
+            )
+        return pair
 
 
 def _check_limit(limit: int | None) -> int | None:

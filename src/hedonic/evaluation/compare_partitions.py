@@ -180,25 +180,28 @@ def _check_request(partitions: Mapping[str, Partition], size_range: tuple[int, i
 def _with_significance(
     engine: AblationEngine, per_method: dict[str, SynergyResult], players: Sequence[int], settings: NullSettings
 ) -> dict[str, SynergyResult]:
-    """Every method's coalitions tested against one null of random groups of ``players`` (``local`` readout)."""
+    """Every method's coalitions tested against one null of random groups of ``players`` (``local`` readout).
 
-    def effects(sets: list[tuple[int, ...]]) -> np.ndarray:
-        return engine.effects(sets, "local").delta
+    Means over inputs go through ``engine.mean_over_inputs``, so a data-parallel job (every rank
+    calling with the same arguments) tests on every rank's inputs, as one process does.
+    """
+    effects = _local_effects(engine)
 
     sizes = sorted({int(size) for part in per_method.values() for size in part.sizes()})
-    null = null_distribution(effects, players, sizes, settings, engine.num_inputs)
+    null = null_distribution(effects, players, sizes, settings, engine.num_inputs, engine.mean_over_inputs)
     summary = null.summary()
     tested = {}
     for name, part in per_method.items():
-        observed = _observed(effects, part, settings)
+        observed = _observed(engine, part, settings)
         tests = coalition_tests(observed, [int(size) for size in part.sizes()], null, settings.alpha)
         significance = Significance(settings=settings, readout="local", players=len(players), null=summary, tests=tests)
         tested[name] = replace(part, significance=significance)
     return tested
 
 
-def _observed(effects: Callable[[list[tuple[int, ...]]], np.ndarray], part: SynergyResult, settings: NullSettings) -> np.ndarray:
+def _observed(engine: AblationEngine, part: SynergyResult, settings: NullSettings) -> np.ndarray:
     """The tested metrics of ``part``'s coalitions (c, M) under the ``local`` readout (recomputed for another readout)."""
+    effects = _local_effects(engine)
     metrics = settings.metrics
     if part.readout == "local":
         return np.stack([part.metric(metric) for metric in metrics], axis=-1) if part.coalitions else np.empty((0, len(metrics)))
@@ -207,5 +210,16 @@ def _observed(effects: Callable[[list[tuple[int, ...]]], np.ndarray], part: Syne
     for size in sorted(set(sizes.tolist())):
         rows = np.flatnonzero(sizes == size)
         neurons = np.array([part.coalitions[k].neurons for k in rows])
-        observed[rows] = prefix_metrics(effects, neurons, [int(size)], metrics, settings.ratio_floor, part.clean.shape[0])[:, 0]
+        observed[rows] = prefix_metrics(
+            effects, neurons, [int(size)], metrics, settings.ratio_floor, engine.num_inputs, engine.mean_over_inputs
+        )[:, 0]
     return observed
+
+
+def _local_effects(engine: AblationEngine) -> Callable[[list[tuple[int, ...]]], np.ndarray]:
+    """Δ_S(x) of sets under the ``local`` readout (the closed form), on the engine's inputs (this rank's block)."""
+
+    def effects(sets: list[tuple[int, ...]]) -> np.ndarray:
+        return engine.effects(sets, "local").delta
+
+    return effects

@@ -132,6 +132,14 @@ def null_draws(players: Sequence[int], length: int, draws: int, seed: int) -> np
     return np.stack([np.random.default_rng([seed, draw]).permutation(ids)[:length] for draw in range(draws)])
 
 
+Combine = Callable[[np.ndarray], np.ndarray]
+"""Means over this process's inputs → means over every input (``engine.mean_over_inputs``; identity on one process)."""
+
+
+def _own(means: np.ndarray) -> np.ndarray:
+    return means
+
+
 def prefix_metrics(
     effects: Effects,
     rows: np.ndarray,
@@ -139,12 +147,16 @@ def prefix_metrics(
     metrics: Sequence[str],
     ratio_floor: float = DEFAULT_RATIO_FLOOR,
     inputs: int | None = None,
+    combine: Combine = _own,
 ) -> np.ndarray:
     """Metrics of the groups rows[r, :s] for every row r and size s: (R, len(sizes), M) float64.
 
     ``rows`` (R, L) neuron ids, distinct within a row; every size 2 ≤ s ≤ L. One ``effects``
     call per chunk of rows (singles, every pair of the row, and each prefix group), chunks sized
-    by :data:`CHUNK_ELEMENTS` for ``inputs`` inputs (None: one probe call finds out).
+    by :data:`CHUNK_ELEMENTS` for ``inputs`` inputs (None: one probe call finds out). Every metric
+    is a function of means over inputs (E Δ_i, E|Δ_i|, E ψ_ij, E|ψ_ij|, E Δ_C, E|Δ_C − Σ Δ_i|);
+    ``combine`` turns this process's means into the means over every input, one call per chunk,
+    so a data-parallel job (every rank passing the same rows and ``inputs``) agrees with one process.
     """
     rows = np.asarray(rows, dtype=np.int64)
     length = rows.shape[1]
@@ -156,13 +168,14 @@ def prefix_metrics(
     count = inputs if inputs is not None else effects([(int(rows[0, 0]),)]).shape[1]
     step = max(1, CHUNK_ELEMENTS // max(1, len(positions) * count))
     for start in range(0, rows.shape[0], step):
-        out[start : start + step] = _chunk_metrics(effects, rows[start : start + step], positions, sizes, metrics, ratio_floor)
+        chunk = rows[start : start + step]
+        means = combine(_chunk_means(effects, chunk, positions, sizes))
+        out[start : start + step] = _chunk_metrics(means, chunk.shape, len(positions), sizes, metrics, ratio_floor)
     return out
 
 
-def _chunk_metrics(
-    effects: Effects, rows: np.ndarray, positions: list[tuple[int, int]], sizes: list[int], metrics: Sequence[str], ratio_floor: float
-) -> np.ndarray:
+def _chunk_means(effects: Effects, rows: np.ndarray, positions: list[tuple[int, int]], sizes: list[int]) -> np.ndarray:
+    """This process's means over inputs for R rows, flat: E ψ, E|ψ| (R, P); E Δ_i, E|Δ_i| (R, L); E Δ_C, E|Δ_C − ΣΔ_i| (R, S)."""
     singles = sorted({int(i) for i in rows.ravel()})
     pairs = [tuple(sorted((int(row[a]), int(row[b])))) for row in rows for a, b in positions]
     wholes = [tuple(sorted(int(i) for i in row[:s])) for row in rows for s in sizes if s > 2]
@@ -173,23 +186,39 @@ def _chunk_metrics(
     pair = delta[[index[p] for p in pairs]].reshape(rows.shape[0], len(positions), -1)  # (R, P, X)
     first, second = (np.array([p[k] for p in positions]) for k in (0, 1))
     psi = pair - single[:, first] - single[:, second]
-    psi_mean, psi_abs = psi.mean(axis=2), np.abs(psi).mean(axis=2)
-    out = np.empty((rows.shape[0], len(sizes), len(metrics)))
+    whole = np.stack([[delta[index[tuple(sorted(int(i) for i in row[:size]))]] for size in sizes] for row in rows])  # (R, S, X)
+    summed = np.stack([single[:, :size].sum(axis=1) for size in sizes], axis=1)  # (R, S, X)
+    parts = [psi.mean(axis=2), np.abs(psi).mean(axis=2), single.mean(axis=2), np.abs(single).mean(axis=2)]
+    parts += [whole.mean(axis=2), np.abs(whole - summed).mean(axis=2)]
+    return np.concatenate([part.ravel() for part in parts]).astype(np.float64)
+
+
+def _chunk_metrics(
+    means: np.ndarray, shape: tuple[int, ...], pairs: int, sizes: list[int], metrics: Sequence[str], ratio_floor: float
+) -> np.ndarray:
+    """(R, S, M) metrics from the flat means of :func:`_chunk_means` (R, L = ``shape``; ``pairs`` P)."""
+    rows, length = shape
+    cut = np.cumsum([rows * pairs, rows * pairs, rows * length, rows * length, rows * len(sizes)])
+    psi, psi_abs, single, single_abs, whole, na_abs = np.split(means, cut)
+    psi, psi_abs = psi.reshape(rows, pairs), psi_abs.reshape(rows, pairs)
+    single, single_abs = single.reshape(rows, length), single_abs.reshape(rows, length)
+    whole, na_abs = whole.reshape(rows, len(sizes)), na_abs.reshape(rows, len(sizes))
+    second = np.array([b for _, b in combinations(range(length), 2)])
+    out = np.empty((rows, len(sizes), len(metrics)))
     for column, size in enumerate(sizes):
         inside = second < size
-        whole = np.stack([delta[index[tuple(sorted(int(i) for i in row[:size]))]] for row in rows])  # (R, X)
-        summed = single[:, :size].sum(axis=1)  # (R, X)
-        values = _metrics_of(psi_mean[:, inside], psi_abs[:, inside], single[:, :size], whole, summed, ratio_floor)
+        values = _metrics_of(psi[:, inside], psi_abs[:, inside], single[:, :size], single_abs[:, :size], whole[:, column], ratio_floor)
+        values["na_abs"] = na_abs[:, column]
         out[:, column] = np.stack([values[name] for name in metrics], axis=-1)
     return out
 
 
 def _metrics_of(
-    psi: np.ndarray, psi_abs: np.ndarray, single: np.ndarray, whole: np.ndarray, summed: np.ndarray, ratio_floor: float
+    psi: np.ndarray, psi_abs: np.ndarray, single: np.ndarray, single_abs: np.ndarray, whole: np.ndarray, ratio_floor: float
 ) -> dict[str, np.ndarray]:
-    """The :data:`NULL_METRICS` of R groups: ``psi``/``psi_abs`` (R, p), ``single`` (R, s, X), ``whole``/``summed`` (R, X)."""
-    magnitude = np.abs(single).mean(axis=2).sum(axis=1)
-    denominator = single.mean(axis=2).sum(axis=1)
+    """The :data:`NULL_METRICS` but ``na_abs`` of R groups from means: ``psi``/``psi_abs`` (R, p), ``single``/``single_abs`` (R, s), ``whole`` (R,)."""
+    magnitude = single_abs.sum(axis=1)
+    denominator = single.sum(axis=1)
     defined = (magnitude > 0) & (np.abs(denominator) > ratio_floor * magnitude)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(defined, psi.sum(axis=1) / denominator, np.nan)
@@ -197,22 +226,26 @@ def _metrics_of(
     return {
         "pair": psi.mean(axis=1),
         "pair_abs": psi_abs.mean(axis=1),
-        "na": whole.mean(axis=1) - denominator,
-        "na_abs": np.abs(whole - summed).mean(axis=1),
+        "na": whole - denominator,
         "ratio": ratio,
         "ratio_abs": ratio_abs,
     }
 
 
 def null_distribution(
-    effects: Effects, players: Sequence[int], sizes: Sequence[int], settings: NullSettings, inputs: int | None = None
+    effects: Effects,
+    players: Sequence[int],
+    sizes: Sequence[int],
+    settings: NullSettings,
+    inputs: int | None = None,
+    combine: Combine = _own,
 ) -> NullDistribution:
-    """K null values per size in ``sizes`` and metric of ``settings`` (see the module docstring); ``inputs`` as :func:`prefix_metrics`."""
+    """K null values per size in ``sizes`` and metric of ``settings`` (see the module docstring); ``inputs``, ``combine`` as :func:`prefix_metrics`."""
     wanted = sorted({int(s) for s in sizes})
     if not wanted:
         return NullDistribution(tuple(settings.metrics), {}, len(players))
     rows = null_draws(players, wanted[-1], settings.draws, settings.seed)
-    values = prefix_metrics(effects, rows, wanted, settings.metrics, settings.ratio_floor, inputs)
+    values = prefix_metrics(effects, rows, wanted, settings.metrics, settings.ratio_floor, inputs, combine)
     return NullDistribution(tuple(settings.metrics), {size: values[:, k] for k, size in enumerate(wanted)}, len(players))
 
 

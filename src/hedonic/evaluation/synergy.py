@@ -235,8 +235,12 @@ def evaluate_synergy(
     ``engine`` holds the model, layer, ablation mode and the held-out inputs; ``input_ids`` names
     each of its inputs in order (unique strings). ``exclude_ids``: inputs that must not be among
     them (those φ was built from); overlap raises :class:`DataError`. ``model_name`` defaults to
-    the model config's ``name_or_path``.
+    the model config's ``name_or_path``. A data-parallel engine: every rank passes the same
+    arguments and gets the result over all inputs
+    (:func:`~hedonic.evaluation.data_parallel.over_all_ranks`).
     """
+    from hedonic.evaluation.data_parallel import over_all_ranks
+
     ids = tuple(str(i) for i in input_ids)
     _check_inputs(ids, engine.num_inputs, exclude_ids)
     members = [canonical(coalition) for coalition in coalitions]
@@ -249,8 +253,8 @@ def evaluate_synergy(
         readout=readout,
         mode=engine.mode,
         input_ids=ids,
-        clean=effects.clean,
-        coalitions=tuple(coalition_synergy(c, table, ratio_floor=ratio_floor) for c in members),
+        clean=engine.gather_inputs(effects.clean),
+        coalitions=over_all_ranks(engine, [coalition_synergy(c, table, ratio_floor=ratio_floor) for c in members], ratio_floor),
         ratio_floor=ratio_floor,
     )
 

@@ -1,19 +1,28 @@
 """Stage ``game``: hedonic games over a valuation matrix φ (pure NumPy/SciPy, no models).
 
-Friend-based top-responsive preferences (:mod:`~hedonic.game.preferences`), the exact Top Cover
-(:mod:`~hedonic.game.top_cover`), the ``available`` choice rule that re-ranks partners among the
-remaining players (:mod:`~hedonic.game.available_cover`, its preference
-:mod:`~hedonic.game.ranked_preference`, its incremental partner lists
+The entry point :func:`discover` plays a game chosen by name from :data:`GAME_METHODS`
+(:mod:`~hedonic.game.methods`) with the shared defaults :data:`DEFAULTS`
+(:mod:`~hedonic.game.settings`). The games: the additively separable game and its best-response
+dynamics (:mod:`~hedonic.game.additive_preference`, :mod:`~hedonic.game.additive_dynamics`);
+the paper's top-responsive friend game, with friend rules (:mod:`~hedonic.game.preferences`),
+the exact Top Cover (:mod:`~hedonic.game.top_cover`), the ``available`` choice rule
+(:mod:`~hedonic.game.available_cover`, :mod:`~hedonic.game.ranked_preference`,
 :mod:`~hedonic.game.partner_lists`), PAC-Top-Cover on sampled coalitions
-(:mod:`~hedonic.game.pac_top_cover`), size control (:mod:`~hedonic.game.size_control`),
-stability checks (:mod:`~hedonic.game.stability`) and the entry point :func:`discover`.
+(:mod:`~hedonic.game.pac_top_cover`) and size control (:mod:`~hedonic.game.size_control`).
+Every preference offers one interface (:mod:`~hedonic.game.preference`), which the stability
+checks (:mod:`~hedonic.game.stability`, result :class:`Stability`) use alike.
 """
 
+from hedonic.game.additive_dynamics import Dynamics, TauEstimate, best_response_dynamics, noise_tau
+from hedonic.game.additive_preference import AdditivePreference
 from hedonic.game.available_cover import CHOICES, available_cover
-from hedonic.game.discovery import discover
+from hedonic.game.discovery import discover, partition_warnings
+from hedonic.game.friend_preference import FriendPreference
+from hedonic.game.methods import GAME_METHODS, GameMethod, check_method
 from hedonic.game.pac_top_cover import observed_ranking, pac_sample_size, pac_top_cover
 from hedonic.game.partition import Partition, load_partition, save_partition
 from hedonic.game.partner_lists import PartnerLists
+from hedonic.game.preference import Deviations, Preference
 from hedonic.game.preferences import (
     FriendRule,
     PartnerRanking,
@@ -26,31 +35,49 @@ from hedonic.game.preferences import (
 )
 from hedonic.game.ranked_preference import RankedPreference
 from hedonic.game.sampling import Sampler, uniform_coalitions, uniform_sampler
+from hedonic.game.settings import DEFAULTS, GameSettings, auto_max_size
 from hedonic.game.size_control import Refinement, refine
-from hedonic.game.synthetic import planted_valuation
 from hedonic.game.stability import (
-    blocking_mask,
+    SampledStability,
+    assess,
     blocks,
     clopper_pearson_upper,
     core_blocking_coalition,
     largest_blocking_coalition,
     pac_stability,
 )
+from hedonic.game.stability_result import Stability
+from hedonic.game.synthetic import planted_valuation
 from hedonic.game.top_cover import canonical_labels, top_cover
 
 __all__ = [
     "CHOICES",
+    "DEFAULTS",
+    "GAME_METHODS",
+    "AdditivePreference",
+    "Deviations",
+    "Dynamics",
+    "FriendPreference",
     "FriendRule",
+    "GameMethod",
+    "GameSettings",
     "Partition",
     "PartnerLists",
     "PartnerRanking",
+    "Preference",
     "RankedPreference",
     "Refinement",
+    "SampledStability",
     "Sampler",
+    "Stability",
+    "TauEstimate",
+    "assess",
+    "auto_max_size",
     "available_cover",
-    "blocking_mask",
+    "best_response_dynamics",
     "blocks",
     "canonical_labels",
+    "check_method",
     "choice_set",
     "clopper_pearson_upper",
     "compare",
@@ -61,10 +88,12 @@ __all__ = [
     "friend_sets",
     "largest_blocking_coalition",
     "load_partition",
+    "noise_tau",
     "observed_ranking",
     "pac_sample_size",
     "pac_stability",
     "pac_top_cover",
+    "partition_warnings",
     "planted_valuation",
     "rank_partners",
     "refine",

@@ -9,7 +9,10 @@ artifact ``kind = "partition"`` (format version 1) stores, as plain JSON:
 - ``method``, ``parameters`` (what produced it), ``seed``, ``layer`` (or null);
 - ``size_distribution`` (size → count), ``largest``, ``singleton_share``, ``degenerate`` and the
   thresholds that decided it;
-- ``stability``: the stability estimate of exactly these coalitions (or null).
+- ``stability``: every stability check of exactly these coalitions
+  (:class:`~hedonic.game.stability_result.Stability`, its fields), or null.
+
+Format version 2 (this one) holds the exact move checks and welfare in ``stability``.
 
 Loading validates the structure and fails with :class:`~hedonic.errors.ArtifactError` naming the
 file and the problem. Nothing is pickled.
@@ -27,9 +30,10 @@ import numpy as np
 
 from hedonic.artifacts import read_json, write_json
 from hedonic.errors import ArtifactError
+from hedonic.game.stability_result import Stability
 
 PARTITION_KIND = "partition"
-PARTITION_FORMAT_VERSION = 1
+PARTITION_FORMAT_VERSION = 2
 DEFAULT_MAX_SHARE = 0.25
 """A partition is degenerate when its largest coalition holds more than this share of players..."""
 DEFAULT_SINGLETON_SHARE = 0.8
@@ -51,7 +55,7 @@ class Partition:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     seed: int | None = None
     layer: int | None = None
-    stability: Mapping[str, Any] | None = None
+    stability: Stability | None = None
     max_share: float = DEFAULT_MAX_SHARE
     singleton_share_limit: float = DEFAULT_SINGLETON_SHARE
 
@@ -165,7 +169,7 @@ def _coverage_problem(groups: list[tuple[int, ...]], members: list[int], players
 
 
 def save_partition(partition: Partition, path: str | Path) -> Path:
-    """Write ``partition`` as a JSON artifact (kind ``partition``, format version 1), atomically."""
+    """Write ``partition`` as a JSON artifact (kind ``partition``, format version 2), atomically."""
     payload = {
         "neurons": list(partition.neurons),
         "coalitions": [list(group) for group in partition.coalitions],
@@ -173,7 +177,7 @@ def save_partition(partition: Partition, path: str | Path) -> Path:
         "parameters": dict(partition.parameters),
         "seed": partition.seed,
         "layer": partition.layer,
-        "stability": None if partition.stability is None else dict(partition.stability),
+        "stability": None if partition.stability is None else partition.stability.as_dict(),
         **partition.summary(),
     }
     return write_json(path, PARTITION_KIND, PARTITION_FORMAT_VERSION, payload)
@@ -197,7 +201,7 @@ def load_partition(path: str | Path) -> Partition:
             parameters=dict(document.get("parameters") or {}),
             seed=document.get("seed"),
             layer=document.get("layer"),
-            stability=document.get("stability"),
+            stability=None if document.get("stability") is None else Stability.from_dict(document["stability"]),
             max_share=float(thresholds.get("max_share", DEFAULT_MAX_SHARE)),
             singleton_share_limit=float(thresholds.get("singleton_share", DEFAULT_SINGLETON_SHARE)),
         )

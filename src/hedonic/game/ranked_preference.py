@@ -40,19 +40,17 @@ coalition; (1, 3) beats (2, 3) for it at the first position. Player 3 ranks part
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from hedonic.errors import ConfigError
+from hedonic.game.coalition_index import CoalitionIndex, coalition_rows, player_blocks
 from hedonic.game.partner_lists import PartnerLists, best_columns
+from hedonic.game.preference import Deviations, MoveCheck, summarise_moves
 from hedonic.game.preferences import check_valuation_matrix
-
-OWN_BLOCK_ELEMENTS = 1 << 22
-"""φ entries read at once when finding every player's best partners in its own coalition."""
-
 
 @dataclass(frozen=True)
 class RankedPreference:
@@ -77,7 +75,7 @@ class RankedPreference:
         """Number of players."""
         return int(self.phi.shape[0])
 
-    def as_dict(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, Any]:
         """JSON description: {"choice": "available", "k", "threshold", "utility"}."""
         return {
             "choice": "available",
@@ -122,22 +120,13 @@ class RankedPreference:
     def own_partners(self, labels: np.ndarray) -> np.ndarray:
         """B_k(i, π(i)) of every player for the partition ``labels`` (n,): (n, k) int64, −1 padded.
 
-        Coalitions of equal size are handled together, as (rows, size) blocks of φ of at most
-        :data:`OWN_BLOCK_ELEMENTS` entries: O(Σ|C|²) work, no loop over coalitions or pairs.
+        Coalitions of equal size are handled together (:func:`coalition_rows`): O(Σ|C|²) work,
+        no loop over coalitions or pairs.
         """
-        labels = np.asarray(labels, dtype=np.int64)
         out = np.full((len(labels), self.k), -1, dtype=np.int64)
-        order = np.argsort(labels, kind="stable")
-        sizes = np.bincount(labels)
-        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-        for size in np.unique(sizes[sizes >= 2]):
-            members = order[starts[sizes == size][:, None] + np.arange(size)]
-            step = max(1, OWN_BLOCK_ELEMENTS // int(size))
-            for first in range(0, members.size, step):
-                rows = np.arange(first, min(first + step, members.size))
-                players, partners = members.ravel()[rows], members[rows // size]
-                best = best_columns(self._values(players[:, None], partners), self.k)
-                out[players, : best.shape[1]] = np.where(best >= 0, np.take_along_axis(partners, np.maximum(best, 0), 1), -1)
+        for players, partners in coalition_rows(labels, min_size=2):
+            best = best_columns(self._values(players[:, None], partners), self.k)
+            out[players, : best.shape[1]] = np.where(best >= 0, np.take_along_axis(partners, np.maximum(best, 0), 1), -1)
         return out
 
     def blocking(self, samples: np.ndarray, labels: np.ndarray, own: np.ndarray | None = None) -> np.ndarray:
@@ -193,3 +182,43 @@ class RankedPreference:
             affected = inside[((partners >= 0) & ~lists.alive[np.maximum(partners, 0)]).any(axis=1)]
             current[affected] = lists.choose(affected, self.k)
             gains[affected] = self.compare_lists(affected, current[affected], own[affected]) > 0
+
+    def welfare(self, labels: np.ndarray) -> None:
+        """None: the ranked-partner game has no potential."""
+        return None
+
+    def deviations(self, labels: np.ndarray, cap: int | None = None) -> Deviations:
+        """Nash and individual stability of ``labels`` (n,) under the size ``cap``, over all moves.
+
+        Moving into C ≠ π(i) gives i the list B_k(i, C); C and π(i) are disjoint, so the lists
+        differ at their first entry and i gains when C's best qualifying partner is ahead of its
+        current first one (or, both lists empty, when |C| + 1 < |π(i)|); alone, i gains when its
+        list is empty and |π(i)| > 1. A member j of C gains a better list when i qualifies for j
+        and is ahead of j's k-th partner in C (or j has fewer than k); otherwise j's list is the
+        same in a larger coalition and j loses. One (b, n) block of φ per block of players.
+        """
+        return summarise_moves(self._move_checks(CoalitionIndex.of(labels), cap))
+
+    def _move_checks(self, index: CoalitionIndex, cap: int | None) -> Iterator[MoveCheck]:
+        """Per block of players P, (n, |P|) per-partner tests totalled per coalition (:class:`CoalitionIndex`)."""
+        own = self.own_partners(index.labels)
+        everyone = np.arange(self.n)[:, None]
+        kth = own[:, -1][:, None]
+        room = np.ones(index.count, dtype=bool) if cap is None else index.sizes < cap
+        for players in player_blocks(self.n):
+            local = np.arange(len(players))
+            values = self._values(players[None, :], everyone)
+            first = own[players, 0]
+            first_value = np.where(first >= 0, values[np.maximum(first, 0), local], np.float32(-np.inf))
+            qualifying = values > -np.inf
+            ahead = qualifying & ((values > first_value) | ((values == first_value) & (everyone < first)))
+            own_size = index.sizes[index.labels[players]]
+            neither = (index.totals(qualifying) == 0) & (first < 0)[:, None]
+            better = ((index.totals(ahead) > 0) | (neither & (index.sizes + 1 < own_size[:, None]))) & room
+            better[local, index.labels[players]] = False
+            welcome = self._values(everyone, players[None, :]) > -np.inf
+            accepts = welcome & ((kth < 0) | self.ahead(everyone, players[None, :], kth))
+            unanimous = index.totals(accepts) == index.sizes
+            alone = (first < 0) & (own_size > 1)
+            target = np.where(better.any(axis=1), better.argmax(axis=1), -1)
+            yield MoveCheck(players, better.any(axis=1) | alone, (better & unanimous).any(axis=1) | alone, target)

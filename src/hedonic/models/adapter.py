@@ -37,7 +37,8 @@ class ModelAdapter:
     """A loaded one-logit sequence-classification model, seen through its :class:`Family`.
 
     ``lora_factors`` (optional) holds the merged LoRA update per (layer, short module name); the
-    model's weights are expected to already include it (merged).
+    model's weights are expected to already include it (merged). ``notes``: what loading changed
+    that a run must report (e.g. a head built from a seed).
     """
 
     def __init__(
@@ -45,8 +46,10 @@ class ModelAdapter:
         model: nn.Module,
         tokenizer: Any | None = None,
         lora_factors: Mapping[LoraKey, LoraFactors] | None = None,
+        notes: Sequence[str] = (),
     ) -> None:
         self._model = model
+        self.notes = tuple(notes)
         self._tokenizer = tokenizer
         self._family = family_for(model.config.model_type)
         self._layers = model.get_submodule(self._family.layers)
@@ -113,8 +116,16 @@ class ModelAdapter:
 
     @property
     def device(self) -> torch.device:
-        """Device of the model's parameters."""
+        """Device the inputs go to: that of the model's first parameter (the embeddings).
+
+        A model loaded with a device map spreads its layers over several devices: a layer's
+        states and weights live on :meth:`layer_device`, the head on the last device.
+        """
         return next(self._model.parameters()).device
+
+    def layer_device(self, layer: int) -> torch.device:
+        """Device of ``layer``'s MLP (its weights, activations and residual stream)."""
+        return self.out_proj(layer).weight.device
 
     # ------------------------------------------------------------------ modules
     def check_layer(self, layer: int) -> int:

@@ -49,6 +49,7 @@ def open_model(
     device: str | torch.device = "cpu",
     allow_new_head: bool = False,
     trust_remote_code: bool = False,
+    head_seed: int = 0,
 ) -> ModelAdapter:
     """Load a model by the name a user types: ``"demo"`` (the shipped reranker), a folder or a hub id.
 
@@ -63,9 +64,15 @@ def open_model(
         dtype = DTYPES[dtype]
     if str(name) == DEMO_NAME:
         base, demo_adapter = demo_model_paths()
-        return load_model(base, adapter or demo_adapter, dtype=dtype, device=device, allow_new_head=True)
+        return load_model(base, adapter or demo_adapter, dtype=dtype, device=device, allow_new_head=True, head_seed=head_seed)
     return load_model(
-        name, adapter, dtype=dtype, device=device, allow_new_head=allow_new_head, trust_remote_code=trust_remote_code
+        name,
+        adapter,
+        dtype=dtype,
+        device=device,
+        allow_new_head=allow_new_head,
+        trust_remote_code=trust_remote_code,
+        head_seed=head_seed,
     )
 
 

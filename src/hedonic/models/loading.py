@@ -25,28 +25,33 @@ def load_model(
     device: str | torch.device = "cpu",
     trust_remote_code: bool = False,
     allow_new_head: bool = False,
+    head_seed: int = 0,
+    device_map: str | dict[str, Any] | None = None,
 ) -> ModelAdapter:
     """Load ``AutoModelForSequenceClassification`` (+ tokenizer if present) as a :class:`ModelAdapter`.
 
+    ``device``: where the whole model goes; ``"auto"`` stands for ``device_map="auto"``.
+    ``device_map``: a model too large for one device is spread over several by accelerate
+    (``"auto"``, ``"balanced"`` or a dict module name → device, as transformers takes it); each
+    layer's states then stay on that layer's device (:meth:`ModelAdapter.layer_device`). Every
+    weight must land on a device: a map that offloads to the CPU RAM or disk is refused.
+
     ``name_or_path``: a local folder saved with ``save_pretrained`` or a hub id. The config is read
-    first so that unsupported families and heads with more than one logit fail before any weight
-    is loaded. ``allow_new_head=True`` builds a fresh one-logit head when the checkpoint has none
-    (e.g. a bare encoder whose adapter trains the head via ``modules_to_save``).
+    first (:func:`read_model_config`) so that unsupported families and heads with more than one
+    logit fail before any weight is loaded. A checkpoint without head weights (no ``score.weight``)
+    is refused unless ``allow_new_head=True``, which builds a one-logit head (also for a
+    checkpoint whose head has more logits, or a bare encoder whose adapter trains the head via
+    ``modules_to_save``), initialised from ``head_seed``: N(0, initializer_range²) weights, zero
+    bias, so that equal seeds give equal models; :attr:`ModelAdapter.notes` says so.
     ``adapter``: a peft LoRA folder; its factors are kept (:attr:`ModelAdapter.lora_deltas`)
     and it is merged into the weights. Decoders without a pad token get pad = eos.
     Raises :class:`ModelError` for missing paths, unsupported families and wrong heads.
     """
-    from transformers import AutoConfig, AutoModelForSequenceClassification
+    from transformers import AutoModelForSequenceClassification
 
     source = _resolve_source(name_or_path)
     adapter_dir = None if adapter is None else _resolve_adapter(adapter)
-    try:
-        config = AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code)
-    except (OSError, ValueError) as exc:
-        raise ModelError(
-            f"cannot read a model config from {source!r} ({exc})",
-            hint="pass a folder saved with save_pretrained (it holds config.json) or a reachable hub id",
-        ) from exc
+    config = read_model_config(source, trust_remote_code=trust_remote_code)
     family = family_for(config.model_type)
     head_modules = _adapter_modules_to_save(adapter_dir)
     new_head = config.num_labels != 1
@@ -56,41 +61,125 @@ def load_model(
             hint="fine-tune a reranker with num_labels=1, or load with allow_new_head=True together with "
             "an adapter that trains the head (peft modules_to_save)",
         )
-    if new_head and family.head not in head_modules:
-        warnings.warn(
-            f"{source}: building a new, randomly initialised one-logit head {family.head!r} that no adapter "
-            "replaces; logits are meaningless until it is trained",
-            stacklevel=2,
-        )
     extra: dict[str, Any] = {"num_labels": 1, "ignore_mismatched_sizes": True} if new_head else {}
+    placement = _placement(device, device_map)
     try:
-        with _quiet_missing_head(new_head and family.head in head_modules):
-            model = AutoModelForSequenceClassification.from_pretrained(
-                source, dtype=dtype, trust_remote_code=trust_remote_code, **extra
+        with _quiet_loading():
+            model, info = AutoModelForSequenceClassification.from_pretrained(
+                source, dtype=dtype, trust_remote_code=trust_remote_code, output_loading_info=True, **extra, **placement
             )
     except (OSError, ValueError) as exc:
         raise ModelError(
             f"cannot load model weights from {source!r} ({exc})",
             hint="check that the folder holds the weights (model.safetensors) next to config.json",
         ) from exc
+    notes = _check_head(source, model, family, info, allow_new_head, new_head, family.head in head_modules, head_seed)
+    if placement:
+        _check_placed(model, source)
     tokenizer = _load_tokenizer(source, trust_remote_code)
     factors: dict[LoraKey, LoraFactors] = {}
     if adapter_dir is not None:
         model, factors = _merge_adapter(model, adapter_dir, family)
     if family.decoder:
         _ensure_pad_token(model.config, tokenizer)
-    model.to(device).eval()
-    return ModelAdapter(model, tokenizer, factors)
+    if not placement:
+        model.to(device)
+    return ModelAdapter(model.eval(), tokenizer, factors, notes=notes)
+
+
+def read_model_config(name_or_path: str | Path, *, trust_remote_code: bool = False) -> Any:
+    """The transformers config of a model folder or hub id (no weights are read).
+
+    The raw ``model_type`` is checked against hedonic's families first, so an unsupported one gets
+    the list of supported families (:func:`~hedonic.models.families.family_for`) rather than
+    transformers' advice to upgrade. Raises :class:`ModelError`.
+    """
+    from transformers import AutoConfig, PretrainedConfig
+
+    source = _resolve_source(name_or_path)
+    hint = "pass a folder saved with save_pretrained (it holds config.json) or a reachable hub id"
+    try:
+        raw, _ = PretrainedConfig.get_config_dict(source, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read a model config from {source!r} ({exc})", hint=hint) from exc
+    if not raw.get("model_type"):
+        raise ModelError(f"cannot read a model config from {source!r} (no config.json with a model_type)", hint=hint)
+    family_for(str(raw["model_type"]))
+    try:
+        return AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read a model config from {source!r} ({exc})", hint=hint) from exc
+
+
+def _check_head(
+    source: str, model: Any, family: Family, info: dict[str, Any], allowed: bool, new_head: bool, from_adapter: bool, seed: int
+) -> tuple[str, ...]:
+    """Refuse missing weights (the head's unless ``allowed``); seed a head that is new. Returns the notes
+    (none when the adapter supplies the head: the seeded one is replaced).
+
+    A checkpoint without the weights of its head (or BERT pooler) would score with a random head,
+    one without other weights would be a random network: transformers only logs either.
+    """
+    parameters = {name for name, _ in model.named_parameters()}
+    missing = sorted(key for key in info.get("missing_keys", ()) if key in parameters)
+    parts = {name: [key for key in missing if key.startswith(f"{name}.")] for name in (family.head, family.pooler) if name}
+    head_keys = [key for keys in parts.values() for key in keys]
+    others = sorted(set(missing) - set(head_keys))
+    if others:
+        raise ModelError(
+            f"{source}: the checkpoint has no weights for {len(others)} parameter(s) of the model (e.g. {others[0]})",
+            hint="the checkpoint is incomplete or of another architecture; re-save the model with save_pretrained",
+        )
+    if head_keys and not allowed:
+        raise ModelError(
+            f"{source}: the checkpoint has no weights for {', '.join(head_keys)}: its head would be random",
+            hint="load a fine-tuned reranker checkpoint that holds its head, or set allow_new_head = true "
+            "([model] section; --allow-new-head) to build a seeded head, e.g. for an adapter that trains it",
+        )
+    if not (head_keys or new_head):
+        return ()
+    for name in sorted({family.head, *(name for name, keys in parts.items() if keys)}):
+        _seed_module(model.get_submodule(name), seed, float(getattr(model.config, "initializer_range", 0.02)))
+    if from_adapter:
+        return ()
+    note = f"new one-logit head {family.head!r} initialised from seed {seed}: the checkpoint has none and no adapter trains it"
+    warnings.warn(f"{source}: {note} (randomly initialised: its logits are meaningless until trained)", stacklevel=3)
+    return (note,)
+
+
+def _seed_module(module: Any, seed: int, std: float) -> None:
+    """Initialise ``module``'s parameters from ``seed``: N(0, std²) weights, zero biases, in name order."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, parameter in sorted(module.named_parameters()):
+            values = torch.zeros(parameter.shape) if name.endswith("bias") else torch.randn(parameter.shape, generator=generator) * std
+            parameter.copy_(values.to(parameter.dtype))
+
+
+def _placement(device: str | torch.device, device_map: str | dict[str, Any] | None) -> dict[str, Any]:
+    """``from_pretrained`` keywords for a device map (``device="auto"`` meaning ``device_map="auto"``); {} for one device."""
+    if device_map is None and str(device) == "auto":
+        device_map = "auto"
+    return {} if device_map is None else {"device_map": device_map}
+
+
+def _check_placed(model: Any, source: str) -> None:
+    """Refuse a dispatched model with weights offloaded (left on the meta device, loaded at each forward)."""
+    offloaded = [name for name, parameter in model.named_parameters() if parameter.device.type == "meta"]
+    if offloaded:
+        raise ModelError(
+            f"{source} does not fit on the devices of the device map: {len(offloaded)} weights (e.g. {offloaded[0]}) "
+            "were offloaded to the CPU RAM or disk, where hedonic cannot read them",
+            hint="use more or larger GPUs (torch.cuda.device_count()), a smaller dtype such as bfloat16, or a device map "
+            "that places every module on a GPU",
+        )
 
 
 @contextmanager
-def _quiet_missing_head(quiet: bool) -> Iterator[None]:
-    """Silence transformers' report of the missing head while loading, when the adapter supplies it."""
+def _quiet_loading() -> Iterator[None]:
+    """Silence transformers' load report (missing weights are checked and reported by :func:`_check_head`)."""
     from transformers.utils import logging as transformers_logging
 
-    if not quiet:
-        yield
-        return
     level = transformers_logging.get_verbosity()
     transformers_logging.set_verbosity_error()
     try:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hedonic.errors import ConfigError
+from hedonic.game import DEFAULTS, GameSettings
 from hedonic.pipeline.config_loading import from_mapping
 
 
@@ -108,23 +109,45 @@ class ValuationSection:
 
 @dataclass(frozen=True)
 class GameSection:
-    """The hedonic game (see :func:`hedonic.game.discover`).
+    """The hedonic game (see :func:`hedonic.game.discover`; defaults :data:`hedonic.game.DEFAULTS`).
 
-    Friends are a neuron's ``k`` best partners with φ above ``threshold`` (``threshold = -inf``: no
-    floor), over all neurons (``choice = "fixed"``) or among those not yet in a coalition
-    (``"available"``); ``max_size = 0`` picks the size bound from the layer size.
+    ``method``: one of :data:`hedonic.game.GAME_METHODS` (``additive``, the default,
+    ``additive-individual``, ``top-cover``, ``pac-top-cover``); ``tau``: the additive games'
+    resolution, a number or "auto" (from φ's noise). Top-responsive games: friends are a neuron's
+    ``k`` best partners (``k = 0``: no limit, the threshold alone) with φ above ``threshold``
+    (``threshold = -inf``: no floor), over all neurons (``choice = "fixed"``) or among those not
+    yet in a coalition (``"available"``); PAC draws ``m`` coalitions (0: the default 50000) of
+    sizes 2..``max_k``. ``max_size``: the cap or size-control bound (0: from the layer size).
+    The values are checked by :func:`hedonic.pipeline.validation.validate_config`.
     """
 
-    method: Literal["pac", "exact"] = "pac"
-    choice: Literal["fixed", "available"] = "available"
-    k: int = 4
-    threshold: float = 0.0
-    mutual: bool = False
-    m: int = 50000
-    max_k: int = 10
-    max_size: int = 0
-    delta: float = 0.05
-    stability_samples: int = 20000
+    method: str = DEFAULTS.method
+    tau: float | str = DEFAULTS.tau
+    choice: Literal["fixed", "available"] = DEFAULTS.choice  # type: ignore[assignment]
+    k: int = DEFAULTS.k or 0
+    threshold: float = -math.inf if DEFAULTS.threshold is None else DEFAULTS.threshold
+    mutual: bool = DEFAULTS.mutual
+    m: int = DEFAULTS.m or 0
+    max_k: int = DEFAULTS.max_k
+    max_size: int = 0 if DEFAULTS.max_size == "auto" else DEFAULTS.max_size  # type: ignore[assignment]
+    delta: float = DEFAULTS.delta
+    stability_samples: int = DEFAULTS.stability_samples
+
+    def settings(self) -> GameSettings:
+        """The section as the game's settings (the TOML spellings of "none" and "auto" resolved)."""
+        return GameSettings(
+            method=self.method,
+            tau=self.tau,
+            choice=self.choice,
+            k=self.k or None,
+            threshold=None if self.threshold == -math.inf else self.threshold,
+            mutual=self.mutual,
+            m=self.m or None,
+            delta=self.delta,
+            max_k=self.max_k,
+            max_size=self.max_size or "auto",
+            stability_samples=self.stability_samples,
+        )
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from hedonic.errors import ConfigError
 
 T = TypeVar("T")
+_TOML_TYPES = {bool: "boolean (true or false)", int: "integer (e.g. 3)", float: "number (e.g. 0.5)", str: 'string (e.g. "text")'}
 
 
 def from_mapping(cls: type[T], data: Mapping[str, Any], where: str = "config") -> T:
@@ -21,7 +22,7 @@ def from_mapping(cls: type[T], data: Mapping[str, Any], where: str = "config") -
     Missing keys take the dataclass defaults.
     """
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{where}: expected a table, found {type(data).__name__}")
+        raise ConfigError(f"{where}: expected a table, found {type(data).__name__}", hint=f"write [{where.removeprefix('config.')}] as a table")
     hints = typing.get_type_hints(cls)
     fields = {field.name: field for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(data) - set(fields))
@@ -47,16 +48,16 @@ def _convert(annotation: Any, value: Any, where: str) -> Any:
             try:
                 return _convert(option, value, where)
             except ConfigError as error:
-                errors.append(error.message)
-        raise ConfigError(errors[0])
+                errors.append(error)
+        raise errors[0]
     if origin is typing.Literal:
         allowed = typing.get_args(annotation)
         if value not in allowed:
-            raise ConfigError(f"{where}: {value!r} is not one of {', '.join(map(repr, allowed))}")
+            raise ConfigError(f"{where}: {value!r} is not one of {', '.join(map(repr, allowed))}", hint="use one of the values listed")
         return value
     if origin in (list, tuple):
         if not isinstance(value, list):
-            raise ConfigError(f"{where}: expected a list, found {type(value).__name__} {value!r}")
+            raise ConfigError(f"{where}: expected a list, found {type(value).__name__} {value!r}", hint="write a TOML list, e.g. [1, 2]")
         (item_type, *_) = typing.get_args(annotation) or (Any,)
         items = [_convert(item_type, item, f"{where}[{k}]") for k, item in enumerate(value)]
         return tuple(items) if origin is tuple else items
@@ -65,5 +66,8 @@ def _convert(annotation: Any, value: Any, where: str) -> Any:
     if annotation in (bool, int, float, str) and not (
         isinstance(value, annotation) and not (annotation is int and isinstance(value, bool))
     ):
-        raise ConfigError(f"{where}: expected {annotation.__name__}, found {type(value).__name__} {value!r}")
+        raise ConfigError(
+            f"{where}: expected {annotation.__name__}, found {type(value).__name__} {value!r}",
+            hint=f"write {where.rsplit('.', 1)[-1]} as a TOML {_TOML_TYPES[annotation]}",
+        )
     return value

@@ -1,12 +1,26 @@
 """``hedonic run``: every stage of the method over one run directory, resumable.
 
-Stages, in order (spec §2–§8): ``lora`` (update profile) → ``data`` (analysis and held-out
-pairs) → ``stats`` (one pass for all analysed layers) → per layer ``valuation`` and
-``partition`` → per evaluated layer ``baselines``, ``evaluation`` (synergy on held-out inputs)
-and ``meaning`` → ``tracking`` (consecutive analysed layers) → ``report``. Each stage writes its
-files atomically into the run directory (:class:`~hedonic.layout.RunLayout`) and is skipped when
-its parameters and input files are unchanged (:class:`~hedonic.pipeline.stage_runner.StageRunner`),
-so a killed run resumes where it stopped.
+Before anything is loaded or written, the configuration is validated
+(:func:`~hedonic.pipeline.validation.validate_config`), the run directory checked
+(:func:`~hedonic.pipeline.run_directory.check_out_dir`: never a folder that is not ours) and the
+model's config read to check its family and the layers. The run then claims the folder and holds
+its lock (:class:`~hedonic.pipeline.lock.RunLock`) until it ends.
+
+Stages, in order (spec §2–§8): ``data`` (analysis and held-out pairs, read and checked before the
+model loads) → ``lora`` (update profile) → ``stats`` (one pass for all analysed layers) → per
+layer ``valuation`` and ``partition`` → per evaluated layer ``baselines``, ``evaluation``
+(synergy on held-out inputs) and ``meaning`` → ``tracking`` (consecutive analysed layers) →
+``report``. Each stage writes its files atomically into the run directory
+(:class:`~hedonic.layout.RunLayout`) and is skipped when its parameters and input files are
+unchanged (:class:`~hedonic.pipeline.stage_runner.StageRunner`), so a killed run resumes where it
+stopped. Artifacts of another configuration are moved to ``stale/`` before the report.
+
+Under ``torchrun`` (``torchrun --standalone --nproc_per_node N -m hedonic.cli run CONFIG``) every
+rank runs the pipeline with its own copy of the model (``device = "cuda"`` gives rank r the GPU
+``cuda:LOCAL_RANK``): the statistics, PAS-exact φ and the held-out evaluation split their inputs
+over the ranks; the other stages run on rank 0 while the rest wait; rank 0 checks, claims and
+locks the run directory and writes every file
+(:class:`~hedonic.pipeline.parallel_runner.ParallelStageRunner`).
 """
 
 from __future__ import annotations
@@ -28,18 +42,25 @@ from hedonic.layout import RunLayout
 from hedonic.manifest import write_manifest
 from hedonic.models import ModelAdapter, TokenBatch, open_model
 from hedonic.pipeline.config import RunConfig, config_toml
+from hedonic.pipeline.lock import RunLock, describe_holder
+from hedonic.pipeline.parallel_runner import ParallelStageRunner
+from hedonic.pipeline.run_directory import check_out_dir, claim
 from hedonic.pipeline.stage_runner import StageRunner
+from hedonic.pipeline.validation import validate_config, validate_model_layers
+from hedonic.stats import DataParallel, launched_by_torchrun, process_device, process_group
 
 
 @dataclass
 class RunResult:
-    """What a run did: its layout, the analysed and evaluated layers, and the stage timings (s)."""
+    """What a run did: its layout, the analysed and evaluated layers, the stage timings (s), the
+    reused stages, and the artifacts of another configuration it moved to ``stale/``."""
 
     layout: RunLayout
     analysed: list[int]
     evaluated: list[int]
     timings: dict[str, float]
     reused: list[str]
+    set_aside: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -49,9 +70,16 @@ class Pipeline:
     config: RunConfig
     layout: RunLayout
     console: Console = field(default_factory=lambda: Console(stderr=True))
+    parallel: DataParallel | None = None
 
     def __post_init__(self) -> None:
-        self.runner = StageRunner(self.layout.root)
+        root = self.layout.root
+        self.runner = StageRunner(root) if self.parallel is None else ParallelStageRunner(root, self.parallel)
+
+    @property
+    def writer(self) -> bool:
+        """True for the process that writes the run's files (the only one, or rank 0)."""
+        return self.parallel is None or self.parallel.writer
 
     @cached_property
     def model(self) -> ModelAdapter:
@@ -62,9 +90,10 @@ class Pipeline:
             section.name,
             section.adapter or None,
             dtype=section.dtype,
-            device=section.device,
+            device=process_device(section.device),
             allow_new_head=section.allow_new_head,
             trust_remote_code=section.trust_remote_code,
+            head_seed=self.config.seed,
         )
 
     # ------------------------------------------------------------------ parameters and inputs
@@ -128,14 +157,33 @@ class Pipeline:
 
     # ------------------------------------------------------------------ the run
     def run(self) -> RunResult:
-        """Run (or resume) every stage; returns what was analysed and the stage timings."""
+        """Validate, claim and lock the run directory, then run (or resume) every stage.
+
+        Returns what was analysed, the stage timings and what was set aside. Raises
+        :class:`~hedonic.errors.HedonicError` (nothing written) for a bad configuration, model
+        config or run directory, and when another run holds the directory's lock.
+        """
+        started = _now()
+        validate_config(self.config)
+        validate_model_layers(self.config)
+        if not self.writer:
+            return self._run_stages(started)
+        check_out_dir(self.layout.root)
+        claim(self.layout.root)
+        with RunLock(self.layout.root) as lock:
+            if lock.previous is not None:
+                self.console.print(f"took over the lock of a run that ended without releasing it ({describe_holder(lock.previous)})", style="yellow", highlight=False)
+            return self._run_stages(started)
+
+    def _run_stages(self, started: str) -> RunResult:
         from hedonic.pipeline import stages
 
-        started = _now()
-        self.layout.root.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self.layout.config, config_toml(self.config))
-        stages.lora_profile(self)
+        if self.writer:
+            atomic_write_text(self.layout.config, config_toml(self.config))
         stages.data(self)
+        stages.lora_profile(self)
+        for note in self.model.notes:
+            self.console.print(f"model: {note}", style="yellow", highlight=False)
         analysed = self.analysed_layers()
         evaluated = self.evaluated_layers(analysed)
         self.console.print(f"analysed layers {analysed}; evaluated layers {evaluated}", highlight=False)
@@ -144,23 +192,40 @@ class Pipeline:
             stages.valuation(self, layer)
             stages.partition(self, layer)
         for layer in evaluated:
+            stages.check_evaluable(self, layer)
+        for layer in evaluated:
             stages.baselines(self, layer)
             stages.evaluation(self, layer)
             stages.meaning(self, layer)
         stages.tracking(self, analysed)
+        if self.writer:
+            self.set_aside_stale()
         stages.report(self, analysed, evaluated)
         timings = self.runner.recorded_timings()
-        write_manifest(
-            self.layout.manifest,
-            config=self.config.as_dict(),
-            seed=self.config.seed,
-            device=self.config.model.device,
-            timings=timings,
-            reused=self.runner.skipped,
-            started=started,
-            finished=_now(),
-        )
-        return RunResult(self.layout, analysed, evaluated, timings, list(self.runner.skipped))
+        if self.writer:
+            write_manifest(
+                self.layout.manifest,
+                config=self.config.as_dict(),
+                seed=self.config.seed,
+                device=self.config.model.device,
+                timings=timings,
+                reused=self.runner.skipped,
+                started=started,
+                finished=_now(),
+                notes=self.model.notes,
+                set_aside=self.runner.moved,
+            )
+        return RunResult(self.layout, analysed, evaluated, timings, list(self.runner.skipped), list(self.runner.moved))
+
+    def set_aside_stale(self) -> None:
+        """Move every artifact this configuration did not produce to ``stale/``, and say so (before the report)."""
+        self.runner.set_aside_others(pending=["report"])
+        moved = self.runner.moved
+        if moved:
+            shown = ", ".join(moved[:3]) + (f" and {len(moved) - 3} more" if len(moved) > 3 else "")
+            self.console.print(
+                f"moved {len(moved)} file(s) of another configuration to {self.layout.stale_dir}: {shown}", style="yellow", highlight=False
+            )
 
 
 def run_pipeline(config: RunConfig, out_dir: str | Path | None = None, console: Console | None = None) -> RunResult:
@@ -171,10 +236,25 @@ def run_pipeline(config: RunConfig, out_dir: str | Path | None = None, console: 
         from hedonic.pipeline import RunConfig, run_pipeline
         result = run_pipeline(RunConfig())          # the demo
         print(result.layout.report)
+
+    Launched by ``torchrun`` with more than one process, every rank runs it (see the module
+    docstring); ranks other than 0 print nothing.
     """
-    layout = RunLayout(Path(out_dir if out_dir is not None else config.out_dir))
-    pipeline = Pipeline(config, layout) if console is None else Pipeline(config, layout, console)
-    return pipeline.run()
+    target = out_dir if out_dir is not None else config.out_dir
+    console = console or Console(stderr=True)
+    if not launched_by_torchrun():
+        return Pipeline(config, RunLayout(check_out_dir(target)), console).run()
+    if config.model.device == "auto":
+        raise ConfigError(
+            "model.device = 'auto' spreads one model over every GPU, but torchrun starts one process per GPU",
+            hint="use device = 'cuda' under torchrun (one model copy per GPU), or run 'auto' as a single process",
+        )
+    with process_group(process_device(config.model.device)):
+        parallel = DataParallel.current()
+        if parallel is not None and not parallel.writer:
+            console = Console(stderr=True, quiet=True)
+        layout = RunLayout(check_out_dir(target) if parallel is None or parallel.writer else Path(target))
+        return Pipeline(config, layout, console, parallel).run()
 
 
 def _now() -> str:

@@ -2,7 +2,9 @@
 
 Every stage declares its parameters (config sections) and input files to the stage runner, which
 skips it when they are unchanged and its outputs exist; the action writes artifacts atomically and
-returns their paths. Messages go to the pipeline's console (stderr).
+returns their paths. Messages go to the pipeline's console (stderr). In a data-parallel run the
+statistics, PAS-exact φ and evaluation stages run on every rank (``distributed=True``) with the
+pipeline's :class:`~hedonic.stats.DataParallel`, and only rank 0 writes their files.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def lora_profile(pipeline: Pipeline) -> None:
 
     if not pipeline.model.lora_deltas:
         pipeline.console.print("the model has no LoRA adapter: no update profile; layers are chosen by position", style="yellow")
+        pipeline.runner.retire("lora", pipeline.layout.lora_profile)
         return
 
     def action() -> list[Path]:
@@ -44,20 +47,22 @@ def lora_profile(pipeline: Pipeline) -> None:
 
 
 def data(pipeline: Pipeline) -> None:
-    """Write the analysis and held-out pairs into the run directory (after limits and qrels)."""
+    """Write the analysis and held-out pairs into the run directory (after limits and qrels).
+
+    The first stage: every data error (a malformed or repeated line, NaN relevance, qrels that
+    judge none of the held-out queries, pairs both analysed and held out) is raised, naming the
+    user's file and line, before the model loads. Texts are cut to
+    :func:`~hedonic.data.batching.char_limit` characters of ``max_length`` as they are read.
+    """
     section = pipeline.config.data
     files = [Path(p) for p in (section.inputs, section.heldout, section.qrels) if p and p != DEMO_DATA]
-    for path in files:
-        if not path.is_file():
-            raise DataError(f"data file {path} does not exist", hint="check the paths in the [data] section")
 
     def action() -> list[Path]:
-        from hedonic.data import attach_qrels, read_qrels
         from hedonic.data.writers import write_jsonl
 
         inputs, heldout = _read_splits(pipeline)
         if section.qrels:
-            heldout = list(attach_qrels(heldout, read_qrels(section.qrels)))
+            heldout = _with_qrels(heldout, section.qrels)
         overlap = {p.pair_id for p in inputs} & {p.pair_id for p in heldout}
         if overlap:
             raise DataError(
@@ -72,6 +77,7 @@ def data(pipeline: Pipeline) -> None:
 
 def _read_splits(pipeline: Pipeline) -> tuple[list[Any], list[Any]]:
     from hedonic.data import DemoCorpusConfig, build_demo_corpus, read_pairs
+    from hedonic.data.batching import char_limit
     from hedonic.evaluation.meaning import balanced_queries
     from hedonic.evaluation.ranking import query_groups
 
@@ -79,20 +85,32 @@ def _read_splits(pipeline: Pipeline) -> tuple[list[Any], list[Any]]:
     corpus = None
     if DEMO_DATA in (section.inputs, section.heldout):
         corpus = build_demo_corpus(DemoCorpusConfig(seed=pipeline.config.seed))
-    if not section.heldout:
-        raise ConfigError("no held-out data: data.heldout is empty", hint="give a held-out file (never used for φ), or 'demo'")
-    for name, value in (("inputs_limit", section.inputs_limit), ("heldout_queries", section.heldout_queries)):
-        if value < 0:
-            raise ConfigError(f"data.{name} must be ≥ 0 (0: all), got {value}", hint="e.g. 600 and 20")
-    inputs = list(corpus.train.pairs) if section.inputs == DEMO_DATA and corpus else read_pairs(section.inputs)
-    heldout = list(corpus.heldout.candidate_pairs()) if section.heldout == DEMO_DATA and corpus else read_pairs(section.heldout)
+    chars = char_limit(section.max_length)
+    limit = section.inputs_limit or None
+    inputs = list(corpus.train.pairs) if section.inputs == DEMO_DATA and corpus else read_pairs(section.inputs, limit=limit, max_chars=chars)
+    heldout = list(corpus.heldout.candidate_pairs()) if section.heldout == DEMO_DATA and corpus else read_pairs(section.heldout, max_chars=chars)
     queries = balanced_queries(query_groups(heldout), section.heldout_queries or None, seed=pipeline.config.seed)
     return inputs[: section.inputs_limit or None], [pair for group in queries for pair in group]
 
 
+def _with_qrels(heldout: list[Any], qrels_path: str) -> list[Any]:
+    """The held-out pairs labelled from the qrels file; :class:`DataError` when it judges none of their queries."""
+    from hedonic.data import attach_qrels, read_qrels
+
+    qrels = read_qrels(qrels_path)
+    queries = {pair.qid for pair in heldout}
+    if not queries & set(qrels):
+        raise DataError(
+            f"{qrels_path} judges none of the {len(queries)} held-out queries (it judges e.g. query {sorted(qrels)[0]!r}; "
+            f"the held-out data has e.g. {sorted(queries)[0]!r})",
+            hint="give the qrels of the held-out file's queries ([data] qrels and heldout must match)",
+        )
+    return list(attach_qrels(heldout, qrels))
+
+
 def statistics(pipeline: Pipeline, layers: list[int]) -> None:
     """Activation statistics of every analysed layer in one pass over the analysis inputs (spec §3)."""
-    from hedonic.stats import collect_stats, save_stats
+    from hedonic.stats import save_stats
 
     config = pipeline.config
     outputs = [pipeline.layout.stats(layer) for layer in layers]
@@ -101,7 +119,7 @@ def statistics(pipeline: Pipeline, layers: list[int]) -> None:
         pairs = pipeline.inputs
         subsets = _neuron_subsets(pipeline, layers)
         total = -(-len(pairs) // config.data.batch_size)
-        found = collect_stats(
+        found = _collector(pipeline)(
             pipeline.model,
             pipeline.batches(pairs),
             layers,
@@ -112,6 +130,8 @@ def statistics(pipeline: Pipeline, layers: list[int]) -> None:
             model_name=config.model.name,
             adapter_name=config.model.adapter,
         )
+        if not pipeline.writer:
+            return []
         return [save_stats(found[layer], path) for layer, path in zip(layers, outputs, strict=True)]
 
     parameters = {
@@ -121,17 +141,23 @@ def statistics(pipeline: Pipeline, layers: list[int]) -> None:
         "subset": config.valuation.subset,
         "layers": layers,
     }
-    pipeline.runner.run("stats", action, parameters, [pipeline.layout.inputs, *pipeline.model_files()])
+    pipeline.runner.run("stats", action, parameters, [pipeline.layout.inputs, *pipeline.model_files()], distributed=True)
+
+
+def _collector(pipeline: Pipeline) -> Any:
+    """``collect_stats``, or its data-parallel form in a data-parallel run (same arguments)."""
+    from hedonic.stats import collect_stats, collect_stats_distributed
+
+    return collect_stats if pipeline.parallel is None else collect_stats_distributed
 
 
 def _neuron_subsets(pipeline: Pipeline, layers: list[int]) -> dict[int, np.ndarray] | None:
     """Players per layer for ``valuation.subset``; ``variance:K`` first runs a pass of O(n) sums."""
-    from hedonic.stats import collect_stats
     from hedonic.stats.subset import resolve_layer_subsets
 
     def variance_pass() -> dict[int, Any]:
         batches = pipeline.batches(pipeline.inputs)
-        return collect_stats(pipeline.model, batches, layers, outer=False, tokens=pipeline.config.stats.tokens)
+        return _collector(pipeline)(pipeline.model, batches, layers, outer=False, tokens=pipeline.config.stats.tokens)
 
     return resolve_layer_subsets(pipeline.model, pipeline.config.valuation.subset, layers, variance_pass)
 
@@ -140,9 +166,10 @@ def valuation(pipeline: Pipeline, layer: int) -> None:
     """φ of ``layer`` (spec §4) from its statistics, or from the model on the analysis inputs."""
     from hedonic.stats import load_stats
     from hedonic.valuation import save_valuation
-    from hedonic.valuation.build import build_valuation
+    from hedonic.valuation.build import PARALLEL_KINDS, build_valuation
 
     section = pipeline.config.valuation
+    parallel = pipeline.parallel if section.kind in PARALLEL_KINDS else None
 
     def action() -> list[Path]:
         stats = load_stats(pipeline.layout.stats(layer))
@@ -154,17 +181,18 @@ def valuation(pipeline: Pipeline, layer: int) -> None:
             lambda: list(pipeline.batches(exact_inputs)),
             measure=section.measure,
             readout=pipeline.config.evaluation.readout,
+            parallel=parallel,
         )
-        return [save_valuation(built, pipeline.layout.valuation(layer))]
+        return [save_valuation(built, pipeline.layout.valuation(layer))] if pipeline.writer else []
 
     parameters = {"valuation": dataclasses.asdict(section), "readout": pipeline.config.evaluation.readout, "layer": layer}
     inputs = [pipeline.layout.stats(layer), pipeline.layout.inputs, *pipeline.model_files()]
-    pipeline.runner.run(f"valuation-layer{layer}", action, parameters, inputs)
+    pipeline.runner.run(f"valuation-layer{layer}", action, parameters, inputs, distributed=parallel is not None)
 
 
 def partition(pipeline: Pipeline, layer: int) -> None:
     """The hedonic partition of ``layer`` from its φ (spec §5)."""
-    from hedonic.game import discover, save_partition
+    from hedonic.game import discover, partition_warnings, save_partition
     from hedonic.valuation import load_valuation
 
     section = pipeline.config.game
@@ -173,22 +201,16 @@ def partition(pipeline: Pipeline, layer: int) -> None:
         valuation = load_valuation(pipeline.layout.valuation(layer))
         found = discover(
             valuation.phi,
-            method=section.method,
-            choice=section.choice,
-            k=section.k,
-            threshold=None if section.threshold == float("-inf") else section.threshold,
-            mutual=section.mutual,
-            m=section.m,
-            delta=section.delta,
-            max_k=section.max_k,
-            max_size=section.max_size or "auto",
+            **section.settings().as_dict(),
             seed=pipeline.config.seed,
             neurons=valuation.neurons,
             layer=layer,
-            stability_samples=section.stability_samples,
         )
         summary = f"layer {layer}: {len(found.coalitions)} coalitions, largest {found.largest()}, singletons {found.singleton_share():.0%}"
-        pipeline.console.print(summary + (" [DEGENERATE]" if found.degenerate else ""), highlight=False)
+        stable = "" if found.stability is None else "; " + ("Nash stable" if found.stability.nash_stable else "not Nash stable")
+        pipeline.console.print(summary + stable, highlight=False)
+        for warning in partition_warnings(found):
+            pipeline.console.print(f"layer {layer}: WARNING: {warning}", style="bold red", highlight=False, markup=False)
         return [save_partition(found, pipeline.layout.partition(layer))]
 
     parameters = {"game": dataclasses.asdict(section), "seed": pipeline.config.seed, "layer": layer}
@@ -221,7 +243,32 @@ def baselines(pipeline: Pipeline, layer: int) -> None:
 
     parameters = {"baselines": dataclasses.asdict(section), "seed": pipeline.config.seed, "layer": layer}
     inputs = [layout.partition(layer), layout.valuation(layer), layout.stats(layer), *pipeline.model_files()]
-    pipeline.runner.run(f"baselines-layer{layer}", action, parameters, inputs)
+    pipeline.runner.run(f"baselines-layer{layer}", action, parameters, inputs, owns=[layout.baselines_dir(layer)])
+
+
+def check_evaluable(pipeline: Pipeline, layer: int) -> None:
+    """Raise before the baselines and synergy of ``layer`` when its hedonic partition has no coalition to evaluate.
+
+    A degenerate partition (one coalition holding most neurons, or mostly singletons, e.g. with
+    ``[game] threshold`` above every φ) is named as such: widening the size range would not help.
+    """
+    from hedonic.game import load_partition
+
+    low, high = pipeline.config.evaluation.min_size, pipeline.config.evaluation.max_size
+    found = load_partition(pipeline.layout.partition(layer))
+    if found.in_size_range(low, high):
+        return
+    sizes = f"largest coalition {found.largest()} of {found.n_players} neurons, singletons {found.singleton_share():.0%}"
+    if found.degenerate:
+        raise DataError(
+            f"layer {layer}: the hedonic partition is degenerate ({sizes}): no coalition of size {low}–{high} to evaluate",
+            hint="make the game find structure: lower [game] threshold (a friend's φ must exceed it) or change k; "
+            "the size range is not the problem",
+        )
+    raise ConfigError(
+        f"layer {layer}: no hedonic coalition of size {low}–{high} ({sizes})",
+        hint="widen [evaluation] min_size / max_size to the sizes the partition has",
+    )
 
 
 def evaluation(pipeline: Pipeline, layer: int) -> None:
@@ -238,7 +285,12 @@ def evaluation(pipeline: Pipeline, layer: int) -> None:
         heldout = pipeline.heldout
         started = time.perf_counter()
         engine = AblationEngine(
-            pipeline.model, layer, list(pipeline.batches(heldout)), mode=section.mode, token_states=section.readout == "model"
+            pipeline.model,
+            layer,
+            list(pipeline.batches(heldout)),
+            mode=section.mode,
+            token_states=section.readout == "model",
+            parallel=pipeline.parallel,
         )
         caching = time.perf_counter() - started
         found = compare_partitions(
@@ -258,6 +310,8 @@ def evaluation(pipeline: Pipeline, layer: int) -> None:
             model_name=pipeline.config.model.name,
         )
         _print_evaluation(pipeline, layer, found, caching)
+        if not pipeline.writer:
+            return []
         written = [save_synergy(result, layout.synergy(layer, name)) for name, result in found.synergy.items()]
         return [*written, save_comparison(found.comparison, layout.comparison(layer))]
 
@@ -267,7 +321,8 @@ def evaluation(pipeline: Pipeline, layer: int) -> None:
         "layer": layer,
         "formats": [SYNERGY_FORMAT_VERSION, COMPARISON_FORMAT_VERSION],
     }
-    pipeline.runner.run(f"evaluation-layer{layer}", action, parameters, _coalition_stage_inputs(pipeline, layer))
+    inputs = _coalition_stage_inputs(pipeline, layer)
+    pipeline.runner.run(f"evaluation-layer{layer}", action, parameters, inputs, distributed=True)
 
 
 def null_settings(section: EvaluationSection, seed: int) -> NullSettings | None:
@@ -466,20 +521,30 @@ def report(pipeline: Pipeline, analysed: list[int], evaluated: list[int]) -> Non
         timings = pipeline.runner.recorded_timings()
         top = pipeline.config.report.top_coalitions
         sankey = sankey_section_options(pipeline.config.tracking)
-        written = write_report(pipeline.layout, analysed, evaluated, timings=timings, top_coalitions=top, sankey=sankey)
+        written = write_report(
+            pipeline.layout, analysed, evaluated, timings=timings, top_coalitions=top, sankey=sankey, notes=pipeline.model.notes
+        )
         for line in written.warnings():
             pipeline.console.print(f"warning: {line}", style="yellow", highlight=False, markup=False)
         return [written.path]
 
     inputs = sorted(path for path in pipeline.layout.root.rglob("*") if path.is_file() and _report_input(pipeline, path))
-    parameters = {"report": dataclasses.asdict(pipeline.config.report), "analysed": analysed, "evaluated": evaluated}
+    parameters = {
+        "report": dataclasses.asdict(pipeline.config.report),
+        "analysed": analysed,
+        "evaluated": evaluated,
+        "notes": list(pipeline.model.notes),
+    }
     pipeline.runner.run("report", action, parameters, inputs)
 
 
 def _report_input(pipeline: Pipeline, path: Path) -> bool:
-    """Every JSON artifact and stage record (timings) but the report's own record and the manifest."""
-    relative = path.relative_to(pipeline.layout.root)
-    return path.suffix == ".json" and relative.parts[0] != "data" and relative not in (
+    """Every JSON artifact and stage record (timings) but the report's own record, the manifest,
+    the marker and the artifacts set aside in ``stale/``."""
+    layout = pipeline.layout
+    relative = path.relative_to(layout.root)
+    return path.suffix == ".json" and relative.parts[0] not in ("data", layout.stale_dir.name) and relative not in (
         Path("stages", "report.json"),
         Path("manifest.json"),
+        Path(layout.marker.name),
     )

@@ -63,16 +63,21 @@ def write_report(
     timings: Mapping[str, float] | None = None,
     top_coalitions: int = 6,
     sankey: SankeyOptions | None = None,
+    notes: Sequence[str] = (),
 ) -> ReportResult:
     """Build the report of the run in ``layout`` and write it to ``layout.report`` (see the module docstring).
 
     ``timings``: wall time (s) of each stage, shown in the last section; ``top_coalitions``: cards
-    per evaluated layer; ``sankey``: what the Sankey diagram draws (default: every tracked coalition).
+    per evaluated layer; ``sankey``: what the Sankey diagram draws (default: every tracked coalition);
+    ``notes``: what loading the model changed (e.g. a head built from the seed), shown right after
+    the verdict.
     """
     config = read_config(layout)
     missing = missing_artifacts(layout, analysed, evaluated, config)
     document = HtmlDocument("hedonic report")
     verdict_section(document, layout, evaluated, missing)
+    for note in notes:
+        document.paragraph(f"Model: {note}.", "note")
     findings_section(document, layout, evaluated, top_coalitions)
     synergy_section(document, layout, evaluated, HEADLINE_METRICS)
     partition_section(document, layout, analysed)

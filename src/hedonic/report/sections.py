@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from hedonic.evaluation import Comparison, SynergyResult, load_comparison, load_synergy
 from hedonic.evaluation.meaning import load_meaning
-from hedonic.game import load_partition
+from hedonic.game import load_partition, partition_warnings
 from hedonic.layout import RunLayout
 from hedonic.models import load_lora_profile
 from hedonic.report.document import HtmlDocument
@@ -88,7 +88,6 @@ def partition_section(document: HtmlDocument, layout: RunLayout, layers: Sequenc
             continue
         partition = load_partition(layout.partition(layer))
         partitions[layer] = partition
-        stability = partition.stability or {}
         rows.append(
             [
                 f"layer {layer}",
@@ -98,7 +97,7 @@ def partition_section(document: HtmlDocument, layout: RunLayout, layers: Sequenc
                 partition.largest(),
                 f"{partition.singleton_share():.1%}",
                 "yes" if partition.degenerate else "no",
-                str(stability.get("statement", "not estimated")),
+                "; ".join([partition.stability.statement if partition.stability else "not estimated", *partition_warnings(partition)]),
             ]
         )
     if not rows:

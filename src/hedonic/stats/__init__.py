@@ -6,6 +6,8 @@ from hedonic.stats.budget import available_bytes, check_budget, largest_fitting,
 from hedonic.stats.capture import LayerStates, at_readout, capture_layer_states, hooked_states
 from hedonic.stats.collect import NeuronSelection, StatsCollector, collect_stats, stats_bytes
 from hedonic.stats.distributed import (
+    DataParallel,
+    block,
     collect_stats_distributed,
     launched_by_torchrun,
     process_device,
@@ -29,6 +31,7 @@ __all__ = [
     "STATS_FORMAT_VERSION",
     "STATS_KIND",
     "ActivationStats",
+    "DataParallel",
     "GradReadout",
     "LayerStates",
     "MomentAccumulator",
@@ -38,6 +41,7 @@ __all__ = [
     "TokenScope",
     "at_readout",
     "available_bytes",
+    "block",
     "capture_layer_states",
     "check_budget",
     "collect_stats",

@@ -45,7 +45,7 @@ def stats_bytes(k: int, layers: int, *, outer: bool = True, grad: bool = False) 
 class StatsCollector:
     """Accumulates the statistics of several layers batch by batch; see :func:`collect_stats`.
 
-    Allocates its float64 accumulators on the model's device at construction, after checking
+    Allocates its float64 accumulators on each layer's device at construction, after checking
     their size against the memory budget (:class:`~hedonic.errors.MemoryBudgetError` above it).
     """
 
@@ -84,11 +84,12 @@ class StatsCollector:
             "pass neurons= / --neurons with that many ids",
         )
         self.index = {
-            layer: None if ids.shape[0] == adapter.intermediate_size else torch.as_tensor(ids, device=device)
+            layer: None if ids.shape[0] == adapter.intermediate_size else torch.as_tensor(ids, device=adapter.layer_device(layer))
             for layer, ids in chosen.items()
         }
         self.accumulators = {
-            layer: MomentAccumulator(layer, ids, device, outer=outer, grad=grad is not None) for layer, ids in chosen.items()
+            layer: MomentAccumulator(layer, ids, adapter.layer_device(layer), outer=outer, grad=grad is not None)
+            for layer, ids in chosen.items()
         }
         self._local = {layer: adapter.local_readout(layer) for layer in self.layers} if grad == "local" else {}
 
@@ -102,11 +103,12 @@ class StatsCollector:
         with torch.no_grad():
             for layer in self.layers:
                 a = self._select(layer, activations[layer])
-                rows = at_readout(self.adapter, a, batch.attention_mask) if self.tokens == "readout" else a[mask]
+                here = mask.to(a.device)
+                rows = at_readout(self.adapter, a, batch.attention_mask) if self.tokens == "readout" else a[here]
                 v = None
                 if layer in gradients:
                     g = self._select(layer, gradients[layer])
-                    v = (a.to(torch.float64) * g.to(torch.float64) * mask.unsqueeze(-1)).sum(dim=1)
+                    v = (a.to(torch.float64) * g.to(torch.float64) * here.unsqueeze(-1)).sum(dim=1)
                 self.accumulators[layer].add(rows, len(batch), batch_index, v)
 
     def results(self, model: str = "", adapter: str = "") -> dict[int, ActivationStats]:
@@ -189,7 +191,7 @@ def collect_stats(
     - ``total``: number of batches, for the progress bar; ``model_name``/``adapter_name`` are
       recorded in the statistics.
 
-    Sums are float64 on the model's device whatever the model's dtype. Raises
+    Sums are float64 on each layer's device whatever the model's dtype. Raises
     :class:`~hedonic.errors.NumericalError` on NaN/inf (naming layer and batch index) and
     :class:`~hedonic.errors.MemoryBudgetError` before allocating accumulators above the budget.
     """

@@ -19,6 +19,7 @@ import numpy as np
 
 from hedonic.artifacts import load_tensors, save_tensors
 from hedonic.errors import ArtifactError, NumericalError
+from hedonic.matrix_scan import scan_square
 
 VALUATION_KIND = "valuation"
 VALUATION_FORMAT_VERSION = 1
@@ -51,39 +52,30 @@ class Valuation:
 
 
 def check_phi(phi: np.ndarray, where: str = "φ") -> None:
-    """Raise unless ``phi`` is a finite, square, symmetric 2-D float matrix with zero diagonal.
+    """Raise unless ``phi`` is a finite, square, non-empty, symmetric 2-D float matrix with zero diagonal.
 
     Symmetry is checked to relative tolerance 1e-5 of the largest |φ|. Raises
     :class:`ArtifactError` (shape, symmetry, diagonal) or :class:`NumericalError` (NaN/inf).
     """
     if phi.ndim != 2 or phi.shape[0] != phi.shape[1]:
         raise ArtifactError(f"{where}: φ must be a square matrix, got shape {phi.shape}", hint="pass an n×n matrix")
+    if phi.shape[0] == 0:
+        raise ArtifactError(f"{where}: a 0×0 φ has no players", hint="pass the n×n valuation of a layer with n ≥ 1 neurons")
     if not np.issubdtype(phi.dtype, np.floating):
         raise ArtifactError(f"{where}: φ must hold floats, got {phi.dtype}", hint="save φ as float32")
-    if not np.isfinite(phi).all():
+    scan = scan_square(phi)
+    if scan.non_finite:
         raise NumericalError(
-            f"{where}: φ holds {int((~np.isfinite(phi)).sum())} NaN or infinite entries",
+            f"{where}: φ holds {scan.non_finite} NaN or infinite entries",
             hint="recompute the valuation; check the statistics for constant or non-finite activations",
         )
-    scale = float(np.abs(phi).max()) if phi.size else 0.0
-    asymmetry = _max_asymmetry(phi)
-    if asymmetry > SYMMETRY_RTOL * max(scale, np.finfo(np.float32).tiny):
+    if scan.max_asymmetry > SYMMETRY_RTOL * max(scan.scale, np.finfo(np.float32).tiny):
         raise ArtifactError(
-            f"{where}: φ is not symmetric (max |φ − φᵀ| = {asymmetry:.3g}, max |φ| = {scale:.3g})",
+            f"{where}: φ is not symmetric (max |φ − φᵀ| = {scan.max_asymmetry:.3g}, max |φ| = {scan.scale:.3g})",
             hint="symmetrise it, e.g. (φ + φᵀ) / 2, before building the game",
         )
-    if phi.size and float(np.abs(np.diagonal(phi)).max()) != 0.0:
+    if scan.diagonal_abs_max != 0.0:
         raise ArtifactError(f"{where}: φ must have a zero diagonal", hint="set np.fill_diagonal(phi, 0)")
-
-
-def _max_asymmetry(phi: np.ndarray, tile: int = 512) -> float:
-    """max |φ − φᵀ| compared tile against mirrored tile (cache-friendly; φ − φᵀ is never formed)."""
-    n = phi.shape[0]
-    worst = 0.0
-    for i in range(0, n, tile):
-        for j in range(i, n, tile):
-            worst = max(worst, float(np.abs(phi[i : i + tile, j : j + tile] - phi[j : j + tile, i : i + tile].T).max()))
-    return worst
 
 
 def save_valuation(valuation: Valuation, path: str | Path) -> Path:

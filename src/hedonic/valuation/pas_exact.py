@@ -12,12 +12,18 @@ Two ways to the same numbers:
 
 E is the mean over the given inputs (held-out inputs for evaluation); φ is float32, symmetric,
 zero diagonal, in logit units. Optionally E[|ψ|] as a second valuation ``pas-exact-abs``.
+
+Data-parallel (``parallel``, under ``torchrun``): every rank passes the same inputs and works on
+its share (the closed form: a contiguous block of every batch's rows; the engine: a contiguous
+block of all inputs); the float64 sums of ψ (and |ψ|) are all-reduced, so every rank returns the
+same φ and holds no more than one process would.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from typing import cast
 
 import numpy as np
@@ -28,6 +34,7 @@ from hedonic.ablation.pairwise_inputs import readout_rows
 from hedonic.errors import ConfigError, DataError
 from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.progress import progress
+from hedonic.stats import DataParallel
 from hedonic.stats.budget import check_budget, resolve_budget
 from hedonic.stats.subset import explicit_subset
 from hedonic.valuation.artifact import Valuation
@@ -54,6 +61,7 @@ def pas_exact(
     pairs: Pairs | None = None,
     memory_budget: int | None = None,
     tile_elements: int | None = None,
+    parallel: DataParallel | None = None,
 ) -> Valuation:
     """The PAS-exact valuation of ``layer`` over the inputs ``batches``.
 
@@ -63,9 +71,11 @@ def pas_exact(
     neurons they name and unlisted pairs get φ = 0. ``memory_budget`` in bytes (default
     :func:`hedonic.stats.budget.resolve_budget`): :class:`~hedonic.errors.MemoryBudgetError`
     before any k×k allocation that would not fit. ``tile_elements``: see
-    :class:`~hedonic.ablation.PairwiseSynergy`.
+    :class:`~hedonic.ablation.PairwiseSynergy`. ``parallel``: this process's place in a
+    data-parallel job (every rank passes all ``batches`` and gets the whole φ; see the module
+    docstring).
     """
-    return _pas_exact(adapter, layer, batches, readout, neurons, pairs, memory_budget, tile_elements, False)[0]
+    return _pas_exact(adapter, layer, batches, readout, neurons, pairs, memory_budget, tile_elements, False, parallel)[0]
 
 
 def pas_exact_with_magnitude(
@@ -78,9 +88,10 @@ def pas_exact_with_magnitude(
     pairs: Pairs | None = None,
     memory_budget: int | None = None,
     tile_elements: int | None = None,
+    parallel: DataParallel | None = None,
 ) -> tuple[Valuation, Valuation]:
     """(E[ψ] named ``pas-exact``, E[|ψ|] named ``pas-exact-abs``) from one pass; options as :func:`pas_exact`."""
-    signed, magnitude = _pas_exact(adapter, layer, batches, readout, neurons, pairs, memory_budget, tile_elements, True)
+    signed, magnitude = _pas_exact(adapter, layer, batches, readout, neurons, pairs, memory_budget, tile_elements, True, parallel)
     return signed, cast(Valuation, magnitude)
 
 
@@ -94,6 +105,7 @@ def _pas_exact(
     memory_budget: int | None,
     tile_elements: int | None,
     absolute: bool,
+    parallel: DataParallel | None,
 ) -> tuple[Valuation, Valuation | None]:
     layer = adapter.check_layer(layer)
     check_readout(readout)
@@ -102,11 +114,11 @@ def _pas_exact(
     if pairs is not None:
         pair_ids = _checked_pairs(pairs, n)
         players = explicit_subset(pair_ids.reshape(-1), n)
-        return _by_engine(adapter, layer, batches, readout, players, pair_ids, budget, absolute)
+        return _by_engine(adapter, layer, batches, readout, players, pair_ids, budget, absolute, parallel)
     players = np.arange(n, dtype=np.int64) if neurons is None else explicit_subset(neurons, n)
     if readout == "model":
-        return _by_engine(adapter, layer, batches, readout, players, None, budget, absolute)
-    return _by_closed_form(adapter, layer, batches, readout, players, budget, tile_elements, absolute)
+        return _by_engine(adapter, layer, batches, readout, players, None, budget, absolute, parallel)
+    return _by_closed_form(adapter, layer, batches, readout, players, budget, tile_elements, absolute, parallel)
 
 
 def _by_closed_form(
@@ -118,18 +130,23 @@ def _by_closed_form(
     budget: int,
     tile_elements: int | None,
     absolute: bool,
+    parallel: DataParallel | None,
 ) -> tuple[Valuation, Valuation | None]:
     k, d = len(players), adapter.hidden_size
     check_budget(f"PAS-exact of layer {layer}", lambda size: closed_form_bytes(size, d, absolute=absolute), k, budget, SUBSET_HINT)
     index = torch.as_tensor(players)
     synergy = PairwiseSynergy(
         norm_readout(adapter, layer, readout),  # type: ignore[arg-type]
-        adapter.w_out(layer)[:, index.to(adapter.device)],
+        adapter.w_out(layer)[:, index.to(adapter.layer_device(layer))],
         absolute=absolute,
         tile_elements=tile_elements,
     )
-    for batch in progress(batches, f"PAS-exact of layer {layer} ({readout})"):
-        synergy.update(*readout_rows(adapter, batch, layer, index))
+    mine = batches if parallel is None else parallel.rows(batches)
+    with nullcontext() if parallel is None else parallel.together():
+        for batch in progress(mine, f"PAS-exact of layer {layer} ({readout})"):
+            synergy.update(*readout_rows(adapter, batch, layer, index))
+    if parallel is not None:
+        synergy.all_reduce(parallel)
     if synergy.count == 0:
         raise DataError("PAS-exact got no inputs", hint="pass at least one token batch")
     details = {"inputs": synergy.count, "method": "closed-form", "absolute": absolute, "pairs": k * (k - 1) // 2}
@@ -147,29 +164,35 @@ def _by_engine(
     pair_ids: np.ndarray | None,
     budget: int,
     absolute: bool,
+    parallel: DataParallel | None,
 ) -> tuple[Valuation, Valuation | None]:
     """Ablate every player and every pair (``pair_ids`` (P, 2); None: all pairs of the players)."""
     batches = list(batches)
     k, inputs = len(players), sum(len(batch) for batch in batches)
+    cached = inputs if parallel is None else len(parallel.block(inputs))
 
     def bytes_for(size: int) -> int:
         count = size * (size - 1) // 2 if pair_ids is None else len(pair_ids)
-        return 8 * 3 * (size + count) * inputs + 4 * size * size * (1 + absolute)
+        return 8 * 3 * (size + count) * cached + 4 * size * size * (1 + absolute)
 
     what = "PAS-exact by ablation of all pairs" if pair_ids is None else f"PAS-exact by ablation of {len(pair_ids)} pairs"
     check_budget(f"{what} on {inputs} inputs", bytes_for, k, budget, SUBSET_HINT)
     if pair_ids is None:
         pair_ids = np.asarray(list(itertools.combinations(players.tolist(), 2)), dtype=np.int64).reshape(-1, 2)
-    engine = AblationEngine(adapter, layer, batches, token_states=readout == "model")
+    engine = AblationEngine(adapter, layer, batches, token_states=readout == "model", parallel=parallel)
     sets = [[int(i)] for i in players] + pair_ids.tolist()
     delta = torch.from_numpy(engine.effects(sets, readout).delta)
     first, second = (torch.from_numpy(np.searchsorted(players, pair_ids[:, column])) for column in (0, 1))
     psi = delta[k:] - delta[first] - delta[second]
+
+    def mean(values: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(engine.mean_over_inputs(values.mean(1).numpy()))
+
     details = {"inputs": inputs, "method": "ablation", "absolute": absolute, "pairs": len(pair_ids)}
-    signed = _valuation(NAME, _scatter(psi.mean(1), first, second, k), players, layer, readout, details)
+    signed = _valuation(NAME, _scatter(mean(psi), first, second, k), players, layer, readout, details)
     if not absolute:
         return signed, None
-    magnitude = _scatter(psi.abs().mean(1), first, second, k)
+    magnitude = _scatter(mean(psi.abs()), first, second, k)
     return signed, _valuation(ABS_NAME, magnitude, players, layer, readout, details)
 
 

@@ -77,7 +77,7 @@ def pas_hess(
     players = np.arange(n, dtype=np.int64) if neurons is None else explicit_subset(neurons, n)
     budget = resolve_budget(memory_budget, adapter.device)
     check_budget(f"PAS-hess of layer {layer}", lambda k: pas_hess_bytes(k, adapter.hidden_size), len(players), budget, SUBSET_HINT)
-    index = torch.as_tensor(players, device=adapter.device)
+    index = torch.as_tensor(players, device=adapter.layer_device(layer))
     if method == "closed-form":
         mean, count = _closed_form(adapter, layer, batches, readout, index)
     else:
@@ -102,12 +102,12 @@ def _autograd(
     adapter: ModelAdapter, layer: int, batches: Iterable[TokenBatch], readout: str, index: torch.Tensor
 ) -> tuple[torch.Tensor, int]:
     k = len(index)
-    total = torch.zeros(k, k, dtype=torch.float64, device=adapter.device)
+    total = torch.zeros(k, k, dtype=torch.float64, device=index.device)
     count = 0
     for batch in progress(batches, f"PAS-hess of layer {layer} ({readout}, autograd)"):
         batch = batch.to(adapter.device)
         function = _scaled_model(adapter, layer, batch, index) if readout == "model" else _scaled_local(adapter, layer, batch, index, readout)
-        scales = torch.ones(k, dtype=adapter.model.dtype, device=adapter.device)
+        scales = torch.ones(k, dtype=adapter.model.dtype, device=index.device)
         with sdpa_kernel(SDPBackend.MATH):
             total += torch.autograd.functional.hessian(function, scales).to(torch.float64)
         count += len(batch)

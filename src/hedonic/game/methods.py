@@ -1,0 +1,174 @@
+"""The games :func:`~hedonic.game.discover` can play, one row per name in :data:`GAME_METHODS`.
+
+- ``additive`` (default): additively separable preferences u_i(S) = Σ_{j∈S}(φ_ij − τ),
+  best-response dynamics to a Nash-stable partition under the size cap
+  (:mod:`hedonic.game.additive_dynamics`);
+- ``additive-individual``: the same game, moves also accepted by the receiving coalition
+  (individually stable);
+- ``top-cover``: the top-responsive friend game on the full φ, exact Top Cover with size control
+  (:mod:`hedonic.game.top_cover`, :mod:`hedonic.game.available_cover`);
+- ``pac-top-cover``: the paper's PAC-Top-Cover, friends estimated from m sampled coalitions
+  (:mod:`hedonic.game.pac_top_cover`).
+
+Each row's ``play`` takes φ, the :class:`~hedonic.game.settings.GameSettings` and the game's
+randomness, and returns a :class:`Played`: the labels, the preference the stability checks
+use, the cap unilateral moves are checked under, and what the game records.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from hedonic.errors import ConfigError
+from hedonic.game.additive_dynamics import best_response_dynamics, noise_tau
+from hedonic.game.additive_preference import AdditivePreference
+from hedonic.game.available_cover import available_cover, check_choice
+from hedonic.game.friend_preference import FriendPreference
+from hedonic.game.pac_top_cover import observed_ranking, pac_sample_size
+from hedonic.game.partner_lists import PartnerLists
+from hedonic.game.preference import Preference
+from hedonic.game.preferences import FriendRule, friend_graph, rank_partners
+from hedonic.game.ranked_preference import RankedPreference
+from hedonic.game.sampling import Sampler
+from hedonic.game.settings import DEFAULT_M, GameSettings
+from hedonic.game.size_control import Refinement, refine
+from hedonic.game.top_cover import top_cover
+
+
+@dataclass(frozen=True)
+class Played:
+    """A game's outcome: coalition ``labels`` (n,), the ``preference`` its stability is checked
+    under, the ``cap`` of unilateral moves (None: none), and the game's ``record`` (JSON-ready)."""
+
+    labels: np.ndarray
+    preference: Preference
+    cap: int | None
+    record: dict[str, Any]
+
+
+Play = Callable[[np.ndarray, GameSettings, np.random.Generator, Sampler], Played]
+"""(φ (n, n), settings, the game's generator, the coalition sampler D) → :class:`Played`."""
+
+
+@dataclass(frozen=True)
+class GameMethod:
+    """A game by name: how to ``play`` it, the ``settings`` it reads, a one-line ``description``."""
+
+    name: str
+    play: Play
+    settings: tuple[str, ...]
+    description: str
+
+
+def _additive(individual: bool) -> Play:
+    def play(phi: np.ndarray, settings: GameSettings, rng: np.random.Generator, draw: Sampler) -> Played:
+        estimate = noise_tau(phi, rng) if settings.tau == "auto" else None
+        tau = estimate.tau if estimate else float(settings.tau)
+        preference = AdditivePreference(phi, tau)
+        cap = settings.size_bound(phi.shape[0])
+        dynamics = best_response_dynamics(preference, rng, cap=cap, individual=individual)
+        record = {
+            "tau": tau,
+            "tau_estimate": None if estimate is None else estimate.as_dict(),
+            "max_size": cap,
+            "dynamics": {"rounds": dynamics.rounds, "moves": dynamics.moves, "converged": dynamics.converged},
+        }
+        return Played(dynamics.labels, preference, cap, record)
+
+    return play
+
+
+def _friend_rule(settings: GameSettings) -> FriendRule:
+    rule = FriendRule(k=settings.k, threshold=settings.threshold, mutual=settings.mutual)
+    check_choice(settings.choice, rule)
+    return rule
+
+
+def _pac_samples(settings: GameSettings, rule: FriendRule, n: int) -> int:
+    """m for PAC: given, from (ε, δ) (:func:`pac_sample_size`), or :data:`DEFAULT_M`."""
+    if settings.epsilon is None:
+        return DEFAULT_M if settings.m is None else settings.m
+    if rule.k is None:
+        raise ConfigError("the (ε, δ) sample size needs a top-k friend rule", hint="pass k, or give m directly")
+    return pac_sample_size(max(n, 2), settings.epsilon, settings.delta, rule.k, settings.max_k, rule.mutual)
+
+
+def _top_cover(sampled: bool) -> Play:
+    def play(phi: np.ndarray, settings: GameSettings, rng: np.random.Generator, draw: Sampler) -> Played:
+        rule = _friend_rule(settings)
+        n = phi.shape[0]
+        m = _pac_samples(settings, rule, n) if sampled else None
+        cover = _available_cover if settings.choice == "available" else _fixed_cover
+        refinement, observed_pairs, preference = cover(phi, rule, m if n >= 2 else None, draw, rng, settings.size_bound(n))
+        record = {
+            "choice": settings.choice,
+            **rule.as_dict(),
+            "max_size": settings.size_bound(n),
+            "size_control": {"levels": refinement.levels, "coalition_levels": refinement.coalition_levels()},
+        }
+        if sampled:
+            share = None if observed_pairs is None else observed_pairs / (n * (n - 1))
+            record.update(m=m, epsilon=settings.epsilon, observed_pair_share=share)
+        return Played(refinement.labels, preference, None, record)
+
+    return play
+
+
+def _fixed_cover(
+    phi: np.ndarray, rule: FriendRule, m: int | None, draw: Sampler, rng: np.random.Generator, max_size: int | None
+) -> tuple[Refinement, int | None, Preference]:
+    """Fixed-rule cover and size control; the observed pair count (PAC) and the friend preference."""
+    exact = rank_partners(phi, rule.k, rule.threshold)
+    ranking = observed_ranking(phi, draw, rng, m, rule.k, rule.threshold) if m is not None else exact
+    refinement = refine(ranking, rule, top_cover(friend_graph(ranking, rule)), max_size)
+    return refinement, ranking.observed_pairs, FriendPreference(friend_graph(exact, rule), rule)
+
+
+def _available_cover(
+    phi: np.ndarray, rule: FriendRule, m: int | None, draw: Sampler, rng: np.random.Generator, max_size: int | None
+) -> tuple[Refinement, int | None, Preference]:
+    """Available-rule cover and size control; the observed pair count (PAC) and the ranked preference.
+
+    The exact partner lists are built once: the exact cover, its size-control levels and the
+    stability oracle each play on a copy.
+    """
+    assert rule.k is not None
+    exact = PartnerLists.from_phi(phi, rule.threshold)
+    candidates, observed_pairs = exact, None
+    if m is not None:
+        observed = observed_ranking(phi, draw, rng, m, None, -math.inf if rule.threshold is None else rule.threshold)
+        candidates, observed_pairs = PartnerLists.from_ranking(observed, rule.threshold), observed.observed_pairs
+
+    def cover(stricter: FriendRule, groups: np.ndarray) -> np.ndarray:
+        assert stricter.k is not None
+        return available_cover(candidates.within(groups), stricter.k)
+
+    refinement = refine(None, rule, available_cover(candidates.within(), rule.k), max_size, cover=cover)
+    return refinement, observed_pairs, RankedPreference(phi, rule.k, rule.threshold, candidates=exact)
+
+
+_TOP_COVER_SETTINGS = ("choice", "k", "threshold", "mutual", "max_size")
+GAME_METHODS: dict[str, GameMethod] = {
+    row.name: row
+    for row in (
+        GameMethod("additive", _additive(False), ("tau", "max_size"), "additively separable game, Nash-stable best-response dynamics (default)"),
+        GameMethod("additive-individual", _additive(True), ("tau", "max_size"), "additively separable game, individually stable dynamics"),
+        GameMethod("top-cover", _top_cover(False), _TOP_COVER_SETTINGS, "top-responsive friend game, exact Top Cover on all of φ"),
+        GameMethod(
+            "pac-top-cover", _top_cover(True), (*_TOP_COVER_SETTINGS, "m", "epsilon"), "the paper's PAC-Top-Cover on m sampled coalitions"
+        ),
+    )
+}
+"""Every game by name."""
+
+
+def check_method(name: str) -> GameMethod:
+    """The :class:`GameMethod` called ``name``; :class:`ConfigError` listing the valid names otherwise."""
+    if name not in GAME_METHODS:
+        raise ConfigError(f"unknown game method {name!r}", hint=f"use one of {', '.join(GAME_METHODS)}")
+    return GAME_METHODS[name]
