@@ -61,6 +61,24 @@ def test_prefix_metrics_equal_the_synergy_metrics() -> None:
     assert nested[0, 0, 0] == pytest.approx(coalition_synergy((5, 9, 2), effect_table(required_sets([(5, 9, 2)]), game(required_sets([(5, 9, 2)])))).metrics["na"])
 
 
+def test_prefix_metrics_over_two_blocks_of_inputs_equal_one_process() -> None:
+    """Data-parallel: each rank sees half the inputs, ``combine`` averages the ranks' means (as ``engine.mean_over_inputs``)."""
+    game = PairwiseGame(seed=4)
+    rows = null_draws(range(N), 9, 7, seed=1)
+    metrics = ("pair", "pair_abs", "na", "na_abs", "ratio", "ratio_abs")
+    whole = prefix_metrics(game, rows, [3, 9], metrics, inputs=X)
+    halves = (slice(0, X // 2), slice(X // 2, X))
+    sent: list[np.ndarray] = []
+    prefix_metrics(lambda sets: game(sets)[:, halves[1]], rows, [3, 9], metrics, inputs=X, combine=lambda m: sent.append(m) or m)
+    received = iter(sent)
+    combined = prefix_metrics(
+        lambda sets: game(sets)[:, halves[0]], rows, [3, 9], metrics, inputs=X, combine=lambda m: (m + next(received)) / 2
+    )
+    np.testing.assert_allclose(combined, whole, rtol=1e-12, atol=1e-12)
+    alone = prefix_metrics(lambda sets: game(sets)[:, halves[0]], rows, [3, 9], metrics, inputs=X)
+    assert not np.allclose(alone, whole)  # one block's means are not the answer
+
+
 def test_null_draws_are_seeded_prefixes_of_permutations() -> None:
     rows = null_draws(range(10, 40), 6, 50, seed=3)
     assert rows.shape == (50, 6) and all(len(set(row)) == 6 for row in rows)

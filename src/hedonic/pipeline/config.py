@@ -191,11 +191,11 @@ class EvaluationSection:
 
     def __post_init__(self) -> None:
         if self.significance_draws < 0 or self.significance_draws == 1:
-            raise ConfigError(f"evaluation.significance_draws must be 0 (no tests) or ≥ 2, got {self.significance_draws}", hint="e.g. 200")
+            raise ConfigError(f"[evaluation] significance_draws must be 0 (no tests) or ≥ 2, got {self.significance_draws}", hint="e.g. 200")
         if not self.significance_metrics:
-            raise ConfigError("evaluation.significance_metrics is empty", hint='e.g. ["pair", "na"]')
+            raise ConfigError("[evaluation] significance_metrics is empty", hint='e.g. ["pair", "na"]')
         if not 0.0 < self.alpha < 1.0:
-            raise ConfigError(f"evaluation.alpha must lie in (0, 1), got {self.alpha}", hint="e.g. 0.05")
+            raise ConfigError(f"[evaluation] alpha must lie in (0, 1), got {self.alpha}", hint="e.g. 0.05")
 
 
 @dataclass(frozen=True)
@@ -240,12 +240,12 @@ class TrackingSection:
 
     def __post_init__(self) -> None:
         if self.min_size < 1:
-            raise ConfigError(f"tracking.min_size must be ≥ 1, got {self.min_size}", hint="e.g. 10")
+            raise ConfigError(f"[tracking] min_size must be ≥ 1, got {self.min_size}", hint="e.g. 10")
         if self.bootstrap < 0 or self.bootstrap == 1:
-            raise ConfigError(f"tracking.bootstrap must be 0 (no intervals) or ≥ 2, got {self.bootstrap}", hint="e.g. 200")
+            raise ConfigError(f"[tracking] bootstrap must be 0 (no intervals) or ≥ 2, got {self.bootstrap}", hint="e.g. 200")
         for name, value in (("alpha", self.alpha), ("beta", self.beta), ("tau", self.tau)):
             if not 0.0 < value <= 1.0:
-                raise ConfigError(f"tracking.{name} must lie in (0, 1], got {value}", hint="e.g. 0.5")
+                raise ConfigError(f"[tracking] {name} must lie in (0, 1], got {value}", hint="e.g. 0.5")
 
 
 @dataclass(frozen=True)
