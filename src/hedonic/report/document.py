@@ -24,6 +24,7 @@ th { background: #f4f4f4; } td.text, th.text { text-align: left; }
 .note { color: #555; font-size: .9rem; } .card { border: 1px solid #ccc; border-radius: 6px; padding: .6rem 1rem; margin: .8rem 0; }
 .warn { color: #a40; font-weight: 600; } code { background: #f4f4f4; padding: 0 .2rem; }
 .verdict-ahead { color: #1a7f37; font-weight: 600; } .verdict-behind { color: #b42318; font-weight: 600; }
+p.summary { font-size: 1.15em; font-weight: 600; margin: 0.4em 0; }
 .verdict-level, .verdict-undetermined, .verdict-mixed { color: #555; font-weight: 600; }
 ul.lines { padding-left: 1.2rem; } ul.lines li { margin: .15rem 0; }
 .missing { border: 1px solid #e0b070; background: #fff8ec; border-radius: 6px; padding: .4rem 1rem; }

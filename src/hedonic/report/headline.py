@@ -36,12 +36,14 @@ def verdict_section(document: HtmlDocument, layout: RunLayout, evaluated: Sequen
         document.paragraph("No evaluated layer has a synergy comparison: there is no verdict.", "warn")
     else:
         first = next(iter(comparisons.values()))
+        document.raw("".join(f'<p class="summary">{html.escape(line)}</p>' for line in summary_lines(verdicts)))
         document.paragraph(
-            f"Is {first.reference} ahead of each baseline on held-out synergy ({verdicts[0].metric}, per coalition)? "
-            f"Rank-based: Cliff's δ (P[hedonic > baseline] − P[hedonic < baseline]) with its 95% bootstrap interval and the "
-            f"{first.rank_test} test, Holm-adjusted over the baselines; ahead / behind when p < {first.context.get('alpha', 0.05)}."
+            f"Held-out synergy per coalition: {verdicts[0].metric}{_METRIC_WORDS.get(verdicts[0].metric, '')}, on inputs φ never saw. "
+            f"Decided on ranks, because a few coalitions holding one loud neuron dominate any mean: Cliff's δ = "
+            f"P[hedonic > baseline] − P[hedonic < baseline] (+1: every hedonic coalition above every baseline one) with its 95% "
+            f"bootstrap interval, and the {first.rank_test} test Holm-adjusted over the baselines; ahead / behind when "
+            f"p < {first.context.get('alpha', 0.05)}, level otherwise. One row per evaluated layer and baseline:"
         )
-        document.items([v.line() for v in verdicts] + [m.line() for m in model_verdicts(verdicts)])
         _verdict_table(document, verdicts, comparisons)
         _significance_table(document, comparisons)
     if missing:
@@ -49,6 +51,34 @@ def verdict_section(document: HtmlDocument, layout: RunLayout, evaluated: Sequen
         document.raw('<div class="missing">')
         document.items([entry.message() for entry in missing])
         document.raw("</div>")
+
+
+_METRIC_WORDS = {
+    "na_abs": " (mean |Δ_C − Σ_i Δ_i|: how far ablating the coalition at once departs from the sum of its single ablations)",
+    "na": " (mean Δ_C − Σ_i Δ_i: the signed departure of the joint ablation from the sum of the single ones)",
+    "pair": " (mean pairwise synergy ψ_ij of the coalition's pairs)",
+    "pair_abs": " (mean |ψ_ij| of the coalition's pairs)",
+}
+"""Plain words for the verdict metric in the report's first paragraph."""
+
+
+def summary_lines(verdicts: Sequence[BaselineVerdict]) -> list[str]:
+    """One sentence per model: the baselines hedonic is ahead of, level with and behind, over its evaluated layers."""
+    lines = []
+    combined = model_verdicts(verdicts)
+    for model in dict.fromkeys(entry.model for entry in combined):
+        mine = [entry for entry in combined if entry.model == model]
+        layers = sorted({layer for entry in mine for layer in entry.layers})
+        groups = {}
+        for entry in mine:
+            groups.setdefault(entry.verdict, []).append(entry.baseline)
+        parts = [f"{_PHRASE.get(kind, kind)} {', '.join(names)}" for kind, names in groups.items()]
+        where = f"layer {layers[0]}" if len(layers) == 1 else f"layers {', '.join(map(str, layers))}"
+        lines.append(f"Model {model}, {where}: {mine[0].reference} " + "; ".join(parts) + f" ({len(mine)} baseline{'s' if len(mine) > 1 else ''}).")
+    return lines
+
+
+_PHRASE = {"ahead": "ahead of", "behind": "behind", "level": "level with", "mixed": "mixed (the layers disagree) against"}
 
 
 def _verdict_table(document: HtmlDocument, verdicts: Sequence[BaselineVerdict], comparisons: dict[int, Comparison]) -> None:
