@@ -24,6 +24,7 @@ from hedonic.pipeline.config import (
     MeaningSection,
     ModelSection,
     RunConfig,
+    TrackingSection,
 )
 
 WORDS = [word for word in TINY_VOCAB if not word.startswith("[")]
@@ -67,6 +68,7 @@ def tiny_config(checkpoint: TinyCheckpoint, datasets: tuple[Path, Path], tmp_pat
         baselines=BaselinesSection(methods=["spectral", "agglomerative", "random"]),
         evaluation=EvaluationSection(min_size=2, max_size=16, max_coalitions=8, n_resamples=200, n_permutations=200),
         meaning=MeaningSection(min_size=2, max_size=16, max_coalitions=4, probe_draws=3, n_resamples=200, n_permutations=200),
+        tracking=TrackingSection(min_size=2, bootstrap=50),
     )
 
 

@@ -59,7 +59,10 @@ def test_run_dir_evaluation_prints_the_table_and_writes_audit_files(
         ])  # fmt: skip
     assert stop.value.code == 0
     printed = capsys.readouterr().out
-    assert "pair_abs: coalitions of size 4–32" in printed and "random" in printed and "other" in printed and "Cliff's δ" in printed
+    assert "pair_abs, coalitions of size 4–32" in printed and "random" in printed and "other" in printed and "Cliff's δ" in printed
+    assert "more synergistic than size-matched random groups" in printed and "per-coalition tests:" in printed
+    last = printed.strip().splitlines()[-2:]
+    assert all(line.startswith("layer 1: hedonic ") and " on pair " in line for line in last), last
     comparison = load_comparison(run / "evaluation" / f"layer{LAYER}" / "comparison.json")
     assert comparison.methods == ("hedonic", "other", "random") and comparison.metrics == ("pair", "pair_abs", "na")
     assert comparison.summary("hedonic", "pair").count == 5
@@ -68,6 +71,9 @@ def test_run_dir_evaluation_prints_the_table_and_writes_audit_files(
     assert [len(c.neurons) for c in synergy.coalitions] == [6, 5, 5, 4, 4]
     assert synergy.input_ids[0] == "q0:d0" and synergy.layer == LAYER
     assert comparison.summary("hedonic", "pair").mean == pytest.approx(np.mean([c.metrics["pair"] for c in synergy.coalitions]))
+    assert synergy.significance is not None and synergy.significance.settings.draws == 200
+    assert synergy.significance.tests.p.shape == (5, 2) and comparison.context["verdict_metric"] == "pair"
+    assert [v["baseline"] for v in comparison.context["verdict"]] == ["other", "random"]
 
 
 def test_coalition_cap_and_explicit_files(setup: tuple[Path, Path], tmp_path: Path) -> None:
@@ -80,9 +86,10 @@ def test_coalition_cap_and_explicit_files(setup: tuple[Path, Path], tmp_path: Pa
             "--partition", str(run / "partitions" / "layer1.json"),
             "--baseline", str(run / "baselines" / "layer1" / "random.json"), "--out", str(out),
             "--min-size", "2", "--max-size", "6", "--max-coalitions", "3", "--metrics", "pair", "--limit", "4",
-            "--n-resamples", "50", "--n-permutations", "50",
+            "--n-resamples", "50", "--n-permutations", "50", "--significance-draws", "0",
         ])  # fmt: skip
     assert stop.value.code == 0
+    assert load_synergy(tmp_path / "synergy_hedonic.json").significance is None
     comparison = load_comparison(out)
     assert comparison.summary("hedonic", "pair").count == 3 and comparison.summary("random", "pair").count == 3
     assert comparison.context["num_inputs"] == 4
@@ -106,6 +113,9 @@ def test_inputs_that_built_phi_are_refused(setup: tuple[Path, Path], tmp_path: P
         (["--metrics", "synergy"], "unknown metric"),
         (["--min-size", "9", "--max-size", "4"], "larger than --max-size"),
         (["--min-size", "20", "--max-size", "30"], "no coalition of size 20–30"),
+        (["--rank-test", "t"], "unknown rank test"),
+        (["--significance-metrics", "excess"], "per-coalition test metrics"),
+        (["--verdict-metric", "ratio", "--metrics", "pair"], "verdict metric"),
     ],
 )
 def test_bad_arguments_exit_2(setup: tuple[Path, Path], capsys: pytest.CaptureFixture[str], extra: list[str], message: str) -> None:

@@ -46,15 +46,32 @@ def test_run_directory(tmp_path: Path, checkpoint: TinyCheckpoint, capsys: pytes
     stats = ActivationStats(0, np.arange(N), "readout", 2, 2, zeros, np.ones(N), zeros)
     save_stats(stats, run / "stats" / "layer0.safetensors")
     model = ["--model", str(checkpoint.model_dir), "--adapter", str(checkpoint.adapter_dir)]
-    code, out, _ = _run(["track", str(run), *model, "--tau", "0.9", "--top-k", "3"], capsys)
+    code, out, _ = _run(["track", str(run), *model, "--rule", "tau", "--tau", "0.9", "--top-k", "3", "--min-size", "2"], capsys)
     assert code == 0
-    assert "0→1" in out and "1→2" in out and "persist" in out and "emerge" in out
+    assert "0→1" in out and "1→2" in out and "persist" in out and "emerge" in out and "rule tau" in out
     assert "E|a| not available for layer(s) 1: uniform weights used" in out
+    assert "no intervals: the analysis inputs behind E|a| are unknown" in out
     written = sorted(p.name for p in (run / "tracking").iterdir())
     assert written == ["events_0_1.json", "events_1_2.json", "sankey.html"]
     events = load_events(run / "tracking" / "events_0_1.json")
     assert events.settings["weighting"] == "mean_abs" and events.tracking.thresholds.tau == 0.9
-    assert events.settings["folded"] == ["layer 1 ln_2 (γ)"]
+    assert events.settings["folded"] == ["layer 1 ln_2 (γ)"] and events.min_size == 2
+
+
+def test_run_directory_with_inputs_gives_intervals(tmp_path: Path, checkpoint: TinyCheckpoint, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import tiny_pairs
+
+    from hedonic.data.writers import write_jsonl
+
+    run = tmp_path / "run"
+    for layer in (0, 1):
+        save_partition(Partition.from_coalitions([range(0, 12), range(12, 32)], "x", layer=layer), run / "partitions" / f"layer{layer}.json")
+    write_jsonl(tiny_pairs("t", 5, 3, seed=0), run / "data" / "inputs.jsonl")
+    code, out, _ = _run(["track", str(run), "--model", str(checkpoint.model_dir), "--bootstrap", "30"], capsys)
+    assert code == 0 and "rule shares" in out and "persist, split, merge, vanish: % of layer ℓ's tracked coalitions" in out
+    events = load_events(run / "tracking" / "events_0_1.json")
+    assert events.intervals is not None and events.bootstrap["inputs"] == 15 and events.tracking.rule == "shares"
+    assert events.min_size == 10 and events.tracking.n_sources == 2
 
 
 def test_explicit_partition_files(tmp_path: Path, checkpoint: TinyCheckpoint, capsys: pytest.CaptureFixture[str]) -> None:
@@ -75,7 +92,9 @@ def test_explicit_partition_files(tmp_path: Path, checkpoint: TinyCheckpoint, ca
         ([], "--out-dir is required"),
         (["--out-dir", "OUT"], "no model given"),
         (["--out-dir", "OUT", "--model", "MODEL", "--projection", "gate"], "projection 'gate' does not exist"),
-        (["--out-dir", "OUT", "--model", "MODEL", "--tau", "0"], "tau must lie in (0, 1]"),
+        (["--out-dir", "OUT", "--model", "MODEL", "--rule", "tau", "--tau", "0"], "tau must lie in (0, 1]"),
+        (["--out-dir", "OUT", "--model", "MODEL", "--rule", "magic"], "unknown event rule"),
+        (["--out-dir", "OUT", "--model", "MODEL", "--alpha", "0"], "alpha threshold must lie in (0, 1]"),
     ],
 )
 def test_bad_input_exits_2(

@@ -56,7 +56,7 @@ def test_round_trip_keeps_every_number(evaluated: tuple, tmp_path: Path) -> None
     path = save_synergy(result, tmp_path / "synergy.json")
     assert_same(load_synergy(path), result)
     document = json.loads(path.read_text())
-    assert document["kind"] == "synergy" and document["format_version"] == 1
+    assert document["kind"] == "synergy" and document["format_version"] == 2
     assert document["inputs"]["ids"] == IDS and set(document["metric_definitions"]) == set(METRICS)
     assert document["coalitions"][0]["pairs"] == [[1, 4], [1, 9], [4, 9]]
 

@@ -1,4 +1,4 @@
-"""Loading a layer's partitions and selecting the coalitions to compare."""
+"""Loading a layer's partitions, selecting the coalitions to compare, and testing each against random groups."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
+from hedonic.ablation import AblationEngine
 from hedonic.errors import ConfigError
-from hedonic.evaluation.compare_partitions import REFERENCE, baseline_files, partitions_of_layer, select_coalitions
+from hedonic.evaluation.compare_partitions import REFERENCE, baseline_files, compare_partitions, partitions_of_layer, select_coalitions
+from hedonic.evaluation.significance import NullSettings
 from hedonic.game import Partition, save_partition
+from hedonic.models import TokenBatch, tiny_model
 
 
 def _partition(method: str, layer: int = 2) -> Partition:
@@ -38,3 +42,29 @@ def test_partitions_of_layer_names_and_checks(tmp_path: Path) -> None:
         partitions_of_layer(reference, files, 2, reserved=["random"])
     with pytest.raises(ConfigError, match="of layer 2, not 3"):
         partitions_of_layer(reference, files, 3)
+
+
+def test_every_coalition_is_tested_on_the_local_readout_whatever_the_evaluation_readout() -> None:
+    adapter = tiny_model("llama", seed=2, layers=2, intermediate=32)
+    generator = torch.Generator().manual_seed(0)
+    ids = torch.randint(5, adapter.config.vocab_size, (6, 7), generator=generator)
+    batch = TokenBatch(ids, torch.ones_like(ids))
+    engine = AblationEngine(adapter, 1, batch)
+    hedonic = Partition.from_labels(np.repeat(np.arange(8), 4), "h", layer=1)
+    other = Partition.from_labels(np.arange(32) % 8, "o", layer=1)
+    settings = NullSettings(draws=40, seed=1)
+    found = {
+        readout: compare_partitions(
+            engine, {REFERENCE: hedonic, "other": other}, input_ids=[f"x{k}" for k in range(6)], readout=readout,
+            size_range=(2, 8), n_resamples=50, n_permutations=50, significance=settings,
+        )
+        for readout in ("local", "model")
+    }
+    local, model = (found[r].synergy[REFERENCE] for r in ("local", "model"))
+    assert model.readout == "model" and model.significance is not None and model.significance.readout == "local"
+    np.testing.assert_allclose(model.significance.tests.observed, local.significance.tests.observed, rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(local.significance.tests.observed[:, 0], local.metric("pair"), rtol=1e-12)
+    assert not np.allclose(model.metric("pair"), local.metric("pair")), "the model readout differs from the local one"
+    assert set(found["local"].seconds) == {"synergy", "significance", "comparison"}
+    context = found["local"].comparison.context
+    assert context["significance"]["hedonic"]["coalitions"] == 8 and [v["baseline"] for v in context["verdict"]] == ["other"]

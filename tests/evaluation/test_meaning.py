@@ -19,6 +19,7 @@ from hedonic.errors import ArtifactError, ConfigError, DataError
 from hedonic.evaluation.importance import NULL_METHOD
 from hedonic.evaluation.interpretation import coalition_activations
 from hedonic.evaluation.meaning import (
+    MEANING_FORMAT_VERSION,
     MeaningResult,
     MeaningSettings,
     balanced_queries,
@@ -116,7 +117,7 @@ def test_corrupt_files_fail_with_the_file_name(result: MeaningResult, tmp_path: 
         target.write_text(json.dumps(broken))
         with pytest.raises(ArtifactError, match=f"{edit}.json"):
             load_meaning(target)
-    assert document["kind"] == "meaning" and document["format_version"] == 1
+    assert document["kind"] == "meaning" and document["format_version"] == MEANING_FORMAT_VERSION == 2
 
 
 def test_tables_and_summary_render(result: MeaningResult) -> None:
@@ -124,10 +125,10 @@ def test_tables_and_summary_render(result: MeaningResult) -> None:
     for table in meaning_tables(result):
         console.print(table)
     text = console.export_text()
-    for title in ("ndcg_drop: coalitions of size", "Most important hedonic coalitions", "most aligned", "Top-activating", "Alignment of each method", "Cross-domain ridge probes"):
+    for title in ("ndcg_drop, coalitions of size", "Most important hedonic coalitions", "most aligned", "Top-activating", "Alignment of each method", "Cross-domain ridge probes"):
         assert title in text
     lines = summary_lines(result)
-    assert lines[0].startswith("score_drop: hedonic mean") and any(line.startswith("probes: hedonic") for line in lines)
+    assert lines[0].startswith("score_drop: hedonic median") and "Cliff" in lines[0] and any(line.startswith("probes: hedonic") for line in lines)
 
 
 def test_held_out_inputs_must_not_have_built_phi_and_the_reference_is_needed() -> None:

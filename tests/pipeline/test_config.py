@@ -43,6 +43,14 @@ def test_user_values_and_nested_tables(tmp_path: Path) -> None:
         ("[valuation]\nkind = \"magic\"\n", "not one of"),
         ("[data]\nbatch_size = \"big\"\n", "config.data.batch_size: expected int"),
         ("seed = \n", "not valid TOML"),
+        ("[evaluation]\nalpha = 1.5\n", r"\[evaluation\] alpha must lie in"),
+        ("[evaluation]\nsignificance_draws = 1\n", "significance_draws must be 0"),
+        ("[evaluation]\nverdict_metric = \"x\"\n", "verdict_metric: 'x' is not one of"),
+        ("[evaluation]\nsignificance_metrics = [\"excess\"]\n", "significance_metrics\\[0\\]: 'excess' is not one of"),
+        ("[tracking]\nrule = \"magic\"\n", "tracking.rule: 'magic' is not one of"),
+        ("[tracking]\nbootstrap = 1\n", r"\[tracking\] bootstrap must be 0"),
+        ("[tracking]\nmin_size = 0\n", r"\[tracking\] min_size must be"),
+        ("[tracking]\nalpha = 0\n", r"\[tracking\] alpha must lie in"),
     ],
 )
 def test_bad_files_name_the_problem(tmp_path: Path, text: str, message: str) -> None:

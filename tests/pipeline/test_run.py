@@ -51,10 +51,10 @@ def test_run_writes_every_stage_and_resumes(tiny_config: RunConfig) -> None:
     assert "stats" not in recomputed.reused and {"valuation-layer0", "partition-layer2", "evaluation-layer2", "tracking"} <= set(recomputed.reused)
 
 
-def test_same_seed_gives_byte_identical_partitions_and_events(tiny_config: RunConfig, tmp_path: Path) -> None:
+def test_same_seed_gives_byte_identical_artifacts(tiny_config: RunConfig, tmp_path: Path) -> None:
     first = run_pipeline(tiny_config, tmp_path / "a").layout
     second = run_pipeline(tiny_config, tmp_path / "b").layout
-    for name in ("stats", "valuation", "partitions", "tracking", "baselines"):
+    for name in ("stats", "valuation", "partitions", "tracking", "baselines", "evaluation", "meaning"):
         a, b = _artifacts(first.root / name), _artifacts(second.root / name)
         assert a and a == b, name
 

@@ -66,3 +66,8 @@ def test_two_process_run_equals_one_process(tiny_config: RunConfig, tmp_path: Pa
         for x, y in zip(a.coalitions, b.coalitions, strict=True):
             for name in ("pair", "na", "pair_abs", "na_abs", "excess_abs"):
                 assert x.metrics[name] == pytest.approx(y.metrics[name], rel=1e-4, abs=1e-9), (method, name)
+        assert a.significance is not None and b.significance is not None  # the per-coalition tests too
+        np.testing.assert_allclose(a.significance.tests.observed, b.significance.tests.observed, rtol=1e-4, atol=1e-9)
+        steps = np.abs(a.significance.tests.p - b.significance.tests.p) * (config.evaluation.significance_draws + 1)
+        assert np.nanmax(steps, initial=0.0) <= 1.01, method  # at most one random group on the other side of a tie
+        assert a.significance.null.keys() == b.significance.null.keys()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -34,13 +35,17 @@ def _browser() -> str | None:
 
 @pytest.fixture(scope="session")
 def render_in_browser(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Rendered]:
-    """``render_in_browser(path)`` loads ``path`` (a copy with an error probe) in headless Chromium."""
+    """``render_in_browser(path)`` loads ``path`` (a copy with an error probe) in headless Chromium.
+
+    Without Chromium the call skips the test at that point, so that whatever the test checked
+    before it (e.g. a whole pipeline run and its report's text) has run and passed.
+    """
     browser = _browser()
-    if browser is None:
-        pytest.skip("no Chromium found: install Debian's chromium (`apt-get install chromium`; .ci/run does) to run browser tests")
     work = tmp_path_factory.mktemp("browser")
 
     def render(path: Path) -> Rendered:
+        if browser is None:
+            pytest.skip("no Chromium found: install Debian's chromium (`apt-get install chromium`; .ci/run does) to run browser tests")
         probed = work / path.name
         text = path.read_text(encoding="utf-8")
         probed.write_text(text.replace("<head>", "<head>" + _PROBE, 1), encoding="utf-8")
@@ -61,3 +66,14 @@ def render_in_browser(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Pat
         return Rendered(dom, errors)
 
     return render
+
+
+def check_report_in_browser(rendered: Rendered) -> None:
+    """The report's first section is the verdict, and every figure rendered (an SVG in its div) without console errors."""
+    assert rendered.errors == []
+    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", rendered.dom)
+    assert headings and headings[0] == "Verdict", headings[:3]
+    figures = re.split(r'<div id="figure-\d+"', rendered.dom)[1:]
+    assert figures, "the report holds figures"
+    for index, chunk in enumerate(figures, start=1):
+        assert 'class="main-svg"' in chunk, f"figure {index} did not render"

@@ -44,3 +44,20 @@ def test_browser_probe_catches_errors(tmp_path: Path, render_in_browser: Callabl
     rendered = render_in_browser(page)
     assert any("boom" in error for error in rendered.errors)
     assert any("missing" in error for error in rendered.errors)
+
+
+def test_verdict_summary_groups_the_baselines_per_model() -> None:
+    from hedonic.evaluation.verdict import BaselineVerdict
+    from hedonic.report.headline import summary_lines
+
+    def verdict(model: str, layer: int, baseline: str, kind: str) -> BaselineVerdict:
+        return BaselineVerdict(model, layer, "na_abs", "hedonic", baseline, kind, 0.5, 0.1, 0.9, 0.01, "brunner-munzel", 10, 10)
+
+    lines = summary_lines(
+        [verdict("a", 3, "random", "ahead"), verdict("a", 3, "louvain", "level"), verdict("a", 4, "random", "ahead"),
+         verdict("a", 4, "louvain", "behind"), verdict("b", 2, "random", "behind")]
+    )
+    assert lines == [
+        "Model a, layers 3, 4: hedonic ahead of random; mixed (the layers disagree) against louvain (2 baselines).",
+        "Model b, layer 2: hedonic behind random (1 baseline).",
+    ]

@@ -11,7 +11,8 @@ import pytest
 
 from hedonic.artifacts import write_json
 from hedonic.errors import ArtifactError
-from hedonic.tracking import EVENTS_FORMAT_VERSION, LayerPairEvents, load_events, save_events
+from hedonic.tracking import EVENTS_FORMAT_VERSION, EVENT_TYPES, LayerPairEvents, classify_transitions, load_events, save_events
+from tests.tracking.conftest import COALITIONS, INFLUENCE
 
 
 MakePair = Callable[..., LayerPairEvents]
@@ -24,6 +25,20 @@ def test_round_trip_keeps_everything(tmp_path: Path, make_pair: MakePair) -> Non
         result.source_layer, result.target_layer, result.source_coalitions, result.target_coalitions,
         result.tracking, dict(result.settings),
     )
+
+
+def test_shares_rule_with_intervals_round_trips(tmp_path: Path) -> None:
+    result = LayerPairEvents(
+        4, 5, COALITIONS[4], COALITIONS[5], classify_transitions(INFLUENCE[4]), {"weighting": "mean_abs"},
+        min_size=2, untracked=(3, 1), intervals={kind: (1.0, 2.0) for kind in EVENT_TYPES},
+        bootstrap={"resamples": 10, "confidence": 0.95, "seed": 0, "inputs": 8, "tokens": "readout"},
+    )
+    path = save_events(result, tmp_path / "events.json")
+    assert load_events(path) == result
+    document = json.loads(path.read_text())
+    assert document["rule"] == "shares" and document["thresholds"] == {"alpha": 0.5, "beta": 0.5}
+    assert document["percent_of"]["merge"] == "source" and document["untracked"] == {"source": 3, "target": 1}
+    assert document["intervals"]["vanish"] == [1.0, 2.0] and document["reference"] is None
 
 
 def test_same_inputs_give_identical_bytes(tmp_path: Path, make_pair: MakePair) -> None:
@@ -59,6 +74,8 @@ def _rewrite(tmp_path: Path, result: LayerPairEvents, change: Any) -> Path:
         (lambda d: d["thresholds"].update(tau=2.0), "tau"),
         (lambda d: d.pop("matching"), "KeyError"),
         (lambda d: d["source_coalitions"].append([3, 1]), "sorted"),
+        (lambda d: d.update(rule="magic"), "unknown event rule"),
+        (lambda d: d.update(intervals={"split": [0, 1]}), "every event type"),
     ],
 )
 def test_inconsistent_files_are_refused(tmp_path: Path, make_pair: MakePair, change: Any, message: str) -> None:

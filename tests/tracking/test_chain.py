@@ -14,9 +14,12 @@ from hedonic.game import Partition, save_partition
 from hedonic.models import ModelAdapter, tiny_model
 from hedonic.stats import ActivationStats, save_stats
 from hedonic.tracking import (
+    ShareThresholds,
+    Thresholds,
+    Tracking,
     TrackingOptions,
     adjacent_pairs,
-    classify_events,
+    classify,
     coalition_influence,
     explicit_inputs,
     load_events,
@@ -47,18 +50,37 @@ def test_adjacent_pairs_skip_gaps() -> None:
     assert adjacent_pairs([0, 2]) == []
 
 
-def test_chain_tracks_each_adjacent_pair(adapter: ModelAdapter) -> None:
+def _same_tracking(found: Tracking, expected: Tracking) -> None:
+    assert found.rule == expected.rule and found.thresholds == expected.thresholds
+    assert [(e.type, e.sources, e.targets) for e in found.events] == [(e.type, e.sources, e.targets) for e in expected.events]
+    assert [link[:2] for link in found.links] == [link[:2] for link in expected.links]
+    np.testing.assert_allclose([link[2] for link in found.links], [link[2] for link in expected.links], rtol=1e-9)
+
+
+@pytest.mark.parametrize("thresholds", [Thresholds(), ShareThresholds()])
+def test_chain_tracks_each_adjacent_pair(adapter: ModelAdapter, thresholds: object) -> None:
     partitions = {layer: partition(layer) for layer in (0, 1, 3)}
     mean_abs = {0: np.linspace(0.0, 1.0, N)}
-    results = track_chain(adapter, partitions, mean_abs, TrackingOptions(block_rows=5))
+    results = track_chain(adapter, partitions, mean_abs, TrackingOptions(block_rows=5, min_size=1, thresholds=thresholds))
     assert [(r.source_layer, r.target_layer) for r in results] == [(0, 1)]
     (result,) = results
     expected = coalition_influence(virtual_map(adapter, 0), partitions[0], partitions[1], mean_abs[0], block_rows=5)
-    assert result.tracking == classify_events(expected)
+    _same_tracking(result.tracking, classify(expected, thresholds))
     assert result.settings["weighting"] == "mean_abs" and result.settings["projection"] == "both"
-    assert result.source_coalitions == partitions[0].coalitions
+    assert result.source_coalitions == partitions[0].coalitions and result.untracked == (0, 0)
     uniform = track_chain(adapter, {1: partition(1), 2: partition(2)}, None, TrackingOptions(projection="gate"))
     assert uniform[0].settings["weighting"] == "uniform" and uniform[0].settings["projection"] == "gate"
+
+
+def test_only_coalitions_of_min_size_are_tracked(adapter: ModelAdapter) -> None:
+    source = Partition.from_coalitions([range(0, 10), range(10, 13), range(13, 24)], "x", layer=0)
+    target = Partition.from_coalitions([range(0, 2), range(2, 24)], "x", layer=1)
+    (result,) = track_chain(adapter, {0: source, 1: target}, options=TrackingOptions(min_size=10))
+    assert result.source_coalitions == (tuple(range(10)), tuple(range(13, 24)))
+    assert result.target_coalitions == (tuple(range(2, 24)),) and result.untracked == (1, 1) and result.min_size == 10
+    assert result.tracking.n_sources == 2 and result.tracking.n_targets == 1
+    (nothing,) = track_chain(adapter, {0: source, 1: target}, options=TrackingOptions(min_size=30))
+    assert nothing.tracking.n_sources == 0 and nothing.tracking.events == () and nothing.untracked == (3, 2)
 
 
 def stats_of(layer: int, neurons: np.ndarray, sum_abs: np.ndarray, count: int = 4) -> ActivationStats:
@@ -109,7 +131,7 @@ def test_run_dir_round_trip(tmp_path: Path, adapter: ModelAdapter) -> None:
     assert [p.name for p in paths] == ["events_1_2.json", "events_2_3.json", "sankey.html"]
     assert [load_events(p).settings["weighting"] for p in paths[:2]] == ["mean_abs", "uniform"]
     # E|a| = 1 everywhere equals uniform weights
-    assert load_events(paths[0]).tracking == track_chain(adapter, {1: partition(1), 2: partition(2)})[0].tracking
+    _same_tracking(load_events(paths[0]).tracking, track_chain(adapter, {1: partition(1), 2: partition(2)})[0].tracking)
     rerun = write_tracking(track_chain(adapter, inputs.partitions, inputs.weights(N)), tmp_path / "again")
     assert [p.read_bytes() for p in rerun[:2]] == [p.read_bytes() for p in paths[:2]]
 

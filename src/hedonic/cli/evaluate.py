@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,6 +12,8 @@ from hedonic.cli import app
 from hedonic.cli.options import DEMO_DATA, AdapterOption, AllowNewHeadOption, DeviceOption, ModelOption
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from hedonic.data import QueryDocPair
     from hedonic.game import Partition
     from hedonic.layout import RunLayout
@@ -48,6 +50,15 @@ def evaluate(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the coalition sample, bootstrap and permutations.")] = 0,
     n_resamples: Annotated[int, typer.Option("--n-resamples", min=1, help="Bootstrap resamples.")] = 9999,
     n_permutations: Annotated[int, typer.Option("--n-permutations", min=1, help="Permutations of each test.")] = 9999,
+    rank_test: Annotated[str, typer.Option("--rank-test", help="Headline rank test: brunner-munzel or mann-whitney.")] = "brunner-munzel",
+    draws: Annotated[
+        int, typer.Option("--significance-draws", min=0, help="Random groups per coalition size for the per-coalition tests (0: none).")
+    ] = 200,
+    significance_metrics: Annotated[str, typer.Option("--significance-metrics", help="Comma-separated metrics the per-coalition tests use.")] = "pair,na",
+    alpha: Annotated[float, typer.Option("--alpha", help="Level of the per-coalition tests (BH) and of the verdict.")] = 0.05,
+    verdict_metric: Annotated[
+        str, typer.Option("--verdict-metric", help="Metric the verdict (ahead / level / behind) is decided on (default na_abs, else the first of --metrics).")
+    ] = "",
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Held-out pairs per forward batch.")] = 16,
     max_length: Annotated[int, typer.Option("--max-length", min=8, help="Truncate pairs to this many tokens.")] = 256,
     allow_new_head: AllowNewHeadOption = False,
@@ -55,8 +66,10 @@ def evaluate(
 ) -> None:
     """Evaluate the synergy metrics of every method's coalitions (size range) on held-out inputs and compare.
 
+    Each coalition is also tested against size-matched random groups of the layer (local closed
+    form); the verdict (hedonic ahead of / level with / behind each baseline) is printed last.
     Writes the comparison (kind "comparison") and, next to it, one auditable synergy file per
-    method (synergy_<method>.json: neurons, Δ_i, Δ_ij, Δ_C, Δ_{C∖k}, readout, layer, input ids).
+    method (synergy_<method>.json: neurons, Δ_i, Δ_ij, Δ_C, Δ_{C∖k}, the tests, readout, layer, input ids).
     """
     from rich.console import Console
 
@@ -67,15 +80,24 @@ def evaluate(
     from hedonic.evaluation import METRICS, comparison_tables, save_comparison, save_synergy
     from hedonic.evaluation.comparison import COMPARISON_KIND
     from hedonic.evaluation.compare_partitions import compare_partitions, select_coalitions
+    from hedonic.evaluation.rank_tests import check_rank_test
+    from hedonic.evaluation.significance import NullSettings
+    from hedonic.evaluation.verdict import verdict_from_dict
     from hedonic.layout import RunLayout
     from hedonic.models import open_model
 
+    check_rank_test(rank_test)
+    tested = [name.strip() for name in significance_metrics.split(",") if name.strip()]
+    significance = NullSettings(draws=draws, seed=seed, metrics=tuple(tested), alpha=alpha) if draws else None
     if min_size > max_size:
         raise ConfigError(f"--min-size {min_size} is larger than --max-size {max_size}", hint="pass min ≤ max, e.g. 4 and 32")
     chosen = [name.strip() for name in metrics.split(",") if name.strip()] or list(METRICS)
     unknown = sorted(set(chosen) - set(METRICS))
     if unknown:
         raise ConfigError(f"unknown metric(s): {', '.join(unknown)}", hint=f"choose among {', '.join(METRICS)}")
+    verdict_metric = verdict_metric or ("na_abs" if "na_abs" in chosen else chosen[0])
+    if verdict_metric not in chosen:
+        raise ConfigError(f"the verdict metric {verdict_metric!r} is not among the evaluated metrics", hint=f"choose one of {', '.join(chosen)}")
     layout = RunLayout(run_dir) if run_dir is not None else None
     destination = out or (layout.comparison(layer) if layout else None)
     if destination is None:
@@ -95,7 +117,7 @@ def evaluate(
 
     loaded = open_model(model, adapter, device=device, allow_new_head=allow_new_head)
     engine = AblationEngine(loaded, layer, list(iter_batches(loaded, pairs, batch_size, max_length)), mode=mode)
-    comparison, synergy = compare_partitions(
+    found = compare_partitions(
         engine,
         partitions,
         input_ids=[pair.pair_id for pair in pairs],
@@ -107,16 +129,43 @@ def evaluate(
         seed=seed,
         n_resamples=n_resamples,
         n_permutations=n_permutations,
+        rank_test=rank_test,
+        significance=significance,
+        verdict_metric=verdict_metric,
         model_name=model,
         context={"model": model, "adapter": "" if adapter is None else str(adapter), "data": data},
     )
     names = RunLayout(Path())  # file names as in a run directory
-    for name, result in synergy.items():
+    for name, result in found.synergy.items():
         save_synergy(result, destination.parent / names.synergy(layer, name).name)
-    save_comparison(comparison, destination)
-    for table in comparison_tables(comparison):
+    save_comparison(found.comparison, destination)
+    for table in comparison_tables(found.comparison):
         console.print(table)
     console.print(f"{len(pairs)} held-out inputs, readout {readout}, ablation {engine.mode}; wrote {destination}", highlight=False)
+    _print_significance(console, found.comparison.context.get("significance", {}), found.seconds)
+    for entry in found.comparison.context["verdict"]:
+        console.print(verdict_from_dict(entry).line(), highlight=False, markup=False)
+
+
+def _print_significance(console: Console, summary: dict[str, Any], seconds: dict[str, float]) -> None:
+    """Per method: coalitions more synergistic than random (share, per metric), and what the tests cost."""
+    if not summary:
+        console.print("no per-coalition tests (--significance-draws 0)", highlight=False)
+        return
+    from rich.table import Table
+
+    metrics = list(next(iter(summary.values()))["by_metric"])
+    table = Table(title="coalitions more synergistic than size-matched random groups (BH over each method's tests)")
+    for column in ("method", "tested", "significant", "share", *[f"share on {m}" for m in metrics]):
+        table.add_column(column, justify="left" if column == "method" else "right")
+    for method, entry in summary.items():
+        shares = [f"{value:.0%}" if value is not None else "–" for value in entry["by_metric"].values()]
+        table.add_row(method, str(entry["coalitions"]), str(entry["significant"]), "–" if entry["share"] is None else f"{entry['share']:.0%}", *shares)
+    console.print(table)
+    console.print(
+        f"per-coalition tests: {seconds.get('significance', 0.0):.1f} s of {sum(seconds.values()):.1f} s (synergy {seconds.get('synergy', 0.0):.1f} s)",
+        highlight=False,
+    )
 
 
 def _partitions(

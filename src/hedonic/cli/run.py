@@ -15,6 +15,7 @@ import typer
 from hedonic.cli import app
 
 if TYPE_CHECKING:
+    from hedonic.evaluation import Comparison
     from hedonic.layout import RunLayout
     from hedonic.pipeline.run import RunResult
 
@@ -99,20 +100,25 @@ def demo(
 
 
 def _summarise(result: RunResult) -> None:
+    """Synergy tables of the evaluated layers, stage times, the report's path, and the verdict lines last."""
     import os
 
     from rich.console import Console
     from rich.table import Table
 
     from hedonic.evaluation import comparison_tables, load_comparison
+    from hedonic.evaluation.verdict import model_verdicts, verdict_from_dict
 
     console = Console(quiet=os.environ.get("RANK", "0") != "0")  # one summary per torchrun job
+    verdicts = []
     for layer in result.evaluated:
         path = result.layout.comparison(layer)
         if path.is_file():
+            comparison = load_comparison(path)
             console.print(f"[bold]layer {layer}[/]: synergy on held-out inputs", highlight=False)
-            for table in comparison_tables(load_comparison(path)):
+            for table in comparison_tables(comparison, _headline_metrics(comparison)):
                 console.print(table)
+            verdicts.extend(verdict_from_dict(entry) for entry in comparison.context.get("verdict", []))
     timings = Table(title="stage wall times (s)")
     timings.add_column("stage")
     timings.add_column("seconds", justify="right")
@@ -120,30 +126,42 @@ def _summarise(result: RunResult) -> None:
         timings.add_row(name + (" (reused)" if name in result.reused else ""), f"{seconds:.1f}")
     console.print(timings)
     console.print(f"report: {result.layout.report.resolve()}", highlight=False)
+    if verdicts:
+        console.print("[bold]verdict[/] (rank test of held-out synergy per coalition, Holm over baselines):", highlight=False)
+        for line in [v.line() for v in verdicts] + [m.line() for m in model_verdicts(verdicts)]:
+            console.print(line, highlight=False, markup=False)
+
+
+def _headline_metrics(comparison: Comparison) -> list[str]:
+    """The verdict metric first, then the signed pair and na where evaluated."""
+    first = comparison.context.get("verdict_metric")
+    return [m for m in dict.fromkeys([first, "pair", "na"]) if m in comparison.metrics]
 
 
 @app.command()
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run directory (made by hedonic run / demo, or by the sub-commands).")],
 ) -> None:
-    """Rebuild the HTML report of a run directory from its files (RUN_DIR/report.html)."""
+    """Rebuild the HTML report of a run directory from its files (RUN_DIR/report.html); missing artifacts are named in it and warned about."""
+    import sys
+
     from hedonic.errors import ArtifactError
     from hedonic.layout import RunLayout
     from hedonic.pipeline.config import RunConfig, load_config
     from hedonic.pipeline.stage_runner import StageRunner
     from hedonic.pipeline.stages import sankey_section_options
     from hedonic.report.build import write_report
+    from hedonic.report.contents import run_layers
 
     if not run_dir.is_dir():
         what = "is a file, not a run directory" if run_dir.exists() else "does not exist"
-        raise ArtifactError(f"{run_dir} {what}", hint="pass the run directory of `hedonic run` (its out_dir)")
+        raise ArtifactError(f"{run_dir} {what}", hint="pass the run directory of `hedonic run` or `hedonic demo` (its out_dir)")
     layout = RunLayout(run_dir)
-    analysed = layout.layers_with("partitions")
+    config = load_config(layout.config) if layout.config.is_file() else RunConfig()
+    analysed, evaluated = run_layers(layout, config.as_dict() if layout.config.is_file() else None)
     if not analysed:
         raise ArtifactError(f"{run_dir}: no partitions found", hint="run `hedonic run` or `hedonic discover --run-dir` first")
-    evaluated = [layer for layer in analysed if layout.comparison(layer).is_file()]
-    config = load_config(layout.config) if layout.config.is_file() else RunConfig()
-    path = write_report(
+    written = write_report(
         layout,
         analysed,
         evaluated,
@@ -152,7 +170,9 @@ def report(
         sankey=sankey_section_options(config.tracking),
         notes=_model_notes(layout),
     )
-    print(f"report: {path.resolve()}")
+    for line in written.warnings():
+        print(f"warning: {line}", file=sys.stderr)
+    print(f"report: {written.path.resolve()}")
 
 
 def _model_notes(layout: RunLayout) -> list[str]:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from hedonic.cli import app
 from hedonic.cli.options import AdapterOption, AllowNewHeadOption, ModelOption
+from hedonic.layout import RunLayout
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from hedonic.game import Partition
+    from hedonic.models import ModelAdapter
+    from hedonic.tracking import InputActivity, LayerPairEvents, TrackingInputs, TrackingOptions
 
 
 @app.command()
@@ -31,42 +40,82 @@ def track(
     out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Where to write events and the Sankey (default RUN_DIR/tracking).")] = None,
     projection: Annotated[str, typer.Option("--projection", help="Input projection of layer ℓ+1: gate, up, fc or both.")] = "both",
     center: Annotated[bool, typer.Option("--center", help="Also fold LayerNorm mean subtraction into the virtual weights.")] = False,
-    tau: Annotated[float, typer.Option("--tau", help="Relative threshold τ for children / parents links.")] = 0.5,
-    presence: Annotated[float, typer.Option("--presence", help="A link is live when S ≥ presence × the median strongest link of a source (and ≥ --floor).")] = 0.1,
-    floor: Annotated[float, typer.Option("--floor", help="Absolute lower bound on S for a live link.")] = 0.0,
+    rule: Annotated[str, typer.Option("--rule", help="Event rule: shares (transition shares α/β, the default) or tau.")] = "shares",
+    alpha: Annotated[float, typer.Option("--alpha", help="shares rule: α(p, q) is high from this share of p's outgoing influence.")] = 0.5,
+    beta: Annotated[float, typer.Option("--beta", help="shares rule: β(p, q) is high from this share of q's incoming influence.")] = 0.5,
+    tau: Annotated[float, typer.Option("--tau", help="tau rule: relative threshold τ for children / parents links.")] = 0.5,
+    presence: Annotated[float, typer.Option("--presence", help="tau rule: a link is live when S ≥ presence × the median strongest link of a source (and ≥ --floor).")] = 0.1,
+    floor: Annotated[float, typer.Option("--floor", help="tau rule: absolute lower bound on S for a live link.")] = 0.0,
+    min_size: Annotated[int, typer.Option("--min-size", min=1, help="Track (and draw) only coalitions of at least this many neurons.")] = 10,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Analysis inputs behind E|a| (.jsonl/.tsv) for the bootstrap intervals (default RUN_DIR/data/inputs.jsonl).")
+    ] = None,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples of the inputs for the event-share intervals (0: none).")] = 200,
+    tokens: Annotated[str, typer.Option("--tokens", help="Rows behind E|a|: readout or all (as the statistics were collected).")] = "readout",
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Pairs per forward batch of the per-input pass.")] = 16,
+    max_length: Annotated[int, typer.Option("--max-length", min=8, help="Truncate pairs to this many tokens (as the statistics).")] = 128,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap resamples.")] = 0,
     link_threshold: Annotated[float, typer.Option("--link-threshold", help="Draw links with S ≥ this × the source coalition's strongest link.")] = 0.0,
-    min_size: Annotated[int, typer.Option("--min-size", help="Draw coalitions of at least this size.")] = 1,
     max_size: Annotated[int | None, typer.Option("--max-size", help="Draw coalitions of at most this size.")] = None,
     top_k: Annotated[int | None, typer.Option("--top-k", help="Draw only the k largest coalitions of each layer.")] = None,
     block_rows: Annotated[int | None, typer.Option("--block-rows", help="Rows of the virtual weights per block.")] = None,
     allow_new_head: AllowNewHeadOption = False,
     device: Annotated[str, typer.Option("--device", help="Torch device for the model and the virtual weights.")] = "cpu",
 ) -> None:
-    """Track coalitions from layer ℓ to ℓ+1 for every pair of consecutive analysed layers.
+    """Track coalitions of ≥ --min-size neurons from layer ℓ to ℓ+1 for every pair of consecutive analysed layers.
 
-    Writes events_{L}_{L+1}.json per pair and sankey.html. Run directory: hedonic track RUN_DIR
-    --model MODEL. Explicit files: hedonic track --partitions a.json b.json --model MODEL
-    --out-dir DIR [--stats s_a.safetensors --stats s_b.safetensors].
+    Writes events_{L}_{L+1}.json per pair and sankey.html, and prints each event share with its
+    bootstrap interval over the analysis inputs (when they are known: a run directory's
+    data/inputs.jsonl, or --data). Run directory: hedonic track RUN_DIR --model MODEL. Explicit
+    files: hedonic track --partitions a.json b.json --model MODEL --out-dir DIR
+    [--stats s_a.safetensors --stats s_b.safetensors --data inputs.jsonl].
     """
     from rich.console import Console
-    from rich.table import Table
 
     from hedonic.errors import ConfigError
-    from hedonic.layout import RunLayout
     from hedonic.models import open_model
     from hedonic.tracking import (
-        EVENT_TYPES,
+        BootstrapSettings,
         SankeyOptions,
+        ShareThresholds,
         Thresholds,
         TrackingOptions,
         adjacent_pairs,
-        explicit_inputs,
-        run_dir_inputs,
+        check_rule,
         track_chain,
         write_tracking,
     )
 
     files = [*(partitions or []), *(paths or [])]
+    inputs, destination, run_dir = _inputs(files, partitions, mean_abs, stats, out_dir)
+    if not model:
+        raise ConfigError("no model given", hint="pass --model MODEL (a folder, a hub id, or 'demo')")
+    check_rule(rule)
+    thresholds = ShareThresholds(alpha=alpha, beta=beta) if rule == "shares" else Thresholds(tau=tau, presence=presence, floor=floor)
+    settings = BootstrapSettings(resamples=bootstrap, seed=seed)
+    options = TrackingOptions(projection=projection, center=center, thresholds=thresholds, min_size=min_size, bootstrap=settings, block_rows=block_rows, device=device)
+    drawing = SankeyOptions(link_threshold=link_threshold, min_size=min_size, max_size=max_size, top_k=top_k)
+    layers = sorted(inputs.partitions)
+    if not adjacent_pairs(layers):
+        raise ConfigError(
+            f"no two consecutive layers among the analysed layers {layers}",
+            hint="tracking pairs layer ℓ with ℓ+1: provide partitions of adjacent layers",
+        )
+    pairs_file = data or (RunLayout(run_dir).inputs if run_dir is not None else None)
+    loaded = open_model(model, adapter, device=device, allow_new_head=allow_new_head)
+    activity = _activity(loaded, inputs.partitions, pairs_file, options, tokens, batch_size, max_length) if bootstrap else None
+    results = track_chain(loaded, inputs.partitions, inputs.weights(loaded.intermediate_size), options, activity)
+    written = write_tracking(results, destination, drawing)
+    _print(Console(), results, layers, inputs.partitions, activity is not None, written)
+
+
+def _inputs(
+    files: list[Path], partitions: list[Path] | None, mean_abs: list[Path] | None, stats: list[Path] | None, out_dir: Path | None
+) -> tuple[TrackingInputs, Path, Path | None]:
+    """Partitions and E|a| from a run directory or explicit files, where to write, and the run directory (or None)."""
+    from hedonic.errors import ConfigError
+    from hedonic.tracking import explicit_inputs, run_dir_inputs
+
     if mean_abs and stats:
         raise ConfigError("--mean-abs and --stats both given", hint="pass E|a| one way: --mean-abs or --stats")
     weight_files = list(mean_abs or stats or [])
@@ -77,53 +126,62 @@ def track(
                 "--mean-abs / --stats cannot be combined with a run directory",
                 hint="a run directory supplies E|a| from RUN_DIR/stats; pass partition files to choose E|a| files",
             )
-        inputs = run_dir_inputs(run_dir)
-        destination = out_dir or RunLayout(run_dir).tracking_dir
-    else:
-        if out_dir is None:
-            raise ConfigError("--out-dir is required with partition files", hint="add --out-dir DIR")
-        inputs = explicit_inputs(files, weight_files, stats=not mean_abs)
-        destination = out_dir
-    if not model:
-        raise ConfigError("no model given", hint="pass --model MODEL (a folder, a hub id, or 'demo')")
-    options = TrackingOptions(
-        projection=projection,
-        center=center,
-        thresholds=Thresholds(tau=tau, presence=presence, floor=floor),
-        block_rows=block_rows,
-        device=device,
-    )
-    drawing = SankeyOptions(link_threshold=link_threshold, min_size=min_size, max_size=max_size, top_k=top_k)
-    layers = sorted(inputs.partitions)
-    pairs = adjacent_pairs(layers)
-    if not pairs:
-        raise ConfigError(
-            f"no two consecutive layers among the analysed layers {layers}",
-            hint="tracking pairs layer ℓ with ℓ+1: provide partitions of adjacent layers",
-        )
+        return run_dir_inputs(run_dir), out_dir or RunLayout(run_dir).tracking_dir, run_dir
+    if out_dir is None:
+        raise ConfigError("--out-dir is required with partition files", hint="add --out-dir DIR")
+    return explicit_inputs(files, weight_files, stats=not mean_abs), out_dir, None
 
-    loaded = open_model(model, adapter, device=device, allow_new_head=allow_new_head)
-    results = track_chain(loaded, inputs.partitions, inputs.weights(loaded.intermediate_size), options)
-    written = write_tracking(results, destination, drawing)
 
-    console = Console()
-    table = Table(title=f"Coalition events per layer pair (τ = {tau:g}, presence = {presence:g}, floor = {floor:g})")
-    for column in ("pair", "coalitions", *EVENT_TYPES, "weights"):
+def _activity(
+    adapter: ModelAdapter,
+    partitions: dict[int, Partition],
+    pairs_file: Path | None,
+    options: TrackingOptions,
+    tokens: str,
+    batch_size: int,
+    max_length: int,
+) -> dict[int, InputActivity] | None:
+    """Per-input |a| of the tracked source coalitions on the analysis inputs (None when they are not known)."""
+    from hedonic.data import iter_batches, read_pairs
+    from hedonic.tracking import collect_input_activity, tracked_members
+
+    if pairs_file is None or not pairs_file.is_file():
+        return None
+    pairs = read_pairs(pairs_file)
+    members = tracked_members(partitions, options.min_size)
+    batches = iter_batches(adapter, pairs, batch_size, max_length)
+    return collect_input_activity(adapter, batches, members, tokens=tokens, total=-(-len(pairs) // batch_size))
+
+
+def _print(
+    console: Console, results: list[LayerPairEvents], layers: list[int], partitions: dict[int, Partition], intervals: bool, written: list[Path]
+) -> None:
+    """The events table (shares with intervals), notes on weights, gaps and intervals, and the files written."""
+    from rich.table import Table
+
+    from hedonic.tracking import EVENT_TYPES
+
+    first = results[0]
+    thresholds = ", ".join(f"{key} = {value:g}" for key, value in dataclasses.asdict(first.tracking.thresholds).items())
+    table = Table(title=f"Coalition events per layer pair (rule {first.tracking.rule}: {thresholds}; coalitions of ≥ {first.min_size} neurons)")
+    for column in ("pair", "tracked", *EVENT_TYPES, "weights"):
         table.add_column(column, justify="right")
     for result in results:
         percent = result.tracking.percentages()
-        table.add_row(
-            f"{result.source_layer}→{result.target_layer}",
-            f"{result.tracking.n_sources}→{result.tracking.n_targets}",
-            *(f"{percent[kind]:.1f}%" for kind in EVENT_TYPES),
-            str(result.settings["weighting"]),
-        )
+        cells = [
+            f"{percent[kind]:.0f}%" + ("" if result.intervals is None else f" [{result.intervals[kind][0]:.0f}, {result.intervals[kind][1]:.0f}]")
+            for kind in EVENT_TYPES
+        ]
+        table.add_row(f"{result.source_layer}→{result.target_layer}", f"{result.tracking.n_sources}→{result.tracking.n_targets}", *cells, str(result.settings["weighting"]))
     console.print(table)
-    console.print("persist, split, vanish: % of layer ℓ coalitions; merge, emerge: % of layer ℓ+1 coalitions")
+    side = ", ".join(first.tracking.source_side)
+    console.print(f"{side}: % of layer ℓ's tracked coalitions; the others: % of layer ℓ+1's", highlight=False)
+    if not intervals:
+        console.print("no intervals: the analysis inputs behind E|a| are unknown (pass --data FILE, or use a run directory)", highlight=False)
     uniform = [result.source_layer for result in results if result.settings["weighting"] == "uniform"]
     if uniform:
         console.print(f"E|a| not available for layer(s) {', '.join(map(str, uniform))}: uniform weights used")
-    gaps = [layer for layer in layers[:-1] if layer + 1 not in inputs.partitions]
+    gaps = [layer for layer in layers[:-1] if layer + 1 not in partitions]
     if gaps:
         console.print(f"not tracked (next layer not analysed): after layer(s) {', '.join(map(str, gaps))}")
     for path in written:

@@ -1,4 +1,7 @@
-"""Stage ``evaluation``: synergy of coalitions on held-out inputs, its auditable artifact, the comparison of methods, and what coalitions mean (importance, interpretation, cross-domain probes)."""
+"""Stage ``evaluation``: synergy of coalitions on held-out inputs, its auditable artifact, the comparison of methods
+(ranks first: :mod:`~hedonic.evaluation.rank_tests`), each coalition against random groups
+(:mod:`~hedonic.evaluation.significance`), the computed verdict (:mod:`~hedonic.evaluation.verdict`), and what
+coalitions mean (importance, interpretation, cross-domain probes)."""
 
 from hedonic.evaluation.audit import SYNERGY_FORMAT_VERSION, SYNERGY_KIND, load_synergy, save_synergy
 from hedonic.evaluation.comparison import (
@@ -55,6 +58,18 @@ from hedonic.evaluation.meaning import (
     select_coalitions,
     summary_lines,
 )
+from hedonic.evaluation.rank_tests import RANK_TESTS, RankTest, cliffs_delta, cliffs_delta_ci, rank_test
+from hedonic.evaluation.significance import (
+    NULL_METRICS,
+    CoalitionTests,
+    NullDistribution,
+    NullSettings,
+    Significance,
+    coalition_tests,
+    null_distribution,
+    ranked_findings,
+)
+from hedonic.evaluation.verdict import BaselineVerdict, ModelVerdict, layer_verdicts, model_verdicts, verdict_from_dict
 from hedonic.evaluation.probes import ProbeFit, ProbeScore, ProbeSummary, cross_domain_scores, fit_probe, probe_summary
 from hedonic.evaluation.ranking import RankingSetup, ndcg_at_k, query_groups, ranking_quality, reciprocal_rank
 from hedonic.evaluation.synergy import (
@@ -74,6 +89,24 @@ from hedonic.evaluation.synergy import (
 
 __all__ = [
     "ABSOLUTE_METRICS",
+    "NULL_METRICS",
+    "RANK_TESTS",
+    "BaselineVerdict",
+    "CoalitionTests",
+    "ModelVerdict",
+    "NullDistribution",
+    "NullSettings",
+    "RankTest",
+    "Significance",
+    "cliffs_delta",
+    "cliffs_delta_ci",
+    "coalition_tests",
+    "layer_verdicts",
+    "model_verdicts",
+    "null_distribution",
+    "rank_test",
+    "ranked_findings",
+    "verdict_from_dict",
     "COMPARISON_FORMAT_VERSION",
     "COMPARISON_KIND",
     "IMPORTANCE_DEFINITIONS",

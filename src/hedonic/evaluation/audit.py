@@ -1,6 +1,6 @@
 """The auditable synergy artifact: every number behind every coalition's metrics, as plain JSON.
 
-Kind ``"synergy"``, format version 1. Top level: ``model``, ``layer``, ``readout``
+Kind ``"synergy"``, format version 2. Top level: ``model``, ``layer``, ``readout``
 (``local``/``model``/``linear``), ``mode`` (``zero``/``pre-lora``), ``ratio_floor``,
 ``metric_definitions`` (name → formula in words), ``inputs`` = {``ids``: the held-out input
 identifiers, ``clean``: f(x) per input}, and ``coalitions``, a list of objects with
@@ -9,7 +9,16 @@ identifiers, ``clean``: f(x) per input}, and ``coalitions``, a list of objects w
 - ``pairs`` ([i, j], i < j, lexicographic), ``pair_delta`` (E Δ_ij), ``psi`` (E ψ_ij),
   ``psi_abs`` (E|ψ_ij|),
 - ``whole`` (E Δ_C), ``leave_one_out`` (E Δ_{C∖k}, k in the order of ``neurons``),
-- ``metrics`` (every metric; null where undefined).
+- ``metrics`` (every metric; null where undefined),
+- ``tests`` (new in version 2; where the coalitions were tested against random groups):
+  {metric: {``observed``, ``z`` (robust: median and MAD of the null), ``p``, ``q``}} and
+  ``significant`` (q < alpha on some metric).
+
+``significance`` (new in version 2; null when no test ran): ``readout`` of the tests (``local``),
+``draws`` K, ``seed``, ``alpha``, ``metrics``, ``alternative`` (``"greater"``: more synergistic
+than random), ``players`` (neurons the random groups were drawn from), ``null`` (per size and
+metric: the null's ``median``, ``mad``, ``mean``, ``sd`` and ``p95``), and ``summary`` (coalitions tested, number and
+share significant, share per metric); see :mod:`hedonic.evaluation.significance`.
 
 Δ_S(x) = f(x) − f_{−S}(x) on the listed inputs, E the mean over them, logit units: a plain
 hook-and-forward ablation (:func:`hedonic.ablation.reference_effects`) of the same neurons on the
@@ -28,17 +37,19 @@ from typing import Any
 import numpy as np
 
 from hedonic.artifacts import read_json, write_json
-from hedonic.errors import ArtifactError
+from hedonic.errors import ArtifactError, HedonicError
+from hedonic.evaluation.interpretation import benjamini_hochberg
+from hedonic.evaluation.significance import CoalitionTests, NullSettings, Significance
 from hedonic.evaluation.synergy import METRIC_DEFINITIONS, METRICS, CoalitionSynergy, SynergyResult, summary_metrics
 
 SYNERGY_KIND = "synergy"
-SYNERGY_FORMAT_VERSION = 1
+SYNERGY_FORMAT_VERSION = 2
 CONSISTENCY_RTOL = 1e-9
 """Relative tolerance (of the coalition's largest |Δ|) for the consistency checks on load."""
 
 
 def save_synergy(result: SynergyResult, path: str | Path) -> Path:
-    """Write ``result`` as a JSON artifact (kind ``synergy``, version 1), atomically; returns the path."""
+    """Write ``result`` as a JSON artifact (kind ``synergy``, version 2), atomically; returns the path."""
     payload = {
         "model": result.model,
         "layer": result.layer,
@@ -48,8 +59,39 @@ def save_synergy(result: SynergyResult, path: str | Path) -> Path:
         "metric_definitions": METRIC_DEFINITIONS,
         "inputs": {"ids": list(result.input_ids), "clean": result.clean},
         "coalitions": [_coalition_json(coalition) for coalition in result.coalitions],
+        "significance": _significance_json(result.significance),
     }
+    if result.significance is not None:
+        tests = result.significance.tests
+        for index, entry in enumerate(payload["coalitions"]):
+            entry["tests"] = {
+                metric: {key: _finite(getattr(tests, key)[index, column]) for key in ("observed", "z", "p", "q")}
+                for column, metric in enumerate(tests.metrics)
+            }
+            entry["significant"] = bool(tests.significant[index])
     return write_json(path, SYNERGY_KIND, SYNERGY_FORMAT_VERSION, payload)
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _significance_json(significance: Significance | None) -> dict[str, Any] | None:
+    if significance is None:
+        return None
+    settings = significance.settings
+    return {
+        "readout": significance.readout,
+        "draws": settings.draws,
+        "seed": settings.seed,
+        "alpha": settings.alpha,
+        "metrics": list(settings.metrics),
+        "ratio_floor": settings.ratio_floor,
+        "alternative": "greater",
+        "players": significance.players,
+        "null": dict(significance.null),
+        "summary": significance.summary(),
+    }
 
 
 def _coalition_json(coalition: CoalitionSynergy) -> dict[str, Any]:
@@ -94,8 +136,9 @@ def load_synergy(path: str | Path) -> SynergyResult:
             clean=clean,
             coalitions=tuple(coalitions),
             ratio_floor=ratio_floor,
+            significance=_significance(document["significance"], document["coalitions"]),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, HedonicError) as exc:
         raise ArtifactError(
             f"{path}: invalid synergy artifact ({exc})",
             hint="the file was edited or truncated; rerun the evaluation that wrote it",
@@ -151,3 +194,34 @@ def _coalition(entry: dict[str, Any], ratio_floor: float) -> CoalitionSynergy:
         leave_one_out=leave_one_out,
         metrics=metrics,
     )
+
+
+def _significance(raw: dict[str, Any] | None, coalitions: list[dict[str, Any]]) -> Significance | None:
+    """The stored tests, checked: q is BH of p over the method, ``significant`` and the summary follow from q."""
+    if raw is None:
+        return None
+    settings = NullSettings(
+        draws=int(raw["draws"]),
+        seed=int(raw["seed"]),
+        metrics=tuple(str(m) for m in raw["metrics"]),
+        alpha=float(raw["alpha"]),
+        ratio_floor=float(raw["ratio_floor"]),
+    )
+    shape = (len(coalitions), len(settings.metrics))
+    arrays = {key: np.full(shape, np.nan) for key in ("observed", "z", "p", "q")}
+    for index, entry in enumerate(coalitions):
+        for column, metric in enumerate(settings.metrics):
+            for key, array in arrays.items():
+                value = entry["tests"][metric][key]
+                array[index, column] = np.nan if value is None else float(value)
+    significant = np.array([bool(entry["significant"]) for entry in coalitions], dtype=bool)
+    expected = benjamini_hochberg(arrays["p"])
+    if not np.allclose(np.nan_to_num(expected, nan=-1.0), np.nan_to_num(arrays["q"], nan=-1.0), rtol=1e-9, atol=1e-12):
+        raise ValueError("the q-values are not the Benjamini–Hochberg adjustment of the p-values")
+    if (significant != (np.nan_to_num(arrays["q"], nan=1.0).min(axis=1, initial=1.0) < settings.alpha)).any():
+        raise ValueError("'significant' disagrees with q < alpha")
+    tests = CoalitionTests(settings.metrics, arrays["observed"], arrays["z"], arrays["p"], arrays["q"], significant, settings.alpha)
+    result = Significance(settings=settings, readout=str(raw["readout"]), players=int(raw["players"]), null=dict(raw["null"]), tests=tests)
+    if result.summary() != raw["summary"]:
+        raise ValueError("the significance summary disagrees with the coalitions' tests")
+    return result

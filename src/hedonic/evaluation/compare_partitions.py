@@ -3,14 +3,20 @@
 For every method the coalitions in a size range (at most a seeded sample of ``max_coalitions``)
 are evaluated in ONE engine call (shared singletons and pairs are ablated once), then each
 method's metric distributions are compared with the hedonic one
-(:func:`~hedonic.evaluation.comparison.compare_methods`).
+(:func:`~hedonic.evaluation.comparison.compare_methods`), every coalition is tested against
+size-matched random groups of the layer's players (:mod:`hedonic.evaluation.significance`,
+``local`` closed form through the same engine), and the verdict per baseline is computed
+(:mod:`hedonic.evaluation.verdict`). The comparison's ``context`` holds the per-method
+significance summary (``significance``) and the verdict (``verdict``, ``verdict_metric``,
+``alpha``).
 """
 
 from __future__ import annotations
 
+import time
 import zlib
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +24,10 @@ import numpy as np
 from hedonic.ablation import AblationEngine
 from hedonic.errors import ConfigError
 from hedonic.evaluation.comparison import Comparison, compare_methods
+from hedonic.evaluation.rank_tests import BRUNNER_MUNZEL
+from hedonic.evaluation.significance import NullSettings, Significance, coalition_tests, null_distribution, prefix_metrics
 from hedonic.evaluation.synergy import METRICS, SynergyResult, evaluate_synergy
+from hedonic.evaluation.verdict import DEFAULT_VERDICT_METRIC, layer_verdicts
 from hedonic.game import Partition, load_partition
 
 REFERENCE = "hedonic"
@@ -63,6 +72,15 @@ def select_coalitions(
     return [coalitions[i] for i in keep]
 
 
+@dataclass(frozen=True)
+class LayerEvaluation:
+    """What :func:`compare_partitions` found: the ``comparison``, each method's ``synergy`` and wall ``seconds`` per part."""
+
+    comparison: Comparison
+    synergy: dict[str, SynergyResult]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
 def compare_partitions(
     engine: AblationEngine,
     partitions: Mapping[str, Partition],
@@ -76,26 +94,26 @@ def compare_partitions(
     seed: int = 0,
     n_resamples: int = 9999,
     n_permutations: int = 9999,
+    rank_test: str = BRUNNER_MUNZEL,
+    significance: NullSettings | None = None,
+    verdict_metric: str = DEFAULT_VERDICT_METRIC,
     model_name: str | None = None,
     context: Mapping[str, object] | None = None,
-) -> tuple[Comparison, dict[str, SynergyResult]]:
-    """Synergy of every method's coalitions on the engine's inputs, and the comparison with hedonic.
+) -> LayerEvaluation:
+    """Synergy of every method's coalitions on the engine's inputs, their tests, and the comparison with hedonic.
 
     ``partitions`` maps method name → partition and must hold :data:`REFERENCE`; ``input_ids``
     names the engine's inputs (``exclude_ids``: φ's inputs, which must not be among them).
-    Returns the comparison and, per method, its auditable synergy result.
+    ``significance``: how to test each coalition against random groups (None: no tests); its
+    ``alpha`` also decides the verdict on ``verdict_metric``. Seconds are reported for
+    ``synergy``, ``significance`` and ``comparison``.
     """
-    if size_range[0] > size_range[1]:
-        raise ConfigError(f"size range {size_range} is empty", hint="pass min ≤ max, e.g. 4 and 32")
-    if REFERENCE not in partitions or len(partitions) < 2:
-        raise ConfigError("nothing to compare: need the hedonic partition and at least one baseline", hint="run `hedonic baselines` first")
-    unknown = sorted(set(metrics) - set(METRICS))
-    if unknown:
-        raise ConfigError(f"unknown metric(s): {', '.join(unknown)}", hint=f"choose among {', '.join(METRICS)}")
+    _check_request(partitions, size_range, metrics, verdict_metric)
     selected = {name: select_coalitions(found, size_range, max_coalitions, seed, name) for name, found in partitions.items()}
     everything = [coalition for coalitions in selected.values() for coalition in coalitions]
     if not everything:
         raise ConfigError(f"no coalition of size {size_range[0]}–{size_range[1]} in any partition", hint="widen the size range")
+    clock = time.perf_counter()
     result = evaluate_synergy(
         engine, everything, input_ids=input_ids, readout=readout, model_name=model_name, exclude_ids=exclude_ids
     )
@@ -103,6 +121,12 @@ def compare_partitions(
     for name, coalitions in selected.items():
         per_method[name] = replace(result, coalitions=result.coalitions[start : start + len(coalitions)])
         start += len(coalitions)
+    seconds = {"synergy": time.perf_counter() - clock}
+    clock = time.perf_counter()
+    if significance is not None:
+        per_method = _with_significance(engine, per_method, partitions[REFERENCE].neurons, significance)
+    seconds["significance"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     values = {name: {metric: part.metric(metric) for metric in metrics} for name, part in per_method.items()}
     sizes = {name: part.sizes() for name, part in per_method.items()}
     details = {
@@ -122,6 +146,80 @@ def compare_partitions(
         n_resamples=n_resamples,
         n_permutations=n_permutations,
         seed=seed,
+        rank_test=rank_test,
         context=details,
     )
-    return comparison, per_method
+    alpha = significance.alpha if significance is not None else 0.05
+    comparison = replace(comparison, context=_judged(comparison, per_method, verdict_metric, alpha, model_name or result.model))
+    seconds["comparison"] = time.perf_counter() - clock
+    return LayerEvaluation(comparison, per_method, seconds)
+
+
+def _judged(comparison: Comparison, per_method: Mapping[str, SynergyResult], metric: str, alpha: float, model: str) -> dict[str, object]:
+    """The comparison's context with the verdict on ``metric`` at ``alpha`` and each method's significance summary."""
+    verdicts = layer_verdicts(comparison, metric=metric, alpha=alpha, model=model)
+    context: dict[str, object] = {**comparison.context, "verdict_metric": metric, "alpha": alpha, "verdict": [v.as_dict() for v in verdicts]}
+    summary = {name: part.significance.summary() for name, part in per_method.items() if part.significance is not None}
+    if summary:
+        context["significance"] = summary
+    return context
+
+
+def _check_request(partitions: Mapping[str, Partition], size_range: tuple[int, int], metrics: Sequence[str], verdict_metric: str) -> None:
+    if size_range[0] > size_range[1]:
+        raise ConfigError(f"size range {size_range} is empty", hint="pass min ≤ max, e.g. 4 and 32")
+    if REFERENCE not in partitions or len(partitions) < 2:
+        raise ConfigError("nothing to compare: need the hedonic partition and at least one baseline", hint="run `hedonic baselines` first")
+    unknown = sorted(set(metrics) - set(METRICS))
+    if unknown:
+        raise ConfigError(f"unknown metric(s): {', '.join(unknown)}", hint=f"choose among {', '.join(METRICS)}")
+    if verdict_metric not in metrics:
+        raise ConfigError(f"the verdict metric {verdict_metric!r} is not among the evaluated metrics", hint=f"choose one of {', '.join(metrics)}")
+
+
+def _with_significance(
+    engine: AblationEngine, per_method: dict[str, SynergyResult], players: Sequence[int], settings: NullSettings
+) -> dict[str, SynergyResult]:
+    """Every method's coalitions tested against one null of random groups of ``players`` (``local`` readout).
+
+    Means over inputs go through ``engine.mean_over_inputs``, so a data-parallel job (every rank
+    calling with the same arguments) tests on every rank's inputs, as one process does.
+    """
+    effects = _local_effects(engine)
+
+    sizes = sorted({int(size) for part in per_method.values() for size in part.sizes()})
+    null = null_distribution(effects, players, sizes, settings, engine.num_inputs, engine.mean_over_inputs)
+    summary = null.summary()
+    tested = {}
+    for name, part in per_method.items():
+        observed = _observed(engine, part, settings)
+        tests = coalition_tests(observed, [int(size) for size in part.sizes()], null, settings.alpha)
+        significance = Significance(settings=settings, readout="local", players=len(players), null=summary, tests=tests)
+        tested[name] = replace(part, significance=significance)
+    return tested
+
+
+def _observed(engine: AblationEngine, part: SynergyResult, settings: NullSettings) -> np.ndarray:
+    """The tested metrics of ``part``'s coalitions (c, M) under the ``local`` readout (recomputed for another readout)."""
+    effects = _local_effects(engine)
+    metrics = settings.metrics
+    if part.readout == "local":
+        return np.stack([part.metric(metric) for metric in metrics], axis=-1) if part.coalitions else np.empty((0, len(metrics)))
+    observed = np.empty((len(part.coalitions), len(metrics)))
+    sizes = part.sizes()
+    for size in sorted(set(sizes.tolist())):
+        rows = np.flatnonzero(sizes == size)
+        neurons = np.array([part.coalitions[k].neurons for k in rows])
+        observed[rows] = prefix_metrics(
+            effects, neurons, [int(size)], metrics, settings.ratio_floor, engine.num_inputs, engine.mean_over_inputs
+        )[:, 0]
+    return observed
+
+
+def _local_effects(engine: AblationEngine) -> Callable[[list[tuple[int, ...]]], np.ndarray]:
+    """Δ_S(x) of sets under the ``local`` readout (the closed form), on the engine's inputs (this rank's block)."""
+
+    def effects(sets: list[tuple[int, ...]]) -> np.ndarray:
+        return engine.effects(sets, "local").delta
+
+    return effects

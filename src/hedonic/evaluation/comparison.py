@@ -4,22 +4,32 @@ Input: ``values`` {method: {metric: (c,) values over the method's coalitions}} a
 {method: (c,) coalition sizes}. Only coalitions whose size lies in ``size_range`` (inclusive)
 enter, and non-finite values (a metric undefined for a coalition) are dropped and counted.
 
-Per method and metric (:class:`MethodSummary`): count, mean, standard deviation and a bootstrap
-confidence interval of the mean (percentile method, ``n_resamples`` resamples,
-:func:`scipy.stats.bootstrap`). Per baseline and metric, against the reference method
-(:class:`Contrast`): the difference of means reference − baseline with its two-sample bootstrap
-interval, a two-sided permutation test of that difference (:func:`scipy.stats.permutation_test`,
-``n_permutations`` random relabellings, exact when fewer exist), the Holm-adjusted p-value over
-the baselines of the same metric, Cohen's d (pooled standard deviation) and Cliff's delta
-(P[x > y] − P[x < y], from the Mann–Whitney U statistic).
+Per method and metric (:class:`MethodSummary`): count, median, mean, standard deviation and a
+bootstrap confidence interval of the mean (percentile method, ``n_resamples`` resamples,
+:func:`scipy.stats.bootstrap`).
+
+Per baseline and metric, against the reference method (:class:`Contrast`):
+
+- the headline, on ranks (per-coalition values are heavy-tailed): Cliff's δ = P[ref > baseline]
+  − P[ref < baseline] with its bootstrap interval, and a two-sided rank test of δ = 0
+  (``rank_test``, a name of :data:`hedonic.evaluation.rank_tests.RANK_TESTS`, Brunner–Munzel by
+  default) with its Holm-adjusted p-value over the baselines of the same metric
+  (:mod:`hedonic.evaluation.rank_tests`);
+- secondary, on means: the difference of means reference − baseline with its two-sample
+  bootstrap interval, a two-sided permutation test of that difference
+  (:func:`scipy.stats.permutation_test`, ``n_permutations`` random relabellings, exact when
+  fewer exist) with its Holm-adjusted p-value, and Cohen's d (pooled standard deviation).
 
 Randomness: each bootstrap and permutation test draws from its own generator seeded by
 (``seed``, CRC-32 of the metric name, CRC-32 of the method name, purpose), so results do not
 depend on the order of the dictionaries. Undefined statistics (too few coalitions, zero spread)
 are None, and are written as JSON null.
 
-The artifact (kind ``"comparison"``, format version 1) holds the settings, the summaries and the
-contrasts, plus a free ``context`` object (readout, layer, held-out inputs, ...).
+The artifact (kind ``"comparison"``, format version 2) holds the settings (``rank_test``
+included), the summaries (``median`` new in version 2) and the contrasts (``rank_test``,
+``rank_statistic``, ``rank_p``, ``rank_p_holm``, ``delta_ci_low``, ``delta_ci_high`` new in
+version 2), plus a free ``context`` object (readout, layer, held-out inputs, the per-method
+significance summary and the verdict of :mod:`hedonic.evaluation.verdict`, ...).
 """
 
 from __future__ import annotations
@@ -35,25 +45,28 @@ from scipy import stats
 
 from hedonic.artifacts import read_json, write_json
 from hedonic.errors import ArtifactError, ConfigError
+from hedonic.evaluation.rank_tests import BRUNNER_MUNZEL, check_rank_test, cliffs_delta, cliffs_delta_ci, rank_test
 
 COMPARISON_KIND = "comparison"
-COMPARISON_FORMAT_VERSION = 1
+COMPARISON_FORMAT_VERSION = 2
 DEFAULT_SIZE_RANGE = (4, 32)
-_BOOTSTRAP, _DIFFERENCE, _PERMUTATION = 0, 1, 2
+_BOOTSTRAP, _DIFFERENCE, _PERMUTATION, _DELTA = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
 class MethodSummary:
     """One method's distribution of one metric over its coalitions in the size range.
 
-    ``count`` finite values used, ``dropped`` non-finite values left out; ``mean``, ``std``
-    (ddof = 1) and the bootstrap interval [``ci_low``, ``ci_high``] of the mean, None when undefined.
+    ``count`` finite values used, ``dropped`` non-finite values left out; ``median``, ``mean``,
+    ``std`` (ddof = 1) and the bootstrap interval [``ci_low``, ``ci_high``] of the mean, None when
+    undefined.
     """
 
     method: str
     metric: str
     count: int
     dropped: int
+    median: float | None
     mean: float | None
     std: float | None
     ci_low: float | None
@@ -62,11 +75,14 @@ class MethodSummary:
 
 @dataclass(frozen=True)
 class Contrast:
-    """Reference vs one baseline on one metric: difference of means (reference − method) and tests.
+    """Reference vs one baseline on one metric: ranks first, then the difference of means (reference − method).
 
-    ``p_value`` two-sided permutation p, ``p_holm`` Holm-adjusted over the baselines of the same
-    metric, ``cohens_d`` (reference − method) / pooled sd, ``cliffs_delta`` P[ref > method] −
-    P[ref < method]. None when either side has fewer than 2 values (or the spread is 0, for d).
+    Headline: ``cliffs_delta`` P[ref > method] − P[ref < method] with its bootstrap interval
+    [``delta_ci_low``, ``delta_ci_high``]; ``rank_test`` the test used, ``rank_statistic``,
+    ``rank_p`` its two-sided p and ``rank_p_holm`` Holm-adjusted over the baselines of the metric.
+    Secondary: ``difference`` of means with its interval [``ci_low``, ``ci_high``], ``p_value`` the
+    two-sided permutation p and ``p_holm`` its Holm adjustment, ``cohens_d`` (reference − method) /
+    pooled sd. None when either side has fewer than 2 values (or the spread is 0, for d).
     """
 
     metric: str
@@ -81,6 +97,12 @@ class Contrast:
     p_holm: float | None
     cohens_d: float | None
     cliffs_delta: float | None
+    delta_ci_low: float | None
+    delta_ci_high: float | None
+    rank_test: str
+    rank_statistic: float | None
+    rank_p: float | None
+    rank_p_holm: float | None
 
 
 @dataclass(frozen=True)
@@ -95,6 +117,7 @@ class Comparison:
     n_resamples: int
     n_permutations: int
     seed: int
+    rank_test: str
     summaries: tuple[MethodSummary, ...]
     contrasts: tuple[Contrast, ...]
     context: Mapping[str, Any] = field(default_factory=dict)
@@ -124,14 +147,16 @@ def compare_methods(
     n_resamples: int = 9999,
     n_permutations: int = 9999,
     seed: int = 0,
+    rank_test: str = BRUNNER_MUNZEL,
     context: Mapping[str, Any] | None = None,
 ) -> Comparison:
     """Compare every method's metric distributions with ``reference``'s; see the module docstring.
 
     ``values[m][metric]`` and ``sizes[m]`` are aligned arrays over method m's coalitions. Every
     method must report the same metrics. Raises :class:`ConfigError` on a missing reference,
-    mismatched lengths or metrics, or invalid settings.
+    mismatched lengths or metrics, an unknown ``rank_test``, or invalid settings.
     """
+    check_rank_test(rank_test)
     metrics = _check_inputs(values, sizes, reference, size_range, confidence, n_resamples, n_permutations)
     methods = (reference, *sorted(m for m in values if m != reference))
     low, high = size_range
@@ -146,12 +171,11 @@ def compare_methods(
             summaries.append(_summarise(method, metric, kept[method, metric], int(sample.size), confidence, n_resamples, generator))
     contrasts = []
     for metric in metrics:
-        raw = [
-            _contrast(metric, reference, method, kept[reference, metric], kept[method, metric], seed, confidence, n_resamples, n_permutations)
-            for method in methods[1:]
-        ]
+        settings = _ContrastSettings(seed, confidence, n_resamples, n_permutations, rank_test)
+        raw = [_contrast(metric, reference, method, kept[reference, metric], kept[method, metric], settings) for method in methods[1:]]
         holm = holm_adjust([c["p_value"] for c in raw])
-        contrasts.extend(Contrast(**c, p_holm=p) for c, p in zip(raw, holm))
+        rank_holm = holm_adjust([c["rank_p"] for c in raw])
+        contrasts.extend(Contrast(**c, p_holm=p, rank_p_holm=q) for c, p, q in zip(raw, holm, rank_holm, strict=True))
     return Comparison(
         reference=reference,
         methods=methods,
@@ -161,6 +185,7 @@ def compare_methods(
         n_resamples=n_resamples,
         n_permutations=n_permutations,
         seed=seed,
+        rank_test=rank_test,
         summaries=tuple(summaries),
         contrasts=tuple(contrasts),
         context=dict(context or {}),
@@ -209,14 +234,6 @@ def cohens_d(x: np.ndarray, y: np.ndarray) -> float | None:
     return float((x.mean() - y.mean()) / np.sqrt(pooled)) if pooled > 0 else None
 
 
-def cliffs_delta(x: np.ndarray, y: np.ndarray) -> float | None:
-    """Cliff's delta P[x > y] − P[x < y] over all pairs, in [−1, 1]; None when a side is empty."""
-    if x.size == 0 or y.size == 0:
-        return None
-    u_statistic = stats.mannwhitneyu(x, y, alternative="two-sided").statistic
-    return float(2.0 * u_statistic / (x.size * y.size) - 1.0)
-
-
 def holm_adjust(p_values: Sequence[float | None]) -> list[float | None]:
     """Holm step-down adjusted p-values (family = the non-None entries), None kept in place."""
     present = [(p, i) for i, p in enumerate(p_values) if p is not None]
@@ -228,39 +245,47 @@ def holm_adjust(p_values: Sequence[float | None]) -> list[float | None]:
     return adjusted
 
 
-def comparison_tables(comparison: Comparison) -> list[Any]:
-    """One :class:`rich.table.Table` per metric: methods as rows, summary and contrast as columns."""
+def comparison_tables(comparison: Comparison, metrics: Sequence[str] | None = None) -> list[Any]:
+    """One :class:`rich.table.Table` per metric (default: all): methods as rows; ranks first, then means.
+
+    Columns: count, median, Cliff's δ with its interval, the Holm-adjusted rank-test p, then the
+    mean with its interval and the Holm-adjusted permutation p of the difference of means; about
+    80 characters wide.
+    """
     from rich.table import Table
 
     level = f"{comparison.confidence:.0%}"
     low, high = comparison.size_range
     tables = []
-    for metric in comparison.metrics:
-        table = Table(title=f"{metric}: coalitions of size {low}–{high}, {comparison.reference} vs baselines")
-        for column in ("method", "n", "mean", f"{level} CI", "difference", f"{level} CI of diff.", "p", "p (Holm)", "Cohen's d", "Cliff's δ"):
-            table.add_column(column, justify="left" if column == "method" else "right")
+    columns = ("method", "n", "median", f"Cliff's δ [{level} CI]", "p rank", f"mean [{level} CI]", "p perm.")
+    for metric in metrics or comparison.metrics:
+        table = Table(
+            title=f"{metric}, coalitions of size {low}–{high}: {comparison.reference} vs baselines",
+            caption=f"p: {comparison.rank_test} rank test and permutation test of the means, Holm over baselines",
+        )
+        for column in columns:
+            if column == "method":
+                table.add_column(column, no_wrap=True)
+            else:
+                table.add_column(column, justify="right", overflow="fold")
         for method in comparison.methods:
             summary = comparison.summary(method, metric)
-            cells = [method, f"{summary.count}" + (f" (−{summary.dropped})" if summary.dropped else ""), _number(summary.mean), _interval(summary.ci_low, summary.ci_high)]
+            count = f"{summary.count}" + (f" (−{summary.dropped})" if summary.dropped else "")
+            mean = _number(summary.mean, ".3g") + " " + _interval(summary.ci_low, summary.ci_high, ".2g")
             if method == comparison.reference:
-                cells += [""] * 6
-            else:
-                contrast = comparison.contrast(method, metric)
-                cells += [
-                    _number(contrast.difference),
-                    _interval(contrast.ci_low, contrast.ci_high),
-                    _number(contrast.p_value, ".3g"),
-                    _number(contrast.p_holm, ".3g"),
-                    _number(contrast.cohens_d, ".2f"),
-                    _number(contrast.cliffs_delta, ".2f"),
-                ]
-            table.add_row(*cells)
+                table.add_row(method, count, _number(summary.median, ".3g"), "", "", mean, "")
+                continue
+            contrast = comparison.contrast(method, metric)
+            delta = _number(contrast.cliffs_delta, "+.2f") + " " + _interval(contrast.delta_ci_low, contrast.delta_ci_high, "+.2f")
+            table.add_row(
+                method, count, _number(summary.median, ".3g"), delta, _number(contrast.rank_p_holm, ".2g"), mean, _number(contrast.p_holm, ".2g")
+            )
         tables.append(table)
     return tables
 
 
 def save_comparison(comparison: Comparison, path: str | Path) -> Path:
-    """Write ``comparison`` as a JSON artifact (kind ``comparison``, format version 1), atomically."""
+    """Write ``comparison`` as a JSON artifact (kind ``comparison``, format version 2), atomically."""
     payload = {
         "reference": comparison.reference,
         "methods": list(comparison.methods),
@@ -270,6 +295,7 @@ def save_comparison(comparison: Comparison, path: str | Path) -> Path:
         "n_resamples": comparison.n_resamples,
         "n_permutations": comparison.n_permutations,
         "seed": comparison.seed,
+        "rank_test": comparison.rank_test,
         "summaries": [asdict(entry) for entry in comparison.summaries],
         "contrasts": [asdict(entry) for entry in comparison.contrasts],
         "context": dict(comparison.context),
@@ -281,22 +307,28 @@ def load_comparison(path: str | Path) -> Comparison:
     """Read a comparison written by :func:`save_comparison`; raises :class:`ArtifactError` naming the file when invalid."""
     document = read_json(path, COMPARISON_KIND, COMPARISON_FORMAT_VERSION)
     try:
-        low, high = document["size_range"]
-        return Comparison(
-            reference=str(document["reference"]),
-            methods=tuple(document["methods"]),
-            metrics=tuple(document["metrics"]),
-            size_range=(int(low), int(high)),
-            confidence=float(document["confidence"]),
-            n_resamples=int(document["n_resamples"]),
-            n_permutations=int(document["n_permutations"]),
-            seed=int(document["seed"]),
-            summaries=tuple(MethodSummary(**entry) for entry in document["summaries"]),
-            contrasts=tuple(Contrast(**entry) for entry in document["contrasts"]),
-            context=dict(document.get("context") or {}),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
+        return comparison_from_payload(document)
+    except (KeyError, TypeError, ValueError, ConfigError) as exc:
         raise ArtifactError(f"{path}: invalid comparison ({exc})", hint="rerun `hedonic evaluate` to rewrite it") from exc
+
+
+def comparison_from_payload(document: Mapping[str, Any]) -> Comparison:
+    """A :class:`Comparison` from its JSON payload (also embedded in other artifacts); KeyError/TypeError/ValueError when malformed."""
+    low, high = document["size_range"]
+    return Comparison(
+        reference=str(document["reference"]),
+        methods=tuple(document["methods"]),
+        metrics=tuple(document["metrics"]),
+        size_range=(int(low), int(high)),
+        confidence=float(document["confidence"]),
+        n_resamples=int(document["n_resamples"]),
+        n_permutations=int(document["n_permutations"]),
+        seed=int(document["seed"]),
+        rank_test=check_rank_test(str(document["rank_test"])),
+        summaries=tuple(MethodSummary(**entry) for entry in document["summaries"]),
+        contrasts=tuple(Contrast(**entry) for entry in document["contrasts"]),
+        context=dict(document.get("context") or {}),
+    )
 
 
 def _difference_of_means(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -316,6 +348,7 @@ def _summarise(
         metric=metric,
         count=int(sample.size),
         dropped=total - int(sample.size),
+        median=float(np.median(sample)) if sample.size else None,
         mean=float(sample.mean()) if sample.size else None,
         std=float(sample.std(ddof=1)) if sample.size > 1 else None,
         ci_low=None if interval is None else interval[0],
@@ -323,10 +356,22 @@ def _summarise(
     )
 
 
-def _contrast(
-    metric: str, reference: str, method: str, x: np.ndarray, y: np.ndarray, seed: int, confidence: float, n_resamples: int, n_permutations: int
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _ContrastSettings:
+    seed: int
+    confidence: float
+    n_resamples: int
+    n_permutations: int
+    rank_test: str
+
+
+def _contrast(metric: str, reference: str, method: str, x: np.ndarray, y: np.ndarray, settings: _ContrastSettings) -> dict[str, Any]:
+    """Every field of a :class:`Contrast` but the two Holm adjustments (made over the baselines)."""
+    seed, confidence, n_resamples = settings.seed, settings.confidence, settings.n_resamples
     interval = difference_ci(x, y, confidence=confidence, n_resamples=n_resamples, rng=_generator(seed, metric, method, _DIFFERENCE))
+    delta = cliffs_delta_ci(x, y, confidence=confidence, n_resamples=n_resamples, rng=_generator(seed, metric, method, _DELTA))
+    tested = rank_test(x, y, settings.rank_test)
+    permutation = permutation_p_value(x, y, n_permutations=settings.n_permutations, rng=_generator(seed, metric, method, _PERMUTATION))
     return {
         "metric": metric,
         "reference": reference,
@@ -336,9 +381,14 @@ def _contrast(
         "difference": float(x.mean() - y.mean()) if x.size and y.size else None,
         "ci_low": None if interval is None else interval[0],
         "ci_high": None if interval is None else interval[1],
-        "p_value": permutation_p_value(x, y, n_permutations=n_permutations, rng=_generator(seed, metric, method, _PERMUTATION)),
+        "p_value": permutation,
         "cohens_d": cohens_d(x, y),
         "cliffs_delta": cliffs_delta(x, y),
+        "delta_ci_low": None if delta is None else delta[0],
+        "delta_ci_high": None if delta is None else delta[1],
+        "rank_test": tested.test,
+        "rank_statistic": tested.statistic,
+        "rank_p": tested.p_value,
     }
 
 
@@ -379,5 +429,5 @@ def _number(value: float | None, spec: str = ".4g") -> str:
     return "–" if value is None else format(value, spec)
 
 
-def _interval(low: float | None, high: float | None) -> str:
-    return "–" if low is None or high is None else f"[{low:.4g}, {high:.4g}]"
+def _interval(low: float | None, high: float | None, spec: str = ".4g") -> str:
+    return "–" if low is None or high is None else f"[{format(low, spec)}, {format(high, spec)}]"

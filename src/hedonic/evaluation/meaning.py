@@ -14,9 +14,14 @@ Coalitions: of each partition, those of size ``min_size``..``max_size``; at most
 ``max_coalitions`` of them (a sample seeded by (seed, CRC-32 of the method name), kept in order).
 Random draws are cut with exactly the sizes of the selected reference coalitions.
 
-The artifact (kind ``"meaning"``, format version 1, JSON) holds the settings, the inputs (ids,
+The artifact (kind ``"meaning"``, format version 2, JSON) holds the settings, the inputs (ids,
 domains, queries), the IR features of every input, the reference coalitions' activations, every
-analysed group, and the three results; :func:`load_meaning` reads it back.
+analysed group, and the three results; :func:`load_meaning` reads it back. Version 2: the
+embedded importance comparison carries the rank-based fields of
+:mod:`hedonic.evaluation.comparison` version 2 (medians, Cliff's δ interval, rank test), and
+``findings`` / ``findings_interpretation`` hold the top-activating inputs and IR-feature
+correlations of the reference coalitions that passed their per-coalition significance test
+(``index`` = position in ``findings``; empty and null when none was given).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from hedonic.data import QueryDocPair, ir_features, iter_batches
 from hedonic.data.ir_features import CorpusStats
 from hedonic.errors import ArtifactError, ConfigError, DataError
 from hedonic.evaluation.compare_partitions import select_coalitions
-from hedonic.evaluation.comparison import Comparison, Contrast, MethodSummary
+from hedonic.evaluation.comparison import Comparison, comparison_from_payload
 from hedonic.evaluation.importance import (
     NULL_METHOD,
     GroupImportance,
@@ -61,7 +66,7 @@ from hedonic.game import Partition
 from hedonic.models import ModelAdapter
 
 MEANING_KIND = "meaning"
-MEANING_FORMAT_VERSION = 1
+MEANING_FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,8 @@ class MeaningResult:
     probes: tuple[ProbeScore, ...]
     probe_summary: tuple[ProbeSummary, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    findings: tuple[tuple[int, ...], ...] = ()
+    findings_interpretation: InterpretationResult | None = None
 
     def coalitions(self, method: str, draw: int = 0) -> list[tuple[int, ...]]:
         """The groups of ``method`` (and ``draw``) in order."""
@@ -168,13 +175,15 @@ def explain_layer(
     model_name: str | None = None,
     stats: CorpusStats | None = None,
     exclude_ids: Collection[str] = (),
+    findings: Sequence[Sequence[int]] = (),
 ) -> MeaningResult:
     """Run importance, interpretation and probes for ``layer``'s partitions on held-out candidate lists.
 
     ``partitions`` method → partition of the layer, the reference's among them; ``candidates``
     per-query lists of labelled pairs (every pair needs a label; its ``domain`` drives the
     probes); ``stats`` BM25 collection statistics (default: of the candidates' documents);
-    ``exclude_ids``: pair ids φ was built from, none of which may be among the candidates.
+    ``exclude_ids``: pair ids φ was built from, none of which may be among the candidates;
+    ``findings``: coalitions (e.g. the significant ones) to interpret too, outside the sample.
     Raises :class:`ConfigError` / :class:`DataError` on missing reference, coalitions or labels.
     """
     settings = settings or MeaningSettings()
@@ -230,6 +239,13 @@ def explain_layer(
         aligned_count=settings.aligned_count,
         alpha=settings.fdr_alpha,
     )
+    found = tuple(tuple(sorted(int(i) for i in group)) for group in findings)
+    found_interpretation = None
+    if found:
+        found_values = group_means(engine.activations(), list(found))
+        found_interpretation = interpret(
+            {("findings", 0): found_values}, pairs, features, reference="findings", top_k=settings.top_k, aligned_count=settings.aligned_count, alpha=settings.fdr_alpha
+        )
     domains = [pair.domain for pair in pairs]
     query_ids = [pair.qid for pair in pairs]
     probes = [
@@ -267,6 +283,8 @@ def explain_layer(
         probes=tuple(probes),
         probe_summary=tuple(probe_summary(probes, null=NULL_METHOD)),
         notes=tuple(notes),
+        findings=found,
+        findings_interpretation=found_interpretation,
     )
 
 
@@ -298,7 +316,7 @@ def _check_held_out(pairs: Sequence[QueryDocPair], exclude_ids: Collection[str])
 
 
 def save_meaning(result: MeaningResult, path: str | Path) -> Path:
-    """Write ``result`` as a JSON artifact (kind ``meaning``, format version 1), atomically; returns the path."""
+    """Write ``result`` as a JSON artifact (kind ``meaning``, format version 2), atomically; returns the path."""
     payload = asdict(result)
     payload["features"] = {name: np.asarray(values) for name, values in result.features.items()}
     return write_json(path, MEANING_KIND, MEANING_FORMAT_VERSION, payload)
@@ -313,7 +331,7 @@ def load_meaning(path: str | Path) -> MeaningResult:
     document = read_json(path, MEANING_KIND, MEANING_FORMAT_VERSION)
     try:
         return _result(document)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, ConfigError) as exc:
         raise ArtifactError(f"{path}: invalid meaning artifact ({exc})", hint="the file was edited or truncated; rerun `hedonic explain`") from exc
 
 
@@ -342,20 +360,26 @@ def _result(document: Mapping[str, Any]) -> MeaningResult:
         groups=groups,
         sources={str(k): str(v) for k, v in document["sources"].items()},
         importance=ImportanceResult(**{**importance, "groups": tuple(_group(GroupImportance, g) for g in importance["groups"])}),
-        importance_comparison=_comparison(document["importance_comparison"]),
+        importance_comparison=comparison_from_payload(document["importance_comparison"]),
         null_contrasts=tuple(NullContrast(**entry) for entry in document["null_contrasts"]),
-        interpretation=InterpretationResult(
-            method=str(interpretation["method"]),
-            features=tuple(interpretation["features"]),
-            alpha=float(interpretation["alpha"]),
-            correlations=tuple(FeatureCorrelation(**entry) for entry in interpretation["correlations"]),
-            top_inputs=tuple(TopInput(**entry) for entry in interpretation["top_inputs"]),
-            aligned={str(k): tuple(int(i) for i in v) for k, v in interpretation["aligned"].items()},
-            summaries=tuple(AlignmentSummary(**entry) for entry in interpretation["summaries"]),
-        ),
+        interpretation=_interpretation(interpretation),
         probes=tuple(ProbeScore(**entry) for entry in document["probes"]),
         probe_summary=tuple(ProbeSummary(**entry) for entry in document["probe_summary"]),
         notes=tuple(str(note) for note in document["notes"]),
+        findings=tuple(tuple(int(i) for i in group) for group in document["findings"]),
+        findings_interpretation=None if document["findings_interpretation"] is None else _interpretation(document["findings_interpretation"]),
+    )
+
+
+def _interpretation(entry: Mapping[str, Any]) -> InterpretationResult:
+    return InterpretationResult(
+        method=str(entry["method"]),
+        features=tuple(entry["features"]),
+        alpha=float(entry["alpha"]),
+        correlations=tuple(FeatureCorrelation(**item) for item in entry["correlations"]),
+        top_inputs=tuple(TopInput(**item) for item in entry["top_inputs"]),
+        aligned={str(k): tuple(int(i) for i in v) for k, v in entry["aligned"].items()},
+        summaries=tuple(AlignmentSummary(**item) for item in entry["summaries"]),
     )
 
 
@@ -364,23 +388,6 @@ def _group(kind: Any, entry: Mapping[str, Any]) -> Any:
     if not neurons or list(neurons) != sorted(set(neurons)):
         raise ValueError(f"group neurons {list(neurons)} are not distinct ids in ascending order")
     return kind(**{**entry, "neurons": neurons})
-
-
-def _comparison(entry: Mapping[str, Any]) -> Comparison:
-    low, high = entry["size_range"]
-    return Comparison(
-        reference=str(entry["reference"]),
-        methods=tuple(entry["methods"]),
-        metrics=tuple(entry["metrics"]),
-        size_range=(int(low), int(high)),
-        confidence=float(entry["confidence"]),
-        n_resamples=int(entry["n_resamples"]),
-        n_permutations=int(entry["n_permutations"]),
-        seed=int(entry["seed"]),
-        summaries=tuple(MethodSummary(**s) for s in entry["summaries"]),
-        contrasts=tuple(Contrast(**c) for c in entry["contrasts"]),
-        context=dict(entry.get("context") or {}),
-    )
 
 
 def meaning_tables(result: MeaningResult, *, rows: int = 10) -> list[Any]:
@@ -526,10 +533,13 @@ def summary_lines(result: MeaningResult) -> list[str]:
     lines = []
     for metric in ("score_drop", "ndcg_drop"):
         ours = comparison.summary(reference, metric)
-        parts = [f"{metric}: {reference} mean {_number(ours.mean)} [{_number(ours.ci_low)}, {_number(ours.ci_high)}] over {ours.count} coalitions"]
+        parts = [f"{metric}: {reference} median {_number(ours.median)}, mean {_number(ours.mean)} over {ours.count} coalitions"]
         for method in comparison.methods[1:]:
             other, contrast = comparison.summary(method, metric), comparison.contrast(method, metric)
-            parts.append(f"{method} {_number(other.mean)} (difference {_number(contrast.difference)}, Holm p {_number(contrast.p_holm, '.3g')})")
+            parts.append(
+                f"{method} median {_number(other.median)} (Cliff's δ {_number(contrast.cliffs_delta, '+.2f')}, "
+                f"{contrast.rank_test} Holm p {_number(contrast.rank_p_holm, '.3g')})"
+            )
         lines.append("; ".join(parts))
     beating = [c for c in result.null_contrasts if c.method == reference and c.metric == "score_drop" and c.percentile is not None]
     if beating:

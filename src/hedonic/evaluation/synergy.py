@@ -27,11 +27,15 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hedonic.ablation import AblationEngine
 from hedonic.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from hedonic.evaluation.significance import Significance
 
 SIGNED_METRICS: tuple[str, ...] = ("pair", "ratio", "excess", "na")
 ABSOLUTE_METRICS: tuple[str, ...] = ("pair_abs", "ratio_abs", "excess_abs", "na_abs")
@@ -87,7 +91,9 @@ class SynergyResult:
     """Synergy of a list of coalitions of ``layer``, with what is needed to recompute it.
 
     ``input_ids`` (X,) identify the held-out inputs (e.g. ``"qid:docid"``), ``clean`` (X,) float64
-    is f(x) under ``readout``; ``model`` names the model; ``mode`` is the ablation mode.
+    is f(x) under ``readout``; ``model`` names the model; ``mode`` is the ablation mode;
+    ``significance``: each coalition tested against size-matched random groups
+    (:mod:`hedonic.evaluation.significance`), or None when not tested.
     """
 
     model: str
@@ -98,6 +104,7 @@ class SynergyResult:
     clean: np.ndarray
     coalitions: tuple[CoalitionSynergy, ...]
     ratio_floor: float = DEFAULT_RATIO_FLOOR
+    significance: Significance | None = None
 
     def metric(self, name: str) -> np.ndarray:
         """Values of metric ``name`` over the coalitions, (number of coalitions,) float64."""

@@ -167,9 +167,22 @@ class BaselinesSection:
     kmeans_n_init: int = 2
 
 
+SynergyMetric = Literal["pair", "ratio", "excess", "na", "pair_abs", "ratio_abs", "excess_abs", "na_abs"]
+NullMetric = Literal["pair", "pair_abs", "na", "na_abs", "ratio", "ratio_abs"]
+
+
 @dataclass(frozen=True)
 class EvaluationSection:
-    """Synergy on held-out inputs: readout, ablation mode, coalition size range (``max_coalitions`` per method, 0: all)."""
+    """Synergy on held-out inputs (spec §6): readout, ablation mode, coalition size range
+    (``max_coalitions`` per method, 0: all), and how the results are judged.
+
+    Headline: ``rank_test`` (Brunner–Munzel or Mann–Whitney) and Cliff's δ of hedonic vs each
+    baseline, Holm over baselines; means with ``n_resamples`` bootstrap resamples and a
+    permutation test (``n_permutations``) stay as secondary columns. Each coalition is tested
+    against ``significance_draws`` size-matched random groups of its layer (0: no tests) on
+    ``significance_metrics`` (``local`` closed form), Benjamini–Hochberg per method at ``alpha``.
+    The verdict per layer (ahead / level / behind each baseline) is on ``verdict_metric`` at ``alpha``.
+    """
 
     readout: Literal["local", "model"] = "local"
     mode: Literal["zero", "pre-lora"] = "zero"
@@ -178,6 +191,19 @@ class EvaluationSection:
     max_coalitions: int = 60
     n_resamples: int = 2000
     n_permutations: int = 2000
+    rank_test: Literal["brunner-munzel", "mann-whitney"] = "brunner-munzel"
+    significance_draws: int = 200
+    significance_metrics: list[NullMetric] = field(default_factory=lambda: ["pair", "na"])
+    alpha: float = 0.05
+    verdict_metric: SynergyMetric = "na_abs"
+
+    def __post_init__(self) -> None:
+        if self.significance_draws < 0 or self.significance_draws == 1:
+            raise ConfigError(f"[evaluation] significance_draws must be 0 (no tests) or ≥ 2, got {self.significance_draws}", hint="e.g. 200")
+        if not self.significance_metrics:
+            raise ConfigError("[evaluation] significance_metrics is empty", hint='e.g. ["pair", "na"]')
+        if not 0.0 < self.alpha < 1.0:
+            raise ConfigError(f"[evaluation] alpha must lie in (0, 1), got {self.alpha}", hint="e.g. 0.05")
 
 
 @dataclass(frozen=True)
@@ -200,21 +226,39 @@ class MeaningSection:
 
 @dataclass(frozen=True)
 class TrackingSection:
-    """Cross-layer tracking (see :mod:`hedonic.tracking`): event thresholds τ and presence, the input
-    projection, and what the Sankey draws (links above ``link_threshold`` of the source's strongest,
-    the ``sankey_top_k`` largest coalitions of size ≥ ``sankey_min_size`` per layer; 0: all)."""
+    """Cross-layer tracking (spec §7, :mod:`hedonic.tracking`): only coalitions of at least
+    ``min_size`` neurons are tracked (10, as in the paper). The event ``rule``: ``shares`` (transition
+    shares; a share is high at ``alpha`` for α, ``beta`` for β, :mod:`hedonic.tracking.transitions`)
+    or ``tau`` (thresholds ``tau`` and ``presence``, :mod:`hedonic.tracking.events`). Each event
+    share gets a percentile interval over ``bootstrap`` resamples of the analysis inputs behind
+    E|a| (0: none). The input ``projection``, and what the Sankey draws: links above
+    ``link_threshold`` of the source's strongest, the ``sankey_top_k`` largest tracked coalitions
+    per layer (0: all)."""
 
+    rule: Literal["shares", "tau"] = "shares"
+    min_size: int = 10
+    alpha: float = 0.5
+    beta: float = 0.5
+    bootstrap: int = 200
     tau: float = 0.5
     presence: float = 0.1
     projection: Literal["gate", "up", "fc", "both"] = "both"
     link_threshold: float = 0.2
-    sankey_min_size: int = 3
     sankey_top_k: int = 40
+
+    def __post_init__(self) -> None:
+        if self.min_size < 1:
+            raise ConfigError(f"[tracking] min_size must be ≥ 1, got {self.min_size}", hint="e.g. 10")
+        if self.bootstrap < 0 or self.bootstrap == 1:
+            raise ConfigError(f"[tracking] bootstrap must be 0 (no intervals) or ≥ 2, got {self.bootstrap}", hint="e.g. 200")
+        for name, value in (("alpha", self.alpha), ("beta", self.beta), ("tau", self.tau)):
+            if not 0.0 < value <= 1.0:
+                raise ConfigError(f"[tracking] {name} must lie in (0, 1], got {value}", hint="e.g. 0.5")
 
 
 @dataclass(frozen=True)
 class ReportSection:
-    """The HTML report: how many coalition cards per evaluated layer."""
+    """The HTML report: at most ``top_coalitions`` cards of significant coalitions per method and evaluated layer."""
 
     top_coalitions: int = 6
 

@@ -10,6 +10,7 @@ pipeline's :class:`~hedonic.stats.DataParallel`, and only rank 0 writes their fi
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,9 +19,11 @@ import numpy as np
 from hedonic.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
-    from hedonic.pipeline.config import TrackingSection
+    from hedonic.evaluation.compare_partitions import LayerEvaluation
+    from hedonic.evaluation.significance import NullSettings
+    from hedonic.pipeline.config import EvaluationSection, TrackingSection
     from hedonic.pipeline.run import Pipeline
-    from hedonic.tracking import SankeyOptions
+    from hedonic.tracking import SankeyOptions, TrackingOptions
 
 DEMO_DATA = "demo"
 """``data.inputs`` / ``data.heldout`` value that selects the demo corpus' training / held-out split."""
@@ -269,9 +272,9 @@ def check_evaluable(pipeline: Pipeline, layer: int) -> None:
 
 
 def evaluation(pipeline: Pipeline, layer: int) -> None:
-    """Synergy of hedonic and baseline coalitions on the held-out inputs, and their comparison (spec §6)."""
+    """Synergy of hedonic and baseline coalitions on the held-out inputs, their per-coalition tests, the comparison and the verdict (spec §6)."""
     from hedonic.ablation import AblationEngine
-    from hedonic.evaluation import save_comparison, save_synergy
+    from hedonic.evaluation import COMPARISON_FORMAT_VERSION, SYNERGY_FORMAT_VERSION, save_comparison, save_synergy
     from hedonic.evaluation.compare_partitions import baseline_files, compare_partitions, partitions_of_layer
 
     section = pipeline.config.evaluation
@@ -280,6 +283,7 @@ def evaluation(pipeline: Pipeline, layer: int) -> None:
     def action() -> list[Path]:
         partitions = partitions_of_layer(layout.partition(layer), baseline_files(layout.baselines_dir(layer)), layer)
         heldout = pipeline.heldout
+        started = time.perf_counter()
         engine = AblationEngine(
             pipeline.model,
             layer,
@@ -288,7 +292,8 @@ def evaluation(pipeline: Pipeline, layer: int) -> None:
             token_states=section.readout == "model",
             parallel=pipeline.parallel,
         )
-        comparison, synergy = compare_partitions(
+        caching = time.perf_counter() - started
+        found = compare_partitions(
             engine,
             partitions,
             input_ids=[pair.pair_id for pair in heldout],
@@ -299,16 +304,51 @@ def evaluation(pipeline: Pipeline, layer: int) -> None:
             seed=pipeline.config.seed,
             n_resamples=section.n_resamples,
             n_permutations=section.n_permutations,
+            rank_test=section.rank_test,
+            significance=null_settings(section, pipeline.config.seed),
+            verdict_metric=section.verdict_metric,
             model_name=pipeline.config.model.name,
         )
+        _print_evaluation(pipeline, layer, found, caching)
         if not pipeline.writer:
             return []
-        written = [save_synergy(result, layout.synergy(layer, name)) for name, result in synergy.items()]
-        return [*written, save_comparison(comparison, layout.comparison(layer))]
+        written = [save_synergy(result, layout.synergy(layer, name)) for name, result in found.synergy.items()]
+        return [*written, save_comparison(found.comparison, layout.comparison(layer))]
 
-    parameters = {"evaluation": dataclasses.asdict(section), "seed": pipeline.config.seed, "layer": layer}
+    parameters = {
+        "evaluation": dataclasses.asdict(section),
+        "seed": pipeline.config.seed,
+        "layer": layer,
+        "formats": [SYNERGY_FORMAT_VERSION, COMPARISON_FORMAT_VERSION],
+    }
     inputs = _coalition_stage_inputs(pipeline, layer)
     pipeline.runner.run(f"evaluation-layer{layer}", action, parameters, inputs, distributed=True)
+
+
+def null_settings(section: EvaluationSection, seed: int) -> NullSettings | None:
+    """The per-coalition test settings of an ``[evaluation]`` section (None when ``significance_draws = 0``)."""
+    from hedonic.evaluation.significance import NullSettings
+
+    if not section.significance_draws:
+        return None
+    return NullSettings(draws=section.significance_draws, seed=seed, metrics=tuple(section.significance_metrics), alpha=section.alpha)
+
+
+def _print_evaluation(pipeline: Pipeline, layer: int, found: LayerEvaluation, caching: float) -> None:
+    """What the evaluation's parts cost (the per-coalition tests among them), the shares of significant coalitions, the verdict lines."""
+    from hedonic.evaluation.verdict import verdict_from_dict
+
+    seconds = found.seconds
+    console = pipeline.console
+    console.print(
+        f"layer {layer}: evaluation {caching + sum(seconds.values()):.1f} s = caching the layer {caching:.1f} s + synergy "
+        f"{seconds['synergy']:.1f} s + per-coalition tests {seconds['significance']:.1f} s + comparison {seconds['comparison']:.1f} s",
+        highlight=False,
+    )
+    for name, summary in found.comparison.context.get("significance", {}).items():
+        console.print(f"layer {layer}: {name}: {summary['significant']} of {summary['coalitions']} coalitions more synergistic than random", highlight=False)
+    for entry in found.comparison.context.get("verdict", []):
+        console.print(verdict_from_dict(entry).line(), highlight=False)
 
 
 def _coalition_stage_inputs(pipeline: Pipeline, layer: int) -> list[Path]:
@@ -322,7 +362,7 @@ def _coalition_stage_inputs(pipeline: Pipeline, layer: int) -> list[Path]:
 
 def meaning(pipeline: Pipeline, layer: int) -> None:
     """Functional importance, interpretation and cross-domain probes of ``layer``'s coalitions (spec §8)."""
-    from hedonic.evaluation.compare_partitions import baseline_files, partitions_of_layer
+    from hedonic.evaluation.compare_partitions import REFERENCE, baseline_files, partitions_of_layer
     from hedonic.evaluation.importance import NULL_METHOD
     from hedonic.evaluation.meaning import MeaningSettings, explain_layer, save_meaning, summary_lines
     from hedonic.evaluation.ranking import query_groups
@@ -357,20 +397,44 @@ def meaning(pipeline: Pipeline, layer: int) -> None:
             settings=settings,
             model_name=pipeline.config.model.name,
             exclude_ids={pair.pair_id for pair in pipeline.inputs},
+            findings=_findings(pipeline, layer),
         )
         for line in summary_lines(result):
             pipeline.console.print(f"layer {layer}: {line}", highlight=False, markup=False)
         return [save_meaning(result, layout.meaning(layer))]
 
-    parameters = {"meaning": dataclasses.asdict(section), "mode": pipeline.config.evaluation.mode, "seed": pipeline.config.seed, "layer": layer}
-    pipeline.runner.run(f"meaning-layer{layer}", action, parameters, _coalition_stage_inputs(pipeline, layer))
+    from hedonic.evaluation.meaning import MEANING_FORMAT_VERSION
+
+    parameters = {
+        "meaning": dataclasses.asdict(section),
+        "mode": pipeline.config.evaluation.mode,
+        "seed": pipeline.config.seed,
+        "layer": layer,
+        "format": MEANING_FORMAT_VERSION,
+        "findings": pipeline.config.report.top_coalitions,
+    }
+    synergy = [layout.synergy(layer, REFERENCE)] if layout.synergy(layer, REFERENCE).is_file() else []
+    pipeline.runner.run(f"meaning-layer{layer}", action, parameters, [*_coalition_stage_inputs(pipeline, layer), *synergy])
+
+
+def _findings(pipeline: Pipeline, layer: int) -> list[tuple[int, ...]]:
+    """The hedonic coalitions of ``layer`` that passed their significance test, strongest first (as many as the report shows)."""
+    from hedonic.evaluation import load_synergy
+    from hedonic.evaluation.compare_partitions import REFERENCE
+    from hedonic.evaluation.significance import ranked_findings
+
+    path = pipeline.layout.synergy(layer, REFERENCE)
+    if not path.is_file():
+        return []
+    result = load_synergy(path)
+    return [result.coalitions[k].neurons for k in ranked_findings(result, pipeline.config.report.top_coalitions)]
 
 
 def tracking(pipeline: Pipeline, layers: list[int]) -> None:
-    """Events between consecutive analysed layers and the Sankey diagram (spec §7)."""
+    """Events between consecutive analysed layers, with bootstrap intervals of their shares, and the Sankey diagram (spec §7)."""
     from hedonic.game import load_partition
     from hedonic.stats import load_stats
-    from hedonic.tracking import Thresholds, TrackingOptions, adjacent_pairs, track_chain, write_tracking
+    from hedonic.tracking import EVENTS_FORMAT_VERSION, adjacent_pairs, collect_input_activity, track_chain, tracked_members, write_tracking
 
     section = pipeline.config.tracking
     layout = pipeline.layout
@@ -387,33 +451,82 @@ def tracking(pipeline: Pipeline, layers: list[int]) -> None:
             weights = np.zeros(n)
             weights[stats.neurons] = stats.mean_abs()
             mean_abs[layer] = weights
-        options = TrackingOptions(
-            projection=section.projection, thresholds=Thresholds(tau=section.tau, presence=section.presence)
-        )
-        chain = track_chain(pipeline.model, partitions, mean_abs, options)
-        return write_tracking(chain, layout.tracking_dir, sankey_section_options(pipeline.config.tracking))
+        activity = None
+        if section.bootstrap:
+            members = tracked_members(partitions, section.min_size)
+            total = -(-len(pipeline.inputs) // pipeline.config.data.batch_size)
+            activity = collect_input_activity(
+                pipeline.model, pipeline.batches(pipeline.inputs), members, tokens=pipeline.config.stats.tokens, total=total
+            )
+        chain = track_chain(pipeline.model, partitions, mean_abs, tracking_options(section, pipeline.config.seed), activity)
+        for line in event_lines(chain):
+            pipeline.console.print(line, highlight=False)
+        return write_tracking(chain, layout.tracking_dir, sankey_section_options(section))
 
-    parameters = {"tracking": dataclasses.asdict(section), "layers": layers}
+    parameters = {
+        "tracking": dataclasses.asdict(section),
+        "layers": layers,
+        "seed": pipeline.config.seed,
+        "tokens": pipeline.config.stats.tokens,
+        "data": dataclasses.asdict(pipeline.config.data),
+        "format": EVENTS_FORMAT_VERSION,
+    }
     inputs = [path for layer in layers for path in (layout.partition(layer), layout.stats(layer))]
-    pipeline.runner.run("tracking", action, parameters, [*inputs, *pipeline.model_files()])
+    pipeline.runner.run("tracking", action, parameters, [*inputs, layout.inputs, *pipeline.model_files()])
+
+
+def tracking_options(section: TrackingSection, seed: int) -> TrackingOptions:
+    """How to track, from the ``[tracking]`` section of a configuration."""
+    from hedonic.tracking import BootstrapSettings, ShareThresholds, Thresholds, TrackingOptions
+
+    thresholds = ShareThresholds(alpha=section.alpha, beta=section.beta) if section.rule == "shares" else Thresholds(tau=section.tau, presence=section.presence)
+    return TrackingOptions(
+        projection=section.projection,
+        thresholds=thresholds,
+        min_size=section.min_size,
+        bootstrap=BootstrapSettings(resamples=section.bootstrap, seed=seed),
+    )
+
+
+def event_lines(chain: list[Any]) -> list[str]:
+    """One line per layer pair: tracked coalitions and each event share with its bootstrap interval."""
+    from hedonic.tracking import EVENT_TYPES
+
+    lines = []
+    for pair in chain:
+        shares = pair.tracking.percentages()
+        parts = []
+        for kind in EVENT_TYPES:
+            interval = "" if pair.intervals is None else f" [{pair.intervals[kind][0]:.0f}, {pair.intervals[kind][1]:.0f}]"
+            parts.append(f"{kind} {shares[kind]:.0f}%{interval}")
+        lines.append(
+            f"layers {pair.source_layer}→{pair.target_layer} ({pair.tracking.n_sources}→{pair.tracking.n_targets} coalitions "
+            f"of ≥ {pair.min_size} neurons, rule {pair.tracking.rule}): " + ", ".join(parts)
+        )
+    return lines
 
 
 def sankey_section_options(section: TrackingSection) -> SankeyOptions:
     """What the Sankey diagrams draw, from the ``[tracking]`` section of a configuration."""
     from hedonic.tracking import SankeyOptions
 
-    return SankeyOptions(link_threshold=section.link_threshold, min_size=section.sankey_min_size, top_k=section.sankey_top_k or None)
+    return SankeyOptions(link_threshold=section.link_threshold, min_size=section.min_size, top_k=section.sankey_top_k or None)
 
 
 def report(pipeline: Pipeline, analysed: list[int], evaluated: list[int]) -> None:
-    """The self-contained HTML report of the run (always rebuilt from the run directory's files)."""
+    """The self-contained HTML report of the run (always rebuilt from the run directory's files); missing pieces are warned about."""
     from hedonic.report.build import write_report
 
     def action() -> list[Path]:
         timings = pipeline.runner.recorded_timings()
         top = pipeline.config.report.top_coalitions
         sankey = sankey_section_options(pipeline.config.tracking)
-        return [write_report(pipeline.layout, analysed, evaluated, timings=timings, top_coalitions=top, sankey=sankey, notes=pipeline.model.notes)]
+        written = write_report(
+            pipeline.layout, analysed, evaluated, timings=timings, top_coalitions=top, sankey=sankey, notes=pipeline.model.notes
+        )
+        for line in written.warnings():
+            pipeline.console.print(f"warning: {line}", style="yellow", highlight=False, markup=False)
+        return [written.path]
 
     inputs = sorted(path for path in pipeline.layout.root.rglob("*") if path.is_file() and _report_input(pipeline, path))
     parameters = {

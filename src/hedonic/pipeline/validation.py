@@ -98,9 +98,11 @@ _MINIMUMS: tuple[tuple[str, str, int], ...] = (
     ("evaluation", "max_coalitions", 0),
     ("evaluation", "n_resamples", 1),
     ("evaluation", "n_permutations", 1),
+    ("evaluation", "significance_draws", 0),
     ("meaning", "n_resamples", 1),
     ("meaning", "n_permutations", 1),
-    ("tracking", "sankey_min_size", 1),
+    ("tracking", "min_size", 1),
+    ("tracking", "bootstrap", 0),
     ("tracking", "sankey_top_k", 0),
     ("report", "top_coalitions", 0),
 )

@@ -1,37 +1,58 @@
 """The run report: one self-contained HTML page built from the artifacts of a run directory.
 
-Sections: the run (model, layers, stage wall times); LoRA update profile by layer; φ distribution
-per analysed layer; coalition sizes and stability; synergy of hedonic coalitions vs baselines (means
-with bootstrap CIs, permutation p-values, effect sizes); cross-layer events and their Sankey; what
-the coalitions mean (functional importance, IR-feature alignment, cross-domain probes); and cards
-for the top coalitions (neurons, synergy, top-activating inputs, IR correlations). Every number is
-read from the run's files.
+Order: what a reader acts on first, how it was obtained last.
+
+1. **Verdict** — per evaluated layer and baseline, hedonic ahead of / level with / behind it on
+   held-out synergy (Cliff's δ, its CI, the Holm-adjusted rank-test p), per model over the layers,
+   and each method's share of coalitions more synergistic than random; then the list of missing
+   artifacts, if any (:mod:`hedonic.report.headline`, :mod:`hedonic.report.contents`).
+2. **Significant coalitions** — cards of the strongest hedonic coalitions that beat their
+   size-matched random groups: members, held-out synergy, z, p, q, top-activating inputs and
+   IR-feature correlations.
+3. Details: synergy tables (ranks first, means second) and per-coalition distributions on log
+   axes, the per-coalition z-scores; coalition sizes (log₂-spaced bins) and stability; the LoRA
+   update profile; φ; events across layers with bootstrap intervals and the Sankey of the tracked
+   coalitions; what the coalitions mean (importance, IR alignment, probes).
+4. **The run** — model, adapter, seed, layers, and the stage wall times.
+
+Every number is read from the run's files; one file, plotly.js inlined, opens offline.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
 
 from hedonic.layout import RunLayout
-from hedonic.models import resolve_named
-from hedonic.tracking import SankeyOptions
+from hedonic.report.contents import Missing, missing_artifacts, read_config
 from hedonic.report.document import HtmlDocument
+from hedonic.report.headline import findings_section, verdict_section
 from hedonic.report.sections import (
-    coalition_cards,
     lora_section,
     meaning_section,
     partition_section,
     phi_section,
+    run_section,
     synergy_section,
     tracking_section,
 )
+from hedonic.tracking import SankeyOptions
 
-HEADLINE_METRICS = ("pair_abs", "na_abs", "pair", "na")
-"""Synergy metrics shown first (absolute values per input, then signed)."""
+HEADLINE_METRICS = ("na_abs", "pair_abs", "pair", "na")
+"""Synergy metrics shown in the detail tables (absolute values per input, then signed)."""
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """The written report's ``path`` and the ``missing`` artifacts it names."""
+
+    path: Path
+    missing: tuple[Missing, ...]
+
+    def warnings(self) -> list[str]:
+        """One line per missing artifact."""
+        return [entry.message() for entry in self.missing]
 
 
 def write_report(
@@ -43,48 +64,26 @@ def write_report(
     top_coalitions: int = 6,
     sankey: SankeyOptions | None = None,
     notes: Sequence[str] = (),
-) -> Path:
-    """Build the report of the run in ``layout`` and write it to ``layout.report``; returns the path.
+) -> ReportResult:
+    """Build the report of the run in ``layout`` and write it to ``layout.report`` (see the module docstring).
 
-    ``timings``: wall time (s) of each stage, shown in the first section; ``sankey``: what the
-    Sankey diagram draws (default: everything, which is slow and large for hundreds of coalitions);
-    ``notes``: what loading the model changed (e.g. a head built from the seed), shown first.
+    ``timings``: wall time (s) of each stage, shown in the last section; ``top_coalitions``: cards
+    per evaluated layer; ``sankey``: what the Sankey diagram draws (default: every tracked coalition);
+    ``notes``: what loading the model changed (e.g. a head built from the seed), shown right after
+    the verdict.
     """
+    config = read_config(layout)
+    missing = missing_artifacts(layout, analysed, evaluated, config)
     document = HtmlDocument("hedonic report")
-    _run_section(document, layout, analysed, evaluated, timings or {})
+    verdict_section(document, layout, evaluated, missing)
     for note in notes:
         document.paragraph(f"Model: {note}.", "note")
+    findings_section(document, layout, evaluated, top_coalitions)
+    synergy_section(document, layout, evaluated, HEADLINE_METRICS)
+    partition_section(document, layout, analysed)
     lora_section(document, layout)
     phi_section(document, layout, analysed)
-    partition_section(document, layout, analysed)
-    synergy_section(document, layout, evaluated, HEADLINE_METRICS)
-    tracking_section(document, layout, sankey)
+    tracking_section(document, layout, analysed, sankey)
     meaning_section(document, layout, evaluated)
-    coalition_cards(document, layout, evaluated, top_coalitions)
-    return document.write(layout.report)
-
-
-def _run_section(
-    document: HtmlDocument, layout: RunLayout, analysed: Sequence[int], evaluated: Sequence[int], timings: Mapping[str, float]
-) -> None:
-    document.heading("The run")
-    config = _config(layout)
-    model = config.get("model", {})
-    adapter = model.get("adapter") or ("the shipped adapter" if resolve_named(str(model.get("name", ""))) else "none")
-    document.paragraph(
-        f"Model {model.get('name', '?')} (adapter: {adapter}, {model.get('dtype', '?')} on {model.get('device', '?')}); "
-        f"seed {config.get('seed', '?')}; valuation {config.get('valuation', {}).get('kind', '?')}; "
-        f"analysed layers {list(analysed)}; evaluated layers {list(evaluated)}."
-    )
-    if timings:
-        rows = [[name, seconds] for name, seconds in timings.items() if name != "report"]
-        rows.append(["total", float(np.sum([seconds for _, seconds in rows]))])
-        document.table(["stage", "wall time (s)"], rows)
-
-
-def _config(layout: RunLayout) -> dict[str, Any]:
-    import tomllib
-
-    if not layout.config.is_file():
-        return {}
-    return tomllib.loads(layout.config.read_text(encoding="utf-8"))
+    run_section(document, layout, config, analysed, evaluated, timings or {})
+    return ReportResult(document.write(layout.report), tuple(missing))

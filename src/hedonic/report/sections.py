@@ -1,30 +1,36 @@
-"""The sections of the run report, each reading its artifacts from the run directory.
+"""The detail sections of the run report, each reading its artifacts from the run directory.
 
 A section whose artifacts are absent (a stage that did not run, e.g. no adapter or a single
-analysed layer) says so in one line instead of failing.
+analysed layer) says so in one line instead of failing; a layer whose artifact is missing is
+named where it would have been shown (the full list is under the verdict,
+:mod:`hedonic.report.contents`).
 """
 
 from __future__ import annotations
 
-import html
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 
-from hedonic.evaluation import Comparison, load_comparison, load_synergy
-from hedonic.evaluation.meaning import MeaningResult, load_meaning
-from hedonic.evaluation.compare_partitions import REFERENCE
+from hedonic.evaluation import Comparison, SynergyResult, load_comparison, load_synergy
+from hedonic.evaluation.meaning import load_meaning
 from hedonic.game import load_partition, partition_warnings
 from hedonic.layout import RunLayout
 from hedonic.models import load_lora_profile
+from hedonic.report.contents import ships_adapter
 from hedonic.report.document import HtmlDocument
-from hedonic.tracking import EVENT_TYPES, SankeyOptions, load_events, sankey_figure
+from hedonic.report.figures import LAYOUT, percentile_strips, size_histogram, synergy_distributions
+from hedonic.tracking import EVENT_TYPES, LayerPairEvents, SankeyOptions, load_events, sankey_figure
 from hedonic.valuation import load_valuation
 
 PHI_BINS = 120
 """Bins of the φ histogram (shared by all layers, over the full range of their off-diagonal φ)."""
-_LAYOUT = {"height": 360, "margin": {"l": 50, "r": 20, "t": 40, "b": 40}, "template": "plotly_white"}
+_LAYOUT = {"height": 360, **LAYOUT}
+DISTRIBUTION_METRICS = ("pair_abs", "na_abs")
+"""Absolute metrics drawn as per-coalition distributions on a log axis."""
 
 
 def lora_section(document: HtmlDocument, layout: RunLayout) -> None:
@@ -51,6 +57,7 @@ def phi_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[int]
     uppers = {}
     for layer in layers:
         if not layout.valuation(layer).is_file():
+            document.paragraph(f"layer {layer}: valuation φ missing ({layout.valuation(layer).relative_to(layout.root)}).", "warn")
             continue
         valuation = load_valuation(layout.valuation(layer))
         upper = valuation.phi[np.triu_indices(valuation.n, 1)]
@@ -73,21 +80,21 @@ def phi_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[int]
 
 
 def partition_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[int]) -> None:
-    """Coalition size distribution, degenerate flag and stability estimate of each hedonic partition."""
+    """Coalition size distribution (log₂-spaced bins), degenerate flag and stability estimate of each hedonic partition."""
     document.heading("Coalitions: sizes and stability")
-    figure = go.Figure()
-    rows = []
+    rows, partitions = [], {}
     for layer in layers:
         if not layout.partition(layer).is_file():
+            document.paragraph(f"layer {layer}: partition missing ({layout.partition(layer).relative_to(layout.root)}).", "warn")
             continue
         partition = load_partition(layout.partition(layer))
-        distribution = partition.size_distribution()
-        figure.add_bar(x=list(distribution), y=[size * count for size, count in distribution.items()], name=f"layer {layer}")
+        partitions[layer] = partition
         rows.append(
             [
                 f"layer {layer}",
                 partition.n_players,
                 len(partition.coalitions),
+                int(np.median(partition.sizes())) if partition.coalitions else 0,
                 partition.largest(),
                 f"{partition.singleton_share():.1%}",
                 "yes" if partition.degenerate else "no",
@@ -97,87 +104,113 @@ def partition_section(document: HtmlDocument, layout: RunLayout, layers: Sequenc
     if not rows:
         document.paragraph("No partition was computed.", "note")
         return
-    document.table(["layer", "neurons", "coalitions", "largest", "singletons", "degenerate", "stability"], rows, text_columns=(0, 6))
-    figure.update_layout(
-        barmode="group", title="neurons by coalition size", xaxis_title="coalition size", yaxis_title="neurons", xaxis_type="log", **_LAYOUT
-    )
-    document.figure(figure)
+    header = ["layer", "neurons", "coalitions", "median size", "largest", "singletons", "degenerate", "stability"]
+    document.table(header, rows, text_columns=(0, 7))
+    document.figure(size_histogram(partitions))
 
 
 def synergy_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[int], metrics: Sequence[str]) -> None:
-    """Held-out synergy of hedonic coalitions vs each baseline: means, CIs, p-values, effect sizes."""
+    """Held-out synergy of hedonic coalitions vs each baseline: ranks first (δ, rank test), means second; distributions."""
     document.heading("Synergy: hedonic coalitions vs baselines (held-out inputs)")
-    evaluated = [layer for layer in layers if layout.comparison(layer).is_file()]
-    if not evaluated:
+    if not layers:
         document.paragraph("No synergy evaluation was run.", "note")
         return
-    for layer in evaluated:
+    for layer in layers:
+        document.heading(f"Layer {layer}", level=3)
+        if not layout.comparison(layer).is_file():
+            document.paragraph(f"layer {layer}: synergy comparison missing ({layout.comparison(layer).relative_to(layout.root)}).", "warn")
+            continue
         comparison = load_comparison(layout.comparison(layer))
         context = comparison.context
-        document.heading(f"Layer {layer}", level=3)
         document.paragraph(
             f"Readout {context.get('readout', '?')}, ablation {context.get('mode', '?')}, {context.get('num_inputs', '?')} "
-            f"held-out inputs, coalitions of size {comparison.size_range[0]}–{comparison.size_range[1]}; means with "
-            f"{comparison.confidence:.0%} bootstrap CIs; p: two-sided permutation test of the difference of means "
-            "(Holm-adjusted over baselines); d: Cohen's d; δ: Cliff's delta. Units: logits."
+            f"held-out inputs, coalitions of size {comparison.size_range[0]}–{comparison.size_range[1]}. Headline: Cliff's δ "
+            f"({comparison.confidence:.0%} bootstrap CI) and the {comparison.rank_test} rank test, Holm over baselines. "
+            "Secondary: the mean with its bootstrap CI, and a permutation test of the difference of means (Holm; the "
+            "differences are in comparison.json). Units: logits."
         )
-        shown = [metric for metric in metrics if metric in comparison.metrics]
-        _comparison_table(document, comparison, shown)
-        document.figure(_synergy_figure(comparison, shown, layer))
+        _comparison_table(document, comparison, [metric for metric in metrics if metric in comparison.metrics])
+        synergy = _synergy_files(document, layout, layer, comparison)
+        if synergy:
+            document.figure(synergy_distributions(synergy, [m for m in DISTRIBUTION_METRICS if m in comparison.metrics], layer))
+            strips = percentile_strips(synergy, layer)
+            if strips is not None:
+                document.figure(strips)
+
+
+def _synergy_files(document: HtmlDocument, layout: RunLayout, layer: int, comparison: Comparison) -> dict[str, SynergyResult]:
+    """Each method's synergy file named by the comparison (a missing one is noted)."""
+    found = {}
+    files = comparison.context.get("synergy_files", {})
+    for method in (m for m in comparison.methods if m in files):
+        path = layout.evaluation_dir(layer) / str(files[method])
+        if path.is_file():
+            found[str(method)] = load_synergy(path)
+        else:
+            document.paragraph(f"layer {layer}: synergy of {method} missing ({path.relative_to(layout.root)}).", "warn")
+    return found
 
 
 def _comparison_table(document: HtmlDocument, comparison: Comparison, metrics: Sequence[str]) -> None:
-    """One row per (metric, method): count, mean, CI, and the contrast with the reference."""
+    """One row per (metric, method): count, median, δ with its CI and the rank p first, then the mean with its CI and the permutation p of the difference."""
     rows = []
     for metric in metrics:
         for method in comparison.methods:
             summary = comparison.summary(method, metric)
-            row: list[object] = [metric, method, summary.count, _num(summary.mean), _interval(summary.ci_low, summary.ci_high)]
+            row: list[object] = [metric, method, summary.count, _num(summary.median)]
+            mean = f"{_num(summary.mean)} {_interval(summary.ci_low, summary.ci_high)}"
             if method == comparison.reference:
-                row += ["", "", "", ""]
+                row += ["", "", mean, ""]
             else:
                 contrast = comparison.contrast(method, metric)
-                row += [_num(contrast.difference), _num(contrast.p_holm), _num(contrast.cohens_d), _num(contrast.cliffs_delta)]
+                delta = f"{_num(contrast.cliffs_delta, '+.2f')} {_interval(contrast.delta_ci_low, contrast.delta_ci_high, '+.2f')}"
+                row += [delta, _num(contrast.rank_p_holm, ".2g"), mean, _num(contrast.p_holm, ".2g")]
             rows.append(row)
-    header = ["metric", "method", "groups", "mean", "95% CI", f"{comparison.reference} − method", "p (Holm)", "d", "δ"]
-    document.table(header, rows, text_columns=(0, 1, 4))
+    level = f"{comparison.confidence:.0%}"
+    header = ["metric", "method", "groups", "median", f"Cliff's δ [{level} CI]", "p rank (Holm)", f"mean [{level} CI]", "p perm. (Holm)"]
+    document.table(header, rows, text_columns=(0, 1))
 
 
-def _synergy_figure(comparison: Comparison, metrics: Sequence[str], layer: int) -> go.Figure:
-    figure = go.Figure()
-    for method in comparison.methods:
-        means, lows, highs = [], [], []
-        for metric in metrics:
-            summary = comparison.summary(method, metric)
-            mean = np.nan if summary.mean is None else summary.mean
-            means.append(mean)
-            lows.append(0.0 if summary.ci_low is None else mean - summary.ci_low)
-            highs.append(0.0 if summary.ci_high is None else summary.ci_high - mean)
-        error = {"type": "data", "symmetric": False, "array": highs, "arrayminus": lows}
-        figure.add_bar(x=list(metrics), y=means, name=method, error_y=error)
-    figure.update_layout(barmode="group", title=f"layer {layer}: mean synergy with 95% CI", yaxis_title="logits", **_LAYOUT)
-    return figure
-
-
-def tracking_section(document: HtmlDocument, layout: RunLayout, sankey: SankeyOptions | None = None) -> None:
-    """Event percentages per consecutive layer pair and the Sankey diagram (spec §7)."""
+def tracking_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[int], sankey: SankeyOptions | None = None) -> None:
+    """Event shares with bootstrap intervals per consecutive layer pair and the Sankey diagram (spec §7)."""
     document.heading("Coalitions across layers")
-    files = sorted(layout.tracking_dir.glob("events_*.json"), key=lambda p: [int(x) for x in p.stem.split("_")[1:]])
+    pairs = [(layer, layer + 1) for layer in layers if layer + 1 in layers]
+    files = [layout.events(a, b) for a, b in pairs if layout.events(a, b).is_file()]
+    for a, b in pairs:
+        if not layout.events(a, b).is_file():
+            document.paragraph(f"layers {a}→{b}: tracking events missing ({layout.events(a, b).relative_to(layout.root)}).", "warn")
     if not files:
-        document.paragraph("Fewer than two consecutive analysed layers: no tracking.", "note")
+        document.paragraph("Fewer than two consecutive analysed layers with events: no tracking.", "note")
         return
     chain = [load_events(path) for path in files]
     rows = []
     for pair in chain:
         shares = pair.tracking.percentages()
-        rows.append([f"{pair.source_layer} → {pair.target_layer}", *[f"{shares[kind]:.1f}%" for kind in EVENT_TYPES]])
-    document.table(["layers", *EVENT_TYPES], rows)
-    document.paragraph(
-        "persist, split and vanish are shares of layer ℓ's coalitions; merge and emerge of layer ℓ+1's. "
-        f"The full-size diagram is in {layout.sankey.relative_to(layout.root)}.",
-        "note",
-    )
+        cells = [_event_share(shares[kind], None if pair.intervals is None else pair.intervals[kind]) for kind in EVENT_TYPES]
+        rows.append([f"{pair.source_layer} → {pair.target_layer}", f"{pair.tracking.n_sources} → {pair.tracking.n_targets}", *cells])
+    document.table(["layers", "tracked coalitions", *EVENT_TYPES], rows)
+    document.paragraph(_tracking_note(chain[0]) + f" The full-size diagram is in {layout.sankey.relative_to(layout.root)}.", "note")
     document.figure(sankey_figure(chain, sankey))
+
+
+def _event_share(share: float, interval: tuple[float, float] | None) -> str:
+    return f"{share:.0f}%" if interval is None else f"{share:.0f}% [{interval[0]:.0f}, {interval[1]:.0f}]"
+
+
+def _tracking_note(pair: LayerPairEvents) -> str:
+    """How the events were decided: rule, thresholds, which coalitions, which side each share is over."""
+    thresholds = ", ".join(f"{key} = {value:g}" for key, value in dataclasses.asdict(pair.tracking.thresholds).items())
+    side = ", ".join(pair.tracking.source_side)
+    interval = (
+        f" Intervals: {pair.bootstrap['confidence']:.0%} bootstrap over the {pair.bootstrap['inputs']} analysis inputs behind E|a| "
+        f"({pair.bootstrap['resamples']} resamples; the virtual weights are fixed)."
+        if pair.bootstrap
+        else " No intervals (no per-input activity)."
+    )
+    return (
+        f"Only coalitions of at least {pair.min_size} neurons are tracked. Rule {pair.tracking.rule} ({thresholds}); "
+        f"{side}: shares of layer ℓ's tracked coalitions; emerge{'' if 'merge' in side else ', merge'}: of layer ℓ+1's." + interval
+    )
 
 
 def meaning_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[int]) -> None:
@@ -187,6 +220,8 @@ def meaning_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[
     if not explained:
         document.paragraph("The meaning stage did not run.", "note")
         return
+    for layer in sorted(set(layers) - set(explained)):
+        document.paragraph(f"layer {layer}: meaning missing ({layout.meaning(layer).relative_to(layout.root)}).", "warn")
     for layer in explained:
         result = load_meaning(layout.meaning(layer))
         importance = result.importance_comparison
@@ -220,51 +255,38 @@ def meaning_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[
             document.paragraph(note, "note")
 
 
-def coalition_cards(document: HtmlDocument, layout: RunLayout, layers: Sequence[int], top: int) -> None:
-    """Cards for the ``top`` hedonic coalitions of each evaluated layer, ranked by held-out |ψ| (pair_abs)."""
-    document.heading("Top coalitions")
-    for layer in layers:
-        path = layout.synergy(layer, REFERENCE)
-        if not path.is_file():
-            continue
-        result = load_synergy(path)
-        meaning = load_meaning(layout.meaning(layer)) if layout.meaning(layer).is_file() else None
-        ranked = sorted(result.coalitions, key=lambda c: -np.nan_to_num(c.metrics["pair_abs"], nan=-np.inf))[:top]
-        document.heading(f"Layer {layer}", level=3)
-        for coalition in ranked:
-            metrics = ", ".join(f"{name} {coalition.metrics[name]:.3g}" for name in ("pair_abs", "pair", "na", "na_abs"))
-            body = (
-                f"<b>{coalition.size} neurons</b>: {', '.join(map(str, coalition.neurons))}<br>"
-                f"held-out synergy: E Δ_C = {coalition.whole:.3g} logits; Σ E Δ_i = {float(np.sum(coalition.single)):.3g}; {metrics}"
-            )
-            document.raw(f'<div class="card">{body}{_meaning_of(meaning, coalition.neurons)}</div>')
-
-
-def _meaning_of(result: MeaningResult | None, neurons: tuple[int, ...]) -> str:
-    """Top-activating inputs and significant IR correlations of a coalition, as card markup ("" if unknown)."""
-    if result is None or neurons not in (reference := result.coalitions(result.interpretation.method)):
-        return ""
-    index = reference.index(neurons)
-    inputs = [entry for entry in result.interpretation.top_inputs if entry.index == index][:3]
-    correlations = [
-        f"{c.feature} r = {c.pearson_r:.2f} (q = {c.pearson_q:.2g})"
-        for c in result.interpretation.correlations
-        if c.index == index and c.pearson_r is not None and c.pearson_q is not None and c.pearson_q < result.interpretation.alpha
-    ]
-    items = "".join(
-        f"<li>{entry.activation:.3g}: <i>{html.escape(entry.query)}</i> — {html.escape(entry.snippet)}</li>" for entry in inputs
-    )
-    aligned = html.escape("; ".join(correlations) or "no IR feature correlation with q < " + str(result.interpretation.alpha))
-    return f"<br>IR features: {aligned}<br>top-activating held-out inputs:<ul>{items}</ul>"
+def run_section(
+    document: HtmlDocument, layout: RunLayout, config: Mapping[str, Any] | None, analysed: Sequence[int], evaluated: Sequence[int], timings: Mapping[str, float]
+) -> None:
+    """Run facts (model, adapter, seed, valuation, layers) and the stage wall times, last in the report."""
+    document.heading("The run: facts and stage timings", anchor="run")
+    if config is None:
+        document.paragraph(
+            f"config.toml is missing: the model, adapter and settings of this run are unknown. Analysed layers {list(analysed)}; "
+            f"evaluated layers {list(evaluated)}.",
+            "warn",
+        )
+    else:
+        model = config.get("model", {})
+        adapter = model.get("adapter") or ("the shipped adapter" if ships_adapter(str(model.get("name", ""))) else "none")
+        document.paragraph(
+            f"Model {model.get('name', '?')} (adapter: {adapter}, {model.get('dtype', '?')} on {model.get('device', '?')}); "
+            f"seed {config.get('seed', '?')}; valuation {config.get('valuation', {}).get('kind', '?')}; "
+            f"analysed layers {list(analysed)}; evaluated layers {list(evaluated)}."
+        )
+    if timings:
+        rows = [[name, seconds] for name, seconds in timings.items() if name != "report"]
+        rows.append(["total", float(np.sum([seconds for _, seconds in rows]))])
+        document.table(["stage", "wall time (s)"], rows)
 
 
 def _share(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def _num(value: float | None) -> str:
-    return "–" if value is None or not np.isfinite(value) else f"{value:.3g}"
+def _num(value: float | None, spec: str = ".3g") -> str:
+    return "–" if value is None or not np.isfinite(value) else format(value, spec)
 
 
-def _interval(low: float | None, high: float | None) -> str:
-    return "–" if low is None or high is None else f"[{low:.3g}, {high:.3g}]"
+def _interval(low: float | None, high: float | None, spec: str = ".3g") -> str:
+    return "–" if low is None or high is None else f"[{format(low, spec)}, {format(high, spec)}]"

@@ -1,16 +1,21 @@
 """Stage ``tracking``: follow coalitions from layer ℓ to ℓ+1 through virtual weights (spec §7).
 
 Virtual weights W = W_in^{ℓ+1}·diag(γ)·W_out^ℓ (:mod:`~hedonic.tracking.virtual_weights`), the
-coalition influence S computed block by block (:mod:`~hedonic.tracking.influence`), matching and
-events (:mod:`~hedonic.tracking.events`) with their JSON artifact
+coalition influence S computed block by block (:mod:`~hedonic.tracking.influence`), the event
+rules (:mod:`~hedonic.tracking.rules`: transition shares α/β, :mod:`~hedonic.tracking.transitions`,
+the default; the τ rule with matching, :mod:`~hedonic.tracking.events`), bootstrap intervals of the
+event shares (:mod:`~hedonic.tracking.bootstrap`), their JSON artifact
 (:mod:`~hedonic.tracking.artifact`), a Sankey diagram (:mod:`~hedonic.tracking.sankey`), and the
 chain over consecutive layers with its files (:mod:`~hedonic.tracking.chain`,
 :mod:`~hedonic.tracking.run_dir`).
 """
 
 from hedonic.tracking.artifact import EVENTS_FORMAT_VERSION, EVENTS_KIND, LayerPairEvents, load_events, save_events
-from hedonic.tracking.chain import TrackingOptions, adjacent_pairs, track_chain, track_pair
+from hedonic.tracking.bootstrap import BootstrapSettings, InputActivity, collect_input_activity, share_intervals
+from hedonic.tracking.chain import DEFAULT_MIN_SIZE, TrackingOptions, adjacent_pairs, track_chain, track_pair, tracked, tracked_members
 from hedonic.tracking.events import EVENT_TYPES, Event, Thresholds, Tracking, classify_events, max_weight_matching
+from hedonic.tracking.rules import DEFAULT_RULE, EVENT_RULES, check_rule, classify
+from hedonic.tracking.transitions import ShareThresholds, classify_transitions, transition_shares
 from hedonic.tracking.influence import coalition_indicator, coalition_influence
 from hedonic.tracking.mean_abs import LayerMeanAbs, expand_mean_abs, mean_abs_from_npy, mean_abs_from_stats
 from hedonic.tracking.run_dir import TrackingInputs, explicit_inputs, run_dir_inputs, write_tracking
@@ -19,6 +24,20 @@ from hedonic.tracking.virtual_weights import BOTH, VirtualMap, virtual_map, virt
 
 __all__ = [
     "BOTH",
+    "DEFAULT_MIN_SIZE",
+    "DEFAULT_RULE",
+    "EVENT_RULES",
+    "BootstrapSettings",
+    "InputActivity",
+    "ShareThresholds",
+    "check_rule",
+    "classify",
+    "classify_transitions",
+    "collect_input_activity",
+    "share_intervals",
+    "tracked",
+    "tracked_members",
+    "transition_shares",
     "EVENTS_FORMAT_VERSION",
     "EVENTS_KIND",
     "EVENT_TYPES",

@@ -1,19 +1,28 @@
-"""The events artifact of one layer pair ℓ → ℓ+1: kind ``"events"``, format version 1, plain JSON.
+"""The events artifact of one layer pair ℓ → ℓ+1: kind ``"events"``, format version 2, plain JSON.
 
 Top-level keys (besides ``kind`` and ``format_version``):
 
 - ``source_layer``, ``target_layer``: ℓ and ℓ+1;
-- ``source_coalitions``, ``target_coalitions``: each partition's coalitions as sorted neuron-id
-  lists, in the partition's order (event indices point into these lists);
+- ``min_size`` (new in 2): only coalitions of at least this many neurons are tracked;
+  ``untracked`` (new in 2): ``{"source": n, "target": m}`` coalitions of each partition left out;
+- ``source_coalitions``, ``target_coalitions``: the tracked coalitions as sorted neuron-id lists,
+  in the partition's order (event indices point into these lists);
 - ``settings``: how S was computed (``projection``, ``center``, ``weighting`` = ``"mean_abs"`` or
   ``"uniform"``, ``folded`` norms);
-- ``thresholds`` (``tau``, ``presence``, ``floor``), ``reference`` r (median strongest link),
-  ``cutoff`` θ and ``max_influence`` (max S);
-- ``links``: kept links ``[p, q, S]`` (children or parents links, see :mod:`hedonic.tracking.events`);
+- ``rule`` (new in 2): ``"shares"`` (transition shares α/β, :mod:`hedonic.tracking.transitions`)
+  or ``"tau"`` (:mod:`hedonic.tracking.events`); ``thresholds``: the rule's thresholds
+  (``alpha``, ``beta``; or ``tau``, ``presence``, ``floor``);
+- ``reference`` r (median strongest link) and ``cutoff`` θ of the τ rule (null for shares),
+  ``max_influence`` (max S);
+- ``links``: kept links ``[p, q, S]`` (high-share links, or children / parents links);
 - ``matching``: live pairs ``[p, q, S]`` of the maximum-weight matching;
 - ``events``: ``{type, sources, targets, strengths, source_neurons, target_neurons}``;
 - ``counts`` and ``percentages`` per event type, with ``percent_of`` naming the side
-  (``"source"`` or ``"target"``) each percentage is over.
+  (``"source"`` or ``"target"``) each percentage is over;
+- ``intervals`` (new in 2): per event type the bootstrap interval ``[low, high]`` of its
+  percentage, or null without per-input activity; ``bootstrap``: ``resamples``, ``confidence``,
+  ``seed``, ``inputs`` (N analysis inputs resampled) and ``tokens``, or null
+  (:mod:`hedonic.tracking.bootstrap`).
 
 Same inputs give a byte-identical file. :func:`load_events` validates every index and recomputes
 counts and percentages from the events.
@@ -30,15 +39,21 @@ import numpy as np
 
 from hedonic.artifacts import read_json, write_json
 from hedonic.errors import ArtifactError, HedonicError
-from hedonic.tracking.events import EVENT_TYPES, SOURCE_SIDE, Event, Thresholds, Tracking
+from hedonic.tracking.events import EVENT_TYPES, Event, Tracking
+from hedonic.tracking.rules import thresholds_dict, thresholds_from
 
 EVENTS_KIND = "events"
-EVENTS_FORMAT_VERSION = 1
+EVENTS_FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
 class LayerPairEvents:
-    """Tracking result of layer pair ``source_layer`` → ``target_layer`` (coalitions as neuron ids)."""
+    """Tracking result of layer pair ``source_layer`` → ``target_layer`` (tracked coalitions as neuron ids).
+
+    ``min_size`` of a tracked coalition; ``untracked`` (sources, targets) coalitions left out;
+    ``intervals``: bootstrap interval (0–100) of each event type's percentage, with the
+    ``bootstrap`` settings (None: no intervals).
+    """
 
     source_layer: int
     target_layer: int
@@ -46,6 +61,10 @@ class LayerPairEvents:
     target_coalitions: tuple[tuple[int, ...], ...]
     tracking: Tracking
     settings: Mapping[str, Any] = field(default_factory=dict)
+    min_size: int = 1
+    untracked: tuple[int, int] = (0, 0)
+    intervals: Mapping[str, tuple[float, float]] | None = None
+    bootstrap: Mapping[str, Any] | None = None
 
     def payload(self) -> dict[str, Any]:
         """The JSON payload of the artifact (see the module docstring)."""
@@ -64,14 +83,13 @@ class LayerPairEvents:
         return {
             "source_layer": self.source_layer,
             "target_layer": self.target_layer,
+            "min_size": self.min_size,
+            "untracked": {"source": self.untracked[0], "target": self.untracked[1]},
             "source_coalitions": [list(group) for group in self.source_coalitions],
             "target_coalitions": [list(group) for group in self.target_coalitions],
             "settings": dict(self.settings),
-            "thresholds": {
-                "tau": tracking.thresholds.tau,
-                "presence": tracking.thresholds.presence,
-                "floor": tracking.thresholds.floor,
-            },
+            "rule": tracking.rule,
+            "thresholds": thresholds_dict(tracking.thresholds),
             "reference": tracking.reference,
             "cutoff": tracking.cutoff,
             "max_influence": tracking.max_influence,
@@ -80,12 +98,14 @@ class LayerPairEvents:
             "events": events,
             "counts": tracking.counts(),
             "percentages": tracking.percentages(),
-            "percent_of": {kind: "source" if kind in SOURCE_SIDE else "target" for kind in EVENT_TYPES},
+            "percent_of": {kind: "source" if kind in tracking.source_side else "target" for kind in EVENT_TYPES},
+            "intervals": None if self.intervals is None else {kind: list(self.intervals[kind]) for kind in EVENT_TYPES},
+            "bootstrap": None if self.bootstrap is None else dict(self.bootstrap),
         }
 
 
 def save_events(result: LayerPairEvents, path: str | Path) -> Path:
-    """Write ``result`` as an events artifact (kind ``events``, version 1), atomically."""
+    """Write ``result`` as an events artifact (kind ``events``, version 2), atomically."""
     return write_json(path, EVENTS_KIND, EVENTS_FORMAT_VERSION, result.payload())
 
 
@@ -113,18 +133,20 @@ def _parse(document: Mapping[str, Any]) -> LayerPairEvents:
     sources = _coalitions(document["source_coalitions"])
     targets = _coalitions(document["target_coalitions"])
     limits = {"source": len(sources), "target": len(targets)}
-    thresholds = Thresholds(**{key: float(document["thresholds"][key]) for key in ("tau", "presence", "floor")})
+    rule = str(document["rule"])
+    thresholds = thresholds_from(rule, document["thresholds"])
     events = tuple(_event(raw, sources, targets) for raw in document["events"])
     tracking = Tracking(
         thresholds=thresholds,
-        reference=_number(document["reference"], "reference"),
-        cutoff=_number(document["cutoff"], "cutoff"),
+        reference=None if document["reference"] is None else _number(document["reference"], "reference"),
+        cutoff=None if document["cutoff"] is None else _number(document["cutoff"], "cutoff"),
         max_influence=_number(document["max_influence"], "max_influence"),
         n_sources=limits["source"],
         n_targets=limits["target"],
         links=tuple(_link(raw, limits) for raw in document["links"]),
         matching=tuple(_link(raw, limits) for raw in document["matching"]),
         events=events,
+        rule=rule,
     )
     if document["counts"] != tracking.counts():
         raise ValueError(f"counts {document['counts']} disagree with the events {tracking.counts()}")
@@ -133,6 +155,9 @@ def _parse(document: Mapping[str, Any]) -> LayerPairEvents:
         not np.isclose(float(stored[kind]), value) for kind, value in tracking.percentages().items()
     ):
         raise ValueError("percentages disagree with the events")
+    intervals = document["intervals"]
+    if intervals is not None and set(intervals) != set(EVENT_TYPES):
+        raise ValueError("intervals must name every event type")
     return LayerPairEvents(
         source_layer=int(document["source_layer"]),
         target_layer=int(document["target_layer"]),
@@ -140,6 +165,10 @@ def _parse(document: Mapping[str, Any]) -> LayerPairEvents:
         target_coalitions=targets,
         tracking=tracking,
         settings=dict(document["settings"]),
+        min_size=int(document["min_size"]),
+        untracked=(int(document["untracked"]["source"]), int(document["untracked"]["target"])),
+        intervals=None if intervals is None else {kind: (float(intervals[kind][0]), float(intervals[kind][1])) for kind in EVENT_TYPES},
+        bootstrap=None if document["bootstrap"] is None else dict(document["bootstrap"]),
     )
 
 

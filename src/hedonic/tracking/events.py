@@ -1,4 +1,8 @@
-"""Matching and event classification on a coalition influence matrix S (P × Q), pure NumPy/SciPy.
+"""Matching and the τ-relative event rule on a coalition influence matrix S (P × Q), pure NumPy/SciPy.
+
+The default rule of a run is the transition-share rule of :mod:`hedonic.tracking.transitions`;
+this τ-relative rule is the option ``rule = "tau"`` (:mod:`hedonic.tracking.rules`). Both return a
+:class:`Tracking`.
 
 Rows p are the coalitions of layer ℓ (sources), columns q those of layer ℓ+1 (targets). With the
 thresholds τ (relative), ``presence`` (relative to a typical strongest link) and ``floor``
@@ -29,6 +33,7 @@ pairs are kept.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -38,7 +43,11 @@ from hedonic.errors import ConfigError, NumericalError
 EVENT_TYPES = ("persist", "split", "merge", "vanish", "emerge")
 """Event types, in the order they are listed."""
 SOURCE_SIDE = ("persist", "split", "vanish")
-"""Event types whose percentage is over the source coalitions (layer ℓ); the others are over layer ℓ+1."""
+"""Under the τ rule, event types whose percentage is over the source coalitions (layer ℓ); the others are over layer ℓ+1."""
+TAU_RULE = "tau"
+SHARES_RULE = "shares"
+SHARES_SOURCE_SIDE = ("persist", "split", "merge", "vanish")
+"""Under the transition-share rule every source coalition takes exactly one of these; emerge is over layer ℓ+1."""
 
 
 @dataclass(frozen=True)
@@ -75,35 +84,44 @@ class Event:
 
 @dataclass(frozen=True)
 class Tracking:
-    """Everything derived from one influence matrix S (P × Q) under :class:`Thresholds`.
+    """Everything derived from one influence matrix S (P × Q) under one event ``rule``.
 
-    ``links``: the kept links (p, q, S) — children or parents links — sorted by (p, q);
-    ``matching``: live pairs of the maximum-weight matching (p, q, S), sorted by p;
-    ``reference``: the median strongest link r; ``cutoff``: θ; ``max_influence``: max S.
+    ``thresholds``: :class:`Thresholds` (rule ``tau``) or
+    :class:`~hedonic.tracking.transitions.ShareThresholds` (rule ``shares``);
+    ``links``: the kept links (p, q, S) — children or parents links (τ), links with a high α or β
+    (shares) — sorted by (p, q); ``matching``: live pairs of the maximum-weight matching (p, q, S),
+    sorted by p; ``reference``: the median strongest link r and ``cutoff`` θ (τ rule; None for
+    shares); ``max_influence``: max S.
     """
 
-    thresholds: Thresholds
-    reference: float
-    cutoff: float
+    thresholds: Any
+    reference: float | None
+    cutoff: float | None
     max_influence: float
     n_sources: int
     n_targets: int
     links: tuple[tuple[int, int, float], ...]
     matching: tuple[tuple[int, int, float], ...]
     events: tuple[Event, ...]
+    rule: str = TAU_RULE
+
+    @property
+    def source_side(self) -> tuple[str, ...]:
+        """Event types counted over the source coalitions under this rule (the others over the targets)."""
+        return SHARES_SOURCE_SIDE if self.rule == SHARES_RULE else SOURCE_SIDE
 
     def counts(self) -> dict[str, int]:
-        """Number of coalitions taking part in each event type (sources or targets, see module doc)."""
+        """Number of coalitions taking part in each event type (sources or targets, see :attr:`source_side`)."""
         involved: dict[str, set[int]] = {kind: set() for kind in EVENT_TYPES}
         for event in self.events:
-            involved[event.type].update(event.sources if event.type in SOURCE_SIDE else event.targets)
+            involved[event.type].update(event.sources if event.type in self.source_side else event.targets)
         return {kind: len(members) for kind, members in involved.items()}
 
     def percentages(self) -> dict[str, float]:
         """Share (0–100) of the coalitions of the relevant side taking part in each event type."""
         percent = {}
         for kind, count in self.counts().items():
-            total = self.n_sources if kind in SOURCE_SIDE else self.n_targets
+            total = self.n_sources if kind in self.source_side else self.n_targets
             percent[kind] = 100.0 * count / total if total else 0.0
         return percent
 

@@ -52,7 +52,8 @@ def check_mean_abs(mean_abs: np.ndarray, n_neurons: int, where: str = "E|a|") ->
     return values
 
 
-def _check_players(partition: Partition, n_neurons: int, side: str) -> None:
+def check_players(partition: Partition, n_neurons: int, side: str) -> None:
+    """:class:`ArtifactError` when ``partition`` names a neuron beyond the ``n_neurons`` of its layer (``side``: source/target)."""
     if partition.neurons and partition.neurons[-1] >= n_neurons:
         raise ArtifactError(
             f"the {side} partition names neuron {partition.neurons[-1]}, but that layer has {n_neurons} neurons",
@@ -75,8 +76,8 @@ def coalition_influence(
     :data:`BLOCK_VALUES` values per block). Peak extra memory: one block per selected projection.
     """
     n_target, n_source = vmap.shape
-    _check_players(source, n_source, "source")
-    _check_players(target, n_target, "target")
+    check_players(source, n_source, "source")
+    check_players(target, n_target, "target")
     weights = np.ones(n_source) if mean_abs is None else check_mean_abs(mean_abs, n_source)
     if block_rows is not None and block_rows < 1:
         raise ConfigError(f"block_rows must be positive, got {block_rows}", hint="pass a positive number of rows")

@@ -1,7 +1,8 @@
 """Sankey diagram of coalitions across a chain of layers, coloured by event type (plotly, offline HTML).
 
-Nodes are the coalitions of every layer in the chain (one node per coalition that passes the size
-filter); links are the kept links of each layer pair (children or parents links, see
+Nodes are the tracked coalitions of every layer in the chain (one node per coalition that passes
+the size filter; ``C<k>`` is its index among the tracked coalitions of its layer, as in the events
+files); links are the kept links of each layer pair (children or parents links, see
 :mod:`hedonic.tracking.events`) between two drawn nodes whose relative strength S[p, q] / max_q' S[p, q']
 (relative to the source's strongest link) is at least ``link_threshold``. That relative strength
 is also the link's width, so every source's strongest link has width 1 and a few very loud
@@ -169,12 +170,15 @@ def sankey_figure(
     Nodes are placed in one column per layer (x) and by coalition index within the layer (y).
     plotly.js does not draw nodes without links and then misplaces the positions of every later
     node, so the nodes with a drawn link come first in the node arrays (layer, then index) and
-    the others after them; the subtitle counts the coalitions left undrawn.
+    the others after them; the subtitle counts the coalitions left undrawn. The height grows with
+    the most crowded layer (about 22 px per node) so that every label stays legible.
     """
     import plotly.graph_objects as go
 
     options = options or SankeyOptions()
     nodes, links = sankey_layout(chain, options)
+    if not links:  # plotly.js cannot draw a Sankey without links
+        return _empty_figure(title or "Coalitions across layers", f"no link to draw between tracked coalitions of ≥ {options.min_size} neurons")
     linked = {link.source for link in links} | {link.target for link in links}
     order = sorted(range(len(nodes)), key=lambda k: k not in linked)  # stable: linked first
     new_position = {old: new for new, old in enumerate(order)}
@@ -200,7 +204,8 @@ def sankey_figure(
                 "y": ys,
                 "customdata": [[node.size, node.fate] for node in drawn],
                 "hovertemplate": "%{label}<br>size %{customdata[0]}, %{customdata[1]}<extra></extra>",
-                "pad": 4,
+                "pad": 8,
+                "thickness": 14,
             },
             link={
                 "source": [new_position[link.source] for link in links],
@@ -215,7 +220,22 @@ def sankey_figure(
     legend = ", ".join(f"<span style='color:{EVENT_COLORS[k]}'>{k}</span>" for k in NODE_PRECEDENCE)
     heading = title or f"Coalitions across layers {', '.join(map(str, layers))}"
     notes = f"links ≥ {options.link_threshold:g} × the source's strongest; {len(nodes) - len(linked)} of {len(nodes)} coalitions without a drawn link are not shown"
-    figure.update_layout(title_text=f"{heading}<br><sup>{legend}; {notes}</sup>")
+    crowded = max(per_layer.values(), default=1)
+    figure.update_layout(
+        title_text=f"{heading}<br><sup>{legend}; {notes}</sup>",
+        height=max(450, 140 + 22 * crowded),
+        font={"size": 12},
+        margin={"l": 20, "r": 20, "t": 80, "b": 20},
+    )
+    return figure
+
+
+def _empty_figure(title: str, message: str) -> Any:
+    import plotly.graph_objects as go
+
+    figure = go.Figure()
+    figure.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 14})
+    figure.update_layout(title_text=title, height=240, xaxis_visible=False, yaxis_visible=False, template="plotly_white")
     return figure
 
 
