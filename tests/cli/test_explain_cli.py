@@ -66,7 +66,7 @@ def test_run_dir_explanation_writes_the_artifact_and_prints_the_tables(
         cli.main(["explain", str(run.root), "--model", str(model_dir), "--adapter", str(adapter_dir), "--max-queries", "6", *FAST])
     assert stop.value.code == 0
     printed = capsys.readouterr().out
-    for text in ("ndcg_drop: coalitions of size", "Most important hedonic coalitions", "Cross-domain ridge probes", "wrote"):
+    for text in ("ndcg_drop, coalitions of size", "Most important hedonic coalitions", "Cross-domain ridge probes", "wrote"):
         assert text in printed
     result = load_meaning(run.meaning(LAYER))
     assert result.layer == LAYER and len(result.input_ids) == 24 and result.importance.num_queries == 6

@@ -14,7 +14,7 @@ import pytest
 from rich.console import Console
 
 from hedonic.baselines import random_baseline
-from hedonic.data import QueryDocPair, iter_batches
+from hedonic.data import QueryDocPair, balanced_queries, iter_batches
 from hedonic.errors import ArtifactError, ConfigError, DataError
 from hedonic.evaluation.importance import NULL_METHOD
 from hedonic.evaluation.interpretation import coalition_activations
@@ -22,7 +22,6 @@ from hedonic.evaluation.meaning import (
     MEANING_FORMAT_VERSION,
     MeaningResult,
     MeaningSettings,
-    balanced_queries,
     by_length,
     explain_layer,
     load_meaning,

@@ -73,7 +73,8 @@ def explain(
     from hedonic.errors import ConfigError
     from hedonic.evaluation.compare_partitions import baseline_files, partitions_of_layer
     from hedonic.evaluation.importance import NULL_METHOD
-    from hedonic.evaluation.meaning import MeaningSettings, balanced_queries, explain_layer, meaning_tables, save_meaning, summary_lines
+    from hedonic.data import balanced_queries
+    from hedonic.evaluation.meaning import MeaningSettings, explain_layer, meaning_tables, save_meaning, summary_lines
     from hedonic.layout import RunLayout
     from hedonic.models import open_model
 
@@ -122,7 +123,7 @@ def _candidates(
     """(candidate lists, BM25 statistics or None for the candidates' own, pair ids φ was built from)."""
     from hedonic.data import attach_qrels, build_demo_corpus, read_pairs, read_qrels
     from hedonic.errors import ConfigError
-    from hedonic.evaluation.ranking import query_groups
+    from hedonic.data import query_groups
 
     sources = list(data or ([str(layout.heldout)] if layout.heldout.is_file() else []))
     if not sources:

@@ -22,6 +22,7 @@ from hedonic.data.ir_features import (
     terms,
 )
 from hedonic.data.pairs import QueryDocPair, label_array
+from hedonic.data.query_lists import balanced_queries, query_groups
 from hedonic.data.readers import (
     MSMARCO_COLUMNS,
     PairFormat,
@@ -46,6 +47,8 @@ __all__ = [
     "Passage",
     "Qrels",
     "QueryDocPair",
+    "balanced_queries",
+    "query_groups",
     "attach_qrels",
     "batched_pairs",
     "bm25_idf",

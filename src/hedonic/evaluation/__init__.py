@@ -48,7 +48,6 @@ from hedonic.evaluation.meaning import (
     MEANING_KIND,
     MeaningResult,
     MeaningSettings,
-    balanced_queries,
     by_length,
     explain_layer,
     load_meaning,
@@ -71,7 +70,7 @@ from hedonic.evaluation.significance import (
 )
 from hedonic.evaluation.verdict import BaselineVerdict, ModelVerdict, layer_verdicts, model_verdicts, verdict_from_dict
 from hedonic.evaluation.probes import ProbeFit, ProbeScore, ProbeSummary, cross_domain_scores, fit_probe, probe_summary
-from hedonic.evaluation.ranking import RankingSetup, ndcg_at_k, query_groups, ranking_quality, reciprocal_rank
+from hedonic.evaluation.ranking import RankingSetup, ndcg_at_k, ranking_quality, reciprocal_rank
 from hedonic.evaluation.synergy import (
     ABSOLUTE_METRICS,
     METRIC_DEFINITIONS,
@@ -139,7 +138,6 @@ __all__ = [
     "SynergyResult",
     "TopInput",
     "alignment_summary",
-    "balanced_queries",
     "benjamini_hochberg",
     "by_length",
     "coalition_activations",
@@ -167,7 +165,6 @@ __all__ = [
     "null_contrasts",
     "pairwise_psi",
     "probe_summary",
-    "query_groups",
     "ranked_coalitions",
     "ranking_quality",
     "reciprocal_rank",

@@ -141,30 +141,6 @@ class MeaningResult:
         return [group.neurons for group in self.groups if group.method == method and group.draw == draw]
 
 
-def balanced_queries(groups: Sequence[Sequence[QueryDocPair]], limit: int | None, *, seed: int = 0) -> list[tuple[QueryDocPair, ...]]:
-    """At most ``limit`` candidate lists, spread evenly over the domains, kept in input order.
-
-    Lists are shuffled within each domain (seeded), then taken round-robin over the domains in
-    order of first appearance until ``limit`` are chosen. None keeps all.
-    """
-    lists = [tuple(group) for group in groups]
-    if limit is None or len(lists) <= limit:
-        return lists
-    if limit < 1:
-        raise ConfigError(f"the query limit must be ≥ 1, got {limit}", hint="e.g. 30")
-    rng = np.random.default_rng(seed)
-    by_domain: dict[str | None, list[int]] = {}
-    for position, group in enumerate(lists):
-        by_domain.setdefault(group[0].domain, []).append(position)
-    queues = [list(rng.permutation(positions)) for positions in by_domain.values()]
-    chosen: list[int] = []
-    while len(chosen) < limit:
-        for queue in queues:
-            if queue and len(chosen) < limit:
-                chosen.append(int(queue.pop(0)))
-    return [lists[position] for position in sorted(chosen)]
-
-
 def explain_layer(
     adapter: ModelAdapter,
     layer: int,

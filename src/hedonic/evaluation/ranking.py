@@ -23,25 +23,6 @@ DEFAULT_CUTOFF = 10
 """k of nDCG@k."""
 
 
-def query_groups(pairs: Sequence[QueryDocPair]) -> list[tuple[QueryDocPair, ...]]:
-    """The candidate lists of ``pairs``: the pairs of each (domain, qid), in order of first appearance.
-
-    Within a list the pairs keep their input order. Raises :class:`DataError` when a list holds
-    the same document twice.
-    """
-    groups: dict[tuple[str | None, str], list[QueryDocPair]] = {}
-    for pair in pairs:
-        groups.setdefault((pair.domain, pair.qid), []).append(pair)
-    for (_, qid), members in groups.items():
-        docids = [pair.docid for pair in members]
-        if len(set(docids)) != len(docids):
-            raise DataError(
-                f"query {qid!r} lists a document twice",
-                hint="give each query one entry per candidate document",
-            )
-    return [tuple(members) for members in groups.values()]
-
-
 def ndcg_at_k(scores: np.ndarray, labels: np.ndarray, k: int = DEFAULT_CUTOFF) -> np.ndarray:
     """nDCG@k of one query's candidates under each score vector: scores (..., m), labels (m,) → (...).
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -37,7 +37,7 @@ from rich.console import Console
 
 from hedonic.artifacts import atomic_write_text
 from hedonic.data import QueryDocPair, iter_batches, read_pairs
-from hedonic.errors import ConfigError, DataError
+from hedonic.errors import ConfigError
 from hedonic.layout import RunLayout
 from hedonic.manifest import write_manifest
 from hedonic.models import ModelAdapter, TokenBatch, open_model
@@ -264,11 +264,3 @@ def run_pipeline(config: RunConfig, out_dir: str | Path | None = None, console: 
 
 def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
-
-def require_pairs(pairs: Iterable[QueryDocPair], what: str) -> list[QueryDocPair]:
-    """``pairs`` as a list; :class:`DataError` naming ``what`` when there is none."""
-    found = list(pairs)
-    if not found:
-        raise DataError(f"the {what} are empty", hint="check the data section of the configuration")
-    return found

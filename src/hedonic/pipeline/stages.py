@@ -78,8 +78,7 @@ def data(pipeline: Pipeline) -> None:
 def _read_splits(pipeline: Pipeline) -> tuple[list[Any], list[Any]]:
     from hedonic.data import DemoCorpusConfig, build_demo_corpus, read_pairs
     from hedonic.data.batching import char_limit
-    from hedonic.evaluation.meaning import balanced_queries
-    from hedonic.evaluation.ranking import query_groups
+    from hedonic.data import balanced_queries, query_groups
 
     section = pipeline.config.data
     corpus = None
@@ -365,7 +364,7 @@ def meaning(pipeline: Pipeline, layer: int) -> None:
     from hedonic.evaluation.compare_partitions import REFERENCE, baseline_files, partitions_of_layer
     from hedonic.evaluation.importance import NULL_METHOD
     from hedonic.evaluation.meaning import MeaningSettings, explain_layer, save_meaning, summary_lines
-    from hedonic.evaluation.ranking import query_groups
+    from hedonic.data import query_groups
 
     section = pipeline.config.meaning
     layout = pipeline.layout
@@ -433,8 +432,16 @@ def _findings(pipeline: Pipeline, layer: int) -> list[tuple[int, ...]]:
 def tracking(pipeline: Pipeline, layers: list[int]) -> None:
     """Events between consecutive analysed layers, with bootstrap intervals of their shares, and the Sankey diagram (spec §7)."""
     from hedonic.game import load_partition
-    from hedonic.stats import load_stats
-    from hedonic.tracking import EVENTS_FORMAT_VERSION, adjacent_pairs, collect_input_activity, track_chain, tracked_members, write_tracking
+    from hedonic.tracking import (
+        EVENTS_FORMAT_VERSION,
+        adjacent_pairs,
+        collect_input_activity,
+        expand_mean_abs,
+        mean_abs_from_stats,
+        track_chain,
+        tracked_members,
+        write_tracking,
+    )
 
     section = pipeline.config.tracking
     layout = pipeline.layout
@@ -445,12 +452,7 @@ def tracking(pipeline: Pipeline, layers: list[int]) -> None:
     def action() -> list[Path]:
         partitions = {layer: load_partition(layout.partition(layer)) for layer in layers}
         n = pipeline.model.intermediate_size
-        mean_abs = {}
-        for layer in layers:
-            stats = load_stats(layout.stats(layer))
-            weights = np.zeros(n)
-            weights[stats.neurons] = stats.mean_abs()
-            mean_abs[layer] = weights
+        mean_abs = {layer: expand_mean_abs(mean_abs_from_stats(layout.stats(layer)), layer, partitions[layer], n) for layer in layers}
         activity = None
         if section.bootstrap:
             members = tracked_members(partitions, section.min_size)
