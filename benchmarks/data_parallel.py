@@ -46,7 +46,7 @@ def demo_case(options: argparse.Namespace, out: Path, parallel: Any) -> dict[str
     from hedonic.ablation import AblationEngine
     from hedonic.data import DemoCorpusConfig, build_demo_corpus, iter_batches
     from hedonic.evaluation import save_synergy
-    from hedonic.evaluation.synergy import evaluate_synergy
+    from hedonic.evaluation.synergy_evaluation import evaluate_synergy
     from hedonic.models import load_demo_model
     from hedonic.valuation import save_valuation
     from hedonic.valuation.exact import pas_exact_with_magnitude

@@ -137,7 +137,8 @@ def random_coalitions(n: int, count: int, rng: np.random.Generator, sizes: tuple
 
 
 def evaluation_figure(setup: Setup) -> str:
-    from hedonic.evaluation.synergy import evaluate_synergy, required_sets
+    from hedonic.evaluation.synergy import required_sets
+    from hedonic.evaluation.synergy_evaluation import evaluate_synergy
 
     adapter, layer = setup.adapter, setup.adapter.num_layers // 2
     batches = heldout_batches(adapter, 32 if setup.dry else 160)

@@ -12,7 +12,7 @@ from hedonic.models import load_lora_profile, select_window
 from hedonic.pipeline import stages
 from hedonic.pipeline.config import LayersSection, RunConfig
 from hedonic.pipeline.demos import SMOLLM2_WINDOW, demo_config, demo_names
-from hedonic.pipeline.run import Pipeline
+from hedonic.pipeline.context import RunContext
 from hedonic.pipeline.validation import validate_config
 
 
@@ -40,7 +40,7 @@ def test_unknown_demo_or_task_is_a_config_error() -> None:
 
 def test_window_picks_the_consecutive_layers_with_the_largest_update(tiny_config: RunConfig) -> None:
     config = replace(tiny_config, layers=LayersSection(window=2, top_k=1))
-    pipeline = Pipeline(config, RunLayout(config.out_dir))
+    pipeline = RunContext(config, RunLayout(config.out_dir))
     stages.lora_profile(pipeline)
     expected = select_window(load_lora_profile(pipeline.layout.lora_profile), 2)
     analysed = pipeline.analysed_layers()

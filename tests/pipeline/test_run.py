@@ -13,7 +13,7 @@ from hedonic.evaluation import load_comparison
 from hedonic.evaluation.meaning import load_meaning
 from hedonic.game import load_partition
 from hedonic.layout import RunLayout
-from hedonic.pipeline import run as run_module
+from hedonic.pipeline import context as context_module
 from hedonic.pipeline import stages
 from hedonic.pipeline.config import BaselinesSection, LayersSection, ModelSection, RunConfig, load_config
 from hedonic.pipeline.run import run_pipeline
@@ -127,7 +127,7 @@ def no_model(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the model was loaded")
 
-    monkeypatch.setattr(run_module, "open_model", refuse)
+    monkeypatch.setattr(context_module, "open_model", refuse)
 
 
 def test_artifacts_of_another_configuration_are_moved_aside_and_never_shown(tiny_config: RunConfig, tmp_path: Path) -> None:

@@ -15,7 +15,8 @@ import pytest
 from hedonic.evaluation import load_synergy
 from hedonic.layout import RunLayout
 from hedonic.pipeline.config import LayersSection, MeaningSection, RunConfig, config_toml
-from hedonic.pipeline.run import Pipeline, run_pipeline
+from hedonic.pipeline.context import RunContext
+from hedonic.pipeline.run import run_pipeline
 from hedonic.stats import load_stats
 from hedonic.valuation import load_valuation
 from hedonic.valuation.exact import pas_exact
@@ -41,7 +42,7 @@ def test_two_process_run_equals_one_process(tiny_config: RunConfig, tmp_path: Pa
     layout = RunLayout(both)
     assert layout.report.is_file() and layout.manifest.is_file() and not list(both.rglob("*.tmp"))
 
-    pipeline = Pipeline(config, layout)
+    pipeline = RunContext(config, layout)
     stats = load_stats(layout.stats(LAYER))
     assert stats.num_inputs == len(pipeline.inputs)
     exact = pipeline.inputs[: config.valuation.exact_inputs]

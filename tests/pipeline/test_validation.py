@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from hedonic.errors import ConfigError, HedonicError, ModelError
-from hedonic.pipeline import run as run_module
+from hedonic.pipeline import context as context_module
 from hedonic.pipeline.config import RunConfig
 from hedonic.pipeline.run import run_pipeline
 from hedonic.pipeline.validation import validate_config, validate_model_layers
@@ -83,7 +83,7 @@ def test_a_bad_configuration_fails_before_the_model_loads_and_writes_nothing(
     def no_model(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("the model was loaded")
 
-    monkeypatch.setattr(run_module, "open_model", no_model)
+    monkeypatch.setattr(context_module, "open_model", no_model)
     with pytest.raises(HedonicError):
         run_pipeline(changed(tiny_config, key, value))
     assert not Path(tiny_config.out_dir).exists()

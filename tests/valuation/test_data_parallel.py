@@ -22,7 +22,7 @@ import torch
 from hedonic.ablation import AblationEngine
 from hedonic.errors import DataError
 from hedonic.evaluation import load_synergy
-from hedonic.evaluation.synergy import evaluate_synergy
+from hedonic.evaluation.synergy_evaluation import evaluate_synergy
 from hedonic.models import ModelAdapter, TokenBatch, tiny_model
 from hedonic.stats import DataParallel
 from hedonic.valuation import load_valuation
@@ -47,7 +47,7 @@ import json, os, sys
 from pathlib import Path
 from hedonic.ablation import AblationEngine
 from hedonic.evaluation import save_synergy
-from hedonic.evaluation.synergy import evaluate_synergy
+from hedonic.evaluation.synergy_evaluation import evaluate_synergy
 from hedonic.stats import DataParallel, process_group
 from hedonic.valuation import save_valuation
 from hedonic.valuation.exact import pas_exact, pas_exact_with_magnitude

@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from hedonic.baselines.methods import BASELINE_METHODS, DEFAULT_MAX_PLAYERS, BaselineJob, BaselineMethod, check_methods
+from hedonic.baselines.methods import BASELINE_METHODS, BaselineJob, BaselineMethod, check_methods
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API reference (never run)
     from hedonic.baselines.correlation import activation_correlation, agglomerative_baseline
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API refe
     from hedonic.baselines.louvain import friendship_graph, louvain_available, louvain_baseline
     from hedonic.baselines.random_groups import random_baseline
     from hedonic.baselines.sizes import check_target_sizes, cluster_affinity, match_sizes, random_labels
-    from hedonic.baselines.spectral import phi_affinity, spectral_baseline, spectral_labels
+    from hedonic.baselines.spectral import DEFAULT_MAX_PLAYERS, phi_affinity, spectral_baseline, spectral_labels
     from hedonic.baselines.suite import BaselineInputs, BaselineRun, rows_of, run_baselines
 
 _LAZY = {
@@ -32,7 +32,7 @@ _LAZY = {
     **dict.fromkeys(("friendship_graph", "louvain_available", "louvain_baseline"), "hedonic.baselines.louvain"),
     "random_baseline": "hedonic.baselines.random_groups",
     **dict.fromkeys(("check_target_sizes", "cluster_affinity", "match_sizes", "random_labels"), "hedonic.baselines.sizes"),
-    **dict.fromkeys(("phi_affinity", "spectral_baseline", "spectral_labels"), "hedonic.baselines.spectral"),
+    **dict.fromkeys(("DEFAULT_MAX_PLAYERS", "phi_affinity", "spectral_baseline", "spectral_labels"), "hedonic.baselines.spectral"),
     **dict.fromkeys(("BaselineInputs", "BaselineRun", "rows_of", "run_baselines"), "hedonic.baselines.suite"),
 }
 """Names imported from their module on first access (module docstring)."""

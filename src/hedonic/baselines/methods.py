@@ -22,8 +22,6 @@ from hedonic.errors import ConfigError
 if TYPE_CHECKING:
     from hedonic.game import Partition
 
-DEFAULT_MAX_PLAYERS = 4096
-"""Default largest layer spectral clustering runs on (a dense n×n eigenproblem)."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +30,8 @@ class BaselineJob:
 
     ``players`` (n,) int64 ids; ``sizes`` (k,) the reference's coalition sizes; ``target``: the
     sizes to match (None: do not match); ``phi`` / ``correlation`` (n, n) and ``features`` (n, F)
-    restricted to the players (None where not given); ``layer`` for the partition's record.
+    restricted to the players (None where not given); ``layer`` for the partition's record; ``max_spectral_players``: the largest layer spectral
+    clustering runs on (None: :data:`hedonic.baselines.spectral.DEFAULT_MAX_PLAYERS`).
     """
 
     players: np.ndarray
@@ -43,7 +42,7 @@ class BaselineJob:
     correlation: np.ndarray | None = None
     features: np.ndarray | None = None
     seed: int = 0
-    max_spectral_players: int = DEFAULT_MAX_PLAYERS
+    max_spectral_players: int | None = None
     kmeans_n_init: int = 4
 
     @property
@@ -74,9 +73,10 @@ def _kmeans(job: BaselineJob) -> Partition:
 
 
 def _spectral(job: BaselineJob) -> Partition:
-    from hedonic.baselines.spectral import spectral_baseline
+    from hedonic.baselines.spectral import DEFAULT_MAX_PLAYERS, spectral_baseline
 
-    return spectral_baseline(job.phi, job.players, job.clusters, max_players=job.max_spectral_players, match_to=job.target, layer=job.layer)
+    limit = DEFAULT_MAX_PLAYERS if job.max_spectral_players is None else job.max_spectral_players
+    return spectral_baseline(job.phi, job.players, job.clusters, max_players=limit, match_to=job.target, layer=job.layer)
 
 
 def _agglomerative(job: BaselineJob) -> Partition:

@@ -26,12 +26,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from hedonic.baselines.build import check_n_clusters, check_players, clustering_partition
-from hedonic.baselines.methods import DEFAULT_MAX_PLAYERS
 from hedonic.baselines.sizes import cluster_affinity
 from hedonic.errors import MemoryBudgetError
 from hedonic.game import Partition
 
 DEFAULT_FLOOR = 1e-6
+DEFAULT_MAX_PLAYERS = 4096
+"""Default largest layer spectral clustering runs on (a dense n×n eigenproblem)."""
 
 
 def phi_affinity(phi: np.ndarray, floor: float = DEFAULT_FLOOR) -> np.ndarray:

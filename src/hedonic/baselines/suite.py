@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from hedonic.baselines.methods import BASELINE_METHODS, DEFAULT_MAX_PLAYERS, BaselineJob, check_methods
+from hedonic.baselines.methods import BASELINE_METHODS, BaselineJob, check_methods
+from hedonic.baselines.spectral import DEFAULT_MAX_PLAYERS
 from hedonic.errors import ConfigError, MemoryBudgetError
 from hedonic.game import Partition
 

@@ -80,11 +80,11 @@ from hedonic.evaluation.synergy import (
     SynergyResult,
     coalition_synergy,
     effect_table,
-    evaluate_synergy,
     pairwise_psi,
     required_sets,
     summary_metrics,
 )
+from hedonic.evaluation.synergy_evaluation import evaluate_synergy
 
 __all__ = [
     "ABSOLUTE_METRICS",

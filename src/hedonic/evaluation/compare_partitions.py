@@ -26,7 +26,8 @@ from hedonic.errors import ConfigError
 from hedonic.evaluation.comparison import Comparison, compare_methods
 from hedonic.evaluation.rank_tests import BRUNNER_MUNZEL
 from hedonic.evaluation.significance import NullSettings, Significance, coalition_tests, null_distribution, prefix_metrics
-from hedonic.evaluation.synergy import METRICS, SynergyResult, evaluate_synergy
+from hedonic.evaluation.synergy import METRICS, SynergyResult
+from hedonic.evaluation.synergy_evaluation import evaluate_synergy
 from hedonic.evaluation.verdict import DEFAULT_VERDICT_METRIC, layer_verdicts
 from hedonic.game import Partition, load_partition
 

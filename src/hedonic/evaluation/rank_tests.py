@@ -87,7 +87,7 @@ def cliffs_delta_batch(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarr
 
 
 def cliffs_delta(x: np.ndarray, y: np.ndarray) -> float | None:
-    """Cliff's δ = P[x > y] − P[x < y] of two 1-D samples, in [−1, 1]; None when a side is empty."""
+    """Cliff's δ = P[x > y] − P[x < y] of two samples x (a,) and y (b,), in [−1, 1]; None when a side is empty."""
     if np.size(x) == 0 or np.size(y) == 0:
         return None
     return float(cliffs_delta_batch(np.asarray(x), np.asarray(y)))
@@ -96,7 +96,7 @@ def cliffs_delta(x: np.ndarray, y: np.ndarray) -> float | None:
 def cliffs_delta_ci(
     x: np.ndarray, y: np.ndarray, *, confidence: float = 0.95, n_resamples: int = 9999, rng: np.random.Generator
 ) -> tuple[float, float] | None:
-    """Percentile bootstrap interval of Cliff's δ (x and y resampled independently); None with < 2 values on a side."""
+    """Percentile bootstrap interval of Cliff's δ of x (a,) and y (b,), resampled independently; None with < 2 values on a side."""
     if x.size < 2 or y.size < 2:
         return None
     batch = max(1, BOOTSTRAP_BATCH_ELEMENTS // (x.size + y.size))

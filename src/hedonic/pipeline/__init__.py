@@ -8,6 +8,7 @@ From Python::
 """
 
 from hedonic.pipeline.config import RunConfig, config_toml, load_config
+from hedonic.pipeline.context import RunContext
 from hedonic.pipeline.run import Pipeline, RunResult, run_pipeline
 
-__all__ = ["Pipeline", "RunConfig", "RunResult", "config_toml", "load_config", "run_pipeline"]
+__all__ = ["Pipeline", "RunConfig", "RunContext", "RunResult", "config_toml", "load_config", "run_pipeline"]

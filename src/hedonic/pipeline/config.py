@@ -251,7 +251,7 @@ class TrackingSection:
             raise ConfigError(f"[tracking] min_size must be ≥ 1, got {self.min_size}", hint="e.g. 10")
         if self.bootstrap < 0 or self.bootstrap == 1:
             raise ConfigError(f"[tracking] bootstrap must be 0 (no intervals) or ≥ 2, got {self.bootstrap}", hint="e.g. 200")
-        for name, value in (("alpha", self.alpha), ("beta", self.beta), ("tau", self.tau)):
+        for name, value in (("alpha", self.alpha), ("beta", self.beta)):
             if not 0.0 < value <= 1.0:
                 raise ConfigError(f"[tracking] {name} must lie in (0, 1], got {value}", hint="e.g. 0.5")
 

@@ -25,27 +25,20 @@ locks the run directory and writes every file
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 
 from hedonic.artifacts import atomic_write_text
-from hedonic.data import QueryDocPair, iter_batches, read_pairs
 from hedonic.errors import ConfigError
 from hedonic.layout import RunLayout
 from hedonic.manifest import write_manifest
-from hedonic.models import ModelAdapter, TokenBatch, open_model
 from hedonic.pipeline.config import RunConfig, config_toml
+from hedonic.pipeline.context import RunContext
 from hedonic.pipeline.lock import RunLock, describe_holder
-from hedonic.pipeline.parallel_runner import ParallelStageRunner
 from hedonic.pipeline.run_directory import check_out_dir, claim
-from hedonic.pipeline.stage_runner import StageRunner
 from hedonic.pipeline.validation import validate_config, validate_model_layers
 from hedonic.stats import DataParallel, launched_by_torchrun, process_device, process_group
 
@@ -65,102 +58,11 @@ class RunResult:
 
 @dataclass
 class Pipeline:
-    """One run of the method: its configuration, run directory, stage runner and lazily loaded model."""
+    """The orchestrator of one run: validates, claims and locks the run directory, then calls the
+    stages of :mod:`hedonic.pipeline.stages` in order on its :class:`RunContext`."""
 
-    config: RunConfig
-    layout: RunLayout
-    console: Console = field(default_factory=lambda: Console(stderr=True))
-    parallel: DataParallel | None = None
+    context: RunContext
 
-    def __post_init__(self) -> None:
-        root = self.layout.root
-        self.runner = StageRunner(root) if self.parallel is None else ParallelStageRunner(root, self.parallel)
-
-    @property
-    def writer(self) -> bool:
-        """True for the process that writes the run's files (the only one, or rank 0)."""
-        return self.parallel is None or self.parallel.writer
-
-    @cached_property
-    def model(self) -> ModelAdapter:
-        """The model with its adapter merged (loaded on first use)."""
-        section = self.config.model
-        self.console.print(f"loading model {section.name}", highlight=False)
-        return open_model(
-            section.name,
-            section.adapter or None,
-            dtype=section.dtype,
-            device=process_device(section.device),
-            allow_new_head=section.allow_new_head,
-            trust_remote_code=section.trust_remote_code,
-            head_seed=self.config.seed,
-        )
-
-    # ------------------------------------------------------------------ parameters and inputs
-    def model_parameters(self) -> dict[str, Any]:
-        """The model section (part of every model-dependent stage's content hash)."""
-        return dataclasses.asdict(self.config.model)
-
-    def model_files(self) -> list[Path]:
-        """Small files that identify the model's fine-tuning (the adapter's weights, when any)."""
-        from hedonic.models import named_adapter
-
-        adapter = self.config.model.adapter or named_adapter(self.config.model.name)
-        files = sorted(Path(adapter).glob("adapter_model.*")) if adapter else []
-        return [path for path in files if path.is_file()]
-
-    def batches(self, pairs: list[QueryDocPair]) -> Iterator[TokenBatch]:
-        """Token batches of ``pairs`` for the model, as configured."""
-        data = self.config.data
-        return iter_batches(self.model, pairs, data.batch_size, data.max_length)
-
-    @cached_property
-    def inputs(self) -> list[QueryDocPair]:
-        """The analysis pairs of this run (statistics and φ are built from them)."""
-        return read_pairs(self.layout.inputs)
-
-    @cached_property
-    def heldout(self) -> list[QueryDocPair]:
-        """The held-out pairs of this run (synergy and meaning; never φ)."""
-        return read_pairs(self.layout.heldout)
-
-    # ------------------------------------------------------------------ layers
-    def analysed_layers(self) -> list[int]:
-        """The layers to analyse: the configured ones (validated), the LoRA window, or all."""
-        from hedonic.models import load_lora_profile, select_window
-
-        section = self.config.layers
-        chosen = section.analyse or list(range(self.model.num_layers))
-        if section.window and self.layout.lora_profile.is_file():
-            chosen = select_window(load_lora_profile(self.layout.lora_profile), section.window)
-        elif section.window:
-            chosen = chosen[: section.window]
-        return sorted({self.model.check_layer(layer) for layer in chosen})
-
-    def evaluated_layers(self, analysed: list[int]) -> list[int]:
-        """The configured evaluated layers, else the top-k analysed layers by relative LoRA update."""
-        from hedonic.models import load_lora_profile
-
-        section = self.config.layers
-        if section.evaluate:
-            chosen = sorted({self.model.check_layer(layer) for layer in section.evaluate})
-            missing = sorted(set(chosen) - set(analysed))
-            if missing:
-                raise ConfigError(
-                    f"layers.evaluate names layer(s) {missing} that are not analysed",
-                    hint=f"add them to layers.analyse, or evaluate among {analysed}",
-                )
-            return chosen
-        if section.top_k < 1:
-            raise ConfigError(f"layers.top_k must be ≥ 1, got {section.top_k}", hint="e.g. top_k = 2")
-        if self.layout.lora_profile.is_file():
-            relative = load_lora_profile(self.layout.lora_profile).layer_relative()
-            ranked = sorted((layer for layer in analysed if layer in relative), key=lambda layer: (-relative[layer], layer))
-            if ranked:
-                return sorted(ranked[: section.top_k])
-        return analysed[: section.top_k]
-
-    # ------------------------------------------------------------------ the run
     def run(self) -> RunResult:
         """Validate, claim and lock the run directory, then run (or resume) every stage.
 
@@ -168,68 +70,71 @@ class Pipeline:
         :class:`~hedonic.errors.HedonicError` (nothing written) for a bad configuration, model
         config or run directory, and when another run holds the directory's lock.
         """
+        context = self.context
         started = _now()
-        validate_config(self.config)
-        validate_model_layers(self.config)
-        if not self.writer:
+        validate_config(context.config)
+        validate_model_layers(context.config)
+        if not context.writer:
             return self._run_stages(started)
-        check_out_dir(self.layout.root)
-        claim(self.layout.root)
-        with RunLock(self.layout.root) as lock:
+        check_out_dir(context.layout.root)
+        claim(context.layout.root)
+        with RunLock(context.layout.root) as lock:
             if lock.previous is not None:
-                self.console.print(f"took over the lock of a run that ended without releasing it ({describe_holder(lock.previous)})", style="yellow", highlight=False)
+                context.console.print(f"took over the lock of a run that ended without releasing it ({describe_holder(lock.previous)})", style="yellow", highlight=False)
             return self._run_stages(started)
 
     def _run_stages(self, started: str) -> RunResult:
         from hedonic.pipeline import stages
 
-        if self.writer:
-            atomic_write_text(self.layout.config, config_toml(self.config))
-        stages.data(self)
-        stages.lora_profile(self)
-        for note in self.model.notes:
-            self.console.print(f"model: {note}", style="yellow", highlight=False)
-        analysed = self.analysed_layers()
-        evaluated = self.evaluated_layers(analysed)
-        self.console.print(f"analysed layers {analysed}; evaluated layers {evaluated}", highlight=False)
-        stages.statistics(self, analysed)
+        context = self.context
+        if context.writer:
+            atomic_write_text(context.layout.config, config_toml(context.config))
+        stages.data(context)
+        stages.lora_profile(context)
+        for note in context.model.notes:
+            context.console.print(f"model: {note}", style="yellow", highlight=False)
+        analysed = context.analysed_layers()
+        evaluated = context.evaluated_layers(analysed)
+        context.console.print(f"analysed layers {analysed}; evaluated layers {evaluated}", highlight=False)
+        stages.statistics(context, analysed)
         for layer in analysed:
-            stages.valuation(self, layer)
-            stages.partition(self, layer)
+            stages.valuation(context, layer)
+            stages.partition(context, layer)
         for layer in evaluated:
-            stages.check_evaluable(self, layer)
+            stages.check_evaluable(context, layer)
         for layer in evaluated:
-            stages.baselines(self, layer)
-            stages.evaluation(self, layer)
-            stages.meaning(self, layer)
-        stages.tracking(self, analysed)
-        if self.writer:
+            stages.baselines(context, layer)
+            stages.evaluation(context, layer)
+            stages.meaning(context, layer)
+        stages.tracking(context, analysed)
+        if context.writer:
             self.set_aside_stale()
-        stages.report(self, analysed, evaluated)
-        timings = self.runner.recorded_timings()
-        if self.writer:
+        stages.report(context, analysed, evaluated)
+        timings = context.runner.recorded_timings()
+        if context.writer:
             write_manifest(
-                self.layout.manifest,
-                config=self.config.as_dict(),
-                seed=self.config.seed,
-                device=self.config.model.device,
+                context.layout.manifest,
+                config=context.config.as_dict(),
+                seed=context.config.seed,
+                device=context.config.model.device,
                 timings=timings,
-                reused=self.runner.skipped,
+                reused=context.runner.skipped,
                 started=started,
                 finished=_now(),
-                notes=self.model.notes,
-                set_aside=self.runner.moved,
+                notes=context.model.notes,
+                set_aside=context.runner.moved,
             )
-        return RunResult(self.layout, analysed, evaluated, timings, list(self.runner.skipped), list(self.runner.moved))
+        return RunResult(context.layout, analysed, evaluated, timings, list(context.runner.skipped), list(context.runner.moved))
 
     def set_aside_stale(self) -> None:
         """Move every artifact this configuration did not produce to ``stale/``, and say so (before the report)."""
-        self.runner.set_aside_others(pending=["report"])
-        moved = self.runner.moved
+        context = self.context
+        context.runner.set_aside_others(pending=["report"])
+        moved = context.runner.moved
         if moved:
             shown = ", ".join(moved[:3]) + (f" and {len(moved) - 3} more" if len(moved) > 3 else "")
-            self.console.print(
-                f"moved {len(moved)} file(s) of another configuration to {self.layout.stale_dir}: {shown}", style="yellow", highlight=False
+            context.console.print(
+                f"moved {len(moved)} file(s) of another configuration to {context.layout.stale_dir}: {shown}", style="yellow", highlight=False
             )
 
 
@@ -248,7 +153,7 @@ def run_pipeline(config: RunConfig, out_dir: str | Path | None = None, console: 
     target = out_dir if out_dir is not None else config.out_dir
     console = console or Console(stderr=True)
     if not launched_by_torchrun():
-        return Pipeline(config, RunLayout(check_out_dir(target)), console).run()
+        return Pipeline(RunContext(config, RunLayout(check_out_dir(target)), console)).run()
     if config.model.device == "auto":
         raise ConfigError(
             "model.device = 'auto' spreads one model over every GPU, but torchrun starts one process per GPU",
@@ -259,7 +164,7 @@ def run_pipeline(config: RunConfig, out_dir: str | Path | None = None, console: 
         if parallel is not None and not parallel.writer:
             console = Console(stderr=True, quiet=True)
         layout = RunLayout(check_out_dir(target) if parallel is None or parallel.writer else Path(target))
-        return Pipeline(config, layout, console, parallel).run()
+        return Pipeline(RunContext(config, layout, console, parallel)).run()
 
 
 def _now() -> str:

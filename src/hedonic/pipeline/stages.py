@@ -1,4 +1,4 @@
-"""The stages of a run, each a function of the :class:`~hedonic.pipeline.run.Pipeline`.
+"""The stages of a run, each a function of the run's :class:`~hedonic.pipeline.context.RunContext`.
 
 Every stage declares its parameters (config sections) and input files to the stage runner, which
 skips it when they are unchanged and its outputs exist; the action writes artifacts atomically and
@@ -22,14 +22,14 @@ if TYPE_CHECKING:
     from hedonic.evaluation.compare_partitions import LayerEvaluation
     from hedonic.evaluation.significance import NullSettings
     from hedonic.pipeline.config import EvaluationSection, TrackingSection
-    from hedonic.pipeline.run import Pipeline
+    from hedonic.pipeline.context import RunContext
     from hedonic.tracking import SankeyOptions, TrackingOptions
 
 DEMO_DATA = "demo"
 """``data.inputs`` / ``data.heldout`` value that selects the demo corpus' training / held-out split."""
 
 
-def lora_profile(pipeline: Pipeline) -> None:
+def lora_profile(pipeline: RunContext) -> None:
     """The LoRA update profile (spec §2); skipped with a note when the model carries no adapter."""
     from hedonic.models import lora_profile as profile_of
     from hedonic.models import save_lora_profile
@@ -46,7 +46,7 @@ def lora_profile(pipeline: Pipeline) -> None:
     pipeline.runner.run("lora", action, pipeline.model_parameters(), pipeline.model_files())
 
 
-def data(pipeline: Pipeline) -> None:
+def data(pipeline: RunContext) -> None:
     """Write the analysis and held-out pairs into the run directory (after limits and qrels).
 
     The first stage: every data error (a malformed or repeated line, NaN relevance, qrels that
@@ -75,7 +75,7 @@ def data(pipeline: Pipeline) -> None:
     pipeline.runner.run("data", action, parameters, files)
 
 
-def _read_splits(pipeline: Pipeline) -> tuple[list[Any], list[Any]]:
+def _read_splits(pipeline: RunContext) -> tuple[list[Any], list[Any]]:
     from hedonic.data import DemoCorpusConfig, build_demo_corpus, read_pairs
     from hedonic.data.batching import char_limit
     from hedonic.data import balanced_queries, query_groups
@@ -107,7 +107,7 @@ def _with_qrels(heldout: list[Any], qrels_path: str) -> list[Any]:
     return list(attach_qrels(heldout, qrels))
 
 
-def statistics(pipeline: Pipeline, layers: list[int]) -> None:
+def statistics(pipeline: RunContext, layers: list[int]) -> None:
     """Activation statistics of every analysed layer in one pass over the analysis inputs (spec §3)."""
     from hedonic.stats import save_stats
 
@@ -143,14 +143,14 @@ def statistics(pipeline: Pipeline, layers: list[int]) -> None:
     pipeline.runner.run("stats", action, parameters, [pipeline.layout.inputs, *pipeline.model_files()], distributed=True)
 
 
-def _collector(pipeline: Pipeline) -> Any:
+def _collector(pipeline: RunContext) -> Any:
     """``collect_stats``, or its data-parallel form in a data-parallel run (same arguments)."""
     from hedonic.stats import collect_stats, collect_stats_distributed
 
     return collect_stats if pipeline.parallel is None else collect_stats_distributed
 
 
-def _neuron_subsets(pipeline: Pipeline, layers: list[int]) -> dict[int, np.ndarray] | None:
+def _neuron_subsets(pipeline: RunContext, layers: list[int]) -> dict[int, np.ndarray] | None:
     """Players per layer for ``valuation.subset``; ``variance:K`` first runs a pass of O(n) sums."""
     from hedonic.stats.subset import resolve_layer_subsets
 
@@ -161,7 +161,7 @@ def _neuron_subsets(pipeline: Pipeline, layers: list[int]) -> dict[int, np.ndarr
     return resolve_layer_subsets(pipeline.model, pipeline.config.valuation.subset, layers, variance_pass)
 
 
-def valuation(pipeline: Pipeline, layer: int) -> None:
+def valuation(pipeline: RunContext, layer: int) -> None:
     """φ of ``layer`` (spec §4) from its statistics, or from the model on the analysis inputs."""
     from hedonic.stats import load_stats
     from hedonic.valuation import save_valuation
@@ -189,7 +189,7 @@ def valuation(pipeline: Pipeline, layer: int) -> None:
     pipeline.runner.run(f"valuation-layer{layer}", action, parameters, inputs, distributed=parallel is not None)
 
 
-def partition(pipeline: Pipeline, layer: int) -> None:
+def partition(pipeline: RunContext, layer: int) -> None:
     """The hedonic partition of ``layer`` from its φ (spec §5)."""
     from hedonic.game import discover, partition_warnings, save_partition
     from hedonic.valuation import load_valuation
@@ -216,7 +216,7 @@ def partition(pipeline: Pipeline, layer: int) -> None:
     pipeline.runner.run(f"partition-layer{layer}", action, parameters, [pipeline.layout.valuation(layer)])
 
 
-def baselines(pipeline: Pipeline, layer: int) -> None:
+def baselines(pipeline: RunContext, layer: int) -> None:
     """Clustering baselines of ``layer`` matched to the hedonic partition (spec §6)."""
     from hedonic.baselines import run_baselines
     from hedonic.baselines.inputs import baseline_inputs
@@ -245,7 +245,7 @@ def baselines(pipeline: Pipeline, layer: int) -> None:
     pipeline.runner.run(f"baselines-layer{layer}", action, parameters, inputs, owns=[layout.baselines_dir(layer)])
 
 
-def check_evaluable(pipeline: Pipeline, layer: int) -> None:
+def check_evaluable(pipeline: RunContext, layer: int) -> None:
     """Raise before the baselines and synergy of ``layer`` when its hedonic partition has no coalition to evaluate.
 
     A degenerate partition (one coalition holding most neurons, or mostly singletons, e.g. with
@@ -270,7 +270,7 @@ def check_evaluable(pipeline: Pipeline, layer: int) -> None:
     )
 
 
-def evaluation(pipeline: Pipeline, layer: int) -> None:
+def evaluation(pipeline: RunContext, layer: int) -> None:
     """Synergy of hedonic and baseline coalitions on the held-out inputs, their per-coalition tests, the comparison and the verdict (spec §6)."""
     from hedonic.ablation import AblationEngine
     from hedonic.evaluation import COMPARISON_FORMAT_VERSION, SYNERGY_FORMAT_VERSION, save_comparison, save_synergy
@@ -333,7 +333,7 @@ def null_settings(section: EvaluationSection, seed: int) -> NullSettings | None:
     return NullSettings(draws=section.significance_draws, seed=seed, metrics=tuple(section.significance_metrics), alpha=section.alpha)
 
 
-def _print_evaluation(pipeline: Pipeline, layer: int, found: LayerEvaluation, caching: float) -> None:
+def _print_evaluation(pipeline: RunContext, layer: int, found: LayerEvaluation, caching: float) -> None:
     """What the evaluation's parts cost (the per-coalition tests among them), the shares of significant coalitions, the verdict lines."""
     from hedonic.evaluation.verdict import verdict_from_dict
 
@@ -350,7 +350,7 @@ def _print_evaluation(pipeline: Pipeline, layer: int, found: LayerEvaluation, ca
         console.print(verdict_from_dict(entry).line(), highlight=False)
 
 
-def _coalition_stage_inputs(pipeline: Pipeline, layer: int) -> list[Path]:
+def _coalition_stage_inputs(pipeline: RunContext, layer: int) -> list[Path]:
     """Files a stage over ``layer``'s hedonic and baseline coalitions on the held-out pairs depends on."""
     from hedonic.evaluation.compare_partitions import baseline_files
 
@@ -359,7 +359,7 @@ def _coalition_stage_inputs(pipeline: Pipeline, layer: int) -> list[Path]:
     return [*partitions, layout.heldout, layout.inputs, *pipeline.model_files()]
 
 
-def meaning(pipeline: Pipeline, layer: int) -> None:
+def meaning(pipeline: RunContext, layer: int) -> None:
     """Functional importance, interpretation and cross-domain probes of ``layer``'s coalitions (spec §8)."""
     from hedonic.evaluation.compare_partitions import REFERENCE, baseline_files, partitions_of_layer
     from hedonic.evaluation.importance import NULL_METHOD
@@ -416,7 +416,7 @@ def meaning(pipeline: Pipeline, layer: int) -> None:
     pipeline.runner.run(f"meaning-layer{layer}", action, parameters, [*_coalition_stage_inputs(pipeline, layer), *synergy])
 
 
-def _findings(pipeline: Pipeline, layer: int) -> list[tuple[int, ...]]:
+def _findings(pipeline: RunContext, layer: int) -> list[tuple[int, ...]]:
     """The hedonic coalitions of ``layer`` that passed their significance test, strongest first (as many as the report shows)."""
     from hedonic.evaluation import load_synergy
     from hedonic.evaluation.compare_partitions import REFERENCE
@@ -429,7 +429,7 @@ def _findings(pipeline: Pipeline, layer: int) -> list[tuple[int, ...]]:
     return [result.coalitions[k].neurons for k in ranked_findings(result, pipeline.config.report.top_coalitions)]
 
 
-def tracking(pipeline: Pipeline, layers: list[int]) -> None:
+def tracking(pipeline: RunContext, layers: list[int]) -> None:
     """Events between consecutive analysed layers, with bootstrap intervals of their shares, and the Sankey diagram (spec §7)."""
     from hedonic.game import load_partition
     from hedonic.tracking import (
@@ -515,7 +515,7 @@ def sankey_section_options(section: TrackingSection) -> SankeyOptions:
     return SankeyOptions(link_threshold=section.link_threshold, min_size=section.min_size, top_k=section.sankey_top_k or None)
 
 
-def report(pipeline: Pipeline, analysed: list[int], evaluated: list[int]) -> None:
+def report(pipeline: RunContext, analysed: list[int], evaluated: list[int]) -> None:
     """The self-contained HTML report of the run (always rebuilt from the run directory's files); missing pieces are warned about."""
     from hedonic.report.build import write_report
 
@@ -540,7 +540,7 @@ def report(pipeline: Pipeline, analysed: list[int], evaluated: list[int]) -> Non
     pipeline.runner.run("report", action, parameters, inputs)
 
 
-def _report_input(pipeline: Pipeline, path: Path) -> bool:
+def _report_input(pipeline: RunContext, path: Path) -> bool:
     """Every JSON artifact and stage record (timings) but the report's own record, the manifest,
     the marker and the artifacts set aside in ``stale/``."""
     layout = pipeline.layout

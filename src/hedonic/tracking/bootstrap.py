@@ -59,7 +59,11 @@ def collect_input_activity(
     tokens: str = "readout",
     total: int | None = None,
 ) -> dict[int, InputActivity]:
-    """One forward pass per batch; per input and layer, Σ|a| of the given neurons over its rows (readout or all tokens)."""
+    """One forward pass per batch; per input and layer, Σ|a| of the given neurons over its rows (readout or all tokens).
+
+    ``neurons``: layer → ids (k,); returns layer → :class:`InputActivity` with ``sums`` (N, k) and
+    ``counts`` (N,) over the N inputs.
+    """
     if tokens not in ("readout", "all"):
         raise ConfigError(f"unknown token scope {tokens!r}", hint="use 'readout' or 'all'")
     layers = sorted(neurons)
@@ -115,7 +119,10 @@ class BootstrapSettings:
 def share_intervals(
     units: np.ndarray, source: Partition, activity: InputActivity, thresholds: Any, settings: BootstrapSettings
 ) -> dict[str, tuple[float, float]]:
-    """Percentile interval (0–100) of each event type's share over ``settings.resamples`` input resamples."""
+    """Percentile interval (0–100) of each event type's share over ``settings.resamples`` input resamples.
+
+    ``units`` (k, Q): :func:`unit_influence` of the source's k players on the Q target coalitions.
+    """
     if list(activity.neurons) != list(source.neurons):
         raise ConfigError(f"per-input activity of layer {activity.layer} does not cover the tracked coalitions' neurons")
     inputs = activity.counts.shape[0]

@@ -143,7 +143,7 @@ def track_chain(
 
 
 def tracked_members(partitions: Mapping[int, Partition], min_size: int) -> dict[int, np.ndarray]:
-    """Per source layer of an adjacent pair: the members of its tracked coalitions (ascending ids), for the activity pass."""
+    """Per source layer of an adjacent pair: the members (k,) int64 of its tracked coalitions (ascending ids), for the activity pass."""
     return {
         source: np.asarray(tracked(partitions[source], min_size).neurons, dtype=np.int64)
         for source, _ in adjacent_pairs(partitions)
