@@ -25,7 +25,8 @@ from collections.abc import Callable
 
 import torch
 
-from hedonic.models import ModelAdapter, TokenBatch, load_demo_model, tiny_model
+from hedonic.models import ModelAdapter, TokenBatch, load_demo_model
+from hedonic.testing import tiny_model
 from hedonic.stats import collect_stats
 
 

@@ -31,8 +31,9 @@ import numpy as np
 import torch
 from scipy.stats import spearmanr
 
-from hedonic.models import ModelAdapter, TokenBatch, load_demo_model, tiny_model
-from hedonic.models.tiny import TINY_VOCAB
+from hedonic.models import ModelAdapter, TokenBatch, load_demo_model
+from hedonic.testing import tiny_model
+from hedonic.testing import TINY_VOCAB
 from hedonic.stats import collect_stats
 from hedonic.valuation import Valuation, pas_exact, pas_grad, pas_hess, top_k_by_variance
 

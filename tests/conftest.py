@@ -14,8 +14,8 @@ import pytest
 
 from hedonic.data import QueryDocPair
 from hedonic.data.writers import write_jsonl
-from hedonic.models import TinyCheckpoint, save_tiny_checkpoint
-from hedonic.models.tiny import TINY_VOCAB
+from hedonic.testing import TinyCheckpoint, save_tiny_checkpoint
+from hedonic.testing import TINY_VOCAB
 from hedonic.pipeline.config import (
     BaselinesSection,
     DataSection,

@@ -12,7 +12,8 @@ import torch
 from hedonic.ablation import AblationEngine, reference_effects, zeroed_neurons
 from hedonic.ablation.stacked import resumed_after
 from hedonic.errors import ConfigError, DataError, ModelError
-from hedonic.models import TINY_FAMILIES, ModelAdapter, TokenBatch, tiny_lora, tiny_model
+from hedonic.models import ModelAdapter, TokenBatch
+from hedonic.testing import TINY_FAMILIES, tiny_lora, tiny_model
 
 QUERIES = ["read the file", "a list of python code", "test the class"]
 TEXTS = ["open the file and read it now", "the list is a type", "true false none value"]

@@ -7,7 +7,7 @@ import torch
 
 from hedonic.ablation import zeroed_neurons
 from hedonic.errors import ModelError
-from hedonic.models import tiny_model
+from hedonic.testing import tiny_model
 from hedonic.stats import capture_layer_states
 from hedonic.stats.capture import unhooked
 

@@ -12,7 +12,7 @@ import pytest
 
 from hedonic import cli
 from hedonic.game import Partition, load_partition, save_partition
-from hedonic.models import save_tiny_checkpoint
+from hedonic.testing import save_tiny_checkpoint
 from hedonic.stats import ActivationStats, save_stats
 from hedonic.valuation import Valuation, save_valuation
 

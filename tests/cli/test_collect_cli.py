@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from hedonic import cli
-from hedonic.models import TinyCheckpoint, load_model, lora_profile, save_tiny_checkpoint
+from hedonic.models import load_model, lora_profile
+from hedonic.testing import TinyCheckpoint, save_tiny_checkpoint
 from hedonic.stats import collect_stats, load_stats
 from hedonic.valuation import top_k
 

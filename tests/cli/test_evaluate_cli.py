@@ -16,8 +16,8 @@ from hedonic.baselines import random_baseline
 from hedonic.evaluation import load_synergy
 from hedonic.evaluation.comparison import load_comparison
 from hedonic.game import Partition, save_partition
-from hedonic.models import save_tiny_checkpoint
-from hedonic.models.tiny import TINY_VOCAB
+from hedonic.testing import save_tiny_checkpoint
+from hedonic.testing import TINY_VOCAB
 
 LAYER = 1
 N = 32

@@ -16,8 +16,8 @@ from hedonic.baselines import random_baseline
 from hedonic.evaluation.meaning import load_meaning
 from hedonic.game import Partition, save_partition
 from hedonic.layout import RunLayout
-from hedonic.models import save_tiny_checkpoint
-from hedonic.models.tiny import TINY_VOCAB
+from hedonic.testing import save_tiny_checkpoint
+from hedonic.testing import TINY_VOCAB
 
 LAYER = 1
 N = 32

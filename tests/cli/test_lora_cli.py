@@ -10,7 +10,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import pytest
 
 from hedonic import cli
-from hedonic.models import load_lora_profile, save_tiny_checkpoint
+from hedonic.models import load_lora_profile
+from hedonic.testing import save_tiny_checkpoint
 
 
 def test_lora_prints_a_table_and_writes_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

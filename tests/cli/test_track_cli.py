@@ -13,7 +13,7 @@ import pytest
 
 from hedonic import cli
 from hedonic.game import Partition, save_partition
-from hedonic.models import TinyCheckpoint, save_tiny_checkpoint
+from hedonic.testing import TinyCheckpoint, save_tiny_checkpoint
 from hedonic.stats import ActivationStats, save_stats
 from hedonic.tracking import load_events
 

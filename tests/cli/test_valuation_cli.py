@@ -14,7 +14,8 @@ import pytest
 from hedonic import cli
 from hedonic.data import QueryDocPair, iter_batches
 from hedonic.data.writers import write_jsonl
-from hedonic.models import TinyCheckpoint, load_model, save_tiny_checkpoint
+from hedonic.models import load_model
+from hedonic.testing import TinyCheckpoint, save_tiny_checkpoint
 from hedonic.stats import collect_stats, load_stats, save_stats
 from hedonic.valuation import load_valuation, oca, pas_exact, pas_grad, pas_hess, top_k
 from hedonic.valuation.build import VALUATION_KINDS

@@ -11,7 +11,8 @@ import torch
 
 from hedonic.data import QueryDocPair, batched_pairs, iter_batches
 from hedonic.errors import ConfigError, DataError
-from hedonic.models import ModelAdapter, tiny_model
+from hedonic.models import ModelAdapter
+from hedonic.testing import tiny_model
 
 PAIRS = [
     QueryDocPair(f"q{i}", f"d{i}", "python list", " ".join(["the list is a data type"] * (i + 1)))

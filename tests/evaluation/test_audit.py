@@ -23,7 +23,7 @@ from hedonic.evaluation import (
     save_synergy,
 )
 from hedonic.game import Partition, save_partition
-from hedonic.models import tiny_model
+from hedonic.testing import tiny_model
 
 COALITIONS = [[1, 4, 9], [0, 2]]
 IDS = ["q1:d1", "q1:d2"]

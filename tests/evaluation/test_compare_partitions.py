@@ -13,7 +13,8 @@ from hedonic.errors import ConfigError
 from hedonic.evaluation.compare_partitions import REFERENCE, baseline_files, compare_partitions, partitions_of_layer, select_coalitions
 from hedonic.evaluation.significance import NullSettings
 from hedonic.game import Partition, save_partition
-from hedonic.models import TokenBatch, tiny_model
+from hedonic.models import TokenBatch
+from hedonic.testing import tiny_model
 
 
 def _partition(method: str, layer: int = 2) -> Partition:

@@ -24,8 +24,9 @@ from hedonic.evaluation.importance import (
     null_contrasts,
 )
 from hedonic.evaluation.ranking import RankingSetup, ranking_quality
-from hedonic.models import ModelAdapter, tiny_model
-from hedonic.models.tiny import TINY_VOCAB
+from hedonic.models import ModelAdapter
+from hedonic.testing import tiny_model
+from hedonic.testing import TINY_VOCAB
 
 LAYER = 1
 PLANTED = (3, 9, 17, 25)

@@ -25,8 +25,8 @@ from hedonic.evaluation.interpretation import (
     most_aligned,
     top_inputs,
 )
-from hedonic.models import tiny_model
-from hedonic.models.tiny import TINY_VOCAB
+from hedonic.testing import tiny_model
+from hedonic.testing import TINY_VOCAB
 from hedonic.stats import at_readout
 
 

@@ -30,8 +30,8 @@ from hedonic.evaluation.meaning import (
     summary_lines,
 )
 from hedonic.game import Partition
-from hedonic.models import tiny_model
-from hedonic.models.tiny import TINY_VOCAB
+from hedonic.testing import tiny_model
+from hedonic.testing import TINY_VOCAB
 
 LAYER = 1
 SIZES = [6, 5, 5, 4, 4, 3, 3, 2]

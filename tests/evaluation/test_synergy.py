@@ -20,7 +20,7 @@ from hedonic.evaluation import (
     pairwise_psi,
     required_sets,
 )
-from hedonic.models import tiny_model
+from hedonic.testing import tiny_model
 
 # Hand-made per-input effects (two inputs) for the coalition {0, 1, 2}.
 TABLE = {

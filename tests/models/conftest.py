@@ -10,7 +10,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import pytest
 import torch
 
-from hedonic.models import TINY_FAMILIES, ModelAdapter, tiny_lora, tiny_model
+from hedonic.models import ModelAdapter
+from hedonic.testing import TINY_FAMILIES, tiny_lora, tiny_model
 
 FAMILIES = list(TINY_FAMILIES)
 DECODERS = [f for f in FAMILIES if f != "bert"]

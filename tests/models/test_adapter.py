@@ -10,7 +10,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from hedonic.errors import ModelError
-from hedonic.models import ModelAdapter, TokenBatch, tiny_model
+from hedonic.models import ModelAdapter, TokenBatch
+from hedonic.testing import tiny_model
 
 ATOL = 1e-5
 
@@ -150,7 +151,7 @@ def test_readout_positions_rejects_bad_mask(base: ModelAdapter) -> None:
 
 
 def test_two_logit_head_is_rejected() -> None:
-    from hedonic.models.tiny import _build, tiny_config
+    from hedonic.testing import _build, tiny_config
 
     with pytest.raises(ModelError, match="one-logit"):
         ModelAdapter(_build(tiny_config("llama", num_labels=2), seed=0))

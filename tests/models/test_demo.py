@@ -47,7 +47,8 @@ def test_minilm_backbone_loads_with_a_new_head() -> None:
 
 
 def test_open_model_resolves_names_and_dtypes(tmp_path: Path) -> None:
-    from hedonic.models import open_model, save_tiny_checkpoint
+    from hedonic.models import open_model
+    from hedonic.testing import save_tiny_checkpoint
 
     saved = save_tiny_checkpoint("llama", tmp_path / "ckpt")
     model = open_model(str(saved.model_dir), saved.adapter_dir, dtype="float64")

@@ -11,8 +11,9 @@ import torch
 from safetensors.torch import load_file
 
 from hedonic.errors import ModelError
-from hedonic.models import TinyCheckpoint, TokenBatch, load_model, save_tiny_checkpoint, tiny_lora, tiny_model
-from hedonic.models.tiny import EOS_ID, _build, attach_tiny_lora, tiny_config, tiny_tokenizer
+from hedonic.models import TokenBatch, load_model
+from hedonic.testing import TinyCheckpoint, save_tiny_checkpoint, tiny_lora, tiny_model
+from hedonic.testing import EOS_ID, _build, attach_tiny_lora, tiny_config, tiny_tokenizer
 
 
 @pytest.fixture(scope="module")

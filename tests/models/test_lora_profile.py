@@ -9,16 +9,8 @@ import pytest
 import torch
 
 from hedonic.errors import ArtifactError, ConfigError, ModelError
-from hedonic.models import (
-    ModelAdapter,
-    load_lora_profile,
-    lora_profile,
-    save_lora_profile,
-    select_layers,
-    select_window,
-    tiny_lora,
-    tiny_model,
-)
+from hedonic.models import ModelAdapter, load_lora_profile, lora_profile, save_lora_profile, select_layers, select_window
+from hedonic.testing import tiny_lora, tiny_model
 
 
 def test_profile_norms(base: ModelAdapter, tuned: ModelAdapter) -> None:

@@ -154,7 +154,7 @@ def test_a_headless_checkpoint_is_refused_or_gets_a_seeded_head_said_in_manifest
     from safetensors.torch import load_file, save_file
 
     from hedonic.errors import ModelError
-    from hedonic.models import save_tiny_checkpoint
+    from hedonic.testing import save_tiny_checkpoint
 
     saved = save_tiny_checkpoint("llama", tmp_path / "headless", layers=3, hidden=16, intermediate=32)
     weights = load_file(saved.model_dir / "model.safetensors")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from hedonic.models import TINY_FAMILIES, TokenBatch, tiny_model
+from hedonic.models import TokenBatch
+from hedonic.testing import TINY_FAMILIES, tiny_model
 from hedonic.stats import at_readout, capture_layer_states
 from hedonic.stats.capture import unhooked
 

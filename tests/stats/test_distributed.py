@@ -12,12 +12,12 @@ import pytest
 import torch
 
 from hedonic.errors import ConfigError
-from hedonic.models import tiny_model
+from hedonic.testing import tiny_model
 from hedonic.stats import DataParallel, block, collect_stats, load_stats, process_group, shard
 
 SCRIPT = """
 import sys
-from hedonic.models import tiny_model
+from hedonic.testing import tiny_model
 from hedonic.stats import collect_stats_distributed, process_group, save_stats
 
 QUERIES = {queries!r}

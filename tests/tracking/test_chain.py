@@ -11,7 +11,8 @@ import torch
 
 from hedonic.errors import ArtifactError, ConfigError
 from hedonic.game import Partition, save_partition
-from hedonic.models import ModelAdapter, tiny_model
+from hedonic.models import ModelAdapter
+from hedonic.testing import tiny_model
 from hedonic.stats import ActivationStats, save_stats
 from hedonic.tracking import (
     ShareThresholds,

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from hedonic.errors import ConfigError, ModelError
-from hedonic.models import TINY_FAMILIES, ModelAdapter, tiny_model
+from hedonic.models import ModelAdapter
+from hedonic.testing import TINY_FAMILIES, tiny_model
 from hedonic.tracking import VirtualMap, virtual_map, virtual_weights
 
 F64 = torch.float64

@@ -16,7 +16,8 @@ import torch
 
 from hedonic.ablation import zeroed_neurons
 from hedonic.errors import ConfigError, DataError, MemoryBudgetError
-from hedonic.models import ModelAdapter, TokenBatch, tiny_model
+from hedonic.models import ModelAdapter, TokenBatch
+from hedonic.testing import tiny_model
 from hedonic.valuation import load_valuation, save_valuation
 from hedonic.valuation.exact import pas_exact, pas_exact_with_magnitude
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hedonic.errors import ConfigError, MemoryBudgetError
-from hedonic.models import tiny_model
+from hedonic.testing import tiny_model
 from hedonic.stats import ActivationStats, collect_stats
 from hedonic.valuation import check_phi, pas_grad
 

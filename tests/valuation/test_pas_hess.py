@@ -14,7 +14,8 @@ import pytest
 import torch
 
 from hedonic.errors import ConfigError, MemoryBudgetError
-from hedonic.models import TINY_FAMILIES, ModelAdapter, TokenBatch, tiny_model
+from hedonic.models import ModelAdapter, TokenBatch
+from hedonic.testing import TINY_FAMILIES, tiny_model
 from hedonic.valuation.exact import pas_exact
 from hedonic.valuation.hessian import pas_hess
 

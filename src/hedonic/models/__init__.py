@@ -28,7 +28,6 @@ from hedonic.models.registry import (
     open_model,
     resolve_named,
 )
-from hedonic.models.tiny import TINY_FAMILIES, TinyCheckpoint, save_tiny_checkpoint, tiny_lora, tiny_model
 
 __all__ = [
     "DEMO_NAME",
@@ -38,7 +37,6 @@ __all__ = [
     "OUT_PROJ",
     "TASKS",
     "TASK_FEATURES",
-    "TINY_FAMILIES",
     "Family",
     "HeadStage",
     "LoraDeltas",
@@ -48,7 +46,6 @@ __all__ = [
     "ModelAdapter",
     "ModuleUpdate",
     "NamedModel",
-    "TinyCheckpoint",
     "TokenBatch",
     "demo_model_paths",
     "family_for",
@@ -63,10 +60,7 @@ __all__ = [
     "open_model",
     "resolve_named",
     "save_lora_profile",
-    "save_tiny_checkpoint",
     "select_layers",
     "select_window",
     "supported_model_types",
-    "tiny_lora",
-    "tiny_model",
 ]

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from hedonic.ablation.norm_readout import NormReadout, norm_readout
 from hedonic.valuation.pairwise import PairwiseSynergy
 from hedonic.valuation.pairwise import PairwiseHessian
-from hedonic.models import TINY_FAMILIES, ModelAdapter, tiny_model
+from hedonic.models import ModelAdapter
+from hedonic.testing import TINY_FAMILIES, tiny_model
 from hedonic.stats import at_readout, capture_layer_states
 
 QUERIES = ["read the file", "a list", "python code"]

@@ -18,7 +18,8 @@ from hedonic.ablation import zeroed_neurons
 from hedonic.ablation.norm_readout import NormReadout, norm_readout
 from hedonic.valuation.pairwise import PairwiseSynergy
 from hedonic.errors import ConfigError, ModelError
-from hedonic.models import TINY_FAMILIES, ModelAdapter, TokenBatch, tiny_model
+from hedonic.models import ModelAdapter, TokenBatch
+from hedonic.testing import TINY_FAMILIES, tiny_model
 from hedonic.stats import at_readout, capture_layer_states
 
 QUERIES = ["read the file", "a list", "python code"]

@@ -1,4 +1,4 @@
-"""Tiny randomly initialised one-logit models of every supported family, for tests and examples.
+"""``hedonic.testing``: tiny randomly initialised one-logit models of every supported family, for tests and examples.
 
 Everything here is built offline and deterministically from a seed: configs, weights, a
 word-level tokenizer, LoRA adapters with known non-zero factors, and folders saved with
