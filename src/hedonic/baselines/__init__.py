@@ -12,10 +12,10 @@ the CLI's help and the configuration checks stay fast.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from hedonic.baselines.methods import BASELINE_METHODS, BaselineJob, BaselineMethod, check_methods
+from hedonic.lazy_exports import lazy_attribute
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API reference (never run)
     from hedonic.baselines.correlation import activation_correlation, agglomerative_baseline
@@ -39,11 +39,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+    return lazy_attribute(__name__, _LAZY, globals(), name)
 
 
 __all__ = [

@@ -8,9 +8,9 @@ reading a φ file (``hedonic discover --phi``) does not import torch.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
+from hedonic.lazy_exports import lazy_attribute
 from hedonic.valuation.artifact import Valuation, check_phi, load_valuation, save_valuation
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API reference (never run)
@@ -35,11 +35,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+    return lazy_attribute(__name__, _LAZY, globals(), name)
 
 
 __all__ = [
