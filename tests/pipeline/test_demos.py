@@ -11,14 +11,15 @@ from hedonic.layout import RunLayout
 from hedonic.models import load_lora_profile, select_window
 from hedonic.pipeline import stages
 from hedonic.pipeline.config import LayersSection, RunConfig
-from hedonic.pipeline.demos import SMOLLM2_WINDOW, demo_config, demo_names
+from hedonic.pipeline.demos import DEMO_WINDOW, SMOLLM2_WINDOW, demo_config, demo_names
 from hedonic.pipeline.context import RunContext
 from hedonic.pipeline.validation import validate_config
 
 
-def test_demo_is_the_default_configuration() -> None:
+def test_demo_is_the_default_configuration_on_a_lora_window() -> None:
     assert demo_names() == ["demo", "smollm2"]
-    assert demo_config() == RunConfig() == demo_config("demo", "relevance")
+    assert demo_config() == demo_config("demo", "relevance")
+    assert demo_config() == replace(RunConfig(), layers=LayersSection(window=DEMO_WINDOW, top_k=2))
 
 
 @pytest.mark.parametrize(("task", "name"), [(None, "smollm2"), ("relevance", "smollm2")])

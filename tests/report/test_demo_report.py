@@ -1,6 +1,6 @@
 """End to end on the demo: the shipped MiniLM reranker and demo corpus through every stage, its report in a browser.
 
-The configuration is the demo's (``RunConfig()``, what ``hedonic demo`` runs) with fewer inputs,
+The configuration is the demo's (``demo_config()``, what ``hedonic demo`` runs) with fewer inputs,
 layers and draws, so that the test takes about a minute; everything else is the real demo path.
 Without Chromium only the browser check at the end skips: the run and its report's text are
 checked first.
@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from hedonic.pipeline.config import LayersSection, RunConfig
+from hedonic.pipeline.config import LayersSection
+from hedonic.pipeline.demos import demo_config
 from hedonic.pipeline.run import run_pipeline
 from tests.report.conftest import check_report_in_browser
 from tests.report.test_run_report import check_sections
@@ -23,7 +24,7 @@ from tests.report.test_run_report import check_sections
 
 @pytest.mark.slow
 def test_demo_runs_end_to_end_and_its_report_renders(tmp_path: Path, render_in_browser: Callable) -> None:
-    demo = RunConfig()
+    demo = demo_config()
     config = replace(
         demo,
         out_dir=str(tmp_path / "demo"),
