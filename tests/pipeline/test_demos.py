@@ -19,7 +19,10 @@ from hedonic.pipeline.validation import validate_config
 def test_demo_is_the_default_configuration_on_a_lora_window() -> None:
     assert demo_names() == ["demo", "smollm2"]
     assert demo_config() == demo_config("demo", "relevance")
-    assert demo_config() == replace(RunConfig(), layers=LayersSection(window=DEMO_WINDOW, top_k=2))
+    config, defaults = demo_config(), RunConfig()
+    assert config.layers == LayersSection(window=DEMO_WINDOW, top_k=2)
+    assert config.evaluation == replace(defaults.evaluation, max_coalitions=48) and config.meaning == replace(defaults.meaning, max_coalitions=4)
+    assert replace(config, layers=defaults.layers, evaluation=defaults.evaluation, meaning=defaults.meaning) == defaults
 
 
 @pytest.mark.parametrize(("task", "name"), [(None, "smollm2"), ("relevance", "smollm2")])

@@ -164,7 +164,7 @@ def _print(
     first = results[0]
     thresholds = ", ".join(f"{key} = {value:g}" for key, value in dataclasses.asdict(first.tracking.thresholds).items())
     table = Table(title=f"Coalition events per layer pair (rule {first.tracking.rule}: {thresholds}; coalitions of ≥ {first.min_size} neurons)")
-    for column in ("pair", "tracked", *EVENT_TYPES, "weights"):
+    for column in ("pair", "tracked", *EVENT_TYPES, "specific links", "weights"):
         table.add_column(column, justify="right")
     for result in results:
         percent = result.tracking.percentages()
@@ -172,10 +172,11 @@ def _print(
             f"{percent[kind]:.0f}%" + ("" if result.intervals is None else f" [{result.intervals[kind][0]:.0f}, {result.intervals[kind][1]:.0f}]")
             for kind in EVENT_TYPES
         ]
-        table.add_row(f"{result.source_layer}→{result.target_layer}", f"{result.tracking.n_sources}→{result.tracking.n_targets}", *cells, str(result.settings["weighting"]))
+        table.add_row(f"{result.source_layer}→{result.target_layer}", f"{result.tracking.n_sources}→{result.tracking.n_targets}", *cells, _specific(result), str(result.settings["weighting"]))
     console.print(table)
     side = ", ".join(first.tracking.source_side)
     console.print(f"{side}: % of layer ℓ's tracked coalitions; the others: % of layer ℓ+1's", highlight=False)
+    console.print("specific links: stronger than size-matched random groups on both sides (BH 5%), of all P × Q links", highlight=False)
     if not intervals:
         console.print("no intervals: the analysis inputs behind E|a| are unknown (pass --data FILE, or use a run directory)", highlight=False)
     uniform = [result.source_layer for result in results if result.settings["weighting"] == "uniform"]
@@ -186,3 +187,7 @@ def _print(
         console.print(f"not tracked (next layer not analysed): after layer(s) {', '.join(map(str, gaps))}")
     for path in written:
         console.print(f"wrote {path}")
+
+
+def _specific(result: LayerPairEvents) -> str:
+    return "–" if result.link_tests is None else result.link_tests.describe()

@@ -44,8 +44,9 @@ import numpy as np
 from scipy import stats
 
 from hedonic.artifacts import read_json, write_json
+from hedonic.display import graph_objects, html_grid, html_table
 from hedonic.errors import ArtifactError, ConfigError
-from hedonic.evaluation.rank_tests import BRUNNER_MUNZEL, check_rank_test, cliffs_delta, cliffs_delta_ci, rank_test
+from hedonic.evaluation.rank_tests import BRUNNER_MUNZEL, check_rank_test, classify, cliffs_delta, cliffs_delta_ci, rank_test
 
 COMPARISON_KIND = "comparison"
 COMPARISON_FORMAT_VERSION = 2
@@ -135,6 +136,52 @@ class Comparison:
             if entry.method == method and entry.metric == metric:
                 return entry
         raise KeyError((method, metric))
+
+    def __repr__(self) -> str:
+        return (
+            f"Comparison({self.reference} vs {', '.join(self.methods[1:])} on {', '.join(self.metrics)}; "
+            f"sizes {self.size_range[0]}–{self.size_range[1]}, {self.rank_test})"
+        )
+
+    def _repr_html_(self, alpha: float = 0.05) -> str:
+        rows = [
+            (entry.metric, entry.method, f"{entry.count_reference} vs {entry.count_method}", _delta_text(entry), _p_text(entry.rank_p_holm),
+             classify(entry.cliffs_delta, entry.rank_p_holm, alpha))
+            for entry in self.contrasts
+        ]
+        header = ("metric", "baseline", "coalitions", f"Cliff's δ [{self.confidence:.0%} CI]", f"p {self.rank_test} (Holm)", f"{self.reference} is")
+        note = f"{self.reference} vs each baseline on coalitions of size {self.size_range[0]}–{self.size_range[1]}; ahead / behind at Holm p < {alpha:g}."
+        facts = [("reference", self.reference), ("baselines", len(self.methods) - 1), ("metrics", ", ".join(self.metrics))]
+        return html_table("Comparison", facts, note=note) + html_grid(header, rows)
+
+    def plot(self, metric: str | None = None) -> Any:
+        """A Plotly forest plot (one trace per metric): Cliff's δ of the reference vs each baseline with its interval."""
+        go = graph_objects()
+        figure = go.Figure()
+        for name in (metric,) if metric else self.metrics:
+            shown = [entry for entry in self.contrasts if entry.metric == name and entry.cliffs_delta is not None]
+            low = [entry.cliffs_delta - (entry.delta_ci_low if entry.delta_ci_low is not None else entry.cliffs_delta) for entry in shown]
+            high = [(entry.delta_ci_high if entry.delta_ci_high is not None else entry.cliffs_delta) - entry.cliffs_delta for entry in shown]
+            figure.add_trace(
+                go.Scatter(
+                    x=[entry.cliffs_delta for entry in shown], y=[entry.method for entry in shown], mode="markers", name=name,
+                    error_x={"type": "data", "symmetric": False, "array": high, "arrayminus": low},
+                )
+            )
+        figure.add_vline(x=0, line_dash="dot")
+        figure.update_layout(title=f"{self.reference} vs baselines: Cliff's δ ({self.confidence:.0%} CI)", xaxis_title="Cliff's δ", xaxis_range=[-1.05, 1.05])
+        return figure
+
+
+def _delta_text(entry: Contrast) -> str:
+    if entry.cliffs_delta is None:
+        return "—"
+    interval = "" if entry.delta_ci_low is None or entry.delta_ci_high is None else f" [{entry.delta_ci_low:+.2f}, {entry.delta_ci_high:+.2f}]"
+    return f"{entry.cliffs_delta:+.2f}{interval}"
+
+
+def _p_text(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2g}"
 
 
 def compare_methods(

@@ -29,6 +29,7 @@ from hedonic.errors import ConfigError
 BRUNNER_MUNZEL = "brunner-munzel"
 MANN_WHITNEY = "mann-whitney"
 BOOTSTRAP_BATCH_ELEMENTS = 1 << 22
+AHEAD, LEVEL, BEHIND, UNDETERMINED = "ahead", "level", "behind", "undetermined"
 """Bound on the elements of one vectorised batch of bootstrap resamples (resamples × pooled size)."""
 
 
@@ -60,6 +61,21 @@ RANK_TESTS: dict[str, Callable[[np.ndarray, np.ndarray], RankTest]] = {
     MANN_WHITNEY: _mann_whitney,
 }
 """Two-sided rank tests of δ = 0 by name; each takes two 1-D samples with ≥ 2 values each."""
+
+
+def classify(delta: float | None, p_holm: float | None, alpha: float) -> str:
+    """ahead / behind / level / undetermined from Cliff's δ and its Holm-adjusted rank-test p.
+
+    ahead: p < ``alpha`` and δ > 0; behind: p < ``alpha`` and δ < 0; level: otherwise;
+    undetermined: no δ or no p (fewer than 2 values on a side).
+    """
+    if delta is None or p_holm is None:
+        return UNDETERMINED
+    if p_holm < alpha and delta > 0:
+        return AHEAD
+    if p_holm < alpha and delta < 0:
+        return BEHIND
+    return LEVEL
 
 
 def check_rank_test(name: str) -> str:

@@ -27,10 +27,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hedonic.display import graph_objects, html_grid, html_table
 from hedonic.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -114,6 +115,50 @@ class SynergyResult:
     def sizes(self) -> np.ndarray:
         """Size of each coalition, (number of coalitions,) int64."""
         return np.array([coalition.size for coalition in self.coalitions], dtype=np.int64)
+
+    def _tested(self) -> str:
+        if self.significance is None:
+            return "not tested against random groups"
+        summary = self.significance.summary()
+        return f"{summary['significant']} of {summary['coalitions']} more synergistic than random (BH q < {self.significance.tests.alpha:g})"
+
+    def __repr__(self) -> str:
+        return (
+            f"SynergyResult({self.model!r}, layer {self.layer}: {len(self.coalitions)} coalitions on {len(self.input_ids)} inputs, "
+            f"readout {self.readout}; {self._tested()})"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = [
+            ("model / layer", f"{self.model} / {self.layer}"),
+            ("coalitions", f"{len(self.coalitions)} (sizes {self.sizes().min(initial=0)}–{self.sizes().max(initial=0)})"),
+            ("held-out inputs", len(self.input_ids)),
+            ("readout / ablation", f"{self.readout} / {self.mode}"),
+            ("per-coalition tests", self._tested()),
+        ]
+        grid = html_grid(("metric", "median", "mean", "max"), ((name, *_spread(self.metric(name))) for name in METRICS))
+        return html_table("Synergy on held-out inputs", rows) + grid
+
+    def plot(self, metric: str = "na_abs") -> Any:
+        """A Plotly box plot (one trace, every coalition a point) of ``metric`` over the coalitions, on a log axis when all values are positive."""
+        go = graph_objects()
+        values = self.metric(metric)
+        figure = go.Figure(go.Box(y=values, x=[metric] * len(values), boxpoints="all", jitter=0.4, pointpos=0, name=metric))
+        positive = values.size > 0 and bool(np.all(values[np.isfinite(values)] > 0))
+        figure.update_layout(
+            title=f"{self.model}, layer {self.layer}: {metric} per coalition ({len(values)} coalitions)",
+            yaxis_title=metric,
+            yaxis_type="log" if positive else "linear",
+        )
+        return figure
+
+
+def _spread(values: np.ndarray) -> tuple[str, str, str]:
+    """Median, mean and max of the finite ``values`` as 3-digit strings (— when none)."""
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return ("—", "—", "—")
+    return tuple(f"{value:.3g}" for value in (np.median(finite), finite.mean(), finite.max()))  # type: ignore[return-value]
 
 
 def canonical(coalition: Iterable[int]) -> tuple[int, ...]:

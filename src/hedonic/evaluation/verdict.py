@@ -22,8 +22,9 @@ from typing import Any
 
 from hedonic.errors import ConfigError
 from hedonic.evaluation.comparison import Comparison
+from hedonic.evaluation.rank_tests import AHEAD, BEHIND, LEVEL, UNDETERMINED, classify
 
-AHEAD, LEVEL, BEHIND, UNDETERMINED, MIXED = "ahead", "level", "behind", "undetermined", "mixed"
+MIXED = "mixed"
 DEFAULT_VERDICT_METRIC = "na_abs"
 _PHRASES = {AHEAD: "ahead of", LEVEL: "level with", BEHIND: "behind", UNDETERMINED: "not comparable with", MIXED: "mixed against"}
 
@@ -76,17 +77,6 @@ class ModelVerdict:
         """One sentence, e.g. ``model demo: hedonic ahead of random on na_abs (layer 3 ahead, layer 4 level)``."""
         detail = ", ".join(f"layer {layer} {verdict}" for layer, verdict in sorted(self.layers.items()))
         return f"model {self.model}: {self.reference} {_PHRASES[self.verdict]} {self.baseline} on {self.metric} ({detail})"
-
-
-def classify(delta: float | None, p_holm: float | None, alpha: float) -> str:
-    """ahead / behind / level / undetermined from Cliff's δ and its Holm-adjusted rank-test p."""
-    if delta is None or p_holm is None:
-        return UNDETERMINED
-    if p_holm < alpha and delta > 0:
-        return AHEAD
-    if p_holm < alpha and delta < 0:
-        return BEHIND
-    return LEVEL
 
 
 def layer_verdicts(

@@ -504,6 +504,7 @@ def event_lines(chain: list[Any]) -> list[str]:
         lines.append(
             f"layers {pair.source_layer}→{pair.target_layer} ({pair.tracking.n_sources}→{pair.tracking.n_targets} coalitions "
             f"of ≥ {pair.min_size} neurons, rule {pair.tracking.rule}): " + ", ".join(parts)
+            + ("" if pair.link_tests is None else f"; links stronger than random groups: {pair.link_tests.describe()}")
         )
     return lines
 

@@ -187,8 +187,9 @@ def tracking_section(document: HtmlDocument, layout: RunLayout, layers: Sequence
     for pair in chain:
         shares = pair.tracking.percentages()
         cells = [_event_share(shares[kind], None if pair.intervals is None else pair.intervals[kind]) for kind in EVENT_TYPES]
-        rows.append([f"{pair.source_layer} → {pair.target_layer}", f"{pair.tracking.n_sources} → {pair.tracking.n_targets}", *cells])
-    document.table(["layers", "tracked coalitions", *EVENT_TYPES], rows)
+        specific = "–" if pair.link_tests is None else pair.link_tests.describe()
+        rows.append([f"{pair.source_layer} → {pair.target_layer}", f"{pair.tracking.n_sources} → {pair.tracking.n_targets}", *cells, specific])
+    document.table(["layers", "tracked coalitions", *EVENT_TYPES, "specific links"], rows)
     document.paragraph(_tracking_note(chain[0]) + f" The full-size diagram is in {layout.sankey.relative_to(layout.root)}.", "note")
     document.figure(sankey_figure(chain, sankey))
 
@@ -210,6 +211,8 @@ def _tracking_note(pair: LayerPairEvents) -> str:
     return (
         f"Only coalitions of at least {pair.min_size} neurons are tracked. Rule {pair.tracking.rule} ({thresholds}); "
         f"{side}: shares of layer ℓ's tracked coalitions; emerge{'' if 'merge' in side else ', merge'}: of layer ℓ+1's." + interval
+        + " Specific links: links stronger than size-matched random groups of source and of target neurons "
+        "(Benjamini–Hochberg 5% over all links); few of them mean that the influence spreads evenly and the events say little."
     )
 
 

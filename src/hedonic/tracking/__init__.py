@@ -3,7 +3,8 @@
 Virtual weights W = W_in^{ℓ+1}·diag(γ)·W_out^ℓ (:mod:`~hedonic.tracking.virtual_weights`), the
 coalition influence S computed block by block (:mod:`~hedonic.tracking.influence`), the event
 rules (:mod:`~hedonic.tracking.rules`: transition shares α/β, :mod:`~hedonic.tracking.transitions`,
-the default; the τ rule with matching, :mod:`~hedonic.tracking.events`), bootstrap intervals of the
+the default; the τ rule with matching, :mod:`~hedonic.tracking.events`), the test of each link
+against size-matched random groups (:mod:`~hedonic.tracking.link_tests`), bootstrap intervals of the
 event shares (:mod:`~hedonic.tracking.bootstrap`), their JSON artifact
 (:mod:`~hedonic.tracking.artifact`), a Sankey diagram (:mod:`~hedonic.tracking.sankey`), and the
 chain over consecutive layers with its files (:mod:`~hedonic.tracking.chain`,
@@ -17,6 +18,7 @@ from hedonic.tracking.events import EVENT_TYPES, Event, Thresholds, Tracking, cl
 from hedonic.tracking.rules import DEFAULT_RULE, EVENT_RULES, check_rule, classify
 from hedonic.tracking.transitions import ShareThresholds, classify_transitions, transition_shares
 from hedonic.tracking.influence import coalition_indicator, coalition_influence
+from hedonic.tracking.link_tests import LinkTests, specific_links
 from hedonic.tracking.mean_abs import LayerMeanAbs, expand_mean_abs, mean_abs_from_npy, mean_abs_from_stats
 from hedonic.tracking.run_dir import TrackingInputs, explicit_inputs, run_dir_inputs, write_tracking
 from hedonic.tracking.sankey import SankeyOptions, sankey_figure, sankey_layout, write_sankey_html
@@ -44,6 +46,7 @@ __all__ = [
     "Event",
     "LayerMeanAbs",
     "LayerPairEvents",
+    "LinkTests",
     "SankeyOptions",
     "Thresholds",
     "Tracking",
@@ -64,6 +67,7 @@ __all__ = [
     "sankey_figure",
     "sankey_layout",
     "save_events",
+    "specific_links",
     "track_chain",
     "track_pair",
     "virtual_map",

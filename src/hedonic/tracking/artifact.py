@@ -1,4 +1,4 @@
-"""The events artifact of one layer pair ℓ → ℓ+1: kind ``"events"``, format version 2, plain JSON.
+"""The events artifact of one layer pair ℓ → ℓ+1: kind ``"events"``, format version 3, plain JSON.
 
 Top-level keys (besides ``kind`` and ``format_version``):
 
@@ -22,7 +22,10 @@ Top-level keys (besides ``kind`` and ``format_version``):
 - ``intervals`` (new in 2): per event type the bootstrap interval ``[low, high]`` of its
   percentage, or null without per-input activity; ``bootstrap``: ``resamples``, ``confidence``,
   ``seed``, ``inputs`` (N analysis inputs resampled) and ``tokens``, or null
-  (:mod:`hedonic.tracking.bootstrap`).
+  (:mod:`hedonic.tracking.bootstrap`);
+- ``link_tests`` (new in 3): the links stronger than size-matched random groups on both sides
+  (:mod:`hedonic.tracking.link_tests`): ``level`` (BH), ``tested`` (P × Q) and ``specific`` =
+  ``[[p, q, z, q_value], ...]``; null when nothing was tracked.
 
 Same inputs give a byte-identical file. :func:`load_events` validates every index and recomputes
 counts and percentages from the events.
@@ -38,12 +41,15 @@ from typing import Any
 import numpy as np
 
 from hedonic.artifacts import read_json, write_json
+from hedonic.display import html_table
 from hedonic.errors import ArtifactError, HedonicError
 from hedonic.tracking.events import EVENT_TYPES, Event, Tracking
+from hedonic.tracking.link_tests import LinkTests
 from hedonic.tracking.rules import thresholds_dict, thresholds_from
+from hedonic.tracking.sankey import SankeyOptions, sankey_figure
 
 EVENTS_KIND = "events"
-EVENTS_FORMAT_VERSION = 2
+EVENTS_FORMAT_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -51,8 +57,9 @@ class LayerPairEvents:
     """Tracking result of layer pair ``source_layer`` → ``target_layer`` (tracked coalitions as neuron ids).
 
     ``min_size`` of a tracked coalition; ``untracked`` (sources, targets) coalitions left out;
-    ``intervals``: bootstrap interval (0–100) of each event type's percentage, with the
-    ``bootstrap`` settings (None: no intervals).
+    ``link_tests``: the links stronger than chance (None: not tested); ``intervals``: bootstrap
+    interval (0–100) of each event type's percentage, with the ``bootstrap`` settings (None: no
+    intervals).
     """
 
     source_layer: int
@@ -63,8 +70,38 @@ class LayerPairEvents:
     settings: Mapping[str, Any] = field(default_factory=dict)
     min_size: int = 1
     untracked: tuple[int, int] = (0, 0)
+    link_tests: LinkTests | None = None
     intervals: Mapping[str, tuple[float, float]] | None = None
     bootstrap: Mapping[str, Any] | None = None
+
+    def _shares(self) -> list[tuple[str, str]]:
+        shares = self.tracking.percentages()
+        return [
+            (kind, f"{shares[kind]:.0f}%" + ("" if self.intervals is None else f" [{self.intervals[kind][0]:.0f}, {self.intervals[kind][1]:.0f}]"))
+            for kind in EVENT_TYPES
+        ]
+
+    def __repr__(self) -> str:
+        specific = "" if self.link_tests is None else f"; specific links {self.link_tests.describe()}"
+        return (
+            f"LayerPairEvents({self.source_layer}→{self.target_layer}: {self.tracking.n_sources}→{self.tracking.n_targets} coalitions of ≥ "
+            f"{self.min_size} neurons, rule {self.tracking.rule}; " + ", ".join(f"{kind} {share}" for kind, share in self._shares()) + f"{specific})"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = [
+            ("layers", f"{self.source_layer} → {self.target_layer}"),
+            ("tracked coalitions", f"{self.tracking.n_sources} → {self.tracking.n_targets} (≥ {self.min_size} neurons)"),
+            ("rule", f"{self.tracking.rule} ({', '.join(f'{k} = {v:g}' for k, v in thresholds_dict(self.tracking.thresholds).items())})"),
+            *self._shares(),
+            ("specific links", "—" if self.link_tests is None else self.link_tests.describe()),
+        ]
+        note = f"{', '.join(self.tracking.source_side)}: % of layer {self.source_layer}'s tracked coalitions; the others: % of layer {self.target_layer}'s."
+        return html_table("Coalition events", rows, note=note)
+
+    def plot(self, options: SankeyOptions | None = None) -> Any:
+        """The Sankey diagram of this layer pair (:func:`hedonic.tracking.sankey.sankey_figure`), a Plotly figure."""
+        return sankey_figure([self], options)
 
     def payload(self) -> dict[str, Any]:
         """The JSON payload of the artifact (see the module docstring)."""
@@ -101,6 +138,7 @@ class LayerPairEvents:
             "percent_of": {kind: "source" if kind in tracking.source_side else "target" for kind in EVENT_TYPES},
             "intervals": None if self.intervals is None else {kind: list(self.intervals[kind]) for kind in EVENT_TYPES},
             "bootstrap": None if self.bootstrap is None else dict(self.bootstrap),
+            "link_tests": None if self.link_tests is None else self.link_tests.payload(),
         }
 
 
@@ -169,7 +207,16 @@ def _parse(document: Mapping[str, Any]) -> LayerPairEvents:
         untracked=(int(document["untracked"]["source"]), int(document["untracked"]["target"])),
         intervals=None if intervals is None else {kind: (float(intervals[kind][0]), float(intervals[kind][1])) for kind in EVENT_TYPES},
         bootstrap=None if document["bootstrap"] is None else dict(document["bootstrap"]),
+        link_tests=None if document["link_tests"] is None else _link_tests(document["link_tests"], limits),
     )
+
+
+def _link_tests(raw: Mapping[str, Any], limits: Mapping[str, int]) -> LinkTests:
+    links = tuple(
+        (_index(p, limits["source"], "source"), _index(q, limits["target"], "target"), float(z), float(q_value))
+        for p, q, z, q_value in raw["specific"]
+    )
+    return LinkTests(links, int(raw["tested"]), float(raw["level"]))
 
 
 def _coalitions(raw: Sequence[Sequence[int]]) -> tuple[tuple[int, ...], ...]:

@@ -24,6 +24,7 @@ from hedonic.models import ModelAdapter
 from hedonic.tracking.artifact import LayerPairEvents
 from hedonic.tracking.bootstrap import BootstrapSettings, InputActivity, influence_from_units, share_intervals, unit_influence
 from hedonic.tracking.influence import check_players
+from hedonic.tracking.link_tests import DEFAULT_LEVEL, specific_links, target_terms
 from hedonic.tracking.rules import classify
 from hedonic.tracking.transitions import ShareThresholds
 from hedonic.tracking.virtual_weights import BOTH, virtual_map
@@ -35,8 +36,9 @@ DEFAULT_MIN_SIZE = 10
 class TrackingOptions:
     """How to track: input ``projection`` (gate, up, fc or both), LayerNorm ``center``ing, event
     ``thresholds`` (their class picks the rule, :mod:`hedonic.tracking.rules`), ``min_size`` of a
-    tracked coalition, the ``bootstrap`` of the shares, rows of W per block (None: automatic),
-    compute ``dtype`` and ``device`` (None: the model's).
+    tracked coalition, the ``bootstrap`` of the shares, the BH ``link_level`` of the test of each
+    link against random groups (:mod:`hedonic.tracking.link_tests`), rows of W per block (None:
+    automatic), compute ``dtype`` and ``device`` (None: the model's).
     """
 
     projection: str = BOTH
@@ -44,6 +46,7 @@ class TrackingOptions:
     thresholds: Any = field(default_factory=ShareThresholds)
     min_size: int = DEFAULT_MIN_SIZE
     bootstrap: BootstrapSettings = field(default_factory=BootstrapSettings)
+    link_level: float = DEFAULT_LEVEL
     block_rows: int | None = None
     dtype: torch.dtype = torch.float32
     device: str | None = None
@@ -94,6 +97,10 @@ def track_pair(
         units = np.zeros((len(sources.neurons), len(targets.coalitions)))
     weights = np.ones(len(sources.neurons)) if mean_abs is None else np.asarray(mean_abs, dtype=np.float64)[list(sources.neurons)]
     influence = influence_from_units(units, sources, weights)
+    links = None
+    if sources.coalitions and targets.coalitions:
+        per_target = target_terms(vmap, sources, targets, mean_abs, block_rows=options.block_rows)
+        links = specific_links(weights[:, None] * units, sources, per_target, targets, options.link_level)
     intervals = None
     if activity is not None and options.bootstrap.resamples and sources.coalitions:
         intervals = share_intervals(units, sources, activity, options.thresholds, options.bootstrap)
@@ -111,6 +118,7 @@ def track_pair(
         },
         min_size=options.min_size,
         untracked=(len(source.coalitions) - len(sources.coalitions), len(target.coalitions) - len(targets.coalitions)),
+        link_tests=links,
         intervals=intervals,
         bootstrap=None if intervals is None else {
             "resamples": options.bootstrap.resamples,

@@ -21,11 +21,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hedonic.artifacts import atomic_write_text
 from hedonic.errors import ConfigError
-from hedonic.tracking.artifact import LayerPairEvents
+
+if TYPE_CHECKING:
+    from hedonic.tracking.artifact import LayerPairEvents
 
 EVENT_COLORS = {
     "vanish": "#d62728",

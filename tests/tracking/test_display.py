@@ -1,0 +1,27 @@
+"""How the events of a layer pair show themselves: short repr, HTML table, Sankey figure."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import plotly.graph_objects as go
+
+from hedonic.tracking import EVENT_TYPES, LayerPairEvents, LinkTests
+from tests.tracking.conftest import pair_result
+
+
+def test_repr_and_html_give_every_event_share_and_the_specific_links() -> None:
+    pair = replace(pair_result(4), link_tests=LinkTests(((0, 0, 4.2, 0.01),), 12), intervals={kind: (0.0, 50.0) for kind in EVENT_TYPES})
+    shares = pair.tracking.percentages()
+    text = repr(pair)
+    assert text.startswith("LayerPairEvents(4→5: 3→4 coalitions") and "specific links 1 of 12" in text and "\n" not in text
+    page = pair._repr_html_()
+    for kind in EVENT_TYPES:
+        assert f"<th style='text-align:left'>{kind}</th><td>{shares[kind]:.0f}% [0, 50]</td>" in page
+    assert "<td>1 of 12</td>" in page
+
+
+def test_plot_is_the_sankey_of_the_pair() -> None:
+    pair: LayerPairEvents = pair_result(4)
+    figure = pair.plot()
+    assert isinstance(figure, go.Figure) and isinstance(figure.data[0], go.Sankey)
