@@ -17,6 +17,7 @@ REDUCED = {
     "HEDONIC_TUTORIAL_PLAYERS": "64",
     "HEDONIC_TUTORIAL_QUERIES": "4",
     "HEDONIC_TUTORIAL_RESAMPLES": "100",
+    "HEDONIC_TUTORIAL_DRAWS": "20",
 }
 
 
@@ -33,7 +34,10 @@ def test_the_tutorial_notebook_executes_without_an_error(tmp_path: Path, monkeyp
     html = [output for output in outputs if "text/html" in output.get("data", {})]
     plots = [output for output in outputs if "application/vnd.plotly.v1+json" in output.get("data", {})]
     assert html, "the Valuation / Partition / Stability cells show no HTML table"
-    assert len(plots) >= 4, f"expected the φ, size, synergy and Sankey figures inline, got {len(plots)}"
+    assert len(plots) >= 5, f"expected the φ, size, Cliff's δ, synergy and Sankey figures inline, got {len(plots)}"
+    printed = "".join(output.get("text", "") for output in outputs if output.get("output_type") == "stream")
+    assert any(f"layer 3: hedonic {word} " in printed for word in ("ahead of", "level with", "behind")), "the verdict lines are printed"
+    assert any("more synergistic than random" in output["data"]["text/html"] for output in html), "the per-coalition tests are shown"
 
 
 def test_the_notebook_is_committed_without_outputs() -> None:

@@ -13,8 +13,7 @@ import pytest
 
 from hedonic import cli
 from hedonic.baselines import random_baseline
-from hedonic.evaluation import load_synergy
-from hedonic.evaluation.comparison import load_comparison
+from hedonic.evaluation import load_comparison, load_synergy
 from hedonic.game import Partition, save_partition
 from hedonic.testing import save_tiny_checkpoint
 from hedonic.testing import TINY_VOCAB

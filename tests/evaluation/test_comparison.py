@@ -10,16 +10,10 @@ from rich.console import Console
 from scipy import stats
 
 from hedonic.errors import ArtifactError, ConfigError
-from hedonic.evaluation.comparison import (
-    bootstrap_mean_ci,
-    cohens_d,
-    compare_methods,
-    comparison_tables,
-    holm_adjust,
-    load_comparison,
-    permutation_p_value,
-    save_comparison,
-)
+from hedonic.evaluation.artifacts import load_comparison, save_comparison
+from hedonic.evaluation.comparison import compare_methods
+from hedonic.evaluation.statistics import bootstrap_mean_ci, cohens_d, holm_adjust, permutation_p_value
+from hedonic.evaluation.tables import comparison_tables
 from hedonic.evaluation.rank_tests import cliffs_delta, cliffs_delta_batch, cliffs_delta_ci, rank_test
 
 

@@ -17,7 +17,6 @@ from hedonic.data import QueryDocPair, iter_batches
 from hedonic.errors import ConfigError, DataError
 from hedonic.evaluation.interpretation import (
     alignment_summary,
-    benjamini_hochberg,
     coalition_activations,
     feature_correlations,
     group_means,
@@ -25,6 +24,7 @@ from hedonic.evaluation.interpretation import (
     most_aligned,
     top_inputs,
 )
+from hedonic.evaluation.statistics import benjamini_hochberg
 from hedonic.testing import tiny_model
 from hedonic.testing import TINY_VOCAB
 from hedonic.stats import at_readout

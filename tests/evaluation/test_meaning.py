@@ -18,17 +18,9 @@ from hedonic.data import QueryDocPair, balanced_queries, iter_batches
 from hedonic.errors import ArtifactError, ConfigError, DataError
 from hedonic.evaluation.importance import NULL_METHOD
 from hedonic.evaluation.interpretation import coalition_activations
-from hedonic.evaluation.meaning import (
-    MEANING_FORMAT_VERSION,
-    MeaningResult,
-    MeaningSettings,
-    by_length,
-    explain_layer,
-    load_meaning,
-    meaning_tables,
-    save_meaning,
-    summary_lines,
-)
+from hedonic.evaluation.artifacts import MEANING_FORMAT_VERSION, load_meaning, save_meaning
+from hedonic.evaluation.meaning import MeaningResult, MeaningSettings, by_length, explain_layer
+from hedonic.evaluation.tables import meaning_tables, summary_lines
 from hedonic.game import Partition
 from hedonic.testing import tiny_model
 from hedonic.testing import TINY_VOCAB

@@ -21,7 +21,7 @@ def test_demo_is_the_default_configuration_on_a_lora_window() -> None:
     assert demo_config() == demo_config("demo", "relevance")
     config, defaults = demo_config(), RunConfig()
     assert config.layers == LayersSection(window=DEMO_WINDOW, top_k=2)
-    assert config.evaluation == replace(defaults.evaluation, max_coalitions=48) and config.meaning == replace(defaults.meaning, max_coalitions=4)
+    assert config.evaluation == replace(defaults.evaluation, max_coalitions=48, significance_draws=100) and config.meaning == replace(defaults.meaning, max_coalitions=4)
     assert replace(config, layers=defaults.layers, evaluation=defaults.evaluation, meaning=defaults.meaning) == defaults
 
 

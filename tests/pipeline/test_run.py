@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hedonic.evaluation import load_comparison
-from hedonic.evaluation.meaning import load_meaning
+from hedonic.evaluation import load_comparison, load_meaning
 from hedonic.game import load_partition
 from hedonic.layout import RunLayout
 from hedonic.pipeline import context as context_module

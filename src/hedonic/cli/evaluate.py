@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from hedonic.data import QueryDocPair
+    from hedonic.evaluation.compare_partitions import LayerEvaluation
+    from hedonic.evaluation.significance import NullSettings
     from hedonic.game import Partition
     from hedonic.layout import RunLayout
 
@@ -74,30 +76,15 @@ def evaluate(
     from rich.console import Console
 
     from hedonic.ablation import AblationEngine
+    from hedonic.cli.options import check_output
     from hedonic.data import iter_batches
     from hedonic.errors import ConfigError
-    from hedonic.cli.options import check_output
-    from hedonic.evaluation import METRICS, comparison_tables, save_comparison, save_synergy
-    from hedonic.evaluation.comparison import COMPARISON_KIND
-    from hedonic.evaluation.compare_partitions import compare_partitions, select_coalitions
-    from hedonic.evaluation.rank_tests import check_rank_test
-    from hedonic.evaluation.significance import NullSettings
-    from hedonic.evaluation.verdict import verdict_from_dict
+    from hedonic.evaluation.artifacts import COMPARISON_KIND
+    from hedonic.evaluation.compare_partitions import compare_partitions
     from hedonic.layout import RunLayout
     from hedonic.models import open_model
 
-    check_rank_test(rank_test)
-    tested = [name.strip() for name in significance_metrics.split(",") if name.strip()]
-    significance = NullSettings(draws=draws, seed=seed, metrics=tuple(tested), alpha=alpha) if draws else None
-    if min_size > max_size:
-        raise ConfigError(f"--min-size {min_size} is larger than --max-size {max_size}", hint="pass min ≤ max, e.g. 4 and 32")
-    chosen = [name.strip() for name in metrics.split(",") if name.strip()] or list(METRICS)
-    unknown = sorted(set(chosen) - set(METRICS))
-    if unknown:
-        raise ConfigError(f"unknown metric(s): {', '.join(unknown)}", hint=f"choose among {', '.join(METRICS)}")
-    verdict_metric = verdict_metric or ("na_abs" if "na_abs" in chosen else chosen[0])
-    if verdict_metric not in chosen:
-        raise ConfigError(f"the verdict metric {verdict_metric!r} is not among the evaluated metrics", hint=f"choose one of {', '.join(chosen)}")
+    significance, chosen, verdict_metric = _settings(rank_test, draws, significance_metrics, seed, alpha, (min_size, max_size), metrics, verdict_metric)
     layout = RunLayout(run_dir) if run_dir is not None else None
     destination = out or (layout.comparison(layer) if layout else None)
     if destination is None:
@@ -105,15 +92,8 @@ def evaluate(
     check_output(destination, COMPARISON_KIND, [partition, *(baselines or [])])
     partitions = _partitions(layer, partition, baselines or [], baseline_dir, layout)
     pairs, excluded = _held_out(data, exclude, limit)
-
     console = Console()
-    size_range = (min_size, max_size)
-    counts = {name: len(select_coalitions(found, size_range, max_coalitions, seed, name)) for name, found in partitions.items()}
-    for name, count in counts.items():
-        if count < 2:
-            console.print(f"{name}: {count} coalition(s) of size {min_size}–{max_size}; its statistics stay undefined", style="yellow", highlight=False)
-    if not any(counts.values()):
-        raise ConfigError(f"no coalition of size {min_size}–{max_size} in any partition", hint="widen --min-size/--max-size")
+    _check_counts(console, partitions, (min_size, max_size), max_coalitions, seed)
 
     loaded = open_model(model, adapter, device=device, allow_new_head=allow_new_head)
     engine = AblationEngine(loaded, layer, list(iter_batches(loaded, pairs, batch_size, max_length)), mode=mode)
@@ -123,7 +103,7 @@ def evaluate(
         input_ids=[pair.pair_id for pair in pairs],
         exclude_ids=excluded,
         readout=readout,
-        size_range=size_range,
+        size_range=(min_size, max_size),
         max_coalitions=max_coalitions,
         metrics=chosen,
         seed=seed,
@@ -135,13 +115,60 @@ def evaluate(
         model_name=model,
         context={"model": model, "adapter": "" if adapter is None else str(adapter), "data": data},
     )
+    _save_and_print(console, found, layer, destination, f"{len(pairs)} held-out inputs, readout {readout}, ablation {engine.mode}")
+
+
+def _settings(
+    rank_test: str, draws: int, significance_metrics: str, seed: int, alpha: float, size_range: tuple[int, int], metrics: str, verdict_metric: str
+) -> tuple[NullSettings | None, list[str], str]:
+    """The checked per-coalition test settings (None: no tests), the evaluated metrics and the verdict metric."""
+    from hedonic.errors import ConfigError
+    from hedonic.evaluation import METRICS
+    from hedonic.evaluation.rank_tests import check_rank_test
+    from hedonic.evaluation.significance import NullSettings
+
+    check_rank_test(rank_test)
+    tested = [name.strip() for name in significance_metrics.split(",") if name.strip()]
+    significance = NullSettings(draws=draws, seed=seed, metrics=tuple(tested), alpha=alpha) if draws else None
+    if size_range[0] > size_range[1]:
+        raise ConfigError(f"--min-size {size_range[0]} is larger than --max-size {size_range[1]}", hint="pass min ≤ max, e.g. 4 and 32")
+    chosen = [name.strip() for name in metrics.split(",") if name.strip()] or list(METRICS)
+    unknown = sorted(set(chosen) - set(METRICS))
+    if unknown:
+        raise ConfigError(f"unknown metric(s): {', '.join(unknown)}", hint=f"choose among {', '.join(METRICS)}")
+    verdict_metric = verdict_metric or ("na_abs" if "na_abs" in chosen else chosen[0])
+    if verdict_metric not in chosen:
+        raise ConfigError(f"the verdict metric {verdict_metric!r} is not among the evaluated metrics", hint=f"choose one of {', '.join(chosen)}")
+    return significance, chosen, verdict_metric
+
+
+def _check_counts(console: Console, partitions: dict[str, Partition], size_range: tuple[int, int], max_coalitions: int | None, seed: int) -> None:
+    """Warn for a method with < 2 coalitions in the size range; :class:`ConfigError` when no method has any."""
+    from hedonic.errors import ConfigError
+    from hedonic.evaluation.compare_partitions import select_coalitions
+
+    low, high = size_range
+    counts = {name: len(select_coalitions(found, size_range, max_coalitions, seed, name)) for name, found in partitions.items()}
+    for name, count in counts.items():
+        if count < 2:
+            console.print(f"{name}: {count} coalition(s) of size {low}–{high}; its statistics stay undefined", style="yellow", highlight=False)
+    if not any(counts.values()):
+        raise ConfigError(f"no coalition of size {low}–{high} in any partition", hint="widen --min-size/--max-size")
+
+
+def _save_and_print(console: Console, found: LayerEvaluation, layer: int, destination: Path, facts: str) -> None:
+    """Write the synergy files next to the comparison and the comparison; print its tables, the tests and the verdict lines."""
+    from hedonic.evaluation import comparison_tables, save_comparison, save_synergy
+    from hedonic.evaluation.verdict import verdict_from_dict
+    from hedonic.layout import RunLayout
+
     names = RunLayout(Path())  # file names as in a run directory
     for name, result in found.synergy.items():
         save_synergy(result, destination.parent / names.synergy(layer, name).name)
     save_comparison(found.comparison, destination)
     for table in comparison_tables(found.comparison):
         console.print(table)
-    console.print(f"{len(pairs)} held-out inputs, readout {readout}, ablation {engine.mode}; wrote {destination}", highlight=False)
+    console.print(f"{facts}; wrote {destination}", highlight=False)
     _print_significance(console, found.comparison.context.get("significance", {}), found.seconds)
     for entry in found.comparison.context["verdict"]:
         console.print(verdict_from_dict(entry).line(), highlight=False, markup=False)

@@ -74,7 +74,7 @@ def explain(
     from hedonic.evaluation.compare_partitions import baseline_files, partitions_of_layer
     from hedonic.evaluation.importance import NULL_METHOD
     from hedonic.data import balanced_queries
-    from hedonic.evaluation.meaning import MeaningSettings, explain_layer, meaning_tables, save_meaning, summary_lines
+    from hedonic.evaluation import MeaningSettings, explain_layer, meaning_tables, save_meaning, summary_lines
     from hedonic.layout import RunLayout
     from hedonic.models import open_model
 

@@ -1,20 +1,25 @@
 """Stage ``evaluation``: synergy of coalitions on held-out inputs, its auditable artifact, the comparison of methods
 (ranks first: :mod:`~hedonic.evaluation.rank_tests`), each coalition against random groups
 (:mod:`~hedonic.evaluation.significance`), the computed verdict (:mod:`~hedonic.evaluation.verdict`), and what
-coalitions mean (importance, interpretation, cross-domain probes)."""
+coalitions mean (importance, interpretation, cross-domain probes). The reusable statistics are in
+:mod:`~hedonic.evaluation.statistics`, the files in :mod:`~hedonic.evaluation.artifacts`, the terminal
+tables in :mod:`~hedonic.evaluation.tables`."""
 
-from hedonic.evaluation.audit import SYNERGY_FORMAT_VERSION, SYNERGY_KIND, load_synergy, save_synergy
-from hedonic.evaluation.comparison import (
+from hedonic.evaluation.artifacts import (
     COMPARISON_FORMAT_VERSION,
     COMPARISON_KIND,
-    Comparison,
-    Contrast,
-    MethodSummary,
-    compare_methods,
-    comparison_tables,
+    MEANING_FORMAT_VERSION,
+    MEANING_KIND,
+    SYNERGY_FORMAT_VERSION,
+    SYNERGY_KIND,
     load_comparison,
+    load_meaning,
+    load_synergy,
     save_comparison,
+    save_meaning,
+    save_synergy,
 )
+from hedonic.evaluation.comparison import Comparison, Contrast, MethodSummary, compare_methods
 from hedonic.evaluation.importance import (
     IMPORTANCE_DEFINITIONS,
     IMPORTANCE_METRICS,
@@ -35,7 +40,6 @@ from hedonic.evaluation.interpretation import (
     InterpretationResult,
     TopInput,
     alignment_summary,
-    benjamini_hochberg,
     coalition_activations,
     feature_correlations,
     group_means,
@@ -43,20 +47,7 @@ from hedonic.evaluation.interpretation import (
     most_aligned,
     top_inputs,
 )
-from hedonic.evaluation.meaning import (
-    MEANING_FORMAT_VERSION,
-    MEANING_KIND,
-    MeaningResult,
-    MeaningSettings,
-    by_length,
-    explain_layer,
-    load_meaning,
-    meaning_tables,
-    ranked_coalitions,
-    save_meaning,
-    select_coalitions,
-    summary_lines,
-)
+from hedonic.evaluation.meaning import MeaningResult, MeaningSettings, by_length, explain_layer, select_coalitions
 from hedonic.evaluation.rank_tests import RANK_TESTS, RankTest, cliffs_delta, cliffs_delta_ci, rank_test
 from hedonic.evaluation.significance import (
     NULL_METRICS,
@@ -84,7 +75,9 @@ from hedonic.evaluation.synergy import (
     required_sets,
     summary_metrics,
 )
+from hedonic.evaluation.statistics import benjamini_hochberg, bootstrap_mean_ci, cohens_d, difference_ci, holm_adjust, permutation_p_value
 from hedonic.evaluation.synergy_evaluation import evaluate_synergy
+from hedonic.evaluation.tables import comparison_tables, meaning_tables, ranked_coalitions, summary_lines
 
 __all__ = [
     "ABSOLUTE_METRICS",
@@ -139,6 +132,11 @@ __all__ = [
     "TopInput",
     "alignment_summary",
     "benjamini_hochberg",
+    "bootstrap_mean_ci",
+    "cohens_d",
+    "difference_ci",
+    "holm_adjust",
+    "permutation_p_value",
     "by_length",
     "coalition_activations",
     "coalition_synergy",

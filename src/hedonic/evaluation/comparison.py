@@ -36,20 +36,16 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
-from hedonic.artifacts import read_json, write_json
 from hedonic.display import graph_objects, html_grid, html_table
-from hedonic.errors import ArtifactError, ConfigError
+from hedonic.errors import ConfigError
 from hedonic.evaluation.rank_tests import BRUNNER_MUNZEL, check_rank_test, classify, cliffs_delta, cliffs_delta_ci, rank_test
+from hedonic.evaluation.statistics import bootstrap_mean_ci, cohens_d, difference_ci, holm_adjust, permutation_p_value
 
-COMPARISON_KIND = "comparison"
-COMPARISON_FORMAT_VERSION = 2
 DEFAULT_SIZE_RANGE = (4, 32)
 _BOOTSTRAP, _DIFFERENCE, _PERMUTATION, _DELTA = 0, 1, 2, 3
 
@@ -239,149 +235,6 @@ def compare_methods(
     )
 
 
-def bootstrap_mean_ci(
-    sample: np.ndarray, *, confidence: float = 0.95, n_resamples: int = 9999, rng: np.random.Generator
-) -> tuple[float, float] | None:
-    """Percentile bootstrap interval of the mean of ``sample`` (k,); None when k < 2."""
-    if sample.size < 2:
-        return None
-    result = stats.bootstrap(
-        (sample,), np.mean, n_resamples=n_resamples, confidence_level=confidence, method="percentile", vectorized=True, rng=rng
-    )
-    return float(result.confidence_interval.low), float(result.confidence_interval.high)
-
-
-def difference_ci(
-    x: np.ndarray, y: np.ndarray, *, confidence: float = 0.95, n_resamples: int = 9999, rng: np.random.Generator
-) -> tuple[float, float] | None:
-    """Percentile bootstrap interval of mean(x) − mean(y), resampling each sample on its own; None when either has < 2 values."""
-    if x.size < 2 or y.size < 2:
-        return None
-    result = stats.bootstrap(
-        (x, y), _difference_of_means, n_resamples=n_resamples, confidence_level=confidence, method="percentile", vectorized=True, rng=rng
-    )
-    return float(result.confidence_interval.low), float(result.confidence_interval.high)
-
-
-def permutation_p_value(x: np.ndarray, y: np.ndarray, *, n_permutations: int = 9999, rng: np.random.Generator) -> float | None:
-    """Two-sided permutation p-value of mean(x) − mean(y) (exact when fewer relabellings exist); None when either has < 2 values."""
-    if x.size < 2 or y.size < 2:
-        return None
-    result = stats.permutation_test(
-        (x, y), _difference_of_means, permutation_type="independent", n_resamples=n_permutations, alternative="two-sided", vectorized=True, rng=rng
-    )
-    return float(result.pvalue)
-
-
-def cohens_d(x: np.ndarray, y: np.ndarray) -> float | None:
-    """(mean(x) − mean(y)) / pooled sd (ddof = 1); None with < 2 values on a side or zero spread."""
-    if x.size < 2 or y.size < 2:
-        return None
-    pooled = ((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1)) / (x.size + y.size - 2)
-    return float((x.mean() - y.mean()) / np.sqrt(pooled)) if pooled > 0 else None
-
-
-def holm_adjust(p_values: Sequence[float | None]) -> list[float | None]:
-    """Holm step-down adjusted p-values (family = the non-None entries), None kept in place."""
-    present = [(p, i) for i, p in enumerate(p_values) if p is not None]
-    adjusted: list[float | None] = [None] * len(p_values)
-    running = 0.0
-    for rank, (p, index) in enumerate(sorted(present)):
-        running = max(running, min(1.0, (len(present) - rank) * p))
-        adjusted[index] = running
-    return adjusted
-
-
-def comparison_tables(comparison: Comparison, metrics: Sequence[str] | None = None) -> list[Any]:
-    """One :class:`rich.table.Table` per metric (default: all): methods as rows; ranks first, then means.
-
-    Columns: count, median, Cliff's δ with its interval, the Holm-adjusted rank-test p, then the
-    mean with its interval and the Holm-adjusted permutation p of the difference of means; about
-    80 characters wide.
-    """
-    from rich.table import Table
-
-    level = f"{comparison.confidence:.0%}"
-    low, high = comparison.size_range
-    tables = []
-    columns = ("method", "n", "median", f"Cliff's δ [{level} CI]", "p rank", f"mean [{level} CI]", "p perm.")
-    for metric in metrics or comparison.metrics:
-        table = Table(
-            title=f"{metric}, coalitions of size {low}–{high}: {comparison.reference} vs baselines",
-            caption=f"p: {comparison.rank_test} rank test and permutation test of the means, Holm over baselines",
-        )
-        for column in columns:
-            if column == "method":
-                table.add_column(column, no_wrap=True)
-            else:
-                table.add_column(column, justify="right", overflow="fold")
-        for method in comparison.methods:
-            summary = comparison.summary(method, metric)
-            count = f"{summary.count}" + (f" (−{summary.dropped})" if summary.dropped else "")
-            mean = _number(summary.mean, ".3g") + " " + _interval(summary.ci_low, summary.ci_high, ".2g")
-            if method == comparison.reference:
-                table.add_row(method, count, _number(summary.median, ".3g"), "", "", mean, "")
-                continue
-            contrast = comparison.contrast(method, metric)
-            delta = _number(contrast.cliffs_delta, "+.2f") + " " + _interval(contrast.delta_ci_low, contrast.delta_ci_high, "+.2f")
-            table.add_row(
-                method, count, _number(summary.median, ".3g"), delta, _number(contrast.rank_p_holm, ".2g"), mean, _number(contrast.p_holm, ".2g")
-            )
-        tables.append(table)
-    return tables
-
-
-def save_comparison(comparison: Comparison, path: str | Path) -> Path:
-    """Write ``comparison`` as a JSON artifact (kind ``comparison``, format version 2), atomically."""
-    payload = {
-        "reference": comparison.reference,
-        "methods": list(comparison.methods),
-        "metrics": list(comparison.metrics),
-        "size_range": list(comparison.size_range),
-        "confidence": comparison.confidence,
-        "n_resamples": comparison.n_resamples,
-        "n_permutations": comparison.n_permutations,
-        "seed": comparison.seed,
-        "rank_test": comparison.rank_test,
-        "summaries": [asdict(entry) for entry in comparison.summaries],
-        "contrasts": [asdict(entry) for entry in comparison.contrasts],
-        "context": dict(comparison.context),
-    }
-    return write_json(path, COMPARISON_KIND, COMPARISON_FORMAT_VERSION, payload)
-
-
-def load_comparison(path: str | Path) -> Comparison:
-    """Read a comparison written by :func:`save_comparison`; raises :class:`ArtifactError` naming the file when invalid."""
-    document = read_json(path, COMPARISON_KIND, COMPARISON_FORMAT_VERSION)
-    try:
-        return comparison_from_payload(document)
-    except (KeyError, TypeError, ValueError, ConfigError) as exc:
-        raise ArtifactError(f"{path}: invalid comparison ({exc})", hint="rerun `hedonic evaluate` to rewrite it") from exc
-
-
-def comparison_from_payload(document: Mapping[str, Any]) -> Comparison:
-    """A :class:`Comparison` from its JSON payload (also embedded in other artifacts); KeyError/TypeError/ValueError when malformed."""
-    low, high = document["size_range"]
-    return Comparison(
-        reference=str(document["reference"]),
-        methods=tuple(document["methods"]),
-        metrics=tuple(document["metrics"]),
-        size_range=(int(low), int(high)),
-        confidence=float(document["confidence"]),
-        n_resamples=int(document["n_resamples"]),
-        n_permutations=int(document["n_permutations"]),
-        seed=int(document["seed"]),
-        rank_test=check_rank_test(str(document["rank_test"])),
-        summaries=tuple(MethodSummary(**entry) for entry in document["summaries"]),
-        contrasts=tuple(Contrast(**entry) for entry in document["contrasts"]),
-        context=dict(document.get("context") or {}),
-    )
-
-
-def _difference_of_means(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
-    return np.mean(x, axis=axis) - np.mean(y, axis=axis)
-
-
 def _generator(seed: int, metric: str, method: str, purpose: int) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(metric.encode()), zlib.crc32(method.encode()), purpose])
 
@@ -472,9 +325,3 @@ def _check_inputs(
     return metrics
 
 
-def _number(value: float | None, spec: str = ".4g") -> str:
-    return "–" if value is None else format(value, spec)
-
-
-def _interval(low: float | None, high: float | None, spec: str = ".4g") -> str:
-    return "–" if low is None or high is None else f"[{format(low, spec)}, {format(high, spec)}]"

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hedonic.ablation import AblationEngine
+from hedonic.artifacts import json_float
 from hedonic.errors import ConfigError
 from hedonic.evaluation.comparison import Comparison, compare_methods
 from hedonic.evaluation.ranking import DEFAULT_CUTOFF, RankingSetup, ranking_quality
@@ -146,7 +147,7 @@ class ImportanceResult:
 
     def values(self, method: str, metric: str) -> np.ndarray:
         """``metric`` over the groups of ``method``, (groups,) float64 (NaN where undefined)."""
-        return np.array([_nan(group.metric(metric)) for group in self.of(method)], dtype=np.float64)
+        return np.array([json_float(group.metric(metric)) for group in self.of(method)], dtype=np.float64)
 
     def sizes(self, method: str) -> np.ndarray:
         """Sizes of the groups of ``method``, (groups,) int64."""
@@ -268,7 +269,7 @@ def null_contrasts(result: ImportanceResult, *, null: str = NULL_METHOD) -> list
     for metric in IMPORTANCE_METRICS:
         by_size: dict[int, list[float]] = {}
         for group in random_groups:
-            by_size.setdefault(len(group.neurons), []).append(_nan(group.metric(metric)))
+            by_size.setdefault(len(group.neurons), []).append(json_float(group.metric(metric)))
         for group in result.groups:
             if group.method == null:
                 continue
@@ -295,10 +296,6 @@ def _checked_metric(name: str) -> str:
     if name not in IMPORTANCE_METRICS:
         raise ConfigError(f"unknown importance metric {name!r}", hint=f"pick one of {', '.join(IMPORTANCE_METRICS)}")
     return name
-
-
-def _nan(value: float | None) -> float:
-    return float("nan") if value is None else float(value)
 
 
 def _none(value: float) -> float | None:

@@ -26,6 +26,7 @@ from scipy import sparse, stats
 
 from hedonic.data import QueryDocPair
 from hedonic.errors import ConfigError, DataError
+from hedonic.evaluation.statistics import benjamini_hochberg
 from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.stats import at_readout, hooked_states
 
@@ -119,16 +120,6 @@ def feature_correlations(activations: np.ndarray, features: Mapping[str, np.ndar
         for c in range(values.shape[1])
         for f, name in enumerate(names)
     ]
-
-
-def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
-    """BH-adjusted p-values of the finite entries of ``p_values`` (any shape) as one family; NaN stays NaN."""
-    p_values = np.asarray(p_values, dtype=np.float64)
-    adjusted = np.full(p_values.shape, np.nan)
-    finite = np.isfinite(p_values)
-    if finite.any():
-        adjusted[finite] = stats.false_discovery_control(p_values[finite], method="bh")
-    return adjusted
 
 
 def _pearson(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from hedonic.errors import ConfigError
-from hedonic.evaluation.interpretation import benjamini_hochberg
+from hedonic.evaluation.statistics import benjamini_hochberg
 from hedonic.evaluation.synergy import DEFAULT_RATIO_FLOOR, SynergyResult
 
 NULL_METRICS: tuple[str, ...] = ("pair", "pair_abs", "na", "na_abs", "ratio", "ratio_abs")

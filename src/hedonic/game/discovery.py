@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from hedonic.errors import ConfigError
 from hedonic.game.methods import check_method
 from hedonic.game.partition import DEFAULT_MAX_SHARE, DEFAULT_SINGLETON_SHARE, Partition
 from hedonic.game.preferences import check_valuation_matrix

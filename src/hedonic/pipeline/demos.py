@@ -1,10 +1,11 @@
 """The shipped demos as run configurations: one per named model and task (``hedonic demo --model --task``).
 
 ``demo`` (the default, ``make demo``) is :class:`RunConfig`'s defaults on the MiniLM reranker, except
-for three cuts that keep it within 10 minutes on two CPU cores: it analyses the window of
+for four cuts that keep it within 10 minutes on two CPU cores: it analyses the window of
 :data:`DEMO_WINDOW` consecutive layers with the largest LoRA update (layers 2–5 of 6; the paper's
-7–14 were chosen the same way), evaluates at most 48 coalitions per method and layer, and
-interprets 4 per method in the meaning stage. ``smollm2`` runs the same method on the 30-layer SmolLM2 decoder;
+7–14 were chosen the same way), evaluates at most 48 coalitions per method and layer, tests each
+against 100 size-matched random groups (the default is 200), and interprets 4 per method in the
+meaning stage. ``smollm2`` runs the same method on the 30-layer SmolLM2 decoder;
 to stay within 15 minutes it analyses a window of :data:`SMOLLM2_WINDOW` layers, and uses fewer
 analysis and held-out inputs (:func:`demo_config` lists them). Both evaluate the ``top_k`` = 2
 analysed layers with the largest relative update.
@@ -48,7 +49,7 @@ def demo_config(model: str = "demo", task: str | None = None) -> RunConfig:
         return replace(
             defaults,
             layers=LayersSection(window=DEMO_WINDOW, top_k=2),
-            evaluation=replace(defaults.evaluation, max_coalitions=48),
+            evaluation=replace(defaults.evaluation, max_coalitions=48, significance_draws=100),
             meaning=replace(defaults.meaning, max_coalitions=4),
         )
     return replace(

@@ -363,7 +363,7 @@ def meaning(pipeline: RunContext, layer: int) -> None:
     """Functional importance, interpretation and cross-domain probes of ``layer``'s coalitions (spec §8)."""
     from hedonic.evaluation.compare_partitions import REFERENCE, baseline_files, partitions_of_layer
     from hedonic.evaluation.importance import NULL_METHOD
-    from hedonic.evaluation.meaning import MeaningSettings, explain_layer, save_meaning, summary_lines
+    from hedonic.evaluation import MeaningSettings, explain_layer, save_meaning, summary_lines
     from hedonic.data import query_groups
 
     section = pipeline.config.meaning
@@ -402,7 +402,7 @@ def meaning(pipeline: RunContext, layer: int) -> None:
             pipeline.console.print(f"layer {layer}: {line}", highlight=False, markup=False)
         return [save_meaning(result, layout.meaning(layer))]
 
-    from hedonic.evaluation.meaning import MEANING_FORMAT_VERSION
+    from hedonic.evaluation import MEANING_FORMAT_VERSION
 
     parameters = {
         "meaning": dataclasses.asdict(section),

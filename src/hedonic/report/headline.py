@@ -15,10 +15,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from hedonic.evaluation import Comparison, load_comparison, load_synergy
+from hedonic.evaluation import Comparison, load_comparison, load_meaning, load_synergy
 from hedonic.evaluation.compare_partitions import REFERENCE
 from hedonic.evaluation.interpretation import InterpretationResult
-from hedonic.evaluation.meaning import load_meaning
 from hedonic.evaluation.significance import CoalitionTests, ranked_findings
 from hedonic.evaluation.synergy import SynergyResult
 from hedonic.evaluation.verdict import BaselineVerdict, model_verdicts, verdict_from_dict

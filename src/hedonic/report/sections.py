@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from hedonic.evaluation import Comparison, SynergyResult, load_comparison, load_synergy
-from hedonic.evaluation.meaning import load_meaning
+from hedonic.evaluation import Comparison, SynergyResult, load_comparison, load_meaning, load_synergy
 from hedonic.game import load_partition, partition_warnings
 from hedonic.layout import RunLayout
 from hedonic.models import load_lora_profile

@@ -21,6 +21,7 @@ from hedonic.artifacts import load_tensors, save_tensors
 from hedonic.display import graph_objects, html_table
 from hedonic.errors import ArtifactError, NumericalError
 from hedonic.matrix_scan import scan_square
+from hedonic.neuron_ids import neuron_ids
 
 VALUATION_KIND = "valuation"
 VALUATION_FORMAT_VERSION = 1
@@ -45,6 +46,7 @@ class Valuation:
                 f"valuation {self.name!r}: {self.neurons.shape[0]} neuron ids for a {self.phi.shape[0]}×{self.phi.shape[0]} φ",
                 hint="pass one neuron id per row of φ",
             )
+        neuron_ids(self.neurons, what=f"valuation {self.name!r}: the players' neuron ids")
 
     @property
     def n(self) -> int:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import math
 from concurrent.futures import ThreadPoolExecutor
 
-import numpy as np
 import torch
 
 from hedonic.ablation import NormReadout

@@ -1,4 +1,12 @@
-"""The auditable synergy artifact: every number behind every coalition's metrics, as plain JSON.
+"""The evaluation's files, plain JSON with a kind and format version, written atomically, validated on load.
+
+- **synergy** (:func:`save_synergy` / :func:`load_synergy`), one file per method and layer;
+- **comparison** (:func:`save_comparison` / :func:`load_comparison`), the fields of
+  :class:`~hedonic.evaluation.comparison.Comparison` (see that module);
+- **meaning** (:func:`save_meaning` / :func:`load_meaning`), the fields of
+  :class:`~hedonic.evaluation.meaning.MeaningResult` (see that module).
+
+The synergy artifact holds every number behind every coalition's metrics.
 
 Kind ``"synergy"``, format version 2. Top level: ``model``, ``layer``, ``readout``
 (``local``/``model``/``linear``), ``mode`` (``zero``/``pre-lora``), ``ratio_floor``,
@@ -30,15 +38,23 @@ truncated file fails with :class:`~hedonic.errors.ArtifactError` naming the file
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import asdict
 from itertools import combinations
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from hedonic.artifacts import read_json, write_json
-from hedonic.errors import ArtifactError, HedonicError
-from hedonic.evaluation.interpretation import benjamini_hochberg
+from hedonic.artifacts import json_float, read_json, write_json
+from hedonic.errors import ArtifactError, ConfigError, HedonicError
+from hedonic.evaluation.comparison import Comparison, Contrast, MethodSummary
+from hedonic.evaluation.importance import GroupImportance, ImportanceResult, NeuronGroup, NullContrast
+from hedonic.evaluation.interpretation import AlignmentSummary, FeatureCorrelation, InterpretationResult, TopInput
+from hedonic.evaluation.meaning import MeaningResult, MeaningSettings
+from hedonic.evaluation.probes import ProbeScore, ProbeSummary
+from hedonic.evaluation.rank_tests import check_rank_test
+from hedonic.evaluation.statistics import benjamini_hochberg
 from hedonic.evaluation.significance import CoalitionTests, NullSettings, Significance
 from hedonic.evaluation.synergy import METRIC_DEFINITIONS, METRICS, CoalitionSynergy, SynergyResult, summary_metrics
 
@@ -105,7 +121,7 @@ def _coalition_json(coalition: CoalitionSynergy) -> dict[str, Any]:
         "psi_abs": coalition.psi_abs,
         "whole": coalition.whole,
         "leave_one_out": coalition.leave_one_out,
-        "metrics": {name: None if math.isnan(value) else value for name, value in coalition.metrics.items()},
+        "metrics": dict(coalition.metrics),
     }
 
 
@@ -146,7 +162,7 @@ def load_synergy(path: str | Path) -> SynergyResult:
 
 
 def _floats(values: Any, length: int, name: str) -> np.ndarray:
-    array = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+    array = np.array([json_float(v) for v in values], dtype=np.float64)
     if array.shape != (length,):
         raise ValueError(f"{name} has {array.shape[0]} values, expected {length}")
     if not np.isfinite(array).all():
@@ -166,7 +182,7 @@ def _coalition(entry: dict[str, Any], ratio_floor: float) -> CoalitionSynergy:
     psi_abs = _floats(entry["psi_abs"], len(pairs), "psi_abs")
     leave_one_out = _floats(entry["leave_one_out"], size, "leave_one_out")
     whole = float(entry["whole"])
-    metrics = {name: float("nan") if entry["metrics"][name] is None else float(entry["metrics"][name]) for name in METRICS}
+    metrics = {name: json_float(entry["metrics"][name]) for name in METRICS}
     position = {neuron: k for k, neuron in enumerate(neurons)}
     expected_psi = np.array([pair_delta[p] - single[position[i]] - single[position[j]] for p, (i, j) in enumerate(pairs)])
     scale = max(float(np.abs(np.concatenate([single, pair_delta, leave_one_out, [whole]])).max()), np.finfo(float).tiny)
@@ -213,7 +229,7 @@ def _significance(raw: dict[str, Any] | None, coalitions: list[dict[str, Any]]) 
         for column, metric in enumerate(settings.metrics):
             for key, array in arrays.items():
                 value = entry["tests"][metric][key]
-                array[index, column] = np.nan if value is None else float(value)
+                array[index, column] = json_float(value)
     significant = np.array([bool(entry["significant"]) for entry in coalitions], dtype=bool)
     expected = benjamini_hochberg(arrays["p"])
     if not np.allclose(np.nan_to_num(expected, nan=-1.0), np.nan_to_num(arrays["q"], nan=-1.0), rtol=1e-9, atol=1e-12):
@@ -225,3 +241,137 @@ def _significance(raw: dict[str, Any] | None, coalitions: list[dict[str, Any]]) 
     if result.summary() != raw["summary"]:
         raise ValueError("the significance summary disagrees with the coalitions' tests")
     return result
+
+
+COMPARISON_KIND = "comparison"
+
+
+COMPARISON_FORMAT_VERSION = 2
+
+
+def save_comparison(comparison: Comparison, path: str | Path) -> Path:
+    """Write ``comparison`` as a JSON artifact (kind ``comparison``, format version 2), atomically."""
+    payload = {
+        "reference": comparison.reference,
+        "methods": list(comparison.methods),
+        "metrics": list(comparison.metrics),
+        "size_range": list(comparison.size_range),
+        "confidence": comparison.confidence,
+        "n_resamples": comparison.n_resamples,
+        "n_permutations": comparison.n_permutations,
+        "seed": comparison.seed,
+        "rank_test": comparison.rank_test,
+        "summaries": [asdict(entry) for entry in comparison.summaries],
+        "contrasts": [asdict(entry) for entry in comparison.contrasts],
+        "context": dict(comparison.context),
+    }
+    return write_json(path, COMPARISON_KIND, COMPARISON_FORMAT_VERSION, payload)
+
+
+def load_comparison(path: str | Path) -> Comparison:
+    """Read a comparison written by :func:`save_comparison`; raises :class:`ArtifactError` naming the file when invalid."""
+    document = read_json(path, COMPARISON_KIND, COMPARISON_FORMAT_VERSION)
+    try:
+        return comparison_from_payload(document)
+    except (KeyError, TypeError, ValueError, ConfigError) as exc:
+        raise ArtifactError(f"{path}: invalid comparison ({exc})", hint="rerun `hedonic evaluate` to rewrite it") from exc
+
+
+def comparison_from_payload(document: Mapping[str, Any]) -> Comparison:
+    """A :class:`Comparison` from its JSON payload (also embedded in other artifacts); KeyError/TypeError/ValueError when malformed."""
+    low, high = document["size_range"]
+    return Comparison(
+        reference=str(document["reference"]),
+        methods=tuple(document["methods"]),
+        metrics=tuple(document["metrics"]),
+        size_range=(int(low), int(high)),
+        confidence=float(document["confidence"]),
+        n_resamples=int(document["n_resamples"]),
+        n_permutations=int(document["n_permutations"]),
+        seed=int(document["seed"]),
+        rank_test=check_rank_test(str(document["rank_test"])),
+        summaries=tuple(MethodSummary(**entry) for entry in document["summaries"]),
+        contrasts=tuple(Contrast(**entry) for entry in document["contrasts"]),
+        context=dict(document.get("context") or {}),
+    )
+
+
+MEANING_KIND = "meaning"
+
+
+MEANING_FORMAT_VERSION = 2
+
+
+def save_meaning(result: MeaningResult, path: str | Path) -> Path:
+    """Write ``result`` as a JSON artifact (kind ``meaning``, format version 2), atomically; returns the path."""
+    payload = asdict(result)
+    payload["features"] = {name: np.asarray(values) for name, values in result.features.items()}
+    return write_json(path, MEANING_KIND, MEANING_FORMAT_VERSION, payload)
+
+
+def load_meaning(path: str | Path) -> MeaningResult:
+    """Read a meaning artifact written by :func:`save_meaning`.
+
+    Raises :class:`ArtifactError` naming the file when it is missing, not valid JSON, of another
+    kind or version, or structurally wrong (missing fields, arrays of the wrong length).
+    """
+    document = read_json(path, MEANING_KIND, MEANING_FORMAT_VERSION)
+    try:
+        return _result(document)
+    except (KeyError, TypeError, ValueError, AttributeError, ConfigError) as exc:
+        raise ArtifactError(f"{path}: invalid meaning artifact ({exc})", hint="the file was edited or truncated; rerun `hedonic explain`") from exc
+
+
+def _result(document: Mapping[str, Any]) -> MeaningResult:
+    settings = document["settings"]
+    inputs = tuple(str(i) for i in document["input_ids"])
+    features = {str(name): np.asarray(values, dtype=np.float64) for name, values in document["features"].items()}
+    activations = np.asarray(document["activations"], dtype=np.float64)
+    groups = tuple(_group(NeuronGroup, entry) for entry in document["groups"])
+    reference = [g for g in groups if g.method == settings["reference"] and g.draw == 0]
+    if any(values.shape != (len(inputs),) for values in features.values()) or activations.shape != (len(inputs), len(reference)):
+        raise ValueError(f"features or activations do not cover the {len(inputs)} inputs and {len(reference)} reference coalitions")
+    if len(document["domains"]) != len(inputs) or len(document["query_ids"]) != len(inputs):
+        raise ValueError("domains or query ids do not cover the inputs")
+    importance = document["importance"]
+    interpretation = document["interpretation"]
+    return MeaningResult(
+        model=str(document["model"]),
+        layer=int(document["layer"]),
+        settings=MeaningSettings(**{**settings, "probe_alphas": tuple(float(a) for a in settings["probe_alphas"])}),
+        input_ids=inputs,
+        domains=tuple(None if d is None else str(d) for d in document["domains"]),
+        query_ids=tuple(str(q) for q in document["query_ids"]),
+        features=features,
+        activations=activations,
+        groups=groups,
+        sources={str(k): str(v) for k, v in document["sources"].items()},
+        importance=ImportanceResult(**{**importance, "groups": tuple(_group(GroupImportance, g) for g in importance["groups"])}),
+        importance_comparison=comparison_from_payload(document["importance_comparison"]),
+        null_contrasts=tuple(NullContrast(**entry) for entry in document["null_contrasts"]),
+        interpretation=_interpretation(interpretation),
+        probes=tuple(ProbeScore(**entry) for entry in document["probes"]),
+        probe_summary=tuple(ProbeSummary(**entry) for entry in document["probe_summary"]),
+        notes=tuple(str(note) for note in document["notes"]),
+        findings=tuple(tuple(int(i) for i in group) for group in document["findings"]),
+        findings_interpretation=None if document["findings_interpretation"] is None else _interpretation(document["findings_interpretation"]),
+    )
+
+
+def _interpretation(entry: Mapping[str, Any]) -> InterpretationResult:
+    return InterpretationResult(
+        method=str(entry["method"]),
+        features=tuple(entry["features"]),
+        alpha=float(entry["alpha"]),
+        correlations=tuple(FeatureCorrelation(**item) for item in entry["correlations"]),
+        top_inputs=tuple(TopInput(**item) for item in entry["top_inputs"]),
+        aligned={str(k): tuple(int(i) for i in v) for k, v in entry["aligned"].items()},
+        summaries=tuple(AlignmentSummary(**item) for item in entry["summaries"]),
+    )
+
+
+def _group(kind: Any, entry: Mapping[str, Any]) -> Any:
+    neurons = tuple(int(i) for i in entry["neurons"])
+    if not neurons or list(neurons) != sorted(set(neurons)):
+        raise ValueError(f"group neurons {list(neurons)} are not distinct ids in ascending order")
+    return kind(**{**entry, "neurons": neurons})
