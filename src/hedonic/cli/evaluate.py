@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from hedonic.data import QueryDocPair
-    from hedonic.evaluation.compare_partitions import LayerEvaluation
+    from hedonic.evaluation.layer_evaluation import LayerEvaluation
     from hedonic.evaluation.significance import NullSettings
     from hedonic.game import Partition
     from hedonic.layout import RunLayout
@@ -80,7 +80,7 @@ def evaluate(
     from hedonic.data import iter_batches
     from hedonic.errors import ConfigError
     from hedonic.evaluation.artifacts import COMPARISON_KIND
-    from hedonic.evaluation.compare_partitions import compare_partitions
+    from hedonic.evaluation.layer_evaluation import compare_partitions
     from hedonic.layout import RunLayout
     from hedonic.models import open_model
 
@@ -145,7 +145,7 @@ def _settings(
 def _check_counts(console: Console, partitions: dict[str, Partition], size_range: tuple[int, int], max_coalitions: int | None, seed: int) -> None:
     """Warn for a method with < 2 coalitions in the size range; :class:`ConfigError` when no method has any."""
     from hedonic.errors import ConfigError
-    from hedonic.evaluation.compare_partitions import select_coalitions
+    from hedonic.evaluation.layer_evaluation import select_coalitions
 
     low, high = size_range
     counts = {name: len(select_coalitions(found, size_range, max_coalitions, seed, name)) for name, found in partitions.items()}
@@ -200,7 +200,7 @@ def _partitions(
 ) -> dict[str, Partition]:
     """The hedonic partition, then the baselines by their method name, all of ``layer``."""
     from hedonic.errors import ConfigError
-    from hedonic.evaluation.compare_partitions import baseline_files, partitions_of_layer
+    from hedonic.evaluation.layer_evaluation import baseline_files, partitions_of_layer
 
     reference_path = partition or (layout.partition(layer) if layout else None)
     folder = baseline_dir or (layout.baselines_dir(layer) if layout else None)

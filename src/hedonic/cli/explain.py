@@ -71,7 +71,7 @@ def explain(
     from rich.console import Console
 
     from hedonic.errors import ConfigError
-    from hedonic.evaluation.compare_partitions import baseline_files, partitions_of_layer
+    from hedonic.evaluation.layer_evaluation import baseline_files, partitions_of_layer
     from hedonic.evaluation.importance import NULL_METHOD
     from hedonic.data import balanced_queries
     from hedonic.evaluation import MeaningSettings, explain_layer, meaning_tables, save_meaning, summary_lines

@@ -47,6 +47,7 @@ from hedonic.evaluation.interpretation import (
     most_aligned,
     top_inputs,
 )
+from hedonic.evaluation.layer_evaluation import LayerEvaluation, compare_partitions
 from hedonic.evaluation.meaning import MeaningResult, MeaningSettings, by_length, explain_layer, select_coalitions
 from hedonic.evaluation.rank_tests import RANK_TESTS, RankTest, cliffs_delta, cliffs_delta_ci, rank_test
 from hedonic.evaluation.significance import (
@@ -94,6 +95,8 @@ __all__ = [
     "cliffs_delta_ci",
     "coalition_tests",
     "layer_verdicts",
+    "compare_partitions",
+    "LayerEvaluation",
     "model_verdicts",
     "null_distribution",
     "rank_test",

@@ -35,7 +35,7 @@ from hedonic.ablation import AblationEngine
 from hedonic.data import QueryDocPair, ir_features, iter_batches
 from hedonic.data.ir_features import CorpusStats
 from hedonic.errors import ConfigError, DataError
-from hedonic.evaluation.compare_partitions import select_coalitions
+from hedonic.evaluation.layer_evaluation import select_coalitions
 from hedonic.evaluation.comparison import Comparison
 from hedonic.evaluation.importance import (
     NULL_METHOD,

@@ -19,7 +19,7 @@ import numpy as np
 from hedonic.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
-    from hedonic.evaluation.compare_partitions import LayerEvaluation
+    from hedonic.evaluation.layer_evaluation import LayerEvaluation
     from hedonic.evaluation.significance import NullSettings
     from hedonic.pipeline.config import EvaluationSection, TrackingSection
     from hedonic.pipeline.context import RunContext
@@ -274,7 +274,7 @@ def evaluation(pipeline: RunContext, layer: int) -> None:
     """Synergy of hedonic and baseline coalitions on the held-out inputs, their per-coalition tests, the comparison and the verdict (spec §6)."""
     from hedonic.ablation import AblationEngine
     from hedonic.evaluation import COMPARISON_FORMAT_VERSION, SYNERGY_FORMAT_VERSION, save_comparison, save_synergy
-    from hedonic.evaluation.compare_partitions import baseline_files, compare_partitions, partitions_of_layer
+    from hedonic.evaluation.layer_evaluation import baseline_files, compare_partitions, partitions_of_layer
 
     section = pipeline.config.evaluation
     layout = pipeline.layout
@@ -352,7 +352,7 @@ def _print_evaluation(pipeline: RunContext, layer: int, found: LayerEvaluation, 
 
 def _coalition_stage_inputs(pipeline: RunContext, layer: int) -> list[Path]:
     """Files a stage over ``layer``'s hedonic and baseline coalitions on the held-out pairs depends on."""
-    from hedonic.evaluation.compare_partitions import baseline_files
+    from hedonic.evaluation.layer_evaluation import baseline_files
 
     layout = pipeline.layout
     partitions = [layout.partition(layer), *baseline_files(layout.baselines_dir(layer))]
@@ -361,7 +361,7 @@ def _coalition_stage_inputs(pipeline: RunContext, layer: int) -> list[Path]:
 
 def meaning(pipeline: RunContext, layer: int) -> None:
     """Functional importance, interpretation and cross-domain probes of ``layer``'s coalitions (spec §8)."""
-    from hedonic.evaluation.compare_partitions import REFERENCE, baseline_files, partitions_of_layer
+    from hedonic.evaluation.layer_evaluation import REFERENCE, baseline_files, partitions_of_layer
     from hedonic.evaluation.importance import NULL_METHOD
     from hedonic.evaluation import MeaningSettings, explain_layer, save_meaning, summary_lines
     from hedonic.data import query_groups
@@ -419,7 +419,7 @@ def meaning(pipeline: RunContext, layer: int) -> None:
 def _findings(pipeline: RunContext, layer: int) -> list[tuple[int, ...]]:
     """The hedonic coalitions of ``layer`` that passed their significance test, strongest first (as many as the report shows)."""
     from hedonic.evaluation import load_synergy
-    from hedonic.evaluation.compare_partitions import REFERENCE
+    from hedonic.evaluation.layer_evaluation import REFERENCE
     from hedonic.evaluation.significance import ranked_findings
 
     path = pipeline.layout.synergy(layer, REFERENCE)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from hedonic.evaluation import Comparison, load_comparison, load_meaning, load_synergy
-from hedonic.evaluation.compare_partitions import REFERENCE
+from hedonic.evaluation.layer_evaluation import REFERENCE
 from hedonic.evaluation.interpretation import InterpretationResult
 from hedonic.evaluation.significance import CoalitionTests, ranked_findings
 from hedonic.evaluation.synergy import SynergyResult

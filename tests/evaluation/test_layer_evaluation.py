@@ -10,7 +10,7 @@ import torch
 
 from hedonic.ablation import AblationEngine
 from hedonic.errors import ConfigError
-from hedonic.evaluation.compare_partitions import REFERENCE, baseline_files, compare_partitions, partitions_of_layer, select_coalitions
+from hedonic.evaluation.layer_evaluation import REFERENCE, baseline_files, compare_partitions, partitions_of_layer, select_coalitions
 from hedonic.evaluation.significance import NullSettings
 from hedonic.game import Partition, save_partition
 from hedonic.models import TokenBatch
