@@ -25,7 +25,7 @@ def test_demo_is_the_default_configuration_on_a_lora_window() -> None:
     assert replace(config, layers=defaults.layers, evaluation=defaults.evaluation, meaning=defaults.meaning) == defaults
 
 
-@pytest.mark.parametrize(("task", "name"), [(None, "smollm2"), ("relevance", "smollm2")])
+@pytest.mark.parametrize(("task", "name"), [(None, "smollm2"), ("relevance", "smollm2"), ("cqtr", "smollm2:cqtr")])
 def test_smollm2_demo_analyses_a_lora_window(task: str | None, name: str) -> None:
     config = demo_config("smollm2", task)
     assert config.model.name == name and config.out_dir == f"hedonic-runs/smollm2-{task or 'relevance'}"
