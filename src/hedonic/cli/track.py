@@ -167,12 +167,8 @@ def _print(
     for column in ("pair", "tracked", *EVENT_TYPES, "specific links", "weights"):
         table.add_column(column, justify="right")
     for result in results:
-        percent = result.tracking.percentages()
-        cells = [
-            f"{percent[kind]:.0f}%" + ("" if result.intervals is None else f" [{result.intervals[kind][0]:.0f}, {result.intervals[kind][1]:.0f}]")
-            for kind in EVENT_TYPES
-        ]
-        table.add_row(f"{result.source_layer}→{result.target_layer}", f"{result.tracking.n_sources}→{result.tracking.n_targets}", *cells, _specific(result), str(result.settings["weighting"]))
+        cells = list(result.share_texts().values())
+        table.add_row(f"{result.source_layer}→{result.target_layer}", f"{result.tracking.n_sources}→{result.tracking.n_targets}", *cells, result.specific_links(), str(result.settings["weighting"]))
     console.print(table)
     side = ", ".join(first.tracking.source_side)
     console.print(f"{side}: % of layer ℓ's tracked coalitions; the others: % of layer ℓ+1's", highlight=False)
@@ -187,7 +183,3 @@ def _print(
         console.print(f"not tracked (next layer not analysed): after layer(s) {', '.join(map(str, gaps))}")
     for path in written:
         console.print(f"wrote {path}")
-
-
-def _specific(result: LayerPairEvents) -> str:
-    return "–" if result.link_tests is None else result.link_tests.describe()

@@ -492,19 +492,13 @@ def tracking_options(section: TrackingSection, seed: int) -> TrackingOptions:
 
 def event_lines(chain: list[Any]) -> list[str]:
     """One line per layer pair: tracked coalitions and each event share with its bootstrap interval."""
-    from hedonic.tracking import EVENT_TYPES
-
     lines = []
     for pair in chain:
-        shares = pair.tracking.percentages()
-        parts = []
-        for kind in EVENT_TYPES:
-            interval = "" if pair.intervals is None else f" [{pair.intervals[kind][0]:.0f}, {pair.intervals[kind][1]:.0f}]"
-            parts.append(f"{kind} {shares[kind]:.0f}%{interval}")
+        parts = [f"{kind} {share}" for kind, share in pair.share_texts().items()]
         lines.append(
             f"layers {pair.source_layer}→{pair.target_layer} ({pair.tracking.n_sources}→{pair.tracking.n_targets} coalitions "
             f"of ≥ {pair.min_size} neurons, rule {pair.tracking.rule}): " + ", ".join(parts)
-            + ("" if pair.link_tests is None else f"; links stronger than random groups: {pair.link_tests.describe()}")
+            + ("" if pair.link_tests is None else f"; links stronger than random groups: {pair.specific_links()}")
         )
     return lines
 

@@ -184,17 +184,10 @@ def tracking_section(document: HtmlDocument, layout: RunLayout, layers: Sequence
     chain = [load_events(path) for path in files]
     rows = []
     for pair in chain:
-        shares = pair.tracking.percentages()
-        cells = [_event_share(shares[kind], None if pair.intervals is None else pair.intervals[kind]) for kind in EVENT_TYPES]
-        specific = "–" if pair.link_tests is None else pair.link_tests.describe()
-        rows.append([f"{pair.source_layer} → {pair.target_layer}", f"{pair.tracking.n_sources} → {pair.tracking.n_targets}", *cells, specific])
+        rows.append([f"{pair.source_layer} → {pair.target_layer}", f"{pair.tracking.n_sources} → {pair.tracking.n_targets}", *pair.share_texts().values(), pair.specific_links()])
     document.table(["layers", "tracked coalitions", *EVENT_TYPES, "specific links"], rows)
     document.paragraph(_tracking_note(chain[0]) + f" The full-size diagram is in {layout.sankey.relative_to(layout.root)}.", "note")
     document.figure(sankey_figure(chain, sankey))
-
-
-def _event_share(share: float, interval: tuple[float, float] | None) -> str:
-    return f"{share:.0f}%" if interval is None else f"{share:.0f}% [{interval[0]:.0f}, {interval[1]:.0f}]"
 
 
 def _tracking_note(pair: LayerPairEvents) -> str:

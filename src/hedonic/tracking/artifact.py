@@ -74,18 +74,23 @@ class LayerPairEvents:
     intervals: Mapping[str, tuple[float, float]] | None = None
     bootstrap: Mapping[str, Any] | None = None
 
-    def _shares(self) -> list[tuple[str, str]]:
+    def share_texts(self) -> dict[str, str]:
+        """Each event type's share as text: ``"97%"``, or ``"97% [96, 98]"`` with its bootstrap interval."""
         shares = self.tracking.percentages()
-        return [
-            (kind, f"{shares[kind]:.0f}%" + ("" if self.intervals is None else f" [{self.intervals[kind][0]:.0f}, {self.intervals[kind][1]:.0f}]"))
+        return {
+            kind: f"{shares[kind]:.0f}%" + ("" if self.intervals is None else f" [{self.intervals[kind][0]:.0f}, {self.intervals[kind][1]:.0f}]")
             for kind in EVENT_TYPES
-        ]
+        }
+
+    def specific_links(self) -> str:
+        """``"k of N"`` links stronger than size-matched random groups, or ``"–"`` when they were not tested."""
+        return "–" if self.link_tests is None else self.link_tests.describe()
 
     def __repr__(self) -> str:
-        specific = "" if self.link_tests is None else f"; specific links {self.link_tests.describe()}"
+        specific = "" if self.link_tests is None else f"; specific links {self.specific_links()}"
         return (
             f"LayerPairEvents({self.source_layer}→{self.target_layer}: {self.tracking.n_sources}→{self.tracking.n_targets} coalitions of ≥ "
-            f"{self.min_size} neurons, rule {self.tracking.rule}; " + ", ".join(f"{kind} {share}" for kind, share in self._shares()) + f"{specific})"
+            f"{self.min_size} neurons, rule {self.tracking.rule}; " + ", ".join(f"{kind} {share}" for kind, share in self.share_texts().items()) + f"{specific})"
         )
 
     def _repr_html_(self) -> str:
@@ -93,8 +98,8 @@ class LayerPairEvents:
             ("layers", f"{self.source_layer} → {self.target_layer}"),
             ("tracked coalitions", f"{self.tracking.n_sources} → {self.tracking.n_targets} (≥ {self.min_size} neurons)"),
             ("rule", f"{self.tracking.rule} ({', '.join(f'{k} = {v:g}' for k, v in thresholds_dict(self.tracking.thresholds).items())})"),
-            *self._shares(),
-            ("specific links", "—" if self.link_tests is None else self.link_tests.describe()),
+            *self.share_texts().items(),
+            ("specific links", self.specific_links()),
         ]
         note = f"{', '.join(self.tracking.source_side)}: % of layer {self.source_layer}'s tracked coalitions; the others: % of layer {self.target_layer}'s."
         return html_table("Coalition events", rows, note=note)
