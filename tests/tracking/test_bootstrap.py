@@ -50,6 +50,18 @@ def test_per_input_sums_add_up_to_the_statistics(adapter: ModelAdapter, tokens: 
         np.testing.assert_allclose(activity[layer].mean_abs(), stats[layer].mean_abs()[ids], rtol=1e-10)
 
 
+def test_the_pass_stops_after_the_last_layer_asked_for(adapter: ModelAdapter) -> None:
+    calls: list[int] = []
+    handle = adapter.block(2).register_forward_pre_hook(lambda *_: calls.append(1))
+    try:
+        collect_input_activity(adapter, batches(adapter), {0: np.arange(4), 1: np.arange(4)})
+        assert calls == []
+        collect_input_activity(adapter, batches(adapter), {2: np.arange(4)})
+    finally:
+        handle.remove()
+    assert len(calls) == len(batches(adapter))
+
+
 def test_influence_is_linear_in_mean_abs(adapter: ModelAdapter) -> None:
     source = Partition.from_coalitions([range(0, 10), range(10, 24)], "x", layer=0)
     target = Partition.from_coalitions([range(0, 12), range(12, 20), range(20, 24)], "x", layer=1)

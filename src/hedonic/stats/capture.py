@@ -69,6 +69,32 @@ def hooked_states(
             handle.remove()
 
 
+class StopForward(Exception):
+    """Raised by :func:`stop_after`'s hook once the pass has reached its last needed state."""
+
+
+@contextmanager
+def stop_after(adapter: ModelAdapter, layer: int, *, residual: bool = False) -> Iterator[None]:
+    """Within the block, a forward pass raises :class:`StopForward` right after ``layer``'s activation (or residual).
+
+    Enter it after :func:`hooked_states`, so that the captured states of ``layer`` are kept before
+    the pass stops; the later layers and the head are skipped. The hook is removed on exit.
+    """
+
+    def stop(*_args: Any) -> None:
+        raise StopForward
+
+    if residual:
+        module, port = adapter.residual_site(layer)
+        handle = module.register_forward_pre_hook(stop) if port == "input" else module.register_forward_hook(stop)
+    else:
+        handle = adapter.activation_site(layer).register_forward_pre_hook(stop)
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
 def capture_layer_states(
     adapter: ModelAdapter, batch: TokenBatch, layers: Iterable[int], *, residual: bool = True
 ) -> dict[int, LayerStates]:

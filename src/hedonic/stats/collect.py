@@ -22,17 +22,13 @@ from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.progress import progress
 from hedonic.stats.accumulator import MomentAccumulator
 from hedonic.stats.budget import check_budget, resolve_budget
-from hedonic.stats.capture import at_readout, hooked_states
+from hedonic.stats.capture import StopForward, at_readout, hooked_states, stop_after
 from hedonic.stats.moments import ActivationStats, GradReadout, TokenScope
 
 NeuronSelection = Mapping[int, Sequence[int] | np.ndarray] | Sequence[int] | np.ndarray | None
 """Neurons to analyse: None (all), one id list for every layer, or a list per layer."""
 
 _BYTES_PER_ENTRY = 8
-
-
-class _StopForward(Exception):
-    """Raised by a hook once every needed state of the pass is captured, to skip the later layers."""
 
 
 def stats_bytes(k: int, layers: int, *, outer: bool = True, grad: bool = False) -> int:
@@ -131,10 +127,10 @@ class StatsCollector:
                 hooked_states(self.adapter, self.layers, residual=self.grad == "local", detach=self.grad is None)
             )
             if self.stop_early and self.grad != "model":
-                stack.enter_context(_stop_after(self.adapter, self.layers[-1], residual=self.grad == "local"))
+                stack.enter_context(stop_after(self.adapter, self.layers[-1], residual=self.grad == "local"))
             try:
                 logits = self.adapter.model(**batch.model_kwargs()).logits.squeeze(-1)
-            except _StopForward:
+            except StopForward:
                 logits = None
         return store, logits
 
@@ -236,24 +232,6 @@ def _leaf_activations(adapter: ModelAdapter, layer: int) -> Iterator[None]:
         return (args[0].detach().requires_grad_(True), *args[1:])
 
     handle = adapter.activation_site(layer).register_forward_pre_hook(make_leaf)
-    try:
-        yield
-    finally:
-        handle.remove()
-
-
-@contextmanager
-def _stop_after(adapter: ModelAdapter, layer: int, *, residual: bool) -> Iterator[None]:
-    """Abort the forward pass right after ``layer``'s activation (or residual) has been captured."""
-
-    def stop(*_args: Any) -> None:
-        raise _StopForward
-
-    if residual:
-        module, port = adapter.residual_site(layer)
-        handle = module.register_forward_pre_hook(stop) if port == "input" else module.register_forward_hook(stop)
-    else:
-        handle = adapter.activation_site(layer).register_forward_pre_hook(stop)
     try:
         yield
     finally:

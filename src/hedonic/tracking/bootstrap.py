@@ -17,6 +17,7 @@ classification. The interval of each event share is the percentile interval over
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,7 @@ from hedonic.errors import ConfigError
 from hedonic.game import Partition
 from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.progress import progress
-from hedonic.stats.capture import at_readout, hooked_states
+from hedonic.stats.capture import StopForward, at_readout, hooked_states, stop_after
 from hedonic.tracking.events import EVENT_TYPES
 from hedonic.tracking.influence import coalition_influence
 from hedonic.tracking.rules import classify
@@ -59,7 +60,7 @@ def collect_input_activity(
     tokens: str = "readout",
     total: int | None = None,
 ) -> dict[int, InputActivity]:
-    """One forward pass per batch; per input and layer, Σ|a| of the given neurons over its rows (readout or all tokens).
+    """One forward pass per batch, up to the last layer asked for; per input and layer, Σ|a| of the given neurons over its rows (readout or all tokens).
 
     ``neurons``: layer → ids (k,); returns layer → :class:`InputActivity` with ``sums`` (N, k) and
     ``counts`` (N,) over the N inputs.
@@ -70,10 +71,11 @@ def collect_input_activity(
     index = {layer: torch.as_tensor(np.asarray(neurons[layer], dtype=np.int64), device=adapter.device) for layer in layers}
     sums: dict[int, list[np.ndarray]] = {layer: [] for layer in layers}
     counts: list[np.ndarray] = []
-    with torch.no_grad(), hooked_states(adapter, layers, residual=False) as store:
+    with torch.no_grad(), hooked_states(adapter, layers, residual=False) as store, stop_after(adapter, layers[-1]):
         for batch in progress(batches, "per-input |a| for tracking intervals", total=total):
             batch = batch.to(adapter.device)
-            adapter.logits(batch)
+            with suppress(StopForward):
+                adapter.logits(batch)
             mask = batch.attention_mask != 0
             counts.append(np.ones(len(batch)) if tokens == "readout" else mask.sum(dim=1).cpu().numpy().astype(np.float64))
             for layer in layers:
