@@ -30,6 +30,8 @@ def test_smollm2_demo_analyses_a_lora_window(task: str | None, name: str) -> Non
     config = demo_config("smollm2", task)
     assert config.model.name == name and config.out_dir == f"hedonic-runs/smollm2-{task or 'relevance'}"
     assert config.layers.window == SMOLLM2_WINDOW and not config.layers.analyse and not config.layers.evaluate
+    assert (config.evaluation.max_coalitions, config.evaluation.significance_draws, config.meaning.max_coalitions) == (48, 100, 2)
+    assert (config.data.inputs_limit, config.data.heldout_queries) == (240, 10)
 
 
 def test_unknown_demo_or_task_is_a_config_error() -> None:

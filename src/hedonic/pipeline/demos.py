@@ -5,10 +5,11 @@ for four cuts that keep it within 10 minutes on two CPU cores: it analyses the w
 :data:`DEMO_WINDOW` consecutive layers with the largest LoRA update (layers 2–5 of 6; the paper's
 7–14 were chosen the same way), evaluates at most 48 coalitions per method and layer, tests each
 against 100 size-matched random groups (the default is 200), and interprets 4 per method in the
-meaning stage. ``smollm2`` runs the same method on the 30-layer SmolLM2 decoder;
-to stay within 15 minutes it analyses a window of :data:`SMOLLM2_WINDOW` layers, and uses fewer
-analysis and held-out inputs (:func:`demo_config` lists them). Both evaluate the ``top_k`` = 2
-analysed layers with the largest relative update.
+meaning stage. ``smollm2`` runs the same method on the 30-layer SmolLM2 decoder with the same
+cuts, a window of :data:`SMOLLM2_WINDOW` layers and 2 coalitions per method in the meaning stage
+(whose ``model`` readout reruns every later layer per group), and fewer analysis and held-out
+inputs (240 and 10 queries), to stay within 15 minutes. Both evaluate the ``top_k`` = 2 analysed
+layers with the largest relative update.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from dataclasses import replace
 
 from hedonic.errors import ConfigError
 from hedonic.models import NAMED_MODELS
-from hedonic.pipeline.config import DataSection, LayersSection, MeaningSection, ModelSection, RunConfig
+from hedonic.pipeline.config import DataSection, LayersSection, ModelSection, RunConfig
 
 DEMO_WINDOW = 4
 """Consecutive layers the MiniLM demo analyses (statistics, φ, partitions, tracking)."""
-SMOLLM2_WINDOW = 6
+SMOLLM2_WINDOW = 4
 """Consecutive layers the SmolLM2 demo analyses."""
 
 
@@ -45,18 +46,21 @@ def demo_config(model: str = "demo", task: str | None = None) -> RunConfig:
         )
     name = model if task == entry.default_task else f"{model}:{task}"
     if model == "demo":
-        defaults = RunConfig()
-        return replace(
-            defaults,
-            layers=LayersSection(window=DEMO_WINDOW, top_k=2),
-            evaluation=replace(defaults.evaluation, max_coalitions=48, significance_draws=100),
-            meaning=replace(defaults.meaning, max_coalitions=4),
-        )
-    return replace(
+        return _cut(RunConfig(), window=DEMO_WINDOW, meaning_coalitions=4)
+    config = replace(
         RunConfig(),
         out_dir=f"hedonic-runs/{model}-{task}",
         model=ModelSection(name=name),
         data=DataSection(inputs_limit=240, heldout_queries=10, batch_size=16, max_length=128),
-        layers=LayersSection(window=SMOLLM2_WINDOW, top_k=2),
-        meaning=MeaningSection(max_coalitions=3),
+    )
+    return _cut(config, window=SMOLLM2_WINDOW, meaning_coalitions=2)
+
+
+def _cut(config: RunConfig, *, window: int, meaning_coalitions: int) -> RunConfig:
+    """``config`` with the demos' common cuts: a ``window`` of layers, 2 evaluated, ≤ 48 coalitions, 100 test draws."""
+    return replace(
+        config,
+        layers=LayersSection(window=window, top_k=2),
+        evaluation=replace(config.evaluation, max_coalitions=48, significance_draws=100),
+        meaning=replace(config.meaning, max_coalitions=meaning_coalitions),
     )
