@@ -12,7 +12,7 @@ from hedonic.models import registry
 
 
 def test_names_and_tasks() -> None:
-    assert model_names() == ["demo", "demo:relevance", "smollm2", "smollm2:relevance", "smollm2:cqtr"]
+    assert model_names() == ["demo", "demo:relevance", "smollm2", "smollm2:relevance", "smollm2:cqtr", "smollm2:tf-l"]
     entry, task = resolve_named("smollm2")
     assert (entry.name, task) == ("smollm2", "relevance")
     assert resolve_named("smollm2:relevance")[1] == "relevance"

