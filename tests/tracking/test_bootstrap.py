@@ -17,11 +17,12 @@ from hedonic.tracking import (
     TrackingOptions,
     coalition_influence,
     collect_input_activity,
+    player_influences,
     share_intervals,
     track_chain,
     virtual_map,
 )
-from hedonic.tracking.bootstrap import influence_from_units, unit_influence
+from hedonic.tracking.bootstrap import influence_from_units
 
 N = 24
 QUERIES = ("read the file", "a list", "open data", "the error type", "python code", "search result rank", "a set", "the model")
@@ -67,7 +68,7 @@ def test_influence_is_linear_in_mean_abs(adapter: ModelAdapter) -> None:
     target = Partition.from_coalitions([range(0, 12), range(12, 20), range(20, 24)], "x", layer=1)
     weights = np.random.default_rng(0).uniform(0.1, 2.0, N)
     vmap = virtual_map(adapter, 0)
-    units = unit_influence(vmap, source, target)
+    units, _ = player_influences(vmap, source, target)
     np.testing.assert_allclose(influence_from_units(units, source, weights), coalition_influence(vmap, source, target, weights), rtol=1e-9)
     batch = np.stack([weights, 2 * weights])
     stacked = influence_from_units(units, source, batch)

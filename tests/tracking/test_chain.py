@@ -19,6 +19,7 @@ from hedonic.tracking import (
     Thresholds,
     Tracking,
     TrackingOptions,
+    VirtualMap,
     adjacent_pairs,
     classify,
     coalition_influence,
@@ -71,6 +72,15 @@ def test_chain_tracks_each_adjacent_pair(adapter: ModelAdapter, thresholds: obje
     assert result.source_coalitions == partitions[0].coalitions and result.untracked == (0, 0)
     uniform = track_chain(adapter, {1: partition(1), 2: partition(2)}, None, TrackingOptions(projection="gate"))
     assert uniform[0].settings["weighting"] == "uniform" and uniform[0].settings["projection"] == "gate"
+
+
+
+def test_a_pair_builds_each_row_of_w_once(adapter: ModelAdapter, monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[int] = []
+    magnitude = VirtualMap.magnitude
+    monkeypatch.setattr(VirtualMap, "magnitude", lambda self, rows=None, columns=None: built.append(len(rows)) or magnitude(self, rows, columns))
+    (result,) = track_chain(adapter, {0: partition(0), 1: partition(1)}, options=TrackingOptions(block_rows=5, min_size=1))
+    assert result.link_tests is not None and sum(built) == N
 
 
 def test_only_coalitions_of_min_size_are_tracked(adapter: ModelAdapter) -> None:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from hedonic.errors import ArtifactError, ConfigError, NumericalError
 from hedonic.game import Partition
-from hedonic.tracking import VirtualMap, coalition_indicator, coalition_influence
+from hedonic.tracking import VirtualMap, coalition_indicator, coalition_influence, player_influences
 
 F64 = torch.float64
 
@@ -70,6 +70,40 @@ def test_subsets_of_players_match_the_reference(seed: int, n_source: int, n_targ
     np.testing.assert_allclose(got, dense_reference(vmap, source, target, mean_abs), rtol=1e-10, atol=1e-12)
 
 
+
+def singletons(partition: Partition) -> Partition:
+    return Partition.from_coalitions([(i,) for i in partition.neurons], "players", neurons=partition.neurons)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    n_source=st.integers(1, 25),
+    n_target=st.integers(1, 25),
+    block_rows=st.integers(1, 30),
+)
+def test_player_influences_are_the_reference_with_singletons_on_one_side(seed: int, n_source: int, n_target: int, block_rows: int) -> None:
+    rng = np.random.default_rng(seed)
+    vmap = random_map(rng, 30, 28, 5, 2)
+    source = random_partition(rng, np.sort(rng.choice(28, n_source, replace=False)), 4)
+    target = random_partition(rng, np.sort(rng.choice(30, n_target, replace=False)), 5)
+    mean_abs = rng.random(28)
+    units, per_target = player_influences(vmap, source, target, mean_abs, block_rows=block_rows)
+    np.testing.assert_allclose(units, dense_reference(vmap, singletons(source), target, np.ones(28)), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(per_target, dense_reference(vmap, source, singletons(target), mean_abs).T, rtol=1e-10, atol=1e-12)
+
+
+def test_player_influences_build_each_block_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(3)
+    vmap = random_map(rng, 20, 16, 4, 1)
+    source, target = random_partition(rng, np.arange(16), 3), random_partition(rng, np.arange(20), 4)
+    built: list[int] = []
+    magnitude = VirtualMap.magnitude
+    monkeypatch.setattr(VirtualMap, "magnitude", lambda self, rows: built.append(len(rows)) or magnitude(self, rows))
+    player_influences(vmap, source, target, block_rows=6)
+    assert built == [6, 6, 6, 2]
+
+
 def test_uniform_weights_when_mean_abs_is_missing() -> None:
     rng = np.random.default_rng(1)
     vmap = random_map(rng, 12, 10, 4, 1)
@@ -107,3 +141,5 @@ def test_bad_inputs_are_refused() -> None:
         coalition_influence(vmap, Partition.from_coalitions([[0, 9]], "x"), target)
     with pytest.raises(ConfigError, match="block_rows"):
         coalition_influence(vmap, source, target, block_rows=0)
+    with pytest.raises(ArtifactError, match="names neuron 9"):
+        player_influences(vmap, source, Partition.from_coalitions([[0, 9]], "x"))

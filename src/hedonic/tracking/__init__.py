@@ -17,7 +17,7 @@ from hedonic.tracking.chain import DEFAULT_MIN_SIZE, TrackingOptions, adjacent_p
 from hedonic.tracking.events import EVENT_TYPES, Event, Thresholds, Tracking, classify_events, max_weight_matching
 from hedonic.tracking.rules import DEFAULT_RULE, EVENT_RULES, check_rule, classify
 from hedonic.tracking.transitions import ShareThresholds, classify_transitions, transition_shares
-from hedonic.tracking.influence import coalition_indicator, coalition_influence
+from hedonic.tracking.influence import coalition_indicator, coalition_influence, player_influences
 from hedonic.tracking.link_tests import LinkTests, specific_links
 from hedonic.tracking.mean_abs import LayerMeanAbs, expand_mean_abs, mean_abs_from_npy, mean_abs_from_stats
 from hedonic.tracking.run_dir import TrackingInputs, explicit_inputs, run_dir_inputs, write_tracking
@@ -62,6 +62,7 @@ __all__ = [
     "load_events",
     "mean_abs_from_npy",
     "mean_abs_from_stats",
+    "player_influences",
     "max_weight_matching",
     "run_dir_inputs",
     "sankey_figure",

@@ -9,7 +9,7 @@ c(x) (:func:`collect_input_activity`). One bootstrap resample draws N inputs wit
 
 The influence is linear in E|a|: S[p, q] = Σ_{i∈C_p} E|a_i| · R[i, q] / |C_p| with
 R[i, q] = Σ_{j∈C'_q} |W[j, i]| / |C'_q| (the influence of source neuron i alone,
-:func:`unit_influence`), so R is built once and each resample costs one contraction and one
+:func:`~hedonic.tracking.influence.player_influences`), so R is built once and each resample costs one contraction and one
 classification. The interval of each event share is the percentile interval over the resamples
 (the weights W are fixed: only the inputs vary).
 """
@@ -30,9 +30,7 @@ from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.progress import progress
 from hedonic.stats.capture import StopForward, at_readout, hooked_states, stop_after
 from hedonic.tracking.events import EVENT_TYPES
-from hedonic.tracking.influence import coalition_influence
 from hedonic.tracking.rules import classify
-from hedonic.tracking.virtual_weights import VirtualMap
 
 
 @dataclass(frozen=True)
@@ -88,12 +86,6 @@ def collect_input_activity(
     }
 
 
-def unit_influence(vmap: VirtualMap, source: Partition, target: Partition, block_rows: int | None = None) -> np.ndarray:
-    """R (k, Q): influence of each player of ``source`` (in ``source.neurons`` order) alone on each coalition of ``target``."""
-    singletons = Partition.from_coalitions([(i,) for i in source.neurons], "units", neurons=source.neurons)
-    return coalition_influence(vmap, singletons, target, None, block_rows=block_rows)
-
-
 def influence_from_units(units: np.ndarray, source: Partition, mean_abs: np.ndarray) -> np.ndarray:
     """S (..., P, Q) = Σ_{i∈C_p} E|a_i| R[i, q] / |C_p| for E|a| of the players (..., k) in ``source.neurons`` order."""
     labels = source.labels()
@@ -123,7 +115,7 @@ def share_intervals(
 ) -> dict[str, tuple[float, float]]:
     """Percentile interval (0–100) of each event type's share over ``settings.resamples`` input resamples.
 
-    ``units`` (k, Q): :func:`unit_influence` of the source's k players on the Q target coalitions.
+    ``units`` (k, Q): R of :func:`~hedonic.tracking.influence.player_influences`, the source's k players on the Q target coalitions.
     """
     if list(activity.neurons) != list(source.neurons):
         raise ConfigError(f"per-input activity of layer {activity.layer} does not cover the tracked coalitions' neurons")

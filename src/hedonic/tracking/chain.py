@@ -22,9 +22,9 @@ from hedonic.errors import ConfigError
 from hedonic.game import Partition
 from hedonic.models import ModelAdapter
 from hedonic.tracking.artifact import LayerPairEvents
-from hedonic.tracking.bootstrap import BootstrapSettings, InputActivity, influence_from_units, share_intervals, unit_influence
-from hedonic.tracking.influence import check_players
-from hedonic.tracking.link_tests import DEFAULT_LEVEL, specific_links, target_terms
+from hedonic.tracking.bootstrap import BootstrapSettings, InputActivity, influence_from_units, share_intervals
+from hedonic.tracking.influence import check_players, player_influences
+from hedonic.tracking.link_tests import DEFAULT_LEVEL, specific_links
 from hedonic.tracking.rules import classify
 from hedonic.tracking.transitions import ShareThresholds
 from hedonic.tracking.virtual_weights import BOTH, virtual_map
@@ -91,16 +91,14 @@ def track_pair(
     check_players(source, vmap.shape[1], "source")
     check_players(target, vmap.shape[0], "target")
     sources, targets = tracked(source, options.min_size), tracked(target, options.min_size)
-    if sources.coalitions and targets.coalitions:
-        units = unit_influence(vmap, sources, targets, block_rows=options.block_rows)
-    else:
-        units = np.zeros((len(sources.neurons), len(targets.coalitions)))
     weights = np.ones(len(sources.neurons)) if mean_abs is None else np.asarray(mean_abs, dtype=np.float64)[list(sources.neurons)]
-    influence = influence_from_units(units, sources, weights)
     links = None
     if sources.coalitions and targets.coalitions:
-        per_target = target_terms(vmap, sources, targets, mean_abs, block_rows=options.block_rows)
+        units, per_target = player_influences(vmap, sources, targets, mean_abs, block_rows=options.block_rows)
         links = specific_links(weights[:, None] * units, sources, per_target, targets, options.link_level)
+    else:
+        units = np.zeros((len(sources.neurons), len(targets.coalitions)))
+    influence = influence_from_units(units, sources, weights)
     intervals = None
     if activity is not None and options.bootstrap.resamples and sources.coalitions:
         intervals = share_intervals(units, sources, activity, options.thresholds, options.bootstrap)

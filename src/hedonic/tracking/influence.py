@@ -8,10 +8,14 @@ With A (n × P) and B (n' × Q) the coalition indicator matrices (scipy.sparse) 
 S = Aᵀ · diag(e) · |W|ᵀ · B / (sizes ⊗ sizes'). W is never held whole: rows J of W (neurons of
 ℓ+1) are built from the factors of a :class:`VirtualMap`, reduced to Bᵀ_J · |W_J| · diag(e) · A
 (Q × P), accumulated in float64, and dropped. Only the neurons that are players of the partitions
-enter: rows of W for the players of ℓ+1, columns for the players of ℓ.
+enter: rows of W for the players of ℓ+1, columns for the players of ℓ. :func:`player_influences`
+reduces the same blocks the two other ways, per source player and per target player, which the
+event intervals and the link tests need.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 import scipy.sparse as sp
@@ -75,23 +79,63 @@ def coalition_influence(
     for uniform weights (all 1). ``block_rows``: rows of W per block (default: about
     :data:`BLOCK_VALUES` values per block). Peak extra memory: one block per selected projection.
     """
+    blocks = _blocks(vmap, source, target, block_rows)
+    weighted = sp.diags_array(_weights(vmap, mean_abs)[list(source.neurons)]) @ coalition_indicator(source)  # (players of ℓ) × P
+    indicator_t = coalition_indicator(target).T.tocsc()  # Q × (players of ℓ+1)
+    total = np.zeros((len(target.coalitions), len(source.coalitions)), dtype=np.float64)
+    for rows, block in blocks:
+        total += indicator_t[:, rows] @ (weighted.T @ block.T).T
+    return total.T / np.outer(source.sizes(), target.sizes())
+
+
+def player_influences(
+    vmap: VirtualMap,
+    source: Partition,
+    target: Partition,
+    mean_abs: np.ndarray | None = None,
+    *,
+    block_rows: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both per-player influences from one pass over |W|: (R (k × Q), y (k' × P)), float64.
+
+    R[i, q] = Σ_{j∈C'_q} |W[j, i]| / |C'_q|: source player i alone (unweighted) on target coalition
+    q, rows in ``source.neurons`` order; y[j, p] = Σ_{i∈C_p} E|a_i| |W[j, i]| / |C_p|: source
+    coalition p on target player j, rows in ``target.neurons`` order (``mean_abs`` None: E|a| = 1).
+    Arguments as :func:`coalition_influence`.
+    """
+    blocks = _blocks(vmap, source, target, block_rows)
+    weighted = sp.diags_array(_weights(vmap, mean_abs)[list(source.neurons)]) @ coalition_indicator(source)
+    indicator_t = coalition_indicator(target).T.tocsc()
+    units = np.zeros((len(target.coalitions), source.n_players), dtype=np.float64)
+    per_target = np.zeros((target.n_players, len(source.coalitions)), dtype=np.float64)
+    for rows, block in blocks:
+        units += indicator_t[:, rows] @ block
+        per_target[rows] = (weighted.T @ block.T).T
+    return units.T / target.sizes()[None, :], per_target / source.sizes()[None, :]
+
+
+def _weights(vmap: VirtualMap, mean_abs: np.ndarray | None) -> np.ndarray:
+    """E|a| of the source layer (n,), checked; all ones for None."""
+    return np.ones(vmap.shape[1]) if mean_abs is None else check_mean_abs(mean_abs, vmap.shape[1])
+
+
+def _blocks(vmap: VirtualMap, source: Partition, target: Partition, block_rows: int | None) -> Iterator[tuple[slice, np.ndarray]]:
+    """Blocks of |W| restricted to the players: (rows J of ``target.neurons``, |W[J, source players]| (|J| × k) float64).
+
+    The players and ``block_rows`` are checked at the call, before any block is built.
+    """
     n_target, n_source = vmap.shape
     check_players(source, n_source, "source")
     check_players(target, n_target, "target")
-    weights = np.ones(n_source) if mean_abs is None else check_mean_abs(mean_abs, n_source)
     if block_rows is not None and block_rows < 1:
         raise ConfigError(f"block_rows must be positive, got {block_rows}", hint="pass a positive number of rows")
     columns = np.asarray(source.neurons, dtype=np.int64)
-    rows = torch.as_tensor(target.neurons, dtype=torch.long)
     if len(columns) < n_source:  # restrict the write factor to the players once, not per block
         vmap = VirtualMap(vmap.read, vmap.write[:, torch.from_numpy(columns).to(vmap.write.device)], vmap.folded)
-    weighted = sp.diags_array(weights[columns]) @ coalition_indicator(source)  # (players of ℓ) × P
-    indicator_t = coalition_indicator(target).T.tocsc()  # Q × (players of ℓ+1)
-    step = block_rows or max(1, BLOCK_VALUES // max(1, len(columns)))
-    total = np.zeros((len(target.coalitions), len(source.coalitions)), dtype=np.float64)
+    return _block_iterator(vmap, torch.as_tensor(target.neurons, dtype=torch.long), block_rows or max(1, BLOCK_VALUES // max(1, len(columns))))
+
+
+def _block_iterator(vmap: VirtualMap, rows: torch.Tensor, step: int) -> Iterator[tuple[slice, np.ndarray]]:
     starts = range(0, len(rows), step)
     for start in progress(starts, "influence blocks", total=len(starts)):
-        block = vmap.magnitude(rows[start : start + step])
-        reduced = (weighted.T @ block.to("cpu", torch.float64).numpy().T).T  # |J| × P
-        total += indicator_t[:, start : start + step] @ reduced
-    return total.T / np.outer(source.sizes(), target.sizes())
+        yield slice(start, start + step), vmap.magnitude(rows[start : start + step]).to("cpu", torch.float64).numpy()

@@ -26,8 +26,6 @@ from scipy import stats
 
 from hedonic.errors import ConfigError
 from hedonic.game import Partition
-from hedonic.tracking.influence import coalition_influence
-from hedonic.tracking.virtual_weights import VirtualMap
 
 DEFAULT_LEVEL = 0.05
 
@@ -90,14 +88,3 @@ def specific_links(
     q_values = stats.false_discovery_control(stats.norm.sf(z).ravel(), method="bh").reshape(z.shape)
     specific = np.argwhere(q_values < level)
     return LinkTests(tuple((int(p), int(q), float(z[p, q]), float(q_values[p, q])) for p, q in specific), int(z.size), level)
-
-
-def target_terms(
-    vmap: VirtualMap, source: Partition, target: Partition, mean_abs: np.ndarray | None, block_rows: int | None = None
-) -> np.ndarray:
-    """y (k' × P): influence of each source coalition on each player of ``target`` (rows in ``target.neurons`` order).
-
-    ``mean_abs``: E|a| of the source layer (n,), or None for uniform weights.
-    """
-    players = Partition.from_coalitions([(j,) for j in target.neurons], "players", neurons=target.neurons)
-    return coalition_influence(vmap, source, players, mean_abs, block_rows=block_rows).T
