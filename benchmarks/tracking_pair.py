@@ -3,7 +3,9 @@
 Default size: n = 14336 neurons per layer, d = 4096 (LLaMA-3.1-8B / Mistral-7B), gate and up
 projections combined (``both``), random coalitions of sizes 4–64, random E|a|. Prints, from one
 run: the time of the blockwise influence (wall clock and process CPU time, which on a shared
-machine is the steadier of the two) and of the event classification; the overhead ratio of
+machine is the steadier of the two), the ratio of the per-player influences the tracking stage
+needs for its intervals and link tests (:func:`~hedonic.tracking.influence.player_influences`,
+one pass reducing each block both ways) to it, and the time of the event classification; the overhead ratio of
 the influence over the bare virtual-weight matmuls on the same sample of blocks; and the peak
 extra resident memory against the size of one dense n × n virtual-weight matrix.
 
@@ -23,7 +25,7 @@ import numpy as np
 import torch
 
 from hedonic.game import Partition
-from hedonic.tracking import Thresholds, VirtualMap, classify_events, coalition_influence
+from hedonic.tracking import Thresholds, VirtualMap, classify_events, coalition_influence, player_influences
 from hedonic.tracking.influence import BLOCK_VALUES
 
 
@@ -84,6 +86,9 @@ def main() -> None:
     influence = coalition_influence(vmap, source, target, mean_abs, block_rows=block_rows)
     influence_s, influence_cpu = time.perf_counter() - start, time.process_time() - start_cpu
     rss_peak = peak_rss_mib()
+    start_cpu = time.process_time()
+    player_influences(vmap, source, target, mean_abs, block_rows=block_rows)
+    players_cpu = time.process_time() - start_cpu
     start = time.perf_counter()
     tracking = classify_events(influence, Thresholds())
     events_s = time.perf_counter() - start
@@ -91,6 +96,7 @@ def main() -> None:
     dense_mib = args.n * args.n * 4 / 2**20
     extra = rss_peak - rss_inputs
     print(f"influence (blockwise, {-(-args.n // block_rows)} blocks): {influence_s:.1f} s wall, {influence_cpu:.1f} s CPU")
+    print(f"per-player influences (one pass, both reductions): {players_cpu:.1f} s CPU = {players_cpu / influence_cpu:.2f}× the coalition influence")
     print(f"events + matching on S {influence.shape}: {events_s:.2f} s")
     print(f"overhead over bare gate+up matmuls on {len(rows)} rows: {sampled:.2f} s / {bare:.2f} s = {sampled / bare:.2f}×")
     print(f"peak resident memory: {rss_peak:.0f} MiB; inputs (factors, partitions) {rss_inputs:.0f} MiB")
