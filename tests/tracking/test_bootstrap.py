@@ -58,6 +58,7 @@ def test_the_pass_stops_after_the_last_layer_asked_for(adapter: ModelAdapter) ->
         collect_input_activity(adapter, batches(adapter), {0: np.arange(4), 1: np.arange(4)})
         assert calls == []
         collect_input_activity(adapter, batches(adapter), {2: np.arange(4)})
+        assert collect_input_activity(adapter, batches(adapter), {}) == {}
     finally:
         handle.remove()
     assert len(calls) == len(batches(adapter))

@@ -66,6 +66,8 @@ def collect_input_activity(
     if tokens not in ("readout", "all"):
         raise ConfigError(f"unknown token scope {tokens!r}", hint="use 'readout' or 'all'")
     layers = sorted(neurons)
+    if not layers:
+        return {}
     index = {layer: torch.as_tensor(np.asarray(neurons[layer], dtype=np.int64), device=adapter.device) for layer in layers}
     sums: dict[int, list[np.ndarray]] = {layer: [] for layer in layers}
     counts: list[np.ndarray] = []
