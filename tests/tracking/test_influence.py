@@ -53,22 +53,30 @@ def test_blockwise_equals_dense_reference(block_rows: int | None, projections: i
     assert got.shape == (len(source.coalitions), len(target.coalitions)) and got.dtype == np.float64
 
 
-@settings(max_examples=25, deadline=None)
-@given(
-    seed=st.integers(0, 2**16),
-    n_source=st.integers(1, 25),
-    n_target=st.integers(1, 25),
-    block_rows=st.integers(1, 30),
-)
-def test_subsets_of_players_match_the_reference(seed: int, n_source: int, n_target: int, block_rows: int) -> None:
+SUBSET_CASES = {
+    "seed": st.integers(0, 2**16),
+    "n_source": st.integers(1, 25),
+    "n_target": st.integers(1, 25),
+    "block_rows": st.integers(1, 30),
+}
+"""Hypothesis strategies of :func:`subset_case` and the block size."""
+
+
+def subset_case(seed: int, n_source: int, n_target: int) -> tuple[VirtualMap, Partition, Partition, np.ndarray]:
+    """A random map (30 × 28, 2 projections), partitions of random subsets of players of each layer, random E|a| (28,)."""
     rng = np.random.default_rng(seed)
     vmap = random_map(rng, 30, 28, 5, 2)
     source = random_partition(rng, np.sort(rng.choice(28, n_source, replace=False)), 4)
     target = random_partition(rng, np.sort(rng.choice(30, n_target, replace=False)), 5)
-    mean_abs = rng.random(28)
+    return vmap, source, target, rng.random(28)
+
+
+@settings(max_examples=25, deadline=None)
+@given(**SUBSET_CASES)
+def test_subsets_of_players_match_the_reference(seed: int, n_source: int, n_target: int, block_rows: int) -> None:
+    vmap, source, target, mean_abs = subset_case(seed, n_source, n_target)
     got = coalition_influence(vmap, source, target, mean_abs, block_rows=block_rows)
     np.testing.assert_allclose(got, dense_reference(vmap, source, target, mean_abs), rtol=1e-10, atol=1e-12)
-
 
 
 def singletons(partition: Partition) -> Partition:
@@ -76,18 +84,9 @@ def singletons(partition: Partition) -> Partition:
 
 
 @settings(max_examples=25, deadline=None)
-@given(
-    seed=st.integers(0, 2**16),
-    n_source=st.integers(1, 25),
-    n_target=st.integers(1, 25),
-    block_rows=st.integers(1, 30),
-)
+@given(**SUBSET_CASES)
 def test_player_influences_are_the_reference_with_singletons_on_one_side(seed: int, n_source: int, n_target: int, block_rows: int) -> None:
-    rng = np.random.default_rng(seed)
-    vmap = random_map(rng, 30, 28, 5, 2)
-    source = random_partition(rng, np.sort(rng.choice(28, n_source, replace=False)), 4)
-    target = random_partition(rng, np.sort(rng.choice(30, n_target, replace=False)), 5)
-    mean_abs = rng.random(28)
+    vmap, source, target, mean_abs = subset_case(seed, n_source, n_target)
     units, per_target = player_influences(vmap, source, target, mean_abs, block_rows=block_rows)
     np.testing.assert_allclose(units, dense_reference(vmap, singletons(source), target, np.ones(28)), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(per_target, dense_reference(vmap, source, singletons(target), mean_abs).T, rtol=1e-10, atol=1e-12)
