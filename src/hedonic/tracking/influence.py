@@ -80,8 +80,7 @@ def coalition_influence(
     :data:`BLOCK_VALUES` values per block). Peak extra memory: one block per selected projection.
     """
     blocks = _blocks(vmap, source, target, block_rows)
-    weighted = sp.diags_array(_weights(vmap, mean_abs)[list(source.neurons)]) @ coalition_indicator(source)  # (players of ℓ) × P
-    indicator_t = coalition_indicator(target).T.tocsc()  # Q × (players of ℓ+1)
+    weighted, indicator_t = _reducers(vmap, source, target, mean_abs)
     total = np.zeros((len(target.coalitions), len(source.coalitions)), dtype=np.float64)
     for rows, block in blocks:
         total += indicator_t[:, rows] @ (weighted.T @ block.T).T
@@ -104,8 +103,7 @@ def player_influences(
     Arguments as :func:`coalition_influence`.
     """
     blocks = _blocks(vmap, source, target, block_rows)
-    weighted = sp.diags_array(_weights(vmap, mean_abs)[list(source.neurons)]) @ coalition_indicator(source)
-    indicator_t = coalition_indicator(target).T.tocsc()
+    weighted, indicator_t = _reducers(vmap, source, target, mean_abs)
     units = np.zeros((len(target.coalitions), source.n_players), dtype=np.float64)
     per_target = np.zeros((target.n_players, len(source.coalitions)), dtype=np.float64)
     for rows, block in blocks:
@@ -114,9 +112,10 @@ def player_influences(
     return units.T / target.sizes()[None, :], per_target / source.sizes()[None, :]
 
 
-def _weights(vmap: VirtualMap, mean_abs: np.ndarray | None) -> np.ndarray:
-    """E|a| of the source layer (n,), checked; all ones for None."""
-    return np.ones(vmap.shape[1]) if mean_abs is None else check_mean_abs(mean_abs, vmap.shape[1])
+def _reducers(vmap: VirtualMap, source: Partition, target: Partition, mean_abs: np.ndarray | None) -> tuple[sp.sparray, sp.sparray]:
+    """diag(E|a|) · A ((players of ℓ) × P; E|a| checked, all ones for None) and Bᵀ (Q × (players of ℓ+1)), which reduce a block."""
+    weights = np.ones(vmap.shape[1]) if mean_abs is None else check_mean_abs(mean_abs, vmap.shape[1])
+    return sp.diags_array(weights[list(source.neurons)]) @ coalition_indicator(source), coalition_indicator(target).T.tocsc()
 
 
 def _blocks(vmap: VirtualMap, source: Partition, target: Partition, block_rows: int | None) -> Iterator[tuple[slice, np.ndarray]]:
