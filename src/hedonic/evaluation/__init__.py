@@ -65,10 +65,13 @@ from hedonic.evaluation.probes import ProbeFit, ProbeScore, ProbeSummary, cross_
 from hedonic.evaluation.ranking import RankingSetup, ndcg_at_k, ranking_quality, reciprocal_rank
 from hedonic.evaluation.synergy import (
     ABSOLUTE_METRICS,
+    DEFAULT_MAX_PAIRS,
+    DEFAULT_METRICS,
     METRIC_DEFINITIONS,
     METRICS,
     SIGNED_METRICS,
     CoalitionSynergy,
+    SynergyPlan,
     SynergyResult,
     coalition_synergy,
     effect_table,
@@ -82,6 +85,8 @@ from hedonic.evaluation.tables import comparison_tables, meaning_tables, ranked_
 
 __all__ = [
     "ABSOLUTE_METRICS",
+    "DEFAULT_MAX_PAIRS",
+    "DEFAULT_METRICS",
     "NULL_METRICS",
     "RANK_TESTS",
     "BaselineVerdict",
@@ -131,6 +136,7 @@ __all__ = [
     "ProbeScore",
     "ProbeSummary",
     "RankingSetup",
+    "SynergyPlan",
     "SynergyResult",
     "TopInput",
     "alignment_summary",
