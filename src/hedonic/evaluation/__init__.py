@@ -48,7 +48,7 @@ from hedonic.evaluation.interpretation import (
     top_inputs,
 )
 from hedonic.evaluation.layer_evaluation import LayerEvaluation, compare_partitions
-from hedonic.evaluation.meaning import MeaningResult, MeaningSettings, by_length, explain_layer, select_coalitions
+from hedonic.evaluation.meaning import MeaningResult, MeaningSettings, explain_layer, select_coalitions
 from hedonic.evaluation.rank_tests import RANK_TESTS, RankTest, cliffs_delta, cliffs_delta_ci, rank_test
 from hedonic.evaluation.significance import (
     NULL_METRICS,
@@ -146,7 +146,6 @@ __all__ = [
     "difference_ci",
     "holm_adjust",
     "permutation_p_value",
-    "by_length",
     "coalition_activations",
     "coalition_synergy",
     "compare_methods",
