@@ -71,3 +71,21 @@ def test_every_coalition_is_tested_through_the_evaluation_readout() -> None:
     assert set(found["local"].seconds) == {"synergy", "significance", "comparison"}
     context = found["local"].comparison.context
     assert context["significance"]["hedonic"]["coalitions"] == 8 and [v["baseline"] for v in context["verdict"]] == ["other"]
+
+
+def test_baselines_are_scored_on_the_reference_sizes() -> None:
+    from hedonic.evaluation.layer_evaluation import select_matched
+
+    rng = np.random.default_rng(0)
+    sizes = [2] * 10 + [3] * 6 + [5] * 4 + [9] * 2
+    labels = np.repeat(np.arange(len(sizes)), sizes)
+    reference = Partition.from_labels(labels, "h", layer=1)
+    shuffled = Partition.from_labels(rng.permutation(labels), "b", layer=1)
+    lopsided = Partition.from_labels(np.repeat(np.arange(10), 6)[: len(labels)], "c", layer=1)
+    chosen = select_matched({REFERENCE: reference, "same": shuffled, "other": lopsided}, (2, None), 8, seed=3)
+    wanted = sorted(len(c) for c in chosen[REFERENCE])
+    assert len(wanted) == 8 and sorted(len(c) for c in chosen["same"]) == wanted
+    assert len(set(chosen["same"])) == 8 and all(c in shuffled.coalitions for c in chosen["same"])
+    assert all(len(c) == 6 for c in chosen["other"]) and len(chosen["other"]) == 8
+    assert chosen == select_matched({REFERENCE: reference, "same": shuffled, "other": lopsided}, (2, None), 8, seed=3)
+    assert chosen["same"] != select_matched({REFERENCE: reference, "same": shuffled}, (2, None), 8, seed=4)["same"]

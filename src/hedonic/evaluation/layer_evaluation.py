@@ -1,7 +1,8 @@
 """Compare the hedonic partition of a layer with its baselines on held-out synergy (spec §6).
 
-For every method the coalitions in a size range (at most a seeded sample of ``max_coalitions``)
-are evaluated in ONE engine call (shared singletons and pairs are ablated once; the metrics
+The hedonic coalitions in a size range (at most a seeded sample of ``max_coalitions``) and, for
+every baseline, as many of its coalitions with the same sizes (:func:`select_matched`) are
+evaluated in ONE engine call (shared singletons and pairs are ablated once; the metrics
 asked decide the sets, :class:`~hedonic.evaluation.synergy.SynergyPlan`), then each method's
 metric distributions are compared with the hedonic one
 (:func:`~hedonic.evaluation.comparison.compare_methods`), every coalition is tested against
@@ -76,6 +77,37 @@ def select_coalitions(partition: Partition, size_range: SizeRange, cap: int | No
     return [coalitions[i] for i in keep]
 
 
+def select_matched(
+    partitions: Mapping[str, Partition], size_range: SizeRange, cap: int | None, seed: int, reference: str = REFERENCE
+) -> dict[str, list[tuple[int, ...]]]:
+    """The coalitions each method is scored on, size-matched to the reference's.
+
+    The reference's are :func:`select_coalitions` (at most ``cap``, seeded). Every other method
+    takes, for each of them in order, one of its own coalitions of the same size, drawn at random
+    (seeded by the method's name) among those not taken yet, or of the nearest size left when it
+    has none (the smaller on a tie); a method with fewer coalitions than the reference stops when
+    it runs out. So every method is scored on the reference's size distribution, and a rank
+    comparison of metrics that grow with size compares like with like.
+    """
+    chosen = {reference: select_coalitions(partitions[reference], size_range, cap, seed, reference)}
+    wanted = [len(c) for c in chosen[reference]]
+    for name, partition in partitions.items():
+        if name == reference:
+            continue
+        pool = [c for c in select_coalitions(partition, size_range, None, seed, name)]
+        rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+        taken: list[tuple[int, ...]] = []
+        left = list(rng.permutation(len(pool))) if pool else []
+        for size in wanted:
+            if not left:
+                break
+            pick = min(left, key=lambda k: (abs(len(pool[k]) - size), len(pool[k])))
+            left.remove(pick)
+            taken.append(pool[pick])
+        chosen[name] = taken
+    return chosen
+
+
 @dataclass(frozen=True)
 class LayerEvaluation:
     """What :func:`compare_partitions` found: the ``comparison``, each method's ``synergy`` and wall ``seconds`` per part."""
@@ -119,7 +151,7 @@ def compare_partitions(
     """
     _check_request(partitions, size_range, metrics, verdict_metric)
     plan = SynergyPlan(tuple(metrics), max_pairs, seed)
-    selected = {name: select_coalitions(found, size_range, max_coalitions, seed, name) for name, found in partitions.items()}
+    selected = select_matched(partitions, size_range, max_coalitions, seed)
     everything = [coalition for coalitions in selected.values() for coalition in coalitions]
     if not everything:
         raise ConfigError(f"no coalition of size {size_text(size_range)} in any partition", hint="widen the size range")
