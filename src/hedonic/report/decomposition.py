@@ -34,19 +34,21 @@ def decomposition_verdict(document: HtmlDocument, layout: RunLayout, evaluated: 
     if not layers:
         return
     rows, classes = [], []
-    readout = ""
+    readout, inputs = "", "?"
     for layer in layers:
         total, computation = (load_comparison(layout.decomposed_comparison(layer, frozen)) for frozen in (False, True))
-        readout = str(total.context.get("readout", "?"))
+        readout, inputs = str(total.context.get("readout", "?")), str(total.context.get("num_inputs", "?"))
         for on_total, on_computation in zip(_verdicts(total), _verdicts(computation), strict=True):
-            rows.append([f"layer {layer}", on_total.baseline, *_cells(on_total), *_cells(on_computation)])
+            counts = f"{on_total.count_reference} vs {on_total.count_baseline}"
+            rows.append([f"layer {layer}", on_total.baseline, *_cells(on_total), *_cells(on_computation), counts])
             classes.append({2: f"verdict-{on_total.verdict}", 5: f"verdict-{on_computation.verdict}"})
     document.heading("Synergy of the computation", level=3, anchor="computation")
     document.paragraph(
-        f"The same comparison through the {readout} readout ({_words(readout)}), for fewer coalitions per method, split in "
-        f"two: {PARTS_WORDS}. Details under “Synergy: computation vs norm coupling”."
+        f"The same comparison through the {readout} readout ({_words(readout)}), on {inputs} held-out inputs and fewer "
+        f"coalitions per method (the column “coalitions”), split in two: {PARTS_WORDS}. Details under “Synergy: computation "
+        "vs norm coupling”."
     )
-    header = ["layer", "baseline", "total", "Cliff's δ", "p (Holm)", "computation", "Cliff's δ", "p (Holm)"]
+    header = ["layer", "baseline", "total", "Cliff's δ", "p (Holm)", "computation", "Cliff's δ", "p (Holm)", "coalitions"]
     document.table(header, rows, text_columns=(0, 1, 2, 5), classes=classes)
 
 
