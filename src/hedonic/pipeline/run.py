@@ -38,7 +38,7 @@ from hedonic.manifest import write_manifest
 from hedonic.pipeline.config import RunConfig, config_toml
 from hedonic.pipeline.context import RunContext
 from hedonic.pipeline.lock import RunLock, describe_holder
-from hedonic.pipeline.run_directory import check_out_dir, claim
+from hedonic.pipeline.run_directory import check_out_dir, claim, discard_unused, first_missing
 from hedonic.pipeline.validation import validate_config, validate_model_layers
 from hedonic.stats import DataParallel, launched_by_torchrun, process_device, process_group
 
@@ -68,7 +68,8 @@ class Pipeline:
 
         Returns what was analysed, the stage timings and what was set aside. Raises
         :class:`~hedonic.errors.HedonicError` (nothing written) for a bad configuration, model
-        config or run directory, and when another run holds the directory's lock.
+        config or run directory, and when another run holds the directory's lock. A run directory
+        this run created is removed again when the run ends before writing anything in it.
         """
         context = self.context
         started = _now()
@@ -76,12 +77,18 @@ class Pipeline:
         validate_model_layers(context.config)
         if not context.writer:
             return self._run_stages(started)
-        check_out_dir(context.layout.root)
-        claim(context.layout.root)
-        with RunLock(context.layout.root) as lock:
-            if lock.previous is not None:
-                context.console.print(f"took over the lock of a run that ended without releasing it ({describe_holder(lock.previous)})", style="yellow", highlight=False)
-            return self._run_stages(started)
+        root = check_out_dir(context.layout.root)
+        created = first_missing(root)
+        claim(root)
+        try:
+            with RunLock(root) as lock:
+                if lock.previous is not None:
+                    context.console.print(f"took over the lock of a run that ended without releasing it ({describe_holder(lock.previous)})", style="yellow", highlight=False)
+                return self._run_stages(started)
+        except BaseException:
+            if created is not None:
+                discard_unused(root, created)
+            raise
 
     def _run_stages(self, started: str) -> RunResult:
         from hedonic.pipeline import stages
