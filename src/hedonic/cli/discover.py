@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hedonic.cli import app
+from hedonic.cli._app import app
 from hedonic.cli.options import check_output, layer_layout
 from hedonic.game import DEFAULTS, GAME_METHODS
 
@@ -108,12 +108,12 @@ def discover(
 
 def _print_partition(partition: Partition, source: str) -> None:
     """The size table, the game's record, the stability statement and the warnings of ``partition``."""
-    from rich.console import Console
     from rich.table import Table
 
+    from hedonic.display import console as make_console
     from hedonic.game import partition_warnings
 
-    console = Console()
+    console = make_console()
     sizes = partition.sizes()
     table = Table(title=f"{partition.method} on {source}: {partition.n_players} neurons, {len(sizes)} coalitions")
     for column in ("size", "coalitions", "neurons", "share"):

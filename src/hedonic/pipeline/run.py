@@ -32,6 +32,7 @@ from pathlib import Path
 from rich.console import Console
 
 from hedonic.artifacts import atomic_write_text
+from hedonic.display import console as make_console
 from hedonic.errors import ConfigError
 from hedonic.layout import RunLayout
 from hedonic.manifest import write_manifest
@@ -158,7 +159,7 @@ def run_pipeline(config: RunConfig, out_dir: str | Path | None = None, console: 
     docstring); ranks other than 0 print nothing.
     """
     target = out_dir if out_dir is not None else config.out_dir
-    console = console or Console(stderr=True)
+    console = console or make_console(stderr=True)
     if not launched_by_torchrun():
         return Pipeline(RunContext(config, RunLayout(check_out_dir(target)), console)).run()
     if config.model.device == "auto":
@@ -169,7 +170,7 @@ def run_pipeline(config: RunConfig, out_dir: str | Path | None = None, console: 
     with process_group(process_device(config.model.device)):
         parallel = DataParallel.current()
         if parallel is not None and not parallel.writer:
-            console = Console(stderr=True, quiet=True)
+            console = make_console(stderr=True, quiet=True)
         layout = RunLayout(check_out_dir(target) if parallel is None or parallel.writer else Path(target))
         return Pipeline(RunContext(config, layout, console, parallel)).run()
 
