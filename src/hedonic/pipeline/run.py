@@ -2,8 +2,10 @@
 
 Before anything is loaded or written, the configuration is validated
 (:func:`~hedonic.pipeline.validation.validate_config`), the run directory checked
-(:func:`~hedonic.pipeline.run_directory.check_out_dir`: never a folder that is not ours) and the
-model's config read to check its family and the layers. The run then claims the folder and holds
+(:func:`~hedonic.pipeline.run_directory.check_out_dir`: never a folder that is not ours, every
+sub-folder it writes into writable) and the model's config and file names read to check its
+family, weights (safetensors, never pickles), head, adapter, layers and positions
+(:func:`~hedonic.pipeline.validation.validate_model`). The run then claims the folder and holds
 its lock (:class:`~hedonic.pipeline.lock.RunLock`) until it ends.
 
 Stages, in order (spec §2–§8): ``data`` (analysis and held-out pairs, read and checked before the
@@ -40,7 +42,7 @@ from hedonic.pipeline.config import RunConfig, config_toml
 from hedonic.pipeline.context import RunContext
 from hedonic.pipeline.lock import RunLock, describe_holder
 from hedonic.pipeline.run_directory import check_out_dir, claim, discard_unused, first_missing
-from hedonic.pipeline.validation import validate_config, validate_model_layers
+from hedonic.pipeline.validation import validate_config, validate_model
 from hedonic.stats import DataParallel, launched_by_torchrun, process_device, process_group
 
 
@@ -75,7 +77,7 @@ class Pipeline:
         context = self.context
         started = _now()
         validate_config(context.config)
-        validate_model_layers(context.config)
+        validate_model(context.config)
         if not context.writer:
             return self._run_stages(started)
         root = check_out_dir(context.layout.root)
