@@ -140,6 +140,7 @@ def report(
     analysed, evaluated = run_layers(layout, config.as_dict() if layout.config.is_file() else None)
     if not analysed:
         raise ArtifactError(f"{run_dir}: no partitions found", hint="run `hedonic run` or `hedonic discover --run-dir` first")
+    notes, unreadable = _model_notes(layout)  # unreadable: [] or the one warning about the manifest
     written = write_report(
         layout,
         analysed,
@@ -147,21 +148,24 @@ def report(
         timings=StageRunner(layout.root).recorded_timings(),
         top_coalitions=config.report.top_coalitions,
         sankey=sankey_section_options(config.tracking),
-        notes=_model_notes(layout),
+        notes=notes + unreadable,
     )
-    for line in written.warnings():
+    for line in unreadable + written.warnings():
         print(f"warning: {line}", file=sys.stderr)
     print(f"report: {written.path.resolve()}")
 
 
-def _model_notes(layout: RunLayout) -> list[str]:
-    """The model notes of the run's manifest (none when there is no readable manifest)."""
+def _model_notes(layout: RunLayout) -> tuple[list[str], list[str]]:
+    """The model notes of the run's manifest, and the warning (a list of one) when ``manifest.json``
+    exists but cannot be read (none when there is no manifest: sub-commands write none)."""
     from hedonic.artifacts import read_json
     from hedonic.errors import ArtifactError
     from hedonic.manifest import MANIFEST_FORMAT_VERSION, MANIFEST_KIND
 
+    if not layout.manifest.exists():
+        return [], []
     try:
         notes = read_json(layout.manifest, MANIFEST_KIND, MANIFEST_FORMAT_VERSION).get("model_notes") or []
-    except ArtifactError:
-        return []
-    return [str(note) for note in notes]
+    except ArtifactError as error:
+        return [], [f"{error.message}; the model notes it holds (e.g. a head built from the seed) cannot be shown; rerun `hedonic run` to rewrite it"]
+    return [str(note) for note in notes], []
