@@ -25,6 +25,8 @@ import numpy as np
 
 from hedonic.errors import ArtifactError, WriteError
 
+TEMPORARY_SUFFIX = ".tmp"
+"""Suffix of the temporary file each write goes through before it is renamed into place."""
 WRITE_HINT = (
     "make room on the disk, raise the file-size limit (ulimit -f) or make the folder writable, then rerun "
     "the same command: nothing was half-written, and `hedonic run` resumes where it stopped"
@@ -62,7 +64,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     path = Path(path)
     with write_errors(path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX, dir=path.parent)
         try:
             os.fchmod(fd, 0o666 & ~_umask())
             with os.fdopen(fd, "wb") as handle:
@@ -74,6 +76,12 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
             Path(tmp).unlink(missing_ok=True)
             raise
     return path
+
+
+def leftover_temporaries(root: str | Path) -> list[Path]:
+    """The temporary files of :func:`atomic_write_bytes` under ``root`` (``.NAME.XXXX.tmp``), sorted:
+    what a writer killed by SIGKILL in the middle of a write leaves behind."""
+    return sorted(path for path in Path(root).rglob(f".*{TEMPORARY_SUFFIX}") if path.is_file())
 
 
 def _umask() -> int:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from hedonic.artifacts import atomic_write_text
+from hedonic.artifacts import atomic_write_text, leftover_temporaries
 from hedonic.display import console as make_console
 from hedonic.errors import ConfigError
 from hedonic.layout import RunLayout
@@ -72,7 +72,8 @@ class Pipeline:
         Returns what was analysed, the stage timings and what was set aside. Raises
         :class:`~hedonic.errors.HedonicError` (nothing written) for a bad configuration, model
         config or run directory, and when another run holds the directory's lock. A run directory
-        this run created is removed again when the run ends before writing anything in it.
+        this run created is removed again when the run ends before writing anything in it; a run
+        that takes over the lock of a killed one removes the temporary files that one left.
         """
         context = self.context
         started = _now()
@@ -86,12 +87,19 @@ class Pipeline:
         try:
             with RunLock(root) as lock:
                 if lock.previous is not None:
-                    context.console.print(f"took over the lock of a run that ended without releasing it ({describe_holder(lock.previous)})", style="yellow", highlight=False)
+                    self._take_over(lock.previous)
                 return self._run_stages(started)
         except BaseException:
             if created is not None:
                 discard_unused(root, created)
             raise
+
+    def _take_over(self, previous: dict[str, object]) -> None:
+        """Say that the run directory's lock was taken over, and remove the temporary files its killed holder left."""
+        context = self.context
+        context.console.print(f"took over the lock of a run that ended without releasing it ({describe_holder(previous)})", style="yellow", highlight=False)
+        for path in leftover_temporaries(context.layout.root):
+            path.unlink(missing_ok=True)
 
     def _run_stages(self, started: str) -> RunResult:
         from hedonic.pipeline import stages
