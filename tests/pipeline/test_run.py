@@ -263,3 +263,22 @@ def test_a_write_the_system_refuses_ends_with_exit_2_naming_the_file_and_a_rerun
     resumed = run_pipeline(config)
     assert {"data", "lora"} <= set(resumed.reused) and "stats" not in resumed.reused
     assert artifact_bytes(layout.root) == artifact_bytes(run_pipeline(config, tmp_path / "whole").layout.root)
+
+
+def test_an_n_by_n_allocation_above_the_memory_budget_is_refused_before_it_is_made(
+    tiny_config: RunConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 28, the huge-n try: the statistics' n×n moments of a layer too large for the memory are refused, exit 2."""
+    from hedonic import cli
+    from hedonic.pipeline.config import config_toml
+
+    monkeypatch.setenv("HEDONIC_MEMORY_BUDGET", str(4096 / 2**30))  # 4 KiB: 32 neurons' float64 moments need more
+    config = quick(tiny_config)
+    (tmp_path / "run.toml").write_text(config_toml(config))
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["run", str(tmp_path / "run.toml")])
+    err = " ".join(capsys.readouterr().err.split())
+    assert stop.value.code == 2 and "Traceback" not in err
+    assert "error: float64 statistics of 2 layer(s) for 32 neurons need about" in err and "above the memory budget of 0.00 GiB" in err
+    assert "hint: analyse a subset of at most" in err and "HEDONIC_MEMORY_BUDGET" in err
+    assert not RunLayout(Path(config.out_dir)).stats(0).exists()
