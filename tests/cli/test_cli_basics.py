@@ -103,3 +103,21 @@ def test_ctrl_c_while_the_commands_are_imported_says_interrupted(monkeypatch: py
     with pytest.raises(SystemExit) as stop:
         cli.main(["version"])
     assert stop.value.code == 130 and "interrupted (SIGINT)" in capsys.readouterr().err
+
+
+def test_a_signal_the_process_was_started_ignoring_stays_ignored(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A background job of a script (SIGINT ignored, as Python itself leaves it) is not stopped by Ctrl-C on the script."""
+
+    @cli.app.command("ignore-for-test")
+    def _ignored() -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with pytest.raises(SystemExit) as stop:
+            cli.main(["ignore-for-test"])
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert stop.value.code == 0 and "interrupted" not in capsys.readouterr().err

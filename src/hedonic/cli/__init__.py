@@ -67,14 +67,18 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _catch_signals() -> dict[int, Any]:
-    """Make SIGINT and SIGTERM raise :class:`Interrupted` (main thread only); returns the handlers they had."""
+    """Make SIGINT and SIGTERM raise :class:`Interrupted` (main thread only); returns the handlers they had.
+
+    A signal the process was started ignoring (a background job of a script, ``nohup``) stays ignored.
+    """
     if threading.current_thread() is not threading.main_thread():
         return {}
 
     def interrupt(number: int, frame: Any) -> None:
         raise Interrupted(_SIGNALS[number])
 
-    return {number: signal.signal(number, interrupt) for number in _SIGNALS}
+    caught = [number for number in _SIGNALS if signal.getsignal(number) is not signal.SIG_IGN]
+    return {number: signal.signal(number, interrupt) for number in caught}
 
 
 def _stop(stop: Interrupted) -> None:
