@@ -62,10 +62,10 @@ def cli_reference(docs_dir: Path) -> str:
     import click
     import typer
 
-    from hedonic import cli
+    from hedonic.cli._app import app, register_commands
 
-    cli._register_commands()
-    group = typer.main.get_command(cli.app)
+    register_commands()
+    group = typer.main.get_command(app)
     root = click.Context(group, info_name="hedonic")
     sections = []
     for name in sorted(group.commands):

@@ -80,3 +80,82 @@ def test_nan_is_written_as_null_and_read_back_as_nan(tmp_path: Path) -> None:
     document = read_json(path, "probe", 1)
     assert document["values"] == [1.5, None] and document["scalar"] is None
     assert math.isnan(json_float(document["scalar"])) and json_float(document["values"][0]) == 1.5
+
+
+# ---------------------------------------------------------------- issue 28
+def test_a_write_the_system_refuses_is_a_write_error_naming_the_path_and_cause_and_leaves_nothing(tmp_path: Path) -> None:
+    """Item 3: `ulimit -f 200` ended in an `OSError: [Errno 27] File too large` traceback."""
+    import resource
+
+    from hedonic.artifacts import atomic_write_bytes
+    from hedonic.errors import WriteError
+
+    target = tmp_path / "big.bin"
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, hard))
+    try:
+        with pytest.raises(WriteError) as error:
+            atomic_write_bytes(target, b"x" * 100_000)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert error.value.message == f"cannot write {target}: File too large [EFBIG]"
+    assert "rerun" in (error.value.hint or "") and "resumes" in (error.value.hint or "")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_is_a_write_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Item 3: ENOSPC (and any other OSError of a write) is the same clean error."""
+    import errno
+    import os
+
+    from hedonic import artifacts
+    from hedonic.errors import WriteError
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(artifacts.os, "fsync", full)
+    with pytest.raises(WriteError, match=r"cannot write .*x\.json: No space left on device \[ENOSPC\]"):
+        write_json(tmp_path / "x.json", "thing", 1, {})
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"hello world\n", r"not a \.npy array \(it does not start with the NUMPY header\)"),
+        ("object", r"holds Python objects \(pickled data\), which hedonic never loads"),
+        ("forged", r"truncated \.npy array: its header declares shape \(300000, 300000\) of float32 \(360000000128 bytes\), the file holds 1128"),
+    ],
+)
+def test_load_npy_never_unpickles_and_never_allocates_more_than_the_file(tmp_path: Path, content: object, message: str) -> None:
+    """Item 7 and the huge-n try: numpy's message advised loading unsafely; a forged header asked for 335 GiB."""
+    import io
+    import resource
+
+    from numpy.lib import format as npy_format
+
+    from hedonic.artifacts import load_npy
+
+    path = tmp_path / "x.npy"
+    if content == "object":
+        np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    elif content == "forged":
+        header = io.BytesIO()
+        npy_format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": (300000, 300000)})
+        path.write_bytes(header.getvalue() + b"\0" * 1000)
+    else:
+        path.write_bytes(content)  # type: ignore[arg-type]
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ArtifactError, match=message) as error:
+        load_npy(path, hint="save it with numpy.save")
+    assert "allow_pickle" not in error.value.message and "unsafe" not in error.value.message
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100_000  # KiB: nothing near n×n was allocated
+
+
+def test_load_npy_reads_a_plain_array(tmp_path: Path) -> None:
+    from hedonic.artifacts import load_npy
+
+    np.save(tmp_path / "x.npy", np.arange(6, dtype=np.float16).reshape(2, 3))
+    found = load_npy(tmp_path / "x.npy", hint="")
+    assert found.dtype == np.float16 and found.tolist() == [[0, 1, 2], [3, 4, 5]]

@@ -3,45 +3,85 @@
 Every artifact carries a ``kind`` (what it holds, e.g. ``"partition"``) and a ``format_version``
 (an integer). JSON artifacts store both as top-level keys; safetensors artifacts store them in the
 file's string metadata. Writers go through a temporary file in the same folder followed by
-``os.replace``, so a killed process never leaves a half-written artifact behind.
+``os.replace``, so a killed process never leaves a half-written artifact behind, and any
+:class:`OSError` of a write (a full disk, a file-size limit, a folder made read-only) becomes one
+:class:`~hedonic.errors.WriteError` naming the file and the cause (:func:`write_errors`).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import math
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from hedonic.errors import ArtifactError
+from hedonic.errors import ArtifactError, WriteError
+
+TEMPORARY_SUFFIX = ".tmp"
+"""Suffix of the temporary file each write goes through before it is renamed into place."""
+WRITE_HINT = (
+    "make room on the disk, raise the file-size limit (ulimit -f) or make the folder writable, then rerun "
+    "the same command: nothing was half-written, and `hedonic run` resumes where it stopped"
+)
+
+
+@contextmanager
+def write_errors(path: str | Path) -> Iterator[None]:
+    """Turn an :class:`OSError` raised in the block into a :class:`WriteError` about writing ``path``.
+
+    The message names the path, the system's reason and its errno name (e.g. ``No space left on
+    device [ENOSPC]``); the hint says how to fix it and that a rerun resumes.
+    """
+    try:
+        yield
+    except OSError as exc:
+        raise WriteError(f"cannot write {path}: {describe_os_error(exc)}", hint=WRITE_HINT) from exc
+
+
+def describe_os_error(exc: OSError) -> str:
+    """The system's reason for ``exc`` with its errno name, e.g. ``File too large [EFBIG]``."""
+    name = errno.errorcode.get(exc.errno or 0)
+    reason = exc.strerror or str(exc)
+    return f"{reason} [{name}]" if name else reason
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temp file in the same folder, fsync, rename).
 
     Parent folders are created; the file gets the usual permissions (0666 less the umask), not
-    the temp file's 0600. Returns the path written.
+    the temp file's 0600. Returns the path written. Any :class:`OSError` (disk full, file too
+    large, permission) leaves no temporary file and is raised as :class:`WriteError`
+    (:func:`write_errors`).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with write_errors(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX, dir=path.parent)
+        try:
+            os.fchmod(fd, 0o666 & ~_umask())
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return path
+
+
+def leftover_temporaries(root: str | Path) -> list[Path]:
+    """The temporary files of :func:`atomic_write_bytes` under ``root`` (``.NAME.XXXX.tmp``), sorted:
+    what a writer killed by SIGKILL in the middle of a write leaves behind."""
+    return sorted(path for path in Path(root).rglob(f".*{TEMPORARY_SUFFIX}") if path.is_file())
 
 
 def _umask() -> int:
@@ -195,6 +235,57 @@ def _safetensors_metadata(data: bytes) -> dict[str, str]:
     header_len = int.from_bytes(data[:8], "little")
     header = json.loads(data[8 : 8 + header_len])
     return dict(header.get("__metadata__", {}))
+
+
+NPY_MAGIC = b"\x93NUMPY"
+"""The first bytes of every ``.npy`` file."""
+
+
+def load_npy(path: str | Path, hint: str) -> np.ndarray:
+    """The array of the ``.npy`` file ``path``, read without unpickling anything.
+
+    The header is read first: a file that does not start with :data:`NPY_MAGIC` (a text file
+    named ``.npy``), an array of Python objects (pickled data, which hedonic never loads) and a
+    header that declares more data than the file holds (truncated, or forged to make the reader
+    allocate an n×n array for a huge n) are refused before the data is read, so the array never
+    takes more memory than the file. Raises :class:`ArtifactError` naming the file, with ``hint``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ArtifactError(f"{path}: no such file", hint=hint)
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(len(NPY_MAGIC)) != NPY_MAGIC:
+                raise ArtifactError(f"{path}: not a .npy array (it does not start with the NUMPY header)", hint=hint)
+            handle.seek(0)
+            shape, dtype, offset = _npy_header(handle)
+    except (ValueError, OSError, EOFError) as exc:
+        raise ArtifactError(f"{path}: not a valid .npy array (unreadable header: {exc})", hint=hint) from exc
+    if dtype.hasobject:
+        raise ArtifactError(f"{path}: the array holds Python objects (pickled data), which hedonic never loads", hint=hint)
+    declared = offset + math.prod(shape) * dtype.itemsize
+    size = path.stat().st_size
+    if size < declared:
+        raise ArtifactError(
+            f"{path}: truncated .npy array: its header declares shape {shape} of {dtype} ({declared} bytes), the file holds {size}",
+            hint=hint,
+        )
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise ArtifactError(f"{path}: not a valid .npy array ({exc})", hint=hint) from exc
+
+
+def _npy_header(handle: Any) -> tuple[tuple[int, ...], np.dtype, int]:
+    """(shape, dtype, data offset) of the ``.npy`` file open in ``handle``; ValueError for an unknown version."""
+    from numpy.lib import format as npy_format
+
+    version = npy_format.read_magic(handle)
+    readers = {(1, 0): npy_format.read_array_header_1_0, (2, 0): npy_format.read_array_header_2_0}
+    if version not in readers:
+        raise ValueError(f".npy format version {version} (hedonic reads 1.0 and 2.0)")
+    shape, _fortran_order, dtype = readers[version](handle)
+    return tuple(int(side) for side in shape), dtype, handle.tell()
 
 
 def artifact_kind(path: str | Path) -> str | None:

@@ -28,6 +28,10 @@ class ArtifactError(HedonicError):
     """An artifact file is corrupt, of the wrong kind, or of an unsupported format version."""
 
 
+class WriteError(HedonicError):
+    """The system refused a write (disk full, file-size limit, permission, read-only folder): nothing was half-written."""
+
+
 class ConfigError(HedonicError, ValueError):
     """A configuration value, key or argument is invalid (also a :class:`ValueError`)."""
 

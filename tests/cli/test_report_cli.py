@@ -60,3 +60,21 @@ def test_report_of_an_empty_folder_exits_2(tmp_path: Path, capsys: pytest.Captur
     assert code == 2 and "no partitions found" in err
     code, _, err = _report(tmp_path / "nowhere", capsys)
     assert code == 2 and "does not exist" in err
+
+
+def test_a_truncated_manifest_is_warned_about_not_ignored(tiny_config: RunConfig, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 28 item 6: `hedonic report` ignored a truncated manifest.json silently (rc 0, no warning)."""
+    import html
+    from dataclasses import replace
+
+    from hedonic.pipeline.config import BaselinesSection, LayersSection
+
+    config = replace(tiny_config, layers=LayersSection(analyse=[0, 1], evaluate=[1]), baselines=BaselinesSection(methods=["random"]))
+    layout = run_pipeline(replace(config, meaning=replace(config.meaning, enabled=False))).layout
+    layout.manifest.write_text(layout.manifest.read_text()[:40])
+    others = {p: p.read_bytes() for p in layout.root.rglob("*") if p.is_file() and p != layout.report}
+    code, _, err = _report(layout.root, capsys)
+    message = f"{layout.manifest}: not a valid JSON artifact"
+    assert code == 0 and f"warning: {message}" in err and "cannot be shown; rerun `hedonic run` to rewrite it" in err
+    assert html.escape(message) in layout.report.read_text()
+    assert {p: p.read_bytes() for p in layout.root.rglob("*") if p.is_file() and p != layout.report} == others

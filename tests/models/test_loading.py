@@ -161,3 +161,50 @@ def test_an_unknown_model_type_lists_hedonics_families_not_transformers_advice(t
         load_model(tmp_path)
     text = str(error.value)
     assert "'qwen99' is not supported" in text and "llama" in text and "upgrade" not in text.lower()
+
+
+# ---------------------------------------------------------------- issue 28 item 1
+class Payload:
+    """A pickle that runs ``touch MARKER`` when it is loaded (what an attacker's checkpoint would do)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        import os
+
+        return os.system, (f"touch {self.marker}",)
+
+
+def malicious_checkpoint(folder: Path, marker: Path) -> Path:
+    """A model folder whose only weights are a ``pytorch_model.bin`` holding :class:`Payload`."""
+    import pickle
+
+    checkpoint = save_tiny_checkpoint("llama", folder, adapter=False, layers=2).model_dir
+    (checkpoint / "model.safetensors").unlink()
+    (checkpoint / "pytorch_model.bin").write_bytes(pickle.dumps(Payload(marker)))
+    return checkpoint
+
+
+def test_pickled_weights_are_refused_naming_the_file_and_never_loaded(tmp_path: Path) -> None:
+    """Item 1: a malicious pytorch_model.bin ended in torch's advice to retry with weights_only=False."""
+    import pickle
+    import shutil
+
+    marker = tmp_path / "pwned"
+    model_dir = malicious_checkpoint(tmp_path / "evil", marker)
+    with pytest.raises(ModelError) as error:
+        load_model(model_dir)
+    assert error.value.message.startswith(f"{model_dir / 'pytorch_model.bin'}: the weights are a pickle, and hedonic never loads pickles")
+    assert "safetensors" in (error.value.hint or "") and "weights_only" not in str(error.value)
+    checkpoint = save_tiny_checkpoint("llama", tmp_path / "good", layers=2)
+    adapter = tmp_path / "evil-adapter"
+    shutil.copytree(checkpoint.adapter_dir, adapter)  # type: ignore[arg-type]
+    (adapter / "adapter_model.safetensors").unlink()
+    (adapter / "adapter_model.bin").write_bytes(pickle.dumps(Payload(marker)))
+    with pytest.raises(ModelError, match=r"adapter_model\.bin: the weights are a pickle"):
+        load_model(checkpoint.model_dir, adapter)
+    assert not marker.exists()
+    (model_dir / "pytorch_model.bin").unlink()
+    with pytest.raises(ModelError, match=r"holds no weights \(model\.safetensors\)"):
+        load_model(model_dir)

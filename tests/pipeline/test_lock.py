@@ -49,3 +49,38 @@ def test_a_run_on_a_held_directory_fails_before_writing_and_a_killed_holders_loc
         assert lock.previous is not None and lock.previous["pid"] == holder.pid
         assert json.loads(lock.path.read_text())["pid"] == os.getpid()
 
+
+
+@pytest.mark.slow
+def test_kill_9_mid_run_then_a_new_run_takes_the_lock_over_and_resumes_byte_identical(tiny_config: RunConfig, tmp_path: Path) -> None:
+    """Issue 28, the kill -9 tries: a `hedonic run` killed by SIGKILL while a stage runs leaves its lock
+    file behind; the next run takes it over, reuses the finished stages and ends with the same bytes as
+    a run that was never interrupted."""
+    import io
+    import time
+
+    from rich.console import Console
+
+    from hedonic.pipeline.config import config_toml
+    from tests.pipeline.test_run import artifact_bytes, quick
+
+    config = quick(replace(tiny_config, out_dir=str(tmp_path / "killed")))
+    (tmp_path / "run.toml").write_text(config_toml(config))
+    root = Path(config.out_dir)
+    child = subprocess.Popen([sys.executable, "-m", "hedonic.cli", "run", str(tmp_path / "run.toml")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 300
+        while not (root / "stages" / "lora.json").is_file():  # the statistics run now
+            assert child.poll() is None and time.monotonic() < deadline, child.stderr.read() if child.stderr else ""
+            time.sleep(0.01)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert json.loads((root / "run.lock").read_text())["pid"] == child.pid and not (root / "manifest.json").exists()
+    (root / "data" / ".inputs.jsonl.k9x2.tmp").write_bytes(b"half")  # what a kill in the middle of a write leaves
+    said = io.StringIO()
+    resumed = run_pipeline(config, console=Console(file=said, width=1000))
+    assert f"took over the lock of a run that ended without releasing it (pid {child.pid} on" in said.getvalue()
+    assert {"data", "lora"} <= set(resumed.reused) and not (root / "run.lock").exists()
+    assert artifact_bytes(root) == artifact_bytes(run_pipeline(replace(config, out_dir=str(tmp_path / "whole"))).layout.root)
+    assert not list(root.rglob("*.tmp"))

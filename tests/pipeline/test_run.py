@@ -210,7 +210,7 @@ def test_data_errors_name_the_users_file_and_line_before_the_model_loads(
     no_model(monkeypatch)
     with pytest.raises(DataError, match=match):
         run_pipeline(replace(tiny_config, data=data))
-    assert not RunLayout(Path(tiny_config.out_dir)).heldout.exists()
+    assert not Path(tiny_config.out_dir).exists()  # issue 28 item 8: nor is the new out dir left behind
 
 
 def test_a_huge_text_line_is_cut_once_when_the_data_is_read(tiny_config: RunConfig, datasets: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -226,3 +226,62 @@ def test_a_huge_text_line_is_cut_once_when_the_data_is_read(tiny_config: RunConf
         run_pipeline(replace(tiny_config, data=replace(tiny_config.data, inputs=str(big))))
     written = read_pairs(RunLayout(Path(tiny_config.out_dir)).inputs)
     assert written[0].qid == "big" and len(written[0].text) == char_limit(tiny_config.data.max_length)
+
+
+# ---------------------------------------------------------------- issue 28
+def artifact_bytes(root: Path) -> dict[str, bytes]:
+    """The bytes of every artifact a run computes (stage records, manifest and report hold timings)."""
+    folders = ("data", "stats", "valuation", "partitions", "baselines", "evaluation", "meaning", "tracking")
+    return {name: data for folder in folders for name, data in _artifacts(root / folder).items()} | {"lora_profile.json": (root / "lora_profile.json").read_bytes()}
+
+
+def test_a_write_the_system_refuses_ends_with_exit_2_naming_the_file_and_a_rerun_resumes(
+    tiny_config: RunConfig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Item 3: `ulimit -f` (and a full disk, any OSError of a write) ended in a traceback.
+
+    With a 9500-byte file-size limit the data and the LoRA profile fit, the statistics do not.
+    """
+    import resource
+
+    from hedonic import cli
+    from hedonic.pipeline.config import config_toml
+
+    config = quick(tiny_config)
+    path = tmp_path / "run.toml"
+    path.write_text(config_toml(config))
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (9500, hard))
+    try:
+        with pytest.raises(SystemExit) as stop:
+            cli.main(["run", str(path)])
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    err = " ".join(capsys.readouterr().err.split())
+    layout = RunLayout(Path(config.out_dir))
+    assert stop.value.code == 2 and "Traceback" not in err
+    assert f"error: cannot write {layout.stats(0)}: File too large [EFBIG]" in err and "rerun the same command" in err
+    assert not layout.stats(0).exists() and not list(layout.root.rglob("*.tmp")) and not layout.lock.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "run.toml"]
+    resumed = run_pipeline(config)
+    assert {"data", "lora"} <= set(resumed.reused) and "stats" not in resumed.reused
+    assert artifact_bytes(layout.root) == artifact_bytes(run_pipeline(config, tmp_path / "whole").layout.root)
+
+
+def test_an_n_by_n_allocation_above_the_memory_budget_is_refused_before_it_is_made(
+    tiny_config: RunConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 28, the huge-n try: the statistics' n×n moments of a layer too large for the memory are refused, exit 2."""
+    from hedonic import cli
+    from hedonic.pipeline.config import config_toml
+
+    monkeypatch.setenv("HEDONIC_MEMORY_BUDGET", str(4096 / 2**30))  # 4 KiB: 32 neurons' float64 moments need more
+    config = quick(tiny_config)
+    (tmp_path / "run.toml").write_text(config_toml(config))
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["run", str(tmp_path / "run.toml")])
+    err = " ".join(capsys.readouterr().err.split())
+    assert stop.value.code == 2 and "Traceback" not in err
+    assert "error: float64 statistics of 2 layer(s) for 32 neurons need about" in err and "above the memory budget of 0.00 GiB" in err
+    assert "hint: analyse a subset of at most" in err and "HEDONIC_MEMORY_BUDGET" in err
+    assert not RunLayout(Path(config.out_dir)).stats(0).exists()

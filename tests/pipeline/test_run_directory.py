@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -81,3 +84,59 @@ def test_new_empty_and_own_folders_are_accepted(tmp_path: Path) -> None:
     not_ours = tmp_path / "other"
     write_json(not_ours / "manifest.json", "something-else", 1, {})
     assert not is_run_directory(not_ours)
+
+
+# ---------------------------------------------------------------- issue 28
+@contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """``folder`` unwritable for this process: ``chattr +i`` as root (who ignores modes), ``chmod 555`` otherwise."""
+    if os.geteuid() == 0:
+        if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+            pytest.skip("running as root where chattr +i is not supported: cannot make a folder read-only")
+        undo = ["chattr", "-i", str(folder)]
+    else:
+        folder.chmod(0o555)
+        undo = ["chmod", "755", str(folder)]
+    try:
+        yield
+    finally:
+        subprocess.run(undo, check=True)
+
+
+@pytest.mark.parametrize("sub", ["partitions", "baselines/layer1", "stale/partitions"])
+def test_a_read_only_sub_folder_of_a_run_directory_is_refused_before_the_model_loads(
+    tiny_config: RunConfig, tmp_path: Path, capsys: pytest.CaptureFixture[str], sub: str
+) -> None:
+    """Item 2: `chattr +i RUN/partitions` ended in a PermissionError from mkstemp after statistics and φ."""
+    from hedonic import cli
+    from hedonic.pipeline.config import config_toml
+
+    root = tmp_path / "run"
+    claim(root)
+    (root / sub).mkdir(parents=True)
+    (tmp_path / "run.toml").write_text(config_toml(replace(tiny_config, out_dir=str(root))))
+    before = snapshot(tmp_path)
+    with read_only(root / sub), pytest.raises(SystemExit) as stop:
+        cli.main(["run", str(tmp_path / "run.toml")])
+    err = " ".join(capsys.readouterr().err.split())
+    assert stop.value.code == 2 and "Traceback" not in err and "loading model" not in err
+    assert f"error: out_dir {root}: the run writes into {sub}, which is not writable" in err and "chattr -i" in err
+    assert snapshot(tmp_path) == before
+
+
+def test_a_run_refused_before_writing_leaves_no_folder_behind(tiny_config: RunConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Item 8: a run that stopped before its first stage left its new out dir (marker, config.toml) behind."""
+    from hedonic.errors import DataError
+    from hedonic.pipeline import stages
+
+    def refuse(context: object) -> None:
+        raise DataError("refused")
+
+    monkeypatch.setattr(stages, "data", refuse)
+    with pytest.raises(DataError):
+        run_pipeline(replace(tiny_config, out_dir=str(tmp_path / "new" / "deeper" / "run")))
+    assert not (tmp_path / "new").exists()
+    claim(tmp_path / "ours")
+    with pytest.raises(DataError):
+        run_pipeline(replace(tiny_config, out_dir=str(tmp_path / "ours")))
+    assert sorted(p.name for p in (tmp_path / "ours").iterdir()) == ["config.toml", "hedonic-run.json"]

@@ -118,7 +118,7 @@ def test_mean_abs_from_statistics_and_npy(tmp_path: Path) -> None:
     with pytest.raises(ArtifactError, match="numeric vector"):
         mean_abs_from_npy(tmp_path / "bad.npy")
     (tmp_path / "junk.npy").write_bytes(b"junk" * 8)
-    with pytest.raises(ArtifactError, match="not a readable"):
+    with pytest.raises(ArtifactError, match=r"not a \.npy array"):
         mean_abs_from_npy(tmp_path / "junk.npy")
     with pytest.raises(ArtifactError, match="no such file"):
         mean_abs_from_npy(tmp_path / "missing.npy")

@@ -54,8 +54,17 @@ def test_corrupt_file(tmp_path: Path) -> None:
     with pytest.raises(ArtifactError, match="not a valid safetensors"):
         load_valuation(tmp_path / "x.safetensors")
     (tmp_path / "y.npy").write_bytes(b"garbage")
-    with pytest.raises(ArtifactError, match="not a valid .npy"):
+    with pytest.raises(ArtifactError, match=r"y\.npy: not a \.npy array"):
         load_valuation(tmp_path / "y.npy")
+
+
+def test_a_float16_phi_is_upcast_to_float32(tmp_path: Path) -> None:
+    """Issue 28 item 4: a float16 φ ended in scipy's "does not support dtype float16"."""
+    phi = _phi(4).astype(np.float16)
+    np.save(tmp_path / "f16.npy", phi)
+    save_valuation(Valuation(phi.astype(np.float32), "oca", np.arange(4)), tmp_path / "f32.safetensors")
+    loaded = load_valuation(tmp_path / "f16.npy")
+    assert loaded.phi.dtype == np.float32 and np.array_equal(loaded.phi, phi.astype(np.float32))
 
 
 def test_equal_valuations_give_byte_identical_files(tmp_path: Path) -> None:

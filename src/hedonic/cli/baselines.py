@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from hedonic.baselines import BASELINE_METHODS
-from hedonic.cli import app
+from hedonic.cli._app import app
 from hedonic.cli.options import AdapterOption, AllowNewHeadOption
 
 if TYPE_CHECKING:
@@ -49,10 +49,10 @@ def baselines(
     Without --model spherical k-means is skipped; without statistics (or without Σaaᵀ in them)
     agglomerative clustering is skipped; each skip is printed with its reason.
     """
-    from rich.console import Console
     from rich.table import Table
 
     from hedonic.baselines import run_baselines
+    from hedonic.display import console as make_console
     from hedonic.errors import ConfigError
     from hedonic.game import load_partition, save_partition
     from hedonic.layout import RunLayout
@@ -72,7 +72,7 @@ def baselines(
             hint="e.g. hedonic baselines --run-dir RUN --layer 3 --model demo",
         )
 
-    console = Console()
+    console = make_console()
     reference = load_partition(partition_path)
     if reference.layer is not None and reference.layer != layer:
         raise ConfigError(f"{partition_path} is a partition of layer {reference.layer}, not {layer}", hint="pass the partition of --layer")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hedonic.cli import app
+from hedonic.cli._app import app
 from hedonic.cli.options import (
     AdapterOption,
     AllowNewHeadOption,
@@ -140,9 +140,9 @@ def _parse_layers(text: str) -> list[int]:
 
 
 def _write(stats: dict[int, ActivationStats], out: Path, world_size: int) -> None:
-    from rich.console import Console
     from rich.table import Table
 
+    from hedonic.display import console as make_console
     from hedonic.layout import RunLayout
     from hedonic.stats import save_stats
 
@@ -155,4 +155,4 @@ def _write(stats: dict[int, ActivationStats], out: Path, world_size: int) -> Non
         table.add_row(
             str(layer), str(layer_stats.k), str(layer_stats.count), str(layer_stats.num_inputs), layer_stats.readout or "-", str(path)
         )
-    Console().print(table)
+    make_console().print(table)

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hedonic.cli import app
+from hedonic.cli._app import app
 from hedonic.cli.options import check_output, layer_layout
 from hedonic.game import DEFAULTS, GAME_METHODS
+from hedonic.pipeline.validation import MAX_DRAWS
 
 if TYPE_CHECKING:
     from hedonic.game import Partition
@@ -65,7 +66,7 @@ def discover(
     threshold: Annotated[float, typer.Option("--threshold", help="Top covers: a friend's φ must exceed this.")] = DEFAULTS.threshold or 0.0,
     no_threshold: Annotated[bool, typer.Option("--no-threshold", help="Top covers: drop the φ floor (top-k only).")] = DEFAULTS.threshold is None,
     mutual: Annotated[bool, typer.Option("--mutual/--no-mutual", help="Top covers: keep only reciprocated friendships.")] = DEFAULTS.mutual,
-    m: Annotated[int | None, typer.Option("--m", min=1, help="pac-top-cover: sampled coalitions (default 50000, or from --epsilon).")] = DEFAULTS.m,
+    m: Annotated[int | None, typer.Option("--m", min=1, max=MAX_DRAWS, help="pac-top-cover: sampled coalitions (default 50000, or from --epsilon).")] = DEFAULTS.m,
     epsilon: Annotated[float | None, typer.Option("--epsilon", help="pac-top-cover: derive m from (ε, δ) instead of --m.")] = DEFAULTS.epsilon,
     delta: Annotated[float, typer.Option("--delta", help="Confidence parameter δ (sample size and stability bound).")] = DEFAULTS.delta,
     max_k: Annotated[int, typer.Option("--max-k", min=2, help="Largest sampled coalition (PAC and the stability samples).")] = DEFAULTS.max_k,
@@ -74,7 +75,9 @@ def discover(
         typer.Option("--max-size", min=0, help="Cap (additive) or size-control bound (top covers); 0: off; default min(32, max(4, 5% of the layer))."),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same partition).")] = 0,
-    stability_samples: Annotated[int, typer.Option("--stability-samples", min=1, help="Fresh coalitions for the core-stability estimate.")] = DEFAULTS.stability_samples,
+    stability_samples: Annotated[
+        int, typer.Option("--stability-samples", min=1, max=MAX_DRAWS, help="Fresh coalitions for the core-stability estimate.")
+    ] = DEFAULTS.stability_samples,
 ) -> None:
     """Find coalitions of neurons with the hedonic game on φ; print their sizes and stability."""
     from hedonic.game import discover as run_discover
@@ -108,12 +111,12 @@ def discover(
 
 def _print_partition(partition: Partition, source: str) -> None:
     """The size table, the game's record, the stability statement and the warnings of ``partition``."""
-    from rich.console import Console
     from rich.table import Table
 
+    from hedonic.display import console as make_console
     from hedonic.game import partition_warnings
 
-    console = Console()
+    console = make_console()
     sizes = partition.sizes()
     table = Table(title=f"{partition.method} on {source}: {partition.n_players} neurons, {len(sizes)} coalitions")
     for column in ("size", "coalitions", "neurons", "share"):

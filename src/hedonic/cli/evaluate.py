@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hedonic.cli import app
+from hedonic.cli._app import app
 from hedonic.cli.options import DEMO_DATA, AdapterOption, AllowNewHeadOption, DeviceOption, ModelOption
 
 if TYPE_CHECKING:
@@ -89,11 +89,10 @@ def evaluate(
     Writes the comparison (kind "comparison") and, next to it, one auditable synergy file per
     method (synergy_<method>.json: neurons, Δ_i, Δ_ij, Δ_C, Δ_{C∖k}, the tests, readout, layer, input ids).
     """
-    from rich.console import Console
-
     from hedonic.ablation import AblationEngine
     from hedonic.cli.options import check_output
     from hedonic.data import by_length, iter_batches
+    from hedonic.display import console as make_console
     from hedonic.errors import ConfigError
     from hedonic.evaluation.artifacts import COMPARISON_KIND
     from hedonic.evaluation import SynergyPlan
@@ -114,7 +113,7 @@ def evaluate(
     check_output(destination, COMPARISON_KIND, [partition, *(baselines or [])])
     partitions = _partitions(layer, partition, baselines or [], baseline_dir, layout)
     pairs, excluded = _held_out(data, exclude, limit)
-    console = Console()
+    console = make_console()
     _check_counts(console, partitions, size_range, max_coalitions, seed)
 
     loaded = open_model(model, adapter, device=device, allow_new_head=allow_new_head)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hedonic.cli import app
+from hedonic.cli._app import app
 from hedonic.cli.options import (
     DEMO_DATA,
     AdapterOption,
@@ -68,8 +68,7 @@ def explain(
     q-values) and ridge probes trained on one domain and scored (R²) on another. Writes
     RUN_DIR/meaning/layer<L>.json (kind "meaning") and prints the tables.
     """
-    from rich.console import Console
-
+    from hedonic.display import console as make_console
     from hedonic.errors import ConfigError
     from hedonic.evaluation.layer_evaluation import baseline_files, partitions_of_layer
     from hedonic.evaluation.importance import NULL_METHOD
@@ -106,7 +105,7 @@ def explain(
     groups, stats, excluded = _candidates(data, qrels, layout)
     groups = balanced_queries(groups, max_queries, seed=seed)
     loaded = open_model(model, adapter, device=device, allow_new_head=allow_new_head)
-    console = Console()
+    console = make_console()
     for layer in chosen:
         result = explain_layer(loaded, layer, partitions[layer], groups, settings=settings, model_name=model, stats=stats, exclude_ids=excluded)
         path = save_meaning(result, layout.meaning(layer))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hedonic.cli import app
+from hedonic.cli._app import app
 from hedonic.cli.options import AdapterOption, ModelArgument
 
 
@@ -23,10 +23,10 @@ def lora(
     device: Annotated[str, typer.Option("--device", help="Torch device to load the model on.")] = "cpu",
 ) -> None:
     """Profile a LoRA update: ‖ΔW‖_F, relative norm and top neuron per layer and MLP module."""
-    from rich.console import Console
     from rich.table import Table
 
     from hedonic.cli.options import check_output
+    from hedonic.display import console as make_console
     from hedonic.models import lora_profile, open_model, save_lora_profile, select_layers
     from hedonic.models.lora_profile import PROFILE_KIND
 
@@ -42,7 +42,7 @@ def lora(
         top = update.top_neuron()
         top_text = "-" if top is None else f"{top} ({update.neuron_norms[top]:.3g})"
         table.add_row(str(update.layer), update.module, f"{update.delta_norm:.4g}", f"{update.relative:.4g}", top_text)
-    console = Console()
+    console = make_console()
     console.print(table)
     relative = profile.layer_relative()
     if relative:

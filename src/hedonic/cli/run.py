@@ -2,57 +2,37 @@
 
 from __future__ import annotations
 
-import signal
-import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hedonic.cli import app
+from hedonic.cli import Interrupted
+from hedonic.cli._app import app
 
 if TYPE_CHECKING:
     from hedonic.evaluation import Comparison
     from hedonic.layout import RunLayout
     from hedonic.pipeline.run import RunResult
 
-EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}
-"""Exit codes of a run stopped by a signal (128 + the signal number, the shell's convention)."""
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the run is so that its temporary files and its lock are cleaned up."""
-
 
 @contextmanager
 def resumable(command: str) -> Iterator[None]:
-    """Stop on SIGINT / SIGTERM saying that rerunning ``command`` resumes; exit 130 / 143.
+    """When SIGINT / SIGTERM stops the block, have :func:`hedonic.cli.main` say that the finished
+    stages are kept and that rerunning ``command`` resumes (exit 130 / 143).
 
-    SIGTERM is turned into :class:`Terminated` (a ``KeyboardInterrupt``) while the block runs, so
-    both end the same way: atomic writes drop their temporary file, the lock is released, the
+    Atomic writes drop their temporary file and the lock is released on the way out; the
     finished stages stay recorded.
     """
-
-    def on_term(signum: int, frame: Any) -> None:
-        raise Terminated()
-
-    main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, on_term) if main else None
+    advice = f"the stages that finished are kept; rerun `{command}` to resume where it stopped"
     try:
         yield
-    except KeyboardInterrupt as stop:
-        name = "SIGTERM" if isinstance(stop, Terminated) else "SIGINT"
-        print(
-            f"interrupted ({name}): the stages that finished are kept; rerun `{command}` to resume where it stopped",
-            file=sys.stderr,
-        )
-        sys.exit(EXIT_CODES[name])
-    finally:
-        if main and previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+    except Interrupted as stop:
+        raise Interrupted(stop.name, advice) from None
+    except KeyboardInterrupt:
+        raise Interrupted("SIGINT", advice) from None
 
 
 @app.command()
@@ -69,9 +49,8 @@ def run(
     from hedonic.pipeline.config import load_config
     from hedonic.pipeline.run import run_pipeline
 
-    loaded = load_config(config)
     with resumable(f"hedonic run {config}" + (f" --out {out}" if out is not None else "")):
-        result = run_pipeline(loaded, out)
+        result = run_pipeline(load_config(config), out)
     _summarise(result)
 
 
@@ -103,13 +82,13 @@ def _summarise(result: RunResult) -> None:
     """Synergy tables of the evaluated layers, stage times, the report's path, and the verdict lines last."""
     import os
 
-    from rich.console import Console
     from rich.table import Table
 
+    from hedonic.display import console as make_console
     from hedonic.evaluation import comparison_tables, load_comparison
     from hedonic.evaluation.verdict import model_verdicts, verdict_from_dict
 
-    console = Console(quiet=os.environ.get("RANK", "0") != "0")  # one summary per torchrun job
+    console = make_console(quiet=os.environ.get("RANK", "0") != "0")  # one summary per torchrun job
     verdicts = []
     for layer in result.evaluated:
         path = result.layout.comparison(layer)
@@ -161,6 +140,7 @@ def report(
     analysed, evaluated = run_layers(layout, config.as_dict() if layout.config.is_file() else None)
     if not analysed:
         raise ArtifactError(f"{run_dir}: no partitions found", hint="run `hedonic run` or `hedonic discover --run-dir` first")
+    notes, unreadable = _model_notes(layout)  # unreadable: [] or the one warning about the manifest
     written = write_report(
         layout,
         analysed,
@@ -168,21 +148,24 @@ def report(
         timings=StageRunner(layout.root).recorded_timings(),
         top_coalitions=config.report.top_coalitions,
         sankey=sankey_section_options(config.tracking),
-        notes=_model_notes(layout),
+        notes=notes + unreadable,
     )
-    for line in written.warnings():
+    for line in unreadable + written.warnings():
         print(f"warning: {line}", file=sys.stderr)
     print(f"report: {written.path.resolve()}")
 
 
-def _model_notes(layout: RunLayout) -> list[str]:
-    """The model notes of the run's manifest (none when there is no readable manifest)."""
+def _model_notes(layout: RunLayout) -> tuple[list[str], list[str]]:
+    """The model notes of the run's manifest, and the warning (a list of one) when ``manifest.json``
+    exists but cannot be read (none when there is no manifest: sub-commands write none)."""
     from hedonic.artifacts import read_json
     from hedonic.errors import ArtifactError
     from hedonic.manifest import MANIFEST_FORMAT_VERSION, MANIFEST_KIND
 
+    if not layout.manifest.exists():
+        return [], []
     try:
         notes = read_json(layout.manifest, MANIFEST_KIND, MANIFEST_FORMAT_VERSION).get("model_notes") or []
-    except ArtifactError:
-        return []
-    return [str(note) for note in notes]
+    except ArtifactError as error:
+        return [], [f"{error.message}; the model notes it holds (e.g. a head built from the seed) cannot be shown; rerun `hedonic run` to rewrite it"]
+    return [str(note) for note in notes], []

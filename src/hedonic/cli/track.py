@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hedonic.cli import app
+from hedonic.cli._app import app
 from hedonic.cli.options import AdapterOption, AllowNewHeadOption, ModelOption
 from hedonic.layout import RunLayout
 
@@ -70,8 +70,7 @@ def track(
     files: hedonic track --partitions a.json b.json --model MODEL --out-dir DIR
     [--stats s_a.safetensors --stats s_b.safetensors --data inputs.jsonl].
     """
-    from rich.console import Console
-
+    from hedonic.display import console as make_console
     from hedonic.errors import ConfigError
     from hedonic.models import open_model
     from hedonic.tracking import (
@@ -106,7 +105,7 @@ def track(
     activity = _activity(loaded, inputs.partitions, pairs_file, options, tokens, batch_size, max_length) if bootstrap else None
     results = track_chain(loaded, inputs.partitions, inputs.weights(loaded.intermediate_size), options, activity)
     written = write_tracking(results, destination, drawing)
-    _print(Console(), results, layers, inputs.partitions, activity is not None, written)
+    _print(make_console(), results, layers, inputs.partitions, activity is not None, written)
 
 
 def _inputs(

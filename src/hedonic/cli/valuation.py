@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hedonic.cli import app
+from hedonic.cli._app import app
 from hedonic.cli.options import (
     AllowNewHeadOption,
     BatchSizeOption,
@@ -76,10 +76,9 @@ def valuation(
     Run directory: hedonic valuation --run-dir DIR --layer L --kind pas-grad.
     PAS-hess and PAS-exact also stream the analysis inputs (--data) through the model.
     """
-    from rich.console import Console
-
     from hedonic.ablation import check_readout
     from hedonic.data import iter_batches
+    from hedonic.display import console as make_console
     from hedonic.errors import ConfigError, MemoryBudgetError
     from hedonic.models import lora_profile, open_model
     from hedonic.stats import load_stats, resolve_budget, subset_of_stats
@@ -124,4 +123,4 @@ def valuation(
     moments = subset_of_stats(moments, neurons, lambda: lora_profile(load()))
     built = build_valuation(kind, moments, load, batches, measure=measure, readout=readout, memory_budget=budget)
     save_valuation(built, out_path)
-    Console().print(f"{built.name} φ of layer {moments.layer}: {built.n} neurons → {out_path}")
+    make_console().print(f"{built.name} φ of layer {moments.layer}: {built.n} neurons → {out_path}")

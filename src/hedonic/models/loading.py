@@ -44,34 +44,31 @@ def load_model(
     ``modules_to_save``), initialised from ``head_seed``: N(0, initializer_range²) weights, zero
     bias, so that equal seeds give equal models; :attr:`ModelAdapter.notes` says so.
     ``adapter``: a peft LoRA folder; its factors are kept (:attr:`ModelAdapter.lora_deltas`)
-    and it is merged into the weights. Decoders without a pad token get pad = eos.
-    Raises :class:`ModelError` for missing paths, unsupported families and wrong heads.
+    and it is merged into the weights. Decoders without a pad token get pad = eos. Only
+    safetensors weights are loaded, never pickles (:func:`check_weight_files`).
+    Raises :class:`ModelError` for missing paths, pickled weights, unsupported families and wrong heads.
     """
     from transformers import AutoModelForSequenceClassification
 
     source = _resolve_source(name_or_path)
-    adapter_dir = None if adapter is None else _resolve_adapter(adapter)
+    adapter_dir = None if adapter is None else resolve_adapter(adapter)
     config = read_model_config(source, trust_remote_code=trust_remote_code)
     family = family_for(config.model_type)
+    check_weight_files(source)
     head_modules = _adapter_modules_to_save(adapter_dir)
-    new_head = config.num_labels != 1
-    if new_head and not allow_new_head:
-        raise ModelError(
-            f"{source}: the model has a {config.num_labels}-logit head; hedonic needs a one-logit head",
-            hint="fine-tune a reranker with num_labels=1, or load with allow_new_head=True together with "
-            "an adapter that trains the head (peft modules_to_save)",
-        )
+    new_head = check_head_config(source, config, allow_new_head)
     extra: dict[str, Any] = {"num_labels": 1, "ignore_mismatched_sizes": True} if new_head else {}
     placement = _placement(device, device_map)
     try:
         with _quiet_loading():
             model, info = AutoModelForSequenceClassification.from_pretrained(
-                source, dtype=dtype, trust_remote_code=trust_remote_code, output_loading_info=True, **extra, **placement
+                source, dtype=dtype, trust_remote_code=trust_remote_code, output_loading_info=True, use_safetensors=True, **extra, **placement
             )
     except (OSError, ValueError) as exc:
         raise ModelError(
             f"cannot load model weights from {source!r} ({exc})",
-            hint="check that the folder holds the weights (model.safetensors) next to config.json",
+            hint="check that the folder holds the weights as safetensors (model.safetensors) next to config.json; "
+            "hedonic never loads pickled weights (pytorch_model.bin)",
         ) from exc
     notes = _check_head(source, model, family, info, allow_new_head, new_head, family.head in head_modules, head_seed)
     if placement:
@@ -109,6 +106,46 @@ def read_model_config(name_or_path: str | Path, *, trust_remote_code: bool = Fal
         return AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code)
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot read a model config from {source!r} ({exc})", hint=hint) from exc
+
+
+PICKLED_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl", "*.pickle")
+"""Weight files in Python's pickle format, which hedonic never loads: unpickling runs whatever code the file holds."""
+
+
+def check_weight_files(source: str | Path, stem: str = "model") -> None:
+    """Refuse a local model (``stem = "model"``) or adapter (``"adapter_model"``) folder whose weights are not safetensors.
+
+    Only the file names are read. A folder with ``{stem}*.safetensors`` passes (only those are
+    loaded); one whose weights are pickled (:data:`PICKLED_WEIGHTS`, e.g. ``pytorch_model.bin``) is
+    refused naming the file, and so is one with no weights at all. A hub id (not a local folder)
+    is left to the loader, which is asked for safetensors only. Raises :class:`ModelError`.
+    """
+    folder = Path(source)
+    if not folder.is_dir() or any(folder.glob(f"{stem}*.safetensors")):
+        return
+    pickled = sorted(path for pattern in PICKLED_WEIGHTS for path in folder.glob(pattern))
+    if pickled:
+        raise ModelError(
+            f"{pickled[0]}: the weights are a pickle, and hedonic never loads pickles (unpickling a file runs any code it holds)",
+            hint="convert them to safetensors where you trust the file (save_pretrained writes "
+            f"{stem}.safetensors), or use a checkpoint published as safetensors",
+        )
+    raise ModelError(f"{folder} holds no weights ({stem}.safetensors)", hint=f"save the weights with save_pretrained next to its {'adapter_' if stem != 'model' else ''}config.json")
+
+
+def check_head_config(source: str | Path, config: Any, allow_new_head: bool) -> bool:
+    """Whether the model's head must be replaced by a new one-logit head (its config has ``num_labels != 1``).
+
+    Only the config is read. Raises :class:`ModelError` for such a head unless ``allow_new_head``.
+    """
+    new_head = int(config.num_labels) != 1
+    if new_head and not allow_new_head:
+        raise ModelError(
+            f"{source}: the model has a {config.num_labels}-logit head; hedonic needs a one-logit head",
+            hint="fine-tune a reranker with num_labels=1, or set allow_new_head = true ([model] section; "
+            "--allow-new-head) together with an adapter that trains the head (peft modules_to_save)",
+        )
+    return new_head
 
 
 def _check_head(
@@ -204,7 +241,12 @@ def _resolve_source(name_or_path: str | Path) -> str:
     return text
 
 
-def _resolve_adapter(adapter: str | Path) -> Path:
+def resolve_adapter(adapter: str | Path) -> Path:
+    """The peft adapter folder ``adapter``, checked without loading it: it exists, holds
+    ``adapter_config.json``, and its weights are safetensors (:func:`check_weight_files`).
+
+    Raises :class:`ModelError`.
+    """
     path = Path(adapter).expanduser()
     if not path.is_dir():
         raise ModelError(f"adapter folder {path} does not exist", hint="pass the folder saved by peft's save_pretrained")
@@ -213,6 +255,7 @@ def _resolve_adapter(adapter: str | Path) -> Path:
             f"{path} is not a peft adapter folder (no adapter_config.json)",
             hint="pass the folder saved by peft's save_pretrained",
         )
+    check_weight_files(path, "adapter_model")
     return path
 
 

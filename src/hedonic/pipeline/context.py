@@ -12,6 +12,7 @@ from typing import Any
 from rich.console import Console
 
 from hedonic.data import QueryDocPair, iter_batches, read_pairs
+from hedonic.display import console as make_console
 from hedonic.errors import ConfigError
 from hedonic.layout import RunLayout
 from hedonic.models import ModelAdapter, TokenBatch, open_model
@@ -32,7 +33,7 @@ class RunContext:
 
     config: RunConfig
     layout: RunLayout
-    console: Console = field(default_factory=lambda: Console(stderr=True))
+    console: Console = field(default_factory=lambda: make_console(stderr=True))
     parallel: DataParallel | None = None
 
     def __post_init__(self) -> None:

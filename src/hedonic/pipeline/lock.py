@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from hedonic.artifacts import write_errors
 from hedonic.errors import ConfigError
 from hedonic.layout import LOCK_NAME
 
@@ -31,7 +32,8 @@ class RunLock:
     """Exclusive hold on the run directory ``root`` while in a ``with`` block (``root`` must exist).
 
     ``previous`` is the holder record of a stale lock this process took over (None if there was none).
-    Raises :class:`ConfigError` naming the holder when another live process holds the lock.
+    Raises :class:`ConfigError` naming the holder when another live process holds the lock, and
+    :class:`~hedonic.errors.WriteError` when its record cannot be written (the lock is then released).
     """
 
     def __init__(self, root: Path) -> None:
@@ -51,9 +53,14 @@ class RunLock:
         previous = _holder(self._fd)
         self.previous = previous if previous and previous.get("pid") != os.getpid() else None
         record = {"pid": os.getpid(), "host": socket.gethostname(), "started": _now()}
-        os.ftruncate(self._fd, 0)
-        os.lseek(self._fd, 0, os.SEEK_SET)
-        os.write(self._fd, (json.dumps(record, sort_keys=True) + "\n").encode("utf-8"))
+        try:
+            with write_errors(self.path):
+                os.ftruncate(self._fd, 0)
+                os.lseek(self._fd, 0, os.SEEK_SET)
+                os.write(self._fd, (json.dumps(record, sort_keys=True) + "\n").encode("utf-8"))
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:

@@ -2,8 +2,10 @@
 
 Before anything is loaded or written, the configuration is validated
 (:func:`~hedonic.pipeline.validation.validate_config`), the run directory checked
-(:func:`~hedonic.pipeline.run_directory.check_out_dir`: never a folder that is not ours) and the
-model's config read to check its family and the layers. The run then claims the folder and holds
+(:func:`~hedonic.pipeline.run_directory.check_out_dir`: never a folder that is not ours, every
+sub-folder it writes into writable) and the model's config and file names read to check its
+family, weights (safetensors, never pickles), head, adapter, layers and positions
+(:func:`~hedonic.pipeline.validation.validate_model`). The run then claims the folder and holds
 its lock (:class:`~hedonic.pipeline.lock.RunLock`) until it ends.
 
 Stages, in order (spec §2–§8): ``data`` (analysis and held-out pairs, read and checked before the
@@ -31,15 +33,16 @@ from pathlib import Path
 
 from rich.console import Console
 
-from hedonic.artifacts import atomic_write_text
+from hedonic.artifacts import atomic_write_text, leftover_temporaries
+from hedonic.display import console as make_console
 from hedonic.errors import ConfigError
 from hedonic.layout import RunLayout
 from hedonic.manifest import write_manifest
 from hedonic.pipeline.config import RunConfig, config_toml
 from hedonic.pipeline.context import RunContext
 from hedonic.pipeline.lock import RunLock, describe_holder
-from hedonic.pipeline.run_directory import check_out_dir, claim
-from hedonic.pipeline.validation import validate_config, validate_model_layers
+from hedonic.pipeline.run_directory import check_out_dir, claim, discard_unused, first_missing
+from hedonic.pipeline.validation import validate_config, validate_model
 from hedonic.stats import DataParallel, launched_by_torchrun, process_device, process_group
 
 
@@ -68,20 +71,35 @@ class Pipeline:
 
         Returns what was analysed, the stage timings and what was set aside. Raises
         :class:`~hedonic.errors.HedonicError` (nothing written) for a bad configuration, model
-        config or run directory, and when another run holds the directory's lock.
+        config or run directory, and when another run holds the directory's lock. A run directory
+        this run created is removed again when the run ends before writing anything in it; a run
+        that takes over the lock of a killed one removes the temporary files that one left.
         """
         context = self.context
         started = _now()
         validate_config(context.config)
-        validate_model_layers(context.config)
+        validate_model(context.config)
         if not context.writer:
             return self._run_stages(started)
-        check_out_dir(context.layout.root)
-        claim(context.layout.root)
-        with RunLock(context.layout.root) as lock:
-            if lock.previous is not None:
-                context.console.print(f"took over the lock of a run that ended without releasing it ({describe_holder(lock.previous)})", style="yellow", highlight=False)
-            return self._run_stages(started)
+        root = check_out_dir(context.layout.root)
+        created = first_missing(root)
+        claim(root)
+        try:
+            with RunLock(root) as lock:
+                if lock.previous is not None:
+                    self._take_over(lock.previous)
+                return self._run_stages(started)
+        except BaseException:
+            if created is not None:
+                discard_unused(root, created)
+            raise
+
+    def _take_over(self, previous: dict[str, object]) -> None:
+        """Say that the run directory's lock was taken over, and remove the temporary files its killed holder left."""
+        context = self.context
+        context.console.print(f"took over the lock of a run that ended without releasing it ({describe_holder(previous)})", style="yellow", highlight=False)
+        for path in leftover_temporaries(context.layout.root):
+            path.unlink(missing_ok=True)
 
     def _run_stages(self, started: str) -> RunResult:
         from hedonic.pipeline import stages
@@ -152,7 +170,7 @@ def run_pipeline(config: RunConfig, out_dir: str | Path | None = None, console: 
     docstring); ranks other than 0 print nothing.
     """
     target = out_dir if out_dir is not None else config.out_dir
-    console = console or Console(stderr=True)
+    console = console or make_console(stderr=True)
     if not launched_by_torchrun():
         return Pipeline(RunContext(config, RunLayout(check_out_dir(target)), console)).run()
     if config.model.device == "auto":
@@ -163,7 +181,7 @@ def run_pipeline(config: RunConfig, out_dir: str | Path | None = None, console: 
     with process_group(process_device(config.model.device)):
         parallel = DataParallel.current()
         if parallel is not None and not parallel.writer:
-            console = Console(stderr=True, quiet=True)
+            console = make_console(stderr=True, quiet=True)
         layout = RunLayout(check_out_dir(target) if parallel is None or parallel.writer else Path(target))
         return Pipeline(RunContext(config, layout, console, parallel)).run()
 

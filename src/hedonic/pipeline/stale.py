@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from hedonic.artifacts import write_errors
 from hedonic.layout import STALE_DIR
 
 ARTIFACT_ROOTS = ("lora_profile.json", "data", "stats", "valuation", "partitions", "baselines", "evaluation", "meaning", "tracking", "stages")
@@ -24,7 +25,8 @@ def set_aside(root: Path, paths: Iterable[Path]) -> list[str]:
     """Move the existing files ``paths`` inside ``root`` to ``root/stale/<same relative path>``.
 
     Paths outside ``root`` are ignored. Returns the moved paths relative to ``root``, sorted;
-    folders emptied by the move are removed.
+    folders emptied by the move are removed. A move the system refuses raises
+    :class:`~hedonic.errors.WriteError`.
     """
     moved = []
     for path in sorted({Path(p) for p in paths}):
@@ -32,10 +34,11 @@ def set_aside(root: Path, paths: Iterable[Path]) -> list[str]:
             continue
         relative = path.resolve().relative_to(root.resolve())
         target = root / STALE_DIR / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, target)
+        with write_errors(target):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            _remove_empty_parents(path.parent, root)
         moved.append(str(relative))
-        _remove_empty_parents(path.parent, root)
     return moved
 
 

@@ -1,20 +1,21 @@
 """Every value of a run configuration checked before anything is loaded or written.
 
 :func:`validate_config` runs first in :meth:`~hedonic.pipeline.run.Pipeline.run`: the types and
-choices of every key (also for a :class:`RunConfig` built in Python), the ranges of the numbers,
+choices of every key (also for a :class:`RunConfig` built in Python), the ranges of the numbers
+(every integer within 64 bits, the sampled coalitions at most :data:`MAX_DRAWS`),
 the device, the data files, and the parameters that the stages' own types check (the friend rule,
 the tracking thresholds, the meaning settings), so that ``tracking.tau = 7`` fails in a second, not
-after the statistics. :func:`validate_model_layers` then reads only the model's config (no
-weights) to check the family and the layer numbers. Errors are :class:`ConfigError` naming the key
-(``[section] key``) and the fix.
+after the statistics. :func:`validate_model` then reads only the model's config and file names (no
+weights) to check the family, the weights' format, the adapter, the head, the layer numbers and the
+positions. Errors are :class:`ConfigError` naming the key (``[section] key``) and the fix.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hedonic.errors import ConfigError
 
@@ -109,6 +110,12 @@ _MINIMUMS: tuple[tuple[str, str, int], ...] = (
     ("report", "top_coalitions", 0),
 )
 """(section, key, smallest valid value) of the integer keys."""
+MAX_DRAWS = 10**9
+"""The most coalitions a game samples (``[game] m``, ``stability_samples``; ``--m``): 10⁹ draws already take hours."""
+_MAXIMUMS = {("game", "m"): MAX_DRAWS, ("game", "stability_samples"): MAX_DRAWS}
+"""Largest valid value of the integer keys bounded below what 64 bits hold."""
+INT64_MAX = 2**63 - 1
+"""Every integer of a configuration lies in ±(2⁶³ − 1): NumPy and torch take no larger one."""
 
 
 def _check_counts(config: RunConfig) -> None:
@@ -116,6 +123,14 @@ def _check_counts(config: RunConfig) -> None:
         value = getattr(getattr(config, section), key)
         if value < minimum:
             raise ConfigError(f"[{section}] {key} must be ≥ {minimum}, got {value}", hint=f"set {key} in [{section}] to {minimum} or more")
+    for (section, key), maximum in _MAXIMUMS.items():
+        value = getattr(getattr(config, section), key)
+        if value > maximum:
+            raise ConfigError(f"[{section}] {key} must be ≤ {maximum}, got {value}", hint=f"set {key} in [{section}] to {maximum} or less")
+    for section, key, value in _integers(config.as_dict()):
+        if not -INT64_MAX <= value <= INT64_MAX:
+            where = f"[{section}] {key}" if section else key
+            raise ConfigError(f"{where} = {value} does not fit in 64 bits", hint=f"give {key} a value between ±{INT64_MAX}")
     layers = config.layers
     if layers.window < 0 or (layers.window and layers.analyse):
         raise ConfigError(
@@ -130,6 +145,16 @@ def _check_counts(config: RunConfig) -> None:
         )
     if math.isnan(config.game.threshold) or config.game.threshold == math.inf:
         raise ConfigError(f"[game] threshold must be a number or -inf, got {config.game.threshold}", hint="e.g. threshold = 0.0")
+
+
+def _integers(values: dict[str, Any], section: str = "") -> Iterator[tuple[str, str, int]]:
+    """(section, key, value) of every integer of the configuration ``values`` (in lists too; booleans are not integers)."""
+    for key, value in values.items():
+        if isinstance(value, dict):
+            yield from _integers(value, key)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, int) and not isinstance(item, bool):
+                yield section, key, item
 
 
 def _check_stage_parameters(config: RunConfig) -> None:
@@ -176,22 +201,52 @@ def _in_section(section: str, build: Callable[[], T]) -> T:
         raise ConfigError(f"[{section}] {error.message}", hint=f"fix the key in the [{section}] section of the configuration") from error
 
 
-def validate_model_layers(config: RunConfig) -> None:
-    """Read the model's config (no weights): its family must be supported and the layers must exist.
+def validate_model(config: RunConfig) -> None:
+    """Check the model against the configuration from its config and file names (no weights are loaded).
 
-    Raises :class:`~hedonic.errors.ModelError` for an unsupported family or an unreadable config,
-    :class:`ConfigError` for a layer of ``[layers]`` outside 0..L-1 (or -L..-1).
+    The family must be supported; a local model folder's weights, and the adapter's, must be
+    safetensors (never pickles); the adapter folder must hold ``adapter_config.json``; the head must
+    have one logit unless ``allow_new_head`` (a named model builds the head its adapter trains); the
+    layers of ``[layers]`` must exist (0..L-1 or -L..-1) and the evaluated ones be analysed; and
+    ``[data] max_length`` must not exceed the model's positions. Raises
+    :class:`~hedonic.errors.ModelError` for the model and adapter, :class:`ConfigError` for the keys.
     """
     from hedonic.models import named_base
-    from hedonic.models.loading import read_model_config
+    from hedonic.models.loading import check_head_config, check_weight_files, read_model_config, resolve_adapter
 
     section = config.model
-    source = named_base(section.name) or section.name
-    count = int(read_model_config(source, trust_remote_code=section.trust_remote_code).num_hidden_layers)
+    named = named_base(section.name)
+    source = named or section.name
+    model_config = read_model_config(source, trust_remote_code=section.trust_remote_code)
+    check_weight_files(source)
+    if section.adapter:
+        resolve_adapter(section.adapter)
+    if named is None:
+        check_head_config(source, model_config, section.allow_new_head)
+    _check_layers(config, int(model_config.num_hidden_layers))
+    positions = getattr(model_config, "max_position_embeddings", None)
+    if positions is not None and config.data.max_length > int(positions):
+        raise ConfigError(
+            f"[data] max_length = {config.data.max_length} exceeds the {positions} positions of the model {section.name}",
+            hint=f"set max_length in [data] to {positions} or less (texts are cut to max_length tokens)",
+        )
+
+
+def _check_layers(config: RunConfig, count: int) -> None:
+    """The layers of ``[layers]`` lie in 0..count-1 (or -count..-1), and the evaluated ones are among the analysed ones."""
+    layers = config.layers
     for key in ("analyse", "evaluate"):
-        outside = [layer for layer in getattr(config.layers, key) if not -count <= layer < count]
+        outside = [layer for layer in getattr(layers, key) if not -count <= layer < count]
         if outside:
             raise ConfigError(
                 f"[layers] {key} names layer(s) {outside}: the model has {count} layers",
                 hint=f"name layers 0..{count - 1} (or -1 for the last)",
+            )
+    if layers.analyse and layers.evaluate:
+        analysed = {layer % count for layer in layers.analyse}
+        missing = sorted({layer % count for layer in layers.evaluate} - analysed)
+        if missing:
+            raise ConfigError(
+                f"[layers] evaluate names layer(s) {missing} that are not analysed",
+                hint=f"add them to analyse in [layers], or evaluate among {sorted(analysed)}",
             )

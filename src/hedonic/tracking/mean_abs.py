@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hedonic.artifacts import load_npy
 from hedonic.errors import ArtifactError
 from hedonic.game import Partition
 from hedonic.stats import load_stats
@@ -40,13 +41,7 @@ def mean_abs_from_stats(path: str | Path) -> LayerMeanAbs:
 
 def mean_abs_from_npy(path: str | Path) -> LayerMeanAbs:
     """E|a| from a ``.npy`` vector (n,) holding one value per neuron of the layer (ids 0..n-1)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ArtifactError(f"{path}: no such file", hint="check the path, or omit it to use uniform weights")
-    try:
-        values = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise ArtifactError(f"{path}: not a readable .npy array ({exc})", hint="save E|a| with numpy.save") from exc
+    values = load_npy(path, hint="save E|a| (one value per neuron) with numpy.save, or omit it to use uniform weights")
     if values.ndim != 1 or not np.issubdtype(values.dtype, np.number):
         raise ArtifactError(
             f"{path}: E|a| must be a numeric vector, got {values.dtype} of shape {values.shape}",

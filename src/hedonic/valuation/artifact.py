@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from hedonic.artifacts import load_tensors, save_tensors
+from hedonic.artifacts import load_npy, load_tensors, save_tensors
 from hedonic.display import graph_objects, html_table
 from hedonic.errors import ArtifactError, NumericalError
 from hedonic.matrix_scan import scan_square
@@ -133,6 +133,9 @@ def save_valuation(valuation: Valuation, path: str | Path) -> Path:
 def load_valuation(path: str | Path) -> Valuation:
     """Read a valuation: a safetensors artifact from :func:`save_valuation`, or a square ``.npy``.
 
+    A φ of float16 is upcast to float32; a ``.npy`` is read by :func:`hedonic.artifacts.load_npy`
+    (never unpickled, never larger in memory than the file).
+
     Raises :class:`ArtifactError` (or :class:`NumericalError`) naming the file when it is
     missing, corrupt, of another kind or version, or when φ is not a finite symmetric square
     matrix with zero diagonal.
@@ -142,7 +145,7 @@ def load_valuation(path: str | Path) -> Valuation:
         return _load_npy(path)
     arrays, metadata = load_tensors(path, VALUATION_KIND, VALUATION_FORMAT_VERSION)
     try:
-        phi, neurons = arrays["phi"], arrays["neurons"]
+        phi, neurons = _upcast(arrays["phi"]), arrays["neurons"]
         layer = int(metadata["layer"]) if metadata.get("layer") else None
         details = json.loads(metadata.get("details") or "{}")
         name = metadata["name"]
@@ -152,13 +155,15 @@ def load_valuation(path: str | Path) -> Valuation:
 
 
 def _load_npy(path: Path) -> Valuation:
-    if not path.is_file():
-        raise ArtifactError(f"{path}: no such file", hint="check the path")
-    try:
-        phi = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise ArtifactError(f"{path}: not a valid .npy array ({exc})", hint="save φ with numpy.save") from exc
+    phi = _upcast(load_npy(path, hint="save φ (n, n) of floats with numpy.save"))
     return _validated(path, lambda: Valuation(phi, path.stem, np.arange(phi.shape[0] if phi.ndim else 0)))
+
+
+def _upcast(phi: np.ndarray) -> np.ndarray:
+    """φ of a float type narrower than float32 (float16) as float32, which every game and baseline takes."""
+    if np.issubdtype(phi.dtype, np.floating) and phi.dtype.itemsize < 4:
+        return phi.astype(np.float32)
+    return phi
 
 
 def _validated(path: Path, build: Callable[[], Valuation]) -> Valuation:
