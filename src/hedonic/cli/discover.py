@@ -14,10 +14,6 @@ from hedonic.game import DEFAULTS, GAME_METHODS
 if TYPE_CHECKING:
     from hedonic.game import Partition
 
-SIZE_BUCKETS = ((1, 1), (2, 2), (3, 8), (9, 16), (17, 32), (33, 64), (65, 256), (257, None))
-"""Coalition size ranges shown in the printed size distribution."""
-
-
 METHOD_HELP = "The game: " + "; ".join(f"'{row.name}' ({row.description})" for row in GAME_METHODS.values()) + "."
 
 
@@ -112,18 +108,18 @@ def _print_partition(partition: Partition, source: str) -> None:
     from rich.table import Table
 
     from hedonic.game import partition_warnings
+    from hedonic.game.size_distribution import size_bands
 
     console = Console()
-    sizes = partition.sizes()
-    table = Table(title=f"{partition.method} on {source}: {partition.n_players} neurons, {len(sizes)} coalitions")
+    table = Table(title=f"{partition.method} on {source}: {partition.n_players} neurons, {len(partition.coalitions)} coalitions")
     for column in ("size", "coalitions", "neurons", "share"):
         table.add_column(column, justify="right")
-    for low, high in SIZE_BUCKETS:
-        chosen = sizes[(sizes >= low) & (sizes <= (high or float("inf")))]
-        if len(chosen):
-            label = str(low) if low == high else f"{low}–{high}" if high is not None else f"≥{low}"
-            table.add_row(label, str(len(chosen)), str(int(chosen.sum())), f"{chosen.sum() / partition.n_players:.1%}")
+    for band in size_bands(partition.sizes(), partition.n_players):
+        if band.coalitions:
+            table.add_row(band.label, str(band.coalitions), str(band.neurons), f"{band.share:.1%}")
     console.print(table)
+    fit = partition.power_law()
+    console.print("power law: fewer than 10 coalitions of 2 or more, no fit" if fit is None else fit.statement(), highlight=False)
     share = partition.largest() / partition.n_players if partition.n_players else 0.0
     console.print(f"largest coalition {partition.largest()} ({share:.1%}), singletons {partition.singleton_share():.1%}", highlight=False)
     parameters = partition.parameters
