@@ -55,7 +55,7 @@ def test_discover_on_a_run_directory(tmp_path: Path, capsys: pytest.CaptureFixtu
     phi, _ = planted_valuation(60, 0.1, seed=1)
     neurons = np.arange(60, dtype=np.int64) * 3
     save_valuation(Valuation(phi, "oca", neurons, layer=5), tmp_path / "run" / "valuation" / "layer5.safetensors")
-    argv = ["discover", "--run-dir", str(tmp_path / "run"), "--layer", "5", "--method", "top-cover", "--k", "3", "--max-size", "0", "--stability-samples", "200"]
+    argv = ["discover", "--run-dir", str(tmp_path / "run"), "--layer", "5", "--method", "top-cover", "--k", "3", "--max-size", "none", "--stability-samples", "200"]
     code, printed, _ = _run(argv, capsys)
     assert code == 0 and _squeezed("top-cover on layer5.safetensors") in printed
     partition = load_partition(tmp_path / "run" / "partitions" / "layer5.json")

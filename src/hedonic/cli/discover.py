@@ -10,10 +10,12 @@ import typer
 from hedonic.cli import app
 from hedonic.cli.options import check_output, layer_layout
 from hedonic.game import DEFAULTS, GAME_METHODS
+from hedonic.game.settings import AUTO_LAYER_SHARE, AUTO_MIN_SIZE
 
 if TYPE_CHECKING:
     from hedonic.game import Partition
 
+AUTO_HELP = f"max({AUTO_MIN_SIZE}, {AUTO_LAYER_SHARE:.0%} of the layer)"
 METHOD_HELP = "The game: " + "; ".join(f"'{row.name}' ({row.description})" for row in GAME_METHODS.values()) + "."
 
 
@@ -26,6 +28,12 @@ def _tau(value: str) -> float | str:
         return float(value)
     except ValueError:
         raise ConfigError(f"--tau must be a number or 'auto', got {value!r}", hint="e.g. --tau auto or --tau 0.5") from None
+
+
+def _max_size(value: str) -> int | str:
+    from hedonic.game import size_setting
+
+    return size_setting(int(value) if value.strip().lstrip("+-").isdigit() else value, where="--max-size")
 
 
 def _paths(phi: Path | None, run_dir: Path | None, layer: int | None, out: Path | None) -> tuple[Path, Path]:
@@ -66,9 +74,9 @@ def discover(
     delta: Annotated[float, typer.Option("--delta", help="Confidence parameter δ (sample size and stability bound).")] = DEFAULTS.delta,
     max_k: Annotated[int, typer.Option("--max-k", min=2, help="Largest sampled coalition (PAC and the stability samples).")] = DEFAULTS.max_k,
     max_size: Annotated[
-        int | None,
-        typer.Option("--max-size", min=0, help="Cap (additive) or size-control bound (top covers); 0: off; default min(32, max(4, 5% of the layer))."),
-    ] = None,
+        str,
+        typer.Option("--max-size", help=f"Cap (additive) or size-control bound (top covers): N, 'auto' ({AUTO_HELP}) or 'none'."),
+    ] = str(DEFAULTS.max_size),
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same partition).")] = 0,
     stability_samples: Annotated[int, typer.Option("--stability-samples", min=1, help="Fresh coalitions for the core-stability estimate.")] = DEFAULTS.stability_samples,
 ) -> None:
@@ -91,7 +99,7 @@ def discover(
         epsilon=epsilon,
         delta=delta,
         max_k=max_k,
-        max_size=DEFAULTS.max_size if max_size is None else max_size or None,
+        max_size=_max_size(max_size),
         seed=seed,
         neurons=valuation.neurons,
         layer=layer if layer is not None else valuation.layer,

@@ -35,7 +35,7 @@ from hedonic.game.preferences import (
 )
 from hedonic.game.ranked_preference import RankedPreference
 from hedonic.game.sampling import Sampler, uniform_coalitions, uniform_sampler
-from hedonic.game.settings import DEFAULTS, GameSettings, auto_max_size
+from hedonic.game.settings import DEFAULTS, GameSettings, auto_max_size, size_setting
 from hedonic.game.size_control import Refinement, refine
 from hedonic.game.stability import (
     SampledStability,
@@ -98,6 +98,7 @@ __all__ = [
     "rank_partners",
     "refine",
     "save_partition",
+    "size_setting",
     "top_cover",
     "uniform_coalitions",
     "uniform_sampler",

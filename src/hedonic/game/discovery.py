@@ -46,7 +46,7 @@ def discover(
     epsilon: float | None = DEFAULTS.epsilon,
     delta: float = DEFAULTS.delta,
     max_k: int = DEFAULTS.max_k,
-    max_size: int | str | None = DEFAULTS.max_size,
+    max_size: int | str = DEFAULTS.max_size,
     stability_samples: int = DEFAULTS.stability_samples,
     seed: int = 0,
     neurons: np.ndarray | list[int] | None = None,
