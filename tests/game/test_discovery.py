@@ -92,11 +92,14 @@ def test_parameters_and_stability_are_recorded(tmp_path: Path) -> None:
 
 def test_the_additive_game_records_tau_dynamics_and_exact_stability(tmp_path: Path) -> None:
     phi, truth = planted_valuation(300, 0.2, sizes=(4, 12), seed=1)
-    partition = discover(phi, seed=2, stability_samples=500)
+    scaled = discover(phi, seed=2, stability_samples=500)
+    assert scaled.parameters["tau_rule"] == "scaled" and scaled.parameters["tau"] == scaled.parameters["tau_estimate"]["median"]
+    assert adjusted_rand_score(truth, scaled.labels()) > 0.95 and scaled.stability is not None and scaled.stability.nash_stable
+    partition = discover(phi, tau="noise", seed=2, stability_samples=500)
     assert partition.method == "additive" and adjusted_rand_score(truth, partition.labels()) > 0.95
     parameters = partition.parameters
     estimate = parameters["tau_estimate"]
-    assert parameters["tau"] == pytest.approx(estimate["median"] + 1.5 * estimate["robust_sigma"])
+    assert parameters["tau_rule"] == "noise" and parameters["tau"] == pytest.approx(estimate["median"] + 1.5 * estimate["robust_sigma"])
     assert estimate["robust_sigma"] == pytest.approx(0.2, rel=0.1) and parameters["max_size"] == 30
     assert parameters["dynamics"]["converged"] and parameters["dynamics"]["moves"] >= 240
     stability = partition.stability

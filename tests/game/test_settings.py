@@ -50,7 +50,8 @@ def test_the_registry_lists_every_game_and_refuses_others() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"tau": "noise"}, "tau must be"),
+        ({"tau": "loud"}, "tau must be"),
+        ({"tau": float("nan")}, "tau must be"),
         ({"max_size": "big"}, "max_size must be"),
         ({"max_size": 0}, "max_size 0 is ambiguous"),
         ({"max_size": 2.5}, "max_size must be"),

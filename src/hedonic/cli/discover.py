@@ -9,25 +9,28 @@ import typer
 
 from hedonic.cli import app
 from hedonic.cli.options import check_output, layer_layout
-from hedonic.game import DEFAULTS, GAME_METHODS
+from hedonic.game import DEFAULT_TAU_RULE, DEFAULTS, GAME_METHODS, TAU_RULES
 from hedonic.game.settings import AUTO_LAYER_SHARE, AUTO_MIN_SIZE
 
 if TYPE_CHECKING:
     from hedonic.game import Partition
 
 AUTO_HELP = f"max({AUTO_MIN_SIZE}, {AUTO_LAYER_SHARE:.0%} of the layer)"
+TAU_HELP = (
+    "Additive games: the resolution τ_ij, a number or a rule: "
+    + "; ".join(f"'{rule.name}' ({rule.description})" for rule in TAU_RULES.values())
+    + f"; 'auto': '{DEFAULT_TAU_RULE}'."
+)
 METHOD_HELP = "The game: " + "; ".join(f"'{row.name}' ({row.description})" for row in GAME_METHODS.values()) + "."
 
 
 def _tau(value: str) -> float | str:
-    from hedonic.errors import ConfigError
+    from hedonic.game.resolution import check_tau
 
-    if value == "auto":
-        return value
     try:
         return float(value)
     except ValueError:
-        raise ConfigError(f"--tau must be a number or 'auto', got {value!r}", hint="e.g. --tau auto or --tau 0.5") from None
+        return check_tau(value)
 
 
 def _max_size(value: str) -> int | str:
@@ -61,7 +64,7 @@ def discover(
     run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Run directory: reads DIR/valuation/layer{L}.safetensors.")] = None,
     layer: Annotated[int | None, typer.Option("--layer", help="Layer to partition (with --run-dir; recorded in the output).")] = None,
     method: Annotated[str, typer.Option("--method", help=METHOD_HELP)] = DEFAULTS.method,
-    tau: Annotated[str, typer.Option("--tau", help="Additive games: the resolution τ, a number or 'auto' (median + 1.5 robust σ of φ).")] = str(DEFAULTS.tau),
+    tau: Annotated[str, typer.Option("--tau", help=TAU_HELP)] = str(DEFAULTS.tau),
     choice: Annotated[
         str, typer.Option("--choice", help="Top covers: 'fixed' (k best partners over all neurons) or 'available' (k best among those not yet in a coalition).")
     ] = DEFAULTS.choice,
@@ -133,7 +136,9 @@ def _print_partition(partition: Partition, source: str) -> None:
     parameters = partition.parameters
     if "tau" in parameters:
         dynamics = parameters["dynamics"]
-        console.print(f"τ = {parameters['tau']:.4g}; {dynamics['moves']} moves in {dynamics['rounds']} rounds", highlight=False)
+        rule = parameters.get("tau_rule", "fixed")
+        pair = " + 1.5 σ̂_i σ̂_j / σ̂" if rule == "scaled" else " + k_i k_j / K" if rule == "modularity" else ""
+        console.print(f"τ_ij = {parameters['tau']:.4g}{pair} (rule {rule}); {dynamics['moves']} moves in {dynamics['rounds']} rounds", highlight=False)
     levels = parameters.get("size_control", {}).get("levels", [])
     if len(levels) > 1:
         steps = ", ".join(f"k={level['k']} threshold={level['threshold']} on {level['players']} neurons" for level in levels[1:])

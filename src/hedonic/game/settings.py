@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from hedonic.errors import ConfigError
+from hedonic.game.resolution import check_tau
 
 AUTO = "auto"
 """The value of ``tau`` and ``max_size`` that asks for the default derived from the data or the layer."""
@@ -66,7 +67,8 @@ class GameSettings:
     """Every parameter of :func:`~hedonic.game.discover` but φ, the seed and the neuron ids.
 
     - ``method``: the game, by name (:data:`hedonic.game.methods.GAME_METHODS`);
-    - additive games: ``tau`` (a number, or "auto": :func:`~hedonic.game.additive_dynamics.noise_tau`);
+    - additive games: ``tau``, a number, a rule of :data:`~hedonic.game.resolution.TAU_RULES` by
+      name, or "auto" (the default rule, ``scaled``);
     - top-responsive games: friends are each neuron's ``k`` best partners with φ > ``threshold``
       (None: no floor), over all neurons (``choice = "fixed"``, optionally ``mutual``) or among those
       not yet in a coalition (``"available"``, the paper's multi-friend utility);
@@ -99,8 +101,7 @@ class GameSettings:
             raise ConfigError("pass either m or epsilon (with delta), not both", hint="m fixes the sample size; epsilon derives it")
         if not 0 < self.delta < 1:
             raise ConfigError(f"delta must lie in (0, 1), got {self.delta}", hint="e.g. delta=0.05")
-        if isinstance(self.tau, str) and self.tau != AUTO or not isinstance(self.tau, str) and not math.isfinite(self.tau):
-            raise ConfigError(f"tau must be a finite number or 'auto', got {self.tau!r}", hint="e.g. tau='auto' (from φ's noise) or tau=0.5")
+        check_tau(self.tau)
         object.__setattr__(self, "max_size", size_setting(self.max_size))
 
     def size_bound(self, n: int) -> int | None:
