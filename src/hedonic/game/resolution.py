@@ -50,7 +50,7 @@ TAU_MULTIPLIER = 1.5
 """τ = median + this many robust standard deviations (``noise`` and ``scaled``)."""
 TAU_PAIRS = 1_000_000
 """Off-diagonal pairs sampled (uniformly, seeded) for the global estimate; all of them when fewer."""
-ROW_SAMPLES = 1024
+ROW_SAMPLES = 2048
 """Off-diagonal entries per row sampled for the row scales σ̂_i of ``scaled``; all of them when fewer."""
 ROW_BLOCK = 2048
 """Rows gathered at once for the row scales."""
