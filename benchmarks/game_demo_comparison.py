@@ -3,7 +3,7 @@
 For every game variant, the demo run directory ``--base`` (a finished ``hedonic demo`` run; its
 statistics and φ are reused, not recomputed) is copied and the pipeline is rerun with the base's
 configuration and that ``[game]`` (meaning switched off; ``--eval-max-size`` sets the largest
-coalition the evaluation scores): partitions, size-matched baselines and held-out synergy are
+coalition the evaluation scores, ``--significance-draws 0`` skips the per-coalition tests): partitions, size-matched baselines and held-out synergy are
 recomputed. Printed per variant: the size distribution of its partitions (largest coalition, share
 of neurons in sizes > 32, the power-law fit), the game's time, the verdict against each baseline
 (the pipeline's: Brunner–Munzel, Holm, on ``na_abs``), and per evaluated layer and metric the
@@ -110,13 +110,14 @@ def verdict_lines(folder: Path) -> list[str]:
     return [verdict_from_dict(entry).line() for entry in context.get("verdict", [])]
 
 
-def run_variant(base: Path, target: Path, name: str, changes: dict[str, Any], eval_max_size: int | None) -> None:
+def run_variant(base: Path, target: Path, name: str, changes: dict[str, Any], eval_max_size: int | None, draws: int | None) -> None:
     """Copy ``base`` to ``target``, rerun the pipeline with the variant's game, print its comparison."""
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(base, target, ignore=shutil.ignore_patterns("report.html", "tracking", "meaning"))
     demo = load_config(base / "config.toml")
     evaluation = demo.evaluation if eval_max_size is None else dataclasses.replace(demo.evaluation, max_size=eval_max_size)
+    evaluation = evaluation if draws is None else dataclasses.replace(evaluation, significance_draws=draws)
     config = dataclasses.replace(
         demo,
         out_dir=str(target),
@@ -143,11 +144,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder for one run directory per variant")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, from {', '.join(VARIANTS)}")
     parser.add_argument("--eval-max-size", type=int, default=None, help="largest coalition the evaluation scores (default: the base run's)")
+    parser.add_argument("--significance-draws", type=int, default=None, help="random groups per size for the per-coalition tests (0: none, faster; the verdict does not use them)")
     arguments = parser.parse_args()
     os.environ.setdefault("HEDONIC_NO_PROGRESS", "1")
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     for name in arguments.variants.split(","):
-        run_variant(arguments.base, arguments.out / name, name, VARIANTS[name], arguments.eval_max_size)
+        run_variant(arguments.base, arguments.out / name, name, VARIANTS[name], arguments.eval_max_size, arguments.significance_draws)
 
 
 if __name__ == "__main__":
