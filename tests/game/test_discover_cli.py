@@ -26,7 +26,7 @@ def _squeezed(text: str) -> str:
 
 
 def test_discover_on_a_npy_file_plays_the_default_additive_game(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    phi, _ = planted_valuation(120, 0.1, seed=0)
+    phi, _ = planted_valuation(120, 0.1, sizes=(4, 10), seed=0)
     np.save(tmp_path / "phi.npy", phi)
     out = tmp_path / "partition.json"
     code, printed, _ = _run(["discover", "--phi", str(tmp_path / "phi.npy"), "--out", str(out), "--stability-samples", "500"], capsys)
@@ -37,6 +37,10 @@ def test_discover_on_a_npy_file_plays_the_default_additive_game(tmp_path: Path, 
     partition = load_partition(out)
     assert partition.n_players == 120 and partition.parameters["tau_estimate"]["multiplier"] == 1.5 and partition.parameters["tau_rule"] == "scaled"
     assert partition.stability is not None and partition.stability.nash_stable
+    large, _ = planted_valuation(120, 0.1, sizes=(20, 30), seed=0)
+    np.save(tmp_path / "large.npy", large)
+    code, printed, _ = _run(["discover", "--phi", str(tmp_path / "large.npy"), "--out", str(out), "--stability-samples", "100"], capsys)
+    assert code == 0 and _squeezed("WARNING: 7 coalition(s) reached the size bound max_size = 12") in printed
 
 
 def test_discover_pac_top_cover_warns_when_few_pairs_were_seen(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -103,7 +103,8 @@ def discover(
 def partition_warnings(partition: Partition) -> list[str]:
     """What a reader of ``partition`` must be told: a coalition above
     :data:`~hedonic.game.partition.LARGE_SHARE` of the layer with its likely cause
-    (:mod:`~hedonic.game.diagnosis`), a degenerate size distribution, PAC samples that saw fewer
+    (:mod:`~hedonic.game.diagnosis`), additive coalitions stopped by the size bound, a degenerate
+    size distribution, PAC samples that saw fewer
     than :data:`~hedonic.game.settings.OBSERVED_PAIR_FLOOR` of the neuron pairs, dynamics that
     stopped before converging."""
     found: list[str] = []
@@ -116,6 +117,11 @@ def partition_warnings(partition: Partition) -> list[str]:
             f"degenerate partition: largest coalition {partition.largest()} of {partition.n_players} neurons, "
             f"{partition.singleton_share():.0%} singletons"
         )
+    bound = partition.parameters.get("max_size")
+    if "dynamics" in partition.parameters and bound is not None:
+        full = int(np.sum(partition.sizes() == bound))
+        if full:
+            found.append(f"{full} coalition(s) reached the size bound max_size = {bound}: the bound, not the game, set their size (raise it, or max_size = \"none\")")
     seen = partition.parameters.get("observed_pair_share")
     if seen is not None and seen < OBSERVED_PAIR_FLOOR:
         found.append(
