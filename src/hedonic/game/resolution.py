@@ -112,7 +112,7 @@ def robust_sigma(values: np.ndarray, axis: int | None = None) -> tuple[np.ndarra
 
 
 def noise_tau(phi: np.ndarray, rng: np.random.Generator, multiplier: float = TAU_MULTIPLIER, pairs: int = TAU_PAIRS) -> TauEstimate:
-    """The ``noise`` rule's τ = median + ``multiplier`` · robust σ of φ's off-diagonal entries (module docstring).
+    """The ``noise`` rule's τ = median + ``multiplier`` · robust σ of the off-diagonal entries of φ (n, n) (module docstring).
 
     Over ``pairs`` uniform off-diagonal pairs i ≠ j (all pairs i < j when there are fewer). A
     game of fewer than 2 players gets τ = 0.
