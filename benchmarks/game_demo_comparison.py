@@ -1,12 +1,15 @@
 """Held-out comparison of each game on the demo model: which game's coalitions are most synergistic?
 
-For every game variant, the demo run directory ``--base`` (a finished ``hedonic demo`` run with
-the default configuration; its statistics and φ are reused, not recomputed) is copied and the
-pipeline is rerun with the demo configuration and that ``[game]`` (meaning switched off): partitions, size-matched baselines and held-out
-synergy are recomputed. Printed per variant: the size distribution of its partitions, the game's
-time, and per evaluated layer and metric the median per-coalition value of hedonic and of each
-baseline, Cliff's δ of hedonic vs the baseline (positive: hedonic ahead on the typical coalition)
-and the Mann–Whitney p-value, Holm-adjusted over the baselines. All numbers come from this run.
+For every game variant, the demo run directory ``--base`` (a finished ``hedonic demo`` run; its
+statistics and φ are reused, not recomputed) is copied and the pipeline is rerun with the base's
+configuration and that ``[game]`` (meaning switched off; ``--eval-max-size`` sets the largest
+coalition the evaluation scores, ``--significance-draws 0`` skips the per-coalition tests): partitions, size-matched baselines and held-out synergy are
+recomputed. Printed per variant: the size distribution of its partitions (largest coalition, share
+of neurons in sizes > 32, the power-law fit), the game's time, the verdict against each baseline
+(the pipeline's: Brunner–Munzel, Holm, on ``na_abs``), and per evaluated layer and metric the
+median per-coalition value of hedonic and of each baseline, Cliff's δ of hedonic vs the baseline
+(positive: hedonic ahead on the typical coalition) and the Mann–Whitney p-value, Holm-adjusted
+over the baselines. All numbers come from this run.
 
 Run: ``.venv/bin/python benchmarks/game_demo_comparison.py --base hedonic-runs/demo --out /tmp/games``
 (``--variants additive,top-cover`` to restrict; each variant takes a few minutes on 2 cores).
@@ -26,20 +29,27 @@ from typing import Any
 import numpy as np
 from scipy.stats import mannwhitneyu
 
+from hedonic.evaluation.verdict import verdict_from_dict
+from hedonic.game import load_partition
+from hedonic.game.size_distribution import share_above
 from hedonic.pipeline import run_pipeline
-from hedonic.pipeline.config import RunConfig
+from hedonic.pipeline.config import load_config
 
 METRICS = ("pair", "na", "pair_abs", "na_abs")
 VARIANTS: dict[str, dict[str, Any]] = {
-    "additive": {"method": "additive"},
-    "additive-cap64": {"method": "additive", "max_size": 64},
-    "additive-individual": {"method": "additive-individual"},
-    "top-cover": {"method": "top-cover"},
-    "top-cover-64": {"method": "top-cover", "max_size": 64},
-    "pac-top-cover": {"method": "pac-top-cover"},
-    "pac-top-cover-64": {"method": "pac-top-cover", "max_size": 64},
+    "additive": {"method": "additive", "tau": "auto", "max_size": "auto"},
+    "additive-none": {"method": "additive", "tau": "auto", "max_size": "none"},
+    "additive-noise": {"method": "additive", "tau": "noise", "max_size": "auto"},
+    "additive-noise-none": {"method": "additive", "tau": "noise", "max_size": "none"},
+    "additive-noise-32": {"method": "additive", "tau": "noise", "max_size": 32},
+    "additive-modularity": {"method": "additive", "tau": "modularity", "max_size": "auto"},
+    "additive-individual": {"method": "additive-individual", "tau": "auto", "max_size": "auto"},
+    "top-cover": {"method": "top-cover", "max_size": "auto"},
+    "top-cover-32": {"method": "top-cover", "max_size": 32},
+    "pac-top-cover": {"method": "pac-top-cover", "max_size": "auto"},
 }
-"""Game variants compared: name → [game] keys changed from the run's configuration."""
+"""Game variants compared: name → [game] keys changed from the run's configuration (``additive-noise-32``:
+the default before issue 27, the ``noise`` τ rule capped at the evaluation's 32)."""
 
 
 def holm(p_values: list[float]) -> list[float]:
@@ -81,30 +91,38 @@ def compare_layer(folder: Path) -> None:
         print(f"    {metric:8s} hedonic median {np.median(hedonic):.2e} (n={len(hedonic)}): {cells}")
 
 
-def partition_summary(run: Path, layer: int) -> str:
-    """Coalition count, singleton share, share of neurons in sizes 3..64 and in 4..32, largest."""
-    document = json.loads((run / "partitions" / f"layer{layer}.json").read_text())
-    sizes = np.array([len(c) for c in document["coalitions"]])
-    n = sizes.sum()
-    usable = sizes[(sizes >= 3) & (sizes <= 64)].sum() / n
-    evaluated = ((sizes >= 4) & (sizes <= 32)).sum()
-    stability = (document.get("stability") or {}).get("statement", "")
+def partition_summary(run: Path, layer: int, size_range: tuple[int, int]) -> str:
+    """Coalition count, largest, share of neurons in sizes > 32, singletons, coalitions in the evaluated range, the power-law fit."""
+    partition = load_partition(run / "partitions" / f"layer{layer}.json")
+    sizes = partition.sizes()
+    evaluated = len(partition.in_size_range(*size_range))
+    fit = partition.power_law()
     return (
-        f"{len(sizes)} coalitions, largest {sizes.max()}, singletons {document['singleton_share']:.0%}, "
-        f"neurons in sizes 3-64 {usable:.0%}, {evaluated} coalitions of size 4-32; {stability}"
+        f"{len(sizes)} coalitions, largest {partition.largest()}, neurons in sizes > 32 {share_above(sizes, 32):.1%}, "
+        f"singletons {partition.singleton_share():.0%}, {evaluated} coalitions of size {size_range[0]}-{size_range[1]}; "
+        f"{'no power-law fit' if fit is None else fit.statement()}; τ rule {partition.parameters.get('tau_rule', '-')}"
     )
 
 
-def run_variant(base: Path, target: Path, name: str, changes: dict[str, Any]) -> None:
+def verdict_lines(folder: Path) -> list[str]:
+    """The pipeline's verdict against each baseline (comparison context), one line each."""
+    context = json.loads((folder / "comparison.json").read_text())["context"]
+    return [verdict_from_dict(entry).line() for entry in context.get("verdict", [])]
+
+
+def run_variant(base: Path, target: Path, name: str, changes: dict[str, Any], eval_max_size: int | None, draws: int | None) -> None:
     """Copy ``base`` to ``target``, rerun the pipeline with the variant's game, print its comparison."""
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(base, target, ignore=shutil.ignore_patterns("report.html", "tracking", "meaning"))
-    demo = RunConfig()
+    demo = load_config(base / "config.toml")
+    evaluation = demo.evaluation if eval_max_size is None else dataclasses.replace(demo.evaluation, max_size=eval_max_size)
+    evaluation = evaluation if draws is None else dataclasses.replace(evaluation, significance_draws=draws)
     config = dataclasses.replace(
         demo,
         out_dir=str(target),
         game=dataclasses.replace(demo.game, **changes),
+        evaluation=evaluation,
         meaning=dataclasses.replace(demo.meaning, enabled=False),
     )
     start = time.perf_counter()
@@ -114,7 +132,9 @@ def run_variant(base: Path, target: Path, name: str, changes: dict[str, Any]) ->
     game_seconds = sum(v for k, v in timings.items() if k.startswith("partition-"))
     print(f"\n== {name} ({changes}): pipeline rerun {seconds:.0f} s, partition stages {game_seconds:.1f} s")
     for layer in result.evaluated:
-        print(f"  layer {layer}: {partition_summary(target, layer)}")
+        print(f"  layer {layer}: {partition_summary(target, layer, (evaluation.min_size, evaluation.max_size))}")
+        for line in verdict_lines(target / "evaluation" / f"layer{layer}"):
+            print(f"    {line}")
         compare_layer(target / "evaluation" / f"layer{layer}")
 
 
@@ -123,11 +143,13 @@ def main() -> None:
     parser.add_argument("--base", type=Path, required=True, help="a finished `hedonic demo` run directory")
     parser.add_argument("--out", type=Path, required=True, help="folder for one run directory per variant")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, from {', '.join(VARIANTS)}")
+    parser.add_argument("--eval-max-size", type=int, default=None, help="largest coalition the evaluation scores (default: the base run's)")
+    parser.add_argument("--significance-draws", type=int, default=None, help="random groups per size for the per-coalition tests (0: none, faster; the verdict does not use them)")
     arguments = parser.parse_args()
     os.environ.setdefault("HEDONIC_NO_PROGRESS", "1")
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     for name in arguments.variants.split(","):
-        run_variant(arguments.base, arguments.out / name, name, VARIANTS[name])
+        run_variant(arguments.base, arguments.out / name, name, VARIANTS[name], arguments.eval_max_size, arguments.significance_draws)
 
 
 if __name__ == "__main__":

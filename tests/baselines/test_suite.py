@@ -11,7 +11,7 @@ from hedonic.baselines import BASELINE_METHODS, BaselineInputs, activation_corre
 from hedonic.errors import ConfigError
 from hedonic.game import Partition, load_partition, save_partition
 
-from .conftest import Planted, stats_of
+from .conftest import Planted, planted, stats_of
 
 
 def _inputs(data: Planted, offset: int = 0) -> BaselineInputs:
@@ -37,6 +37,19 @@ def test_every_baseline_matches_the_reference_sizes(data: Planted) -> None:
         assert sorted(partition.sizes().tolist()) == sorted(sizes), method
         assert partition.parameters["reference_method"] == "hedonic"
         assert run.seconds[method] >= 0
+
+
+def test_a_heavy_tailed_reference_is_matched_at_every_size() -> None:
+    """Issue 27: the whole size distribution, a coalition of half the layer and the singletons included, not only sizes 4–32."""
+    pytest.importorskip("networkx")
+    data = planted(seed=1, groups=10, size=8)
+    sizes = [40, 17, 9, 5, 3, 2, 1, 1, 1, 1]
+    reference = _reference(list(range(data.groups.size)), sizes)
+    run = run_baselines(reference, _inputs(data), seed=0, kmeans_n_init=1)
+    assert set(run.partitions) == set(BASELINE_METHODS) and not run.skipped
+    for method, partition in run.partitions.items():
+        assert partition.size_distribution() == reference.size_distribution(), method
+        assert partition.large_coalitions() == reference.large_coalitions() == [40, 17]
 
 
 def test_without_size_matching_clusterings_keep_their_own_sizes(data: Planted) -> None:

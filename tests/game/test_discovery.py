@@ -32,22 +32,22 @@ def _sets(partition: Partition) -> set[frozenset[int]]:
     n=st.integers(1, 40),
     method=st.sampled_from(["top-cover", "pac-top-cover", "additive", "additive-individual"]),
     k=st.integers(1, 5),
-    max_size=st.sampled_from([None, 3, 8, "auto"]),
+    max_size=st.sampled_from(["none", 3, 8, "auto"]),
     seed=st.integers(0, 2**16),
 )
-def test_every_player_once_and_same_seed_same_partition(n: int, method: str, k: int, max_size: int | str | None, seed: int) -> None:
+def test_every_player_once_and_same_seed_same_partition(n: int, method: str, k: int, max_size: int | str, seed: int) -> None:
     phi = _distinct_symmetric(n, seed)
     first = discover(phi, method=method, k=k, max_size=max_size, m=200, seed=seed, stability_samples=300)
     members = sorted(i for group in first.coalitions for i in group)
     assert members == list(range(n))
     assert first == discover(phi, method=method, k=k, max_size=max_size, m=200, seed=seed, stability_samples=300)
-    if max_size is not None and n:
+    if max_size != "none" and n:
         assert first.largest() <= max(auto_max_size(n) if max_size == "auto" else max_size, 1 if method.startswith("additive") else 2)
 
 
 @settings(max_examples=30, deadline=None)
-@given(n=st.integers(2, 40), k=st.integers(1, 5), max_size=st.sampled_from([None, 3, 8]), mutual=st.booleans(), seed=st.integers(0, 2**16))
-def test_relabelling_players_permutes_the_exact_partition(n: int, k: int, max_size: int | None, mutual: bool, seed: int) -> None:
+@given(n=st.integers(2, 40), k=st.integers(1, 5), max_size=st.sampled_from(["none", 3, 8]), mutual=st.booleans(), seed=st.integers(0, 2**16))
+def test_relabelling_players_permutes_the_exact_partition(n: int, k: int, max_size: int | str, mutual: bool, seed: int) -> None:
     phi = _distinct_symmetric(n, seed)
     order = np.random.default_rng(seed).permutation(n)
     new_index = np.argsort(order)
@@ -92,15 +92,18 @@ def test_parameters_and_stability_are_recorded(tmp_path: Path) -> None:
 
 def test_the_additive_game_records_tau_dynamics_and_exact_stability(tmp_path: Path) -> None:
     phi, truth = planted_valuation(300, 0.2, sizes=(4, 12), seed=1)
-    partition = discover(phi, seed=2, stability_samples=500)
+    scaled = discover(phi, seed=2, stability_samples=500)
+    assert scaled.parameters["tau_rule"] == "scaled" and scaled.parameters["tau"] == scaled.parameters["tau_estimate"]["median"]
+    assert adjusted_rand_score(truth, scaled.labels()) > 0.95 and scaled.stability is not None and scaled.stability.nash_stable
+    partition = discover(phi, tau="noise", seed=2, stability_samples=500)
     assert partition.method == "additive" and adjusted_rand_score(truth, partition.labels()) > 0.95
     parameters = partition.parameters
     estimate = parameters["tau_estimate"]
-    assert parameters["tau"] == pytest.approx(estimate["median"] + 1.5 * estimate["robust_sigma"])
-    assert estimate["robust_sigma"] == pytest.approx(0.2, rel=0.1) and parameters["max_size"] == 15
+    assert parameters["tau_rule"] == "noise" and parameters["tau"] == pytest.approx(estimate["median"] + 1.5 * estimate["robust_sigma"])
+    assert estimate["robust_sigma"] == pytest.approx(0.2, rel=0.1) and parameters["max_size"] == 30
     assert parameters["dynamics"]["converged"] and parameters["dynamics"]["moves"] >= 240
     stability = partition.stability
-    assert stability is not None and stability.nash_stable and stability.individually_stable and stability.cap == 15
+    assert stability is not None and stability.nash_stable and stability.individually_stable and stability.cap == 30
     assert stability.welfare is not None and stability.welfare > 0 and stability.largest_blocking_coalition is None
     fixed = discover(phi, tau=0.5, seed=2, stability_samples=500)
     assert fixed.parameters["tau"] == 0.5 and fixed.parameters["tau_estimate"] is None
@@ -109,23 +112,23 @@ def test_the_additive_game_records_tau_dynamics_and_exact_stability(tmp_path: Pa
 
 
 def test_automatic_size_bound_and_observed_pairs() -> None:
-    assert [auto_max_size(n) for n in (10, 32, 300, 1279, 1536, 14336)] == [4, 4, 15, 32, 32, 32]
+    assert [auto_max_size(n) for n in (10, 32, 300, 1279, 1536, 14336)] == [4, 4, 30, 128, 154, 1434]
     phi = _distinct_symmetric(120, 1)
     pac = discover(phi, method="pac-top-cover", stability_samples=100)
-    assert pac.parameters["max_size"] == 6 and pac.largest() <= 6
+    assert pac.parameters["max_size"] == 12 and pac.largest() <= 12
     assert 0.99 < pac.parameters["observed_pair_share"] <= 1.0 and not partition_warnings(pac)
     few = discover(phi, method="pac-top-cover", m=20, max_k=3, stability_samples=100)
     assert 0 < few.parameters["observed_pair_share"] <= 20 * 6 / (120 * 119)
     assert any("saw only" in warning for warning in partition_warnings(few))
     assert "observed_pair_share" not in discover(phi, method="top-cover", stability_samples=100).parameters
-    with pytest.raises(ConfigError, match="'auto'"):
+    with pytest.raises(ConfigError, match='"auto" or "none"'):
         discover(phi, max_size="big")
 
 
 @pytest.mark.parametrize("method", ["top-cover", "additive"])
 def test_small_games_get_an_exhaustive_verdict(method: str) -> None:
     phi = _distinct_symmetric(9, 2)
-    exact = discover(phi, method=method, k=2, max_size=None, stability_samples=200)
+    exact = discover(phi, method=method, k=2, max_size="none", stability_samples=200)
     assert exact.stability is not None
     assert exact.stability.core_stable is not None
     if exact.stability.core_stable:

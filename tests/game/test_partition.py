@@ -53,7 +53,7 @@ def test_roundtrip_is_byte_identical(tmp_path: Path) -> None:
     assert loaded == partition
     assert save_partition(loaded, tmp_path / "p.json").read_bytes() == first
     document = json.loads(first)
-    assert document["kind"] == "partition" and document["format_version"] == 2
+    assert document["kind"] == "partition" and document["format_version"] == 3
     assert document["size_distribution"] == {"2": 3, "3": 2}
     assert document["stability"]["statement"].startswith("Nash stable and individually stable (every unilateral move checked under the cap of 4)")
 

@@ -9,28 +9,35 @@ import typer
 
 from hedonic.cli._app import app
 from hedonic.cli.options import check_output, layer_layout
-from hedonic.game import DEFAULTS, GAME_METHODS
+from hedonic.game import DEFAULT_TAU_RULE, DEFAULTS, GAME_METHODS, TAU_RULES
+from hedonic.game.settings import AUTO_LAYER_SHARE, AUTO_MIN_SIZE
 from hedonic.pipeline.validation import MAX_DRAWS
 
 if TYPE_CHECKING:
     from hedonic.game import Partition
 
-SIZE_BUCKETS = ((1, 1), (2, 2), (3, 8), (9, 16), (17, 32), (33, 64), (65, 256), (257, None))
-"""Coalition size ranges shown in the printed size distribution."""
-
-
+AUTO_HELP = f"max({AUTO_MIN_SIZE}, {AUTO_LAYER_SHARE:.0%} of the layer)"
+TAU_HELP = (
+    "Additive games: the resolution τ_ij, a number or a rule: "
+    + "; ".join(f"'{rule.name}' ({rule.description})" for rule in TAU_RULES.values())
+    + f"; 'auto': '{DEFAULT_TAU_RULE}'."
+)
 METHOD_HELP = "The game: " + "; ".join(f"'{row.name}' ({row.description})" for row in GAME_METHODS.values()) + "."
 
 
 def _tau(value: str) -> float | str:
-    from hedonic.errors import ConfigError
+    from hedonic.game.resolution import check_tau
 
-    if value == "auto":
-        return value
     try:
         return float(value)
     except ValueError:
-        raise ConfigError(f"--tau must be a number or 'auto', got {value!r}", hint="e.g. --tau auto or --tau 0.5") from None
+        return check_tau(value)
+
+
+def _max_size(value: str) -> int | str:
+    from hedonic.game import size_setting
+
+    return size_setting(int(value) if value.strip().lstrip("+-").isdigit() else value, where="--max-size")
 
 
 def _paths(phi: Path | None, run_dir: Path | None, layer: int | None, out: Path | None) -> tuple[Path, Path]:
@@ -58,7 +65,7 @@ def discover(
     run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Run directory: reads DIR/valuation/layer{L}.safetensors.")] = None,
     layer: Annotated[int | None, typer.Option("--layer", help="Layer to partition (with --run-dir; recorded in the output).")] = None,
     method: Annotated[str, typer.Option("--method", help=METHOD_HELP)] = DEFAULTS.method,
-    tau: Annotated[str, typer.Option("--tau", help="Additive games: the resolution τ, a number or 'auto' (median + 1.5 robust σ of φ).")] = str(DEFAULTS.tau),
+    tau: Annotated[str, typer.Option("--tau", help=TAU_HELP)] = str(DEFAULTS.tau),
     choice: Annotated[
         str, typer.Option("--choice", help="Top covers: 'fixed' (k best partners over all neurons) or 'available' (k best among those not yet in a coalition).")
     ] = DEFAULTS.choice,
@@ -71,9 +78,9 @@ def discover(
     delta: Annotated[float, typer.Option("--delta", help="Confidence parameter δ (sample size and stability bound).")] = DEFAULTS.delta,
     max_k: Annotated[int, typer.Option("--max-k", min=2, help="Largest sampled coalition (PAC and the stability samples).")] = DEFAULTS.max_k,
     max_size: Annotated[
-        int | None,
-        typer.Option("--max-size", min=0, help="Cap (additive) or size-control bound (top covers); 0: off; default min(32, max(4, 5% of the layer))."),
-    ] = None,
+        str,
+        typer.Option("--max-size", help=f"Cap (additive) or size-control bound (top covers): N, 'auto' ({AUTO_HELP}) or 'none'."),
+    ] = str(DEFAULTS.max_size),
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same partition).")] = 0,
     stability_samples: Annotated[
         int, typer.Option("--stability-samples", min=1, max=MAX_DRAWS, help="Fresh coalitions for the core-stability estimate.")
@@ -98,7 +105,7 @@ def discover(
         epsilon=epsilon,
         delta=delta,
         max_k=max_k,
-        max_size=DEFAULTS.max_size if max_size is None else max_size or None,
+        max_size=_max_size(max_size),
         seed=seed,
         neurons=valuation.neurons,
         layer=layer if layer is not None else valuation.layer,
@@ -115,24 +122,26 @@ def _print_partition(partition: Partition, source: str) -> None:
 
     from hedonic.display import console as make_console
     from hedonic.game import partition_warnings
+    from hedonic.game.size_distribution import size_bands
 
     console = make_console()
-    sizes = partition.sizes()
-    table = Table(title=f"{partition.method} on {source}: {partition.n_players} neurons, {len(sizes)} coalitions")
+    table = Table(title=f"{partition.method} on {source}: {partition.n_players} neurons, {len(partition.coalitions)} coalitions")
     for column in ("size", "coalitions", "neurons", "share"):
         table.add_column(column, justify="right")
-    for low, high in SIZE_BUCKETS:
-        chosen = sizes[(sizes >= low) & (sizes <= (high or float("inf")))]
-        if len(chosen):
-            label = str(low) if low == high else f"{low}–{high}" if high is not None else f"≥{low}"
-            table.add_row(label, str(len(chosen)), str(int(chosen.sum())), f"{chosen.sum() / partition.n_players:.1%}")
+    for band in size_bands(partition.sizes(), partition.n_players):
+        if band.coalitions:
+            table.add_row(band.label, str(band.coalitions), str(band.neurons), f"{band.share:.1%}")
     console.print(table)
+    fit = partition.power_law()
+    console.print("power law: fewer than 10 coalitions of 2 or more, no fit" if fit is None else fit.statement(), highlight=False)
     share = partition.largest() / partition.n_players if partition.n_players else 0.0
     console.print(f"largest coalition {partition.largest()} ({share:.1%}), singletons {partition.singleton_share():.1%}", highlight=False)
     parameters = partition.parameters
     if "tau" in parameters:
         dynamics = parameters["dynamics"]
-        console.print(f"τ = {parameters['tau']:.4g}; {dynamics['moves']} moves in {dynamics['rounds']} rounds", highlight=False)
+        rule = parameters.get("tau_rule", "fixed")
+        pair = " + 1.5 σ̂_i σ̂_j / σ̂" if rule == "scaled" else " + k_i k_j / K" if rule == "modularity" else ""
+        console.print(f"τ_ij = {parameters['tau']:.4g}{pair} (rule {rule}); {dynamics['moves']} moves in {dynamics['rounds']} rounds", highlight=False)
     levels = parameters.get("size_control", {}).get("levels", [])
     if len(levels) > 1:
         steps = ", ".join(f"k={level['k']} threshold={level['threshold']} on {level['players']} neurons" for level in levels[1:])

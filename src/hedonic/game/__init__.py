@@ -4,7 +4,7 @@ The entry point :func:`discover` plays a game chosen by name from :data:`GAME_ME
 (:mod:`~hedonic.game.methods`) with the shared defaults :data:`DEFAULTS`
 (:mod:`~hedonic.game.settings`). The games: the additively separable game and its best-response
 dynamics (:mod:`~hedonic.game.additive_preference`, :mod:`~hedonic.game.additive_dynamics`);
-the paper's top-responsive friend game, with friend rules (:mod:`~hedonic.game.preferences`),
+its resolution rules (:mod:`~hedonic.game.resolution`); the paper's top-responsive friend game, with friend rules (:mod:`~hedonic.game.preferences`),
 the exact Top Cover (:mod:`~hedonic.game.top_cover`), the ``available`` choice rule
 (:mod:`~hedonic.game.available_cover`, :mod:`~hedonic.game.ranked_preference`,
 :mod:`~hedonic.game.partner_lists`), PAC-Top-Cover on sampled coalitions
@@ -13,7 +13,7 @@ Every preference offers one interface (:mod:`~hedonic.game.preference`), which t
 checks (:mod:`~hedonic.game.stability`, result :class:`Stability`) use alike.
 """
 
-from hedonic.game.additive_dynamics import Dynamics, TauEstimate, best_response_dynamics, noise_tau
+from hedonic.game.additive_dynamics import Dynamics, best_response_dynamics
 from hedonic.game.additive_preference import AdditivePreference
 from hedonic.game.available_cover import CHOICES, available_cover
 from hedonic.game.discovery import discover, partition_warnings
@@ -34,8 +34,9 @@ from hedonic.game.preferences import (
     rank_partners,
 )
 from hedonic.game.ranked_preference import RankedPreference
+from hedonic.game.resolution import DEFAULT_TAU_RULE, TAU_RULES, Resolution, TauEstimate, TauRule, noise_tau, resolve_tau
 from hedonic.game.sampling import Sampler, uniform_coalitions, uniform_sampler
-from hedonic.game.settings import DEFAULTS, GameSettings, auto_max_size
+from hedonic.game.settings import DEFAULTS, GameSettings, auto_max_size, size_setting
 from hedonic.game.size_control import Refinement, refine
 from hedonic.game.stability import (
     SampledStability,
@@ -47,13 +48,16 @@ from hedonic.game.stability import (
     pac_stability,
 )
 from hedonic.game.stability_result import Stability
-from hedonic.game.synthetic import planted_valuation
+from hedonic.game.synthetic import REALISTIC, Heterogeneity, heterogeneous_valuation, planted_valuation
 from hedonic.game.top_cover import canonical_labels, top_cover
 
 __all__ = [
     "CHOICES",
     "DEFAULTS",
+    "DEFAULT_TAU_RULE",
     "GAME_METHODS",
+    "REALISTIC",
+    "TAU_RULES",
     "AdditivePreference",
     "Deviations",
     "Dynamics",
@@ -61,16 +65,19 @@ __all__ = [
     "FriendRule",
     "GameMethod",
     "GameSettings",
+    "Heterogeneity",
     "Partition",
     "PartnerLists",
     "PartnerRanking",
     "Preference",
     "RankedPreference",
     "Refinement",
+    "Resolution",
     "SampledStability",
     "Sampler",
     "Stability",
     "TauEstimate",
+    "TauRule",
     "assess",
     "auto_max_size",
     "available_cover",
@@ -86,6 +93,7 @@ __all__ = [
     "friend_count",
     "friend_graph",
     "friend_sets",
+    "heterogeneous_valuation",
     "largest_blocking_coalition",
     "load_partition",
     "noise_tau",
@@ -97,7 +105,9 @@ __all__ = [
     "planted_valuation",
     "rank_partners",
     "refine",
+    "resolve_tau",
     "save_partition",
+    "size_setting",
     "top_cover",
     "uniform_coalitions",
     "uniform_sampler",

@@ -2,14 +2,17 @@
 
 Definition (spec §5). Player i in coalition S has utility
 
-    u_i(S) = Σ_{j∈S, j≠i} (φ_ij − τ),   u_i({i}) = 0,
+    u_i(S) = Σ_{j∈S, j≠i} (φ_ij − τ_ij),   τ_ij = τ + t_i t_j,   u_i({i}) = 0,
 
-so φ(i, j) > τ makes j welcome to i and φ(i, j) < τ unwelcome; τ is the resolution of the game
-(a mean valuation a coalition must offer to be worth joining). i strictly prefers S to S' when
+so φ(i, j) > τ_ij makes j welcome to i and φ(i, j) < τ_ij unwelcome; τ_ij is the resolution of the
+game (what a pair must be worth for a coalition to be worth joining): a constant τ and, with
+per-player factors t (n,), a rank-one part (:mod:`hedonic.game.resolution` chooses them; without t,
+τ_ij = τ). The pair term keeps every computation O(n) per player: coalition C costs player i
+τ·|C| + t_i·T_C with T_C = Σ_{j∈C} t_j. i strictly prefers S to S' when
 u_i(S) > u_i(S') + tolerance, the tolerance being 1e-9 of the largest |φ| (utilities are summed
 in float64 from φ's float32 entries, so equal sums computed in two orders never count as a gain).
 
-With symmetric φ, W(π) = Σ_C Σ_{i<j∈C} (φ_ij − τ) = ½ Σ_i u_i(π(i)) is an exact potential: a
+With symmetric φ (τ_ij is symmetric), W(π) = Σ_C Σ_{i<j∈C} (φ_ij − τ_ij) = ½ Σ_i u_i(π(i)) is an exact potential: a
 unilateral move of i from A to B changes W by exactly u_i(B ∪ {i}) − u_i(A). Every improving move
 therefore raises W, and best-response dynamics (:mod:`hedonic.game.additive_dynamics`) end in a
 Nash-stable partition. Additive utilities are not monotone (dropping an unwelcome member raises
@@ -66,14 +69,16 @@ SCREEN_SAFETY = 4.0
 
 @dataclass(frozen=True)
 class AdditivePreference:
-    """u_i(S) = Σ_{j∈S, j≠i} (φ_ij − ``tau``) over φ (n, n) float, symmetric (module docstring).
+    """u_i(S) = Σ_{j∈S, j≠i} (φ_ij − ``tau`` − t_i t_j) over φ (n, n) float, symmetric, with
+    t = ``factors`` (n,) (None: no pair term) (module docstring).
 
-    ``row_scale`` (n,) = max_j |φ_ij| and ``scale`` = max |φ| are derived (the screen's bound and
-    the tolerance).
+    ``row_scale`` (n,) = max_j |φ_ij| and ``scale`` = max(max |φ|, max t²) are derived (the
+    screen's bound and the tolerance).
     """
 
     phi: np.ndarray
     tau: float
+    factors: np.ndarray | None = field(default=None, repr=False, compare=False)
     scale: float = field(init=False, repr=False, compare=False)
     row_scale: np.ndarray = field(init=False, repr=False, compare=False)
 
@@ -92,6 +97,12 @@ class AdditivePreference:
             )
         if asymmetry:
             object.__setattr__(self, "phi", ((self.phi + self.phi.T) / 2).astype(self.phi.dtype))
+        if self.factors is not None:
+            factors = np.asarray(self.factors, dtype=np.float64)
+            if factors.shape != (self.n,) or not np.isfinite(factors).all():
+                raise ConfigError(f"the pair factors must be {self.n} finite numbers, got shape {factors.shape}", hint="pass one factor per player, or None")
+            object.__setattr__(self, "factors", factors)
+            largest = max(largest, float(np.max(factors**2, initial=0.0)))
         object.__setattr__(self, "scale", largest)
         object.__setattr__(self, "row_scale", row_scale)
 
@@ -107,14 +118,20 @@ class AdditivePreference:
 
     def describe(self) -> dict[str, Any]:
         """JSON description: {"game": "additive", "tau", "utility"}."""
-        return {"game": "additive", "tau": float(self.tau), "utility": "sum over the coalition's other members of (φ_ij − τ)"}
+        pair = "τ" if self.factors is None else "τ − t_i t_j"
+        return {"game": "additive", "tau": float(self.tau), "utility": f"sum over the coalition's other members of (φ_ij − {pair})"}
+
+    def totals(self, labels: np.ndarray) -> np.ndarray | None:
+        """T_C = Σ_{j∈C} t_j per coalition id (n,) float64 of ``labels`` (n,) ids < n; None without factors."""
+        return None if self.factors is None else np.bincount(labels, weights=self.factors, minlength=self.n)
 
     def utility(self, i: int, coalition: Iterable[int] | np.ndarray) -> float:
         """u_i(S) for player ``i`` and S = ``coalition`` (player indices; i is added if missing)."""
         members = np.setdiff1d(np.unique(np.fromiter(coalition, dtype=np.int64)), [i])
         if len(members) and (members[0] < 0 or members[-1] >= self.n):
             raise ConfigError(f"coalition member out of range 0..{self.n - 1}", hint="use player indices, the rows of φ")
-        return float(np.sum(self.phi[i, members], dtype=np.float64) - self.tau * len(members))
+        pair = 0.0 if self.factors is None else self.factors[i] * float(self.factors[members].sum())
+        return float(np.sum(self.phi[i, members], dtype=np.float64) - self.tau * len(members) - pair)
 
     def compare(self, i: int, first: Iterable[int] | np.ndarray, second: Iterable[int] | np.ndarray) -> int:
         """1 when u_i(``first``) exceeds u_i(``second``) by more than the tolerance, −1 the other way, else 0."""
@@ -130,6 +147,8 @@ class AdditivePreference:
         for players, members in coalition_rows(labels, min_size=2):
             values = self.phi[players[:, None], members].astype(np.float64)
             own[players] = values.sum(axis=1) - self.phi[players, players] - self.tau * (members.shape[1] - 1)
+            if self.factors is not None:
+                own[players] -= self.factors[players] * (self.factors[members].sum(axis=1) - self.factors[players])
         return own
 
     def welfare(self, labels: np.ndarray) -> float:
@@ -145,6 +164,8 @@ class AdditivePreference:
         players = np.maximum(samples, 0)
         pair = member[:, :, None] & member[:, None, :] & ~np.eye(samples.shape[1], dtype=bool)
         values = self.phi[players[:, :, None], players[:, None, :]].astype(np.float64) - self.tau
+        if self.factors is not None:
+            values -= self.factors[players][:, :, None] * self.factors[players][:, None, :]
         utility = np.where(pair, values, 0.0).sum(axis=2)
         own = self.own_utilities(labels)[players]
         prefers = utility > own + self.tolerance
@@ -161,21 +182,31 @@ class AdditivePreference:
             penalty[np.asarray(sizes) >= cap] = np.inf
         return penalty
 
-    def best_move(self, player: int, labels: np.ndarray, sizes: np.ndarray, penalty: np.ndarray, individual: bool = False) -> tuple[int, float]:
+    def best_move(
+        self, player: int, labels: np.ndarray, sizes: np.ndarray, penalty: np.ndarray, individual: bool = False, totals: np.ndarray | None = None
+    ) -> tuple[int, float]:
         """``player``'s best move, exactly (float64): (coalition id to join, gain over staying).
 
         ``labels`` (n,) coalition ids < n, ``sizes`` (n,) members per id (an id with none is
-        "alone", worth 0), ``penalty`` (n,) from :meth:`penalty`. With ``individual`` only
-        coalitions whose members all have φ_j,player ≥ τ count. The move strictly improves exactly
-        when the gain exceeds :attr:`tolerance`. One ``bincount`` of φ's row, O(n).
+        "alone", worth 0), ``penalty`` (n,) from :meth:`penalty`, ``totals`` (n,) from
+        :meth:`totals` (computed when None and the game has factors). With ``individual`` only
+        coalitions whose members all have φ_j,player ≥ τ_j,player count. The move strictly
+        improves exactly when the gain exceeds :attr:`tolerance`. One ``bincount`` of φ's row, O(n).
         """
         row = self.phi[player]
         values = np.bincount(labels, weights=row, minlength=self.n)
         own = labels[player]
         current = values[own] - row[player] - self.tau * (sizes[own] - 1)
         np.subtract(values, penalty, out=values)
+        floor: float | np.ndarray = self.tau
+        if self.factors is not None:
+            totals = self.totals(labels) if totals is None else totals
+            weight = self.factors[player]
+            current -= weight * (totals[own] - weight)
+            values -= weight * totals
+            floor = self.tau + weight * self.factors
         if individual:
-            values[np.bincount(labels, weights=row < self.tau, minlength=self.n) > 0] = -np.inf
+            values[np.bincount(labels, weights=row < floor, minlength=self.n) > 0] = -np.inf
         values[own] = -np.inf
         target = int(np.argmax(values))
         return target, float(values[target] - current)
@@ -193,7 +224,9 @@ class AdditivePreference:
         largest = float(sizes.max(initial=1.0))
         unit = np.finfo(self.phi.dtype).eps / 2
         rounding = (largest + 2) * unit / (1 - (largest + 2) * unit)
-        margin = SCREEN_SAFETY * rounding * largest * (self.row_scale + abs(self.tau))
+        factors = np.zeros(self.n) if self.factors is None else self.factors
+        totals = np.bincount(inverse, weights=factors)
+        margin = SCREEN_SAFETY * rounding * largest * (self.row_scale + abs(self.tau) + np.abs(factors) * np.abs(factors).max(initial=0.0))
         best, current = np.full(self.n, -np.inf), np.zeros(self.n)
         step = max(1, BLOCK_ELEMENTS // max(self.n, 1))
         for first in range(0, len(ids), step):
@@ -201,8 +234,11 @@ class AdditivePreference:
             product = np.asarray(membership[first:last] @ self.phi, dtype=np.float64)
             inside = np.flatnonzero((inverse >= first) & (inverse < last))
             rows = inverse[inside] - first
-            current[inside] = product[rows, inside] - self.phi[inside, inside] - self.tau * (sizes[inverse[inside]] - 1)
-            product -= self.tau * sizes[first:last, None]
+            own = inverse[inside]
+            current[inside] = (
+                product[rows, inside] - self.phi[inside, inside] - self.tau * (sizes[own] - 1) - factors[inside] * (totals[own] - factors[inside])
+            )
+            product -= self.tau * sizes[first:last, None] + totals[first:last, None] * factors[None, :]
             if cap is not None:
                 product[sizes[first:last] >= cap] = -np.inf
             product[rows, inside] = -np.inf
@@ -214,10 +250,10 @@ class AdditivePreference:
         """The exact move check (:class:`MoveCheck`) of the players the screen leaves; the rest have none."""
         labels = np.unique(labels, return_inverse=True)[1].ravel().astype(np.int64)
         sizes = np.bincount(labels, minlength=self.n)
-        penalty = self.penalty(sizes, cap)
+        penalty, totals = self.penalty(sizes, cap), self.totals(labels)
         candidates = self.screen(labels, cap)
-        nash = [self.best_move(int(p), labels, sizes, penalty) for p in candidates]
-        accepted = np.array([self.best_move(int(p), labels, sizes, penalty, individual=True)[1] for p in candidates])
+        nash = [self.best_move(int(p), labels, sizes, penalty, totals=totals) for p in candidates]
+        accepted = np.array([self.best_move(int(p), labels, sizes, penalty, individual=True, totals=totals)[1] for p in candidates])
         gains = np.array([gain for _, gain in nash], dtype=np.float64)
         targets = np.array([target if sizes[target] else -1 for target, _ in nash], dtype=np.int64)
         yield MoveCheck(candidates, gains > self.tolerance, accepted > self.tolerance, targets, gains)

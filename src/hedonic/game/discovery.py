@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from hedonic.game.methods import check_method
-from hedonic.game.partition import DEFAULT_MAX_SHARE, DEFAULT_SINGLETON_SHARE, Partition
+from hedonic.game.diagnosis import REMEDY, diagnose
+from hedonic.game.partition import DEFAULT_MAX_SHARE, DEFAULT_SINGLETON_SHARE, LARGE_SHARE, Partition
 from hedonic.game.preferences import check_valuation_matrix
 from hedonic.game.sampling import Sampler, uniform_sampler
 from hedonic.game.settings import DEFAULTS, OBSERVED_PAIR_FLOOR, GameSettings
@@ -46,7 +47,7 @@ def discover(
     epsilon: float | None = DEFAULTS.epsilon,
     delta: float = DEFAULTS.delta,
     max_k: int = DEFAULTS.max_k,
-    max_size: int | str | None = DEFAULTS.max_size,
+    max_size: int | str = DEFAULTS.max_size,
     stability_samples: int = DEFAULTS.stability_samples,
     seed: int = 0,
     neurons: np.ndarray | list[int] | None = None,
@@ -92,20 +93,35 @@ def discover(
         max_share=max_share,
         singleton_share_limit=singleton_share_limit,
     )
+    if partition.large_coalitions():
+        diagnosis = diagnose(phi, partition.labels(), np.random.default_rng(seed))
+        partition = dataclasses.replace(partition, parameters={**parameters, "large_coalition": diagnosis.as_dict()})
     stability = assess(partition, played.preference, draw, check_rng, cap=played.cap, samples=stability_samples, delta=delta)
     return dataclasses.replace(partition, stability=stability)
 
 
 def partition_warnings(partition: Partition) -> list[str]:
-    """What a reader of ``partition`` must be told: a degenerate size distribution, PAC samples
-    that saw fewer than :data:`~hedonic.game.settings.OBSERVED_PAIR_FLOOR` of the neuron pairs,
-    dynamics that stopped before converging, a game that is not Nash stable where it promises to be."""
+    """What a reader of ``partition`` must be told: a coalition above
+    :data:`~hedonic.game.partition.LARGE_SHARE` of the layer with its likely cause
+    (:mod:`~hedonic.game.diagnosis`), additive coalitions stopped by the size bound, a degenerate
+    size distribution, PAC samples that saw fewer
+    than :data:`~hedonic.game.settings.OBSERVED_PAIR_FLOOR` of the neuron pairs, dynamics that
+    stopped before converging."""
     found: list[str] = []
+    diagnosis = partition.parameters.get("large_coalition")
+    for size in partition.large_coalitions():
+        cause = f"likely cause: {diagnosis['cause']}; {REMEDY}" if diagnosis and diagnosis["size"] == size else "its cause was not diagnosed"
+        found.append(f"a coalition of {size} neurons holds {size / partition.n_players:.0%} of the layer (more than {LARGE_SHARE:.0%}): {cause}")
     if partition.degenerate:
         found.append(
             f"degenerate partition: largest coalition {partition.largest()} of {partition.n_players} neurons, "
             f"{partition.singleton_share():.0%} singletons"
         )
+    bound = partition.parameters.get("max_size")
+    if "dynamics" in partition.parameters and bound is not None:
+        full = int(np.sum(partition.sizes() == bound))
+        if full:
+            found.append(f"{full} coalition(s) reached the size bound max_size = {bound}: the bound, not the game, set their size (raise it, or max_size = \"none\")")
     seen = partition.parameters.get("observed_pair_share")
     if seen is not None and seen < OBSERVED_PAIR_FLOOR:
         found.append(

@@ -1,6 +1,7 @@
 """The games :func:`~hedonic.game.discover` can play, one row per name in :data:`GAME_METHODS`.
 
-- ``additive`` (default): additively separable preferences u_i(S) = Σ_{j∈S}(φ_ij − τ),
+- ``additive`` (default): additively separable preferences u_i(S) = Σ_{j∈S}(φ_ij − τ_ij) (τ_ij
+  from a rule of :data:`~hedonic.game.resolution.TAU_RULES`),
   best-response dynamics to a Nash-stable partition under the size cap
   (:mod:`hedonic.game.additive_dynamics`);
 - ``additive-individual``: the same game, moves also accepted by the receiving coalition
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from hedonic.errors import ConfigError
-from hedonic.game.additive_dynamics import best_response_dynamics, noise_tau
+from hedonic.game.additive_dynamics import best_response_dynamics
 from hedonic.game.additive_preference import AdditivePreference
 from hedonic.game.available_cover import available_cover, check_choice
 from hedonic.game.friend_preference import FriendPreference
@@ -33,6 +34,7 @@ from hedonic.game.partner_lists import PartnerLists
 from hedonic.game.preference import Preference
 from hedonic.game.preferences import FriendRule, PartnerRanking, friend_graph, rank_partners
 from hedonic.game.ranked_preference import RankedPreference
+from hedonic.game.resolution import resolve_tau
 from hedonic.game.sampling import Sampler
 from hedonic.game.settings import DEFAULT_M, GameSettings
 from hedonic.game.size_control import Refinement, refine
@@ -66,14 +68,14 @@ class GameMethod:
 
 def _additive(individual: bool) -> Play:
     def play(phi: np.ndarray, settings: GameSettings, rng: np.random.Generator, draw: Sampler) -> Played:
-        estimate = noise_tau(phi, rng) if settings.tau == "auto" else None
-        tau = estimate.tau if estimate else float(settings.tau)
-        preference = AdditivePreference(phi, tau)
+        resolution = resolve_tau(settings.tau, phi, rng)
+        preference = AdditivePreference(phi, resolution.tau, resolution.factors)
         cap = settings.size_bound(phi.shape[0])
         dynamics = best_response_dynamics(preference, rng, cap=cap, individual=individual)
         record = {
-            "tau": tau,
-            "tau_estimate": None if estimate is None else estimate.as_dict(),
+            "tau": resolution.tau,
+            "tau_rule": resolution.rule,
+            "tau_estimate": None if resolution.rule == "fixed" else resolution.as_dict(),
             "max_size": cap,
             "dynamics": {"rounds": dynamics.rounds, "moves": dynamics.moves, "converged": dynamics.converged},
         }

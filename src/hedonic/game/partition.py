@@ -9,10 +9,16 @@ artifact ``kind = "partition"`` (format version 1) stores, as plain JSON:
 - ``method``, ``parameters`` (what produced it), ``seed``, ``layer`` (or null);
 - ``size_distribution`` (size → count), ``largest``, ``singleton_share``, ``degenerate`` and the
   thresholds that decided it;
+- ``size_bands`` (coalitions, neurons and share of the players per log₂ size band), ``power_law``
+  (the discrete power-law fit of the sizes with its goodness of fit, or null;
+  :mod:`hedonic.game.size_distribution`), and ``large_coalitions``: the sizes of the coalitions
+  above ``large_share`` (20%) of the players, which the CLI, the report and
+  :func:`~hedonic.game.discovery.partition_warnings` name with their likely cause;
 - ``stability``: every stability check of exactly these coalitions
   (:class:`~hedonic.game.stability_result.Stability`, its fields), or null.
 
-Format version 2 (this one) holds the exact move checks and welfare in ``stability``.
+Format version 2 added the exact move checks and welfare in ``stability``; version 3 (this one)
+the size bands, the power-law fit and the large coalitions.
 
 Loading validates the structure and fails with :class:`~hedonic.errors.ArtifactError` naming the
 file and the problem. Nothing is pickled.
@@ -31,14 +37,17 @@ import numpy as np
 from hedonic.artifacts import read_json, write_json
 from hedonic.display import graph_objects, html_grid, html_table
 from hedonic.errors import ArtifactError, ConfigError
+from hedonic.game.size_distribution import PowerLawFit, power_law_fit, size_bands
 from hedonic.game.stability_result import Stability
 
 PARTITION_KIND = "partition"
-PARTITION_FORMAT_VERSION = 2
+PARTITION_FORMAT_VERSION = 3
 DEFAULT_MAX_SHARE = 0.25
 """A partition is degenerate when its largest coalition holds more than this share of players..."""
 DEFAULT_SINGLETON_SHARE = 0.8
 """...or when more than this share of players are singletons."""
+LARGE_SHARE = 0.2
+"""A coalition above this share of the players is named, with its likely cause, wherever the partition is shown."""
 
 
 @dataclass(frozen=True)
@@ -136,12 +145,22 @@ class Partition:
             return False
         return self.largest() > self.max_share * self.n_players or self.singleton_share() > self.singleton_share_limit
 
+    def power_law(self) -> PowerLawFit | None:
+        """The discrete power-law fit of the coalition sizes, truncated at n (:func:`~hedonic.game.size_distribution.power_law_fit`, seed 0)."""
+        return power_law_fit(self.sizes(), upper=max(self.n_players, 1), seed=0)
+
+    def large_coalitions(self) -> list[int]:
+        """Sizes (descending) of the coalitions holding more than :data:`LARGE_SHARE` of the players."""
+        return sorted((len(g) for g in self.coalitions if len(g) > LARGE_SHARE * self.n_players), reverse=True)
+
     def in_size_range(self, low: int, high: int) -> list[tuple[int, ...]]:
         """The coalitions whose size lies in [low, high]."""
         return [group for group in self.coalitions if low <= len(group) <= high]
 
     def summary(self) -> dict[str, Any]:
-        """Size distribution, largest coalition, singleton share and the degenerate flag (JSON-ready)."""
+        """Size distribution and bands, power-law fit, largest coalition, singleton share, the
+        degenerate flag and the large coalitions (JSON-ready; the module docstring lists the fields)."""
+        fit = self.power_law()
         return {
             "n_players": self.n_players,
             "n_coalitions": len(self.coalitions),
@@ -150,6 +169,10 @@ class Partition:
             "singleton_share": self.singleton_share(),
             "degenerate": self.degenerate,
             "degenerate_thresholds": {"max_share": self.max_share, "singleton_share": self.singleton_share_limit},
+            "size_bands": [band.as_dict() for band in size_bands(self.sizes(), self.n_players)],
+            "power_law": None if fit is None else fit.as_dict(),
+            "large_coalitions": self.large_coalitions(),
+            "large_share": LARGE_SHARE,
         }
 
     def __repr__(self) -> str:
@@ -202,7 +225,7 @@ def _coverage_problem(groups: list[tuple[int, ...]], members: list[int], players
 
 
 def save_partition(partition: Partition, path: str | Path) -> Path:
-    """Write ``partition`` as a JSON artifact (kind ``partition``, format version 2), atomically."""
+    """Write ``partition`` as a JSON artifact (kind ``partition``, format version 3), atomically."""
     payload = {
         "neurons": list(partition.neurons),
         "coalitions": [list(group) for group in partition.coalitions],

@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +38,7 @@ from hedonic.evaluation.decomposition import DEFAULT_DECOMPOSITION_METRICS
 from hedonic.evaluation.synergy import DEFAULT_MAX_PAIRS, DEFAULT_METRICS
 from hedonic.errors import ConfigError
 from hedonic.game import DEFAULTS, GameSettings
+from hedonic.game.settings import AUTO
 from hedonic.pipeline.config_loading import from_mapping
 from hedonic.valuation.build import VALUATION_KINDS
 
@@ -127,7 +129,9 @@ class GameSection:
     ``k`` best partners (``k = 0``: no limit, the threshold alone) with φ above ``threshold``
     (``threshold = -inf``: no floor), over all neurons (``choice = "fixed"``) or among those not
     yet in a coalition (``"available"``); PAC draws ``m`` coalitions (0: the default 50000) of
-    sizes 2..``max_k``. ``max_size``: the cap or size-control bound (0: from the layer size).
+    sizes 2..``max_k``. ``max_size``: the cap or size-control bound, an integer, "auto" (a share of
+    the layer, :func:`hedonic.game.auto_max_size`) or "none"; the former ``max_size = 0`` still
+    reads as "auto", with a deprecation warning.
     The values are checked by :func:`hedonic.pipeline.validation.validate_config`.
     """
 
@@ -139,7 +143,7 @@ class GameSection:
     mutual: bool = DEFAULTS.mutual
     m: int = DEFAULTS.m or 0
     max_k: int = DEFAULTS.max_k
-    max_size: int = 0 if DEFAULTS.max_size == "auto" else DEFAULTS.max_size  # type: ignore[assignment]
+    max_size: int | str = DEFAULTS.max_size
     delta: float = DEFAULTS.delta
     stability_samples: int = DEFAULTS.stability_samples
 
@@ -155,9 +159,17 @@ class GameSection:
             m=self.m or None,
             delta=self.delta,
             max_k=self.max_k,
-            max_size=self.max_size or "auto",
+            max_size=_legacy_size(self.max_size),
             stability_samples=self.stability_samples,
         )
+
+
+def _legacy_size(value: int | str) -> int | str:
+    """``[game] max_size`` with the former ``0`` (then the layer-derived default) read as "auto", and a deprecation warning."""
+    if value == 0 and not isinstance(value, bool):
+        warnings.warn('[game] max_size = 0 is deprecated: write max_size = "auto" (or "none" for no bound)', FutureWarning, stacklevel=3)
+        return AUTO
+    return value
 
 
 @dataclass(frozen=True)

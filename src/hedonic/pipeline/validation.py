@@ -92,7 +92,6 @@ _MINIMUMS: tuple[tuple[str, str, int], ...] = (
     ("valuation", "exact_inputs", 0),
     ("game", "m", 0),
     ("game", "max_k", 2),
-    ("game", "max_size", 0),
     ("game", "stability_samples", 1),
     ("baselines", "kmeans_n_init", 1),
     ("evaluation", "min_size", 2),

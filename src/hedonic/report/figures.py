@@ -13,34 +13,37 @@ from plotly.subplots import make_subplots
 
 from hedonic.evaluation import SynergyResult
 from hedonic.game import Partition
+from hedonic.game.size_distribution import PowerLawFit
 
 LAYOUT = {"margin": {"l": 60, "r": 20, "t": 60, "b": 50}, "template": "plotly_white", "font": {"size": 13}}
 """Layout shared by the report's figures."""
 METHOD_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
 
 
-def size_bins(largest: int) -> list[tuple[int, int]]:
-    """Log₂-spaced size bins [1, 1], [2, 2], [3, 4], [5, 8], … up to the bin holding ``largest``."""
-    bins, low = [(1, 1)], 2
-    while low <= max(largest, 1):
-        high = 2 if low == 2 else 2 * (low - 1)
-        bins.append((low, high))
-        low = high + 1
-    return bins
-
-
-def size_histogram(partitions: Mapping[int, Partition]) -> go.Figure:
-    """Coalitions per log₂-spaced size bin, one bar group per layer."""
-    largest = max((p.largest() for p in partitions.values()), default=1)
-    bins = size_bins(largest)
-    labels = [str(low) if low == high else f"{low}–{high}" for low, high in bins]
+def size_histogram(partitions: Mapping[int, Partition], fits: Mapping[int, PowerLawFit | None]) -> go.Figure:
+    """Coalitions per size on log–log axes, one marker series per layer, with the fitted power law
+    (``fits``: per layer, expected coalitions m·P(s) over the fitted tail, dashed) where the sizes have one."""
     figure = go.Figure()
-    for layer, partition in partitions.items():
-        sizes = partition.sizes()
-        counts = [int(np.sum((sizes >= low) & (sizes <= high))) for low, high in bins]
-        figure.add_bar(x=labels, y=counts, name=f"layer {layer}")
+    for index, (layer, partition) in enumerate(partitions.items()):
+        color = METHOD_COLORS[index % len(METHOD_COLORS)]
+        distribution = partition.size_distribution()
+        figure.add_scatter(x=list(distribution), y=list(distribution.values()), mode="markers", name=f"layer {layer}", marker={"color": color})
+        fit = fits.get(layer)
+        if fit is not None:
+            support = np.unique(np.geomspace(fit.x_min, partition.largest(), 40).round())
+            weights = np.arange(fit.x_min, fit.upper + 1, dtype=np.float64) ** -fit.exponent
+            expected = fit.tail * support**-fit.exponent / weights.sum()
+            figure.add_scatter(
+                x=support, y=expected, mode="lines", line={"dash": "dash", "color": color}, name=f"layer {layer}: power law α = {fit.exponent:.2f}"
+            )
     figure.update_layout(
-        barmode="group", title="coalitions by size (log₂-spaced bins)", xaxis_title="coalition size (neurons)", yaxis_title="coalitions", height=380, **LAYOUT
+        title="coalitions by size (log–log; dashed: the fitted power law)",
+        xaxis_title="coalition size (neurons)",
+        yaxis_title="coalitions",
+        xaxis_type="log",
+        yaxis_type="log",
+        height=380,
+        **LAYOUT,
     )
     return figure
 

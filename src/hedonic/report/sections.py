@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from hedonic.evaluation import Comparison, SynergyResult, load_comparison, load_meaning, load_synergy
 from hedonic.game import load_partition, partition_warnings
+from hedonic.game.size_distribution import share_above, size_bands
 from hedonic.layout import RunLayout
 from hedonic.models import load_lora_profile
 from hedonic.report.contents import ships_adapter
@@ -79,15 +80,16 @@ def phi_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[int]
 
 
 def partition_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[int]) -> None:
-    """Coalition size distribution (log₂-spaced bins), degenerate flag and stability estimate of each hedonic partition."""
+    """Coalition sizes (log₂ bands, log–log histogram, power-law fit), large coalitions, degenerate flag and stability of each hedonic partition."""
     document.heading("Coalitions: sizes and stability")
-    rows, partitions = [], {}
+    rows, partitions, fits = [], {}, {}
     for layer in layers:
         if not layout.partition(layer).is_file():
             document.paragraph(f"layer {layer}: partition missing ({layout.partition(layer).relative_to(layout.root)}).", "warn")
             continue
         partition = load_partition(layout.partition(layer))
         partitions[layer] = partition
+        fits[layer] = partition.power_law()
         rows.append(
             [
                 f"layer {layer}",
@@ -95,17 +97,28 @@ def partition_section(document: HtmlDocument, layout: RunLayout, layers: Sequenc
                 len(partition.coalitions),
                 int(np.median(partition.sizes())) if partition.coalitions else 0,
                 partition.largest(),
+                f"{share_above(partition.sizes(), 32):.1%}",
                 f"{partition.singleton_share():.1%}",
                 "yes" if partition.degenerate else "no",
                 "; ".join([partition.stability.statement if partition.stability else "not estimated", *partition_warnings(partition)]),
             ]
         )
+        for warning in partition_warnings(partition):
+            document.paragraph(f"layer {layer}: {warning}", "warn")
     if not rows:
         document.paragraph("No partition was computed.", "note")
         return
-    header = ["layer", "neurons", "coalitions", "median size", "largest", "singletons", "degenerate", "stability"]
-    document.table(header, rows, text_columns=(0, 7))
-    document.figure(size_histogram(partitions))
+    header = ["layer", "neurons", "coalitions", "median size", "largest", "in sizes > 32", "singletons", "degenerate", "stability"]
+    document.table(header, rows, text_columns=(0, 8))
+    largest = max(partition.largest() for partition in partitions.values())
+    bands = {layer: size_bands(partition.sizes(), partition.n_players, largest) for layer, partition in partitions.items()}
+    document.paragraph("Share of each layer's neurons by coalition size (log₂ bands):")
+    document.table(
+        ["layer", *(band.label for band in next(iter(bands.values())))],
+        [[f"layer {layer}", *(f"{band.share:.1%}" for band in layer_bands)] for layer, layer_bands in bands.items()],
+    )
+    document.items([f"layer {layer}: " + ("fewer than 10 coalitions of 2 or more, no power-law fit" if fit is None else fit.statement()) for layer, fit in fits.items()])
+    document.figure(size_histogram(partitions, fits))
 
 
 def synergy_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[int], metrics: Sequence[str]) -> None:
