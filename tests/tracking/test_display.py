@@ -14,7 +14,7 @@ def test_repr_and_html_give_every_event_share_and_the_specific_links() -> None:
     pair = replace(pair_result(4), link_tests=LinkTests(((0, 0, 4.2, 0.01),), 12), intervals={kind: (0.0, 50.0) for kind in EVENT_TYPES})
     shares = pair.tracking.percentages()
     text = repr(pair)
-    assert text.startswith("LayerPairEvents(4→5: 3→4 coalitions") and "specific links 1 of 12" in text and "\n" not in text
+    assert text.startswith("LayerPairEvents(4→5: 3→4 coalitions") and "weight links 1 of 12" in text and "\n" not in text
     page = pair._repr_html_()
     for kind in EVENT_TYPES:
         assert f"<th style='text-align:left'>{kind}</th><td>{shares[kind]:.0f}% [0, 50]</td>" in page
