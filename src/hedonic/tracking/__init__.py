@@ -22,7 +22,7 @@ from hedonic.tracking.chain import DEFAULT_MIN_SIZE, MEASURES, TrackingOptions, 
 from hedonic.tracking.decomposition import Decomposition, decompose
 from hedonic.tracking.events import EVENT_TYPES, Event, Thresholds, Tracking, classify_events, max_weight_matching
 from hedonic.tracking.link_events import LINKS_RULE, LinkThresholds, classify_links
-from hedonic.tracking.planting import PlantedLinks, plant_links, planted_design, planted_found, planted_model
+from hedonic.tracking.planting import PlantedLinks, plant_links, planted_design, planted_events_found, planted_found, planted_model
 from hedonic.tracking.rules import DEFAULT_RULE, EVENT_RULES, check_rule, classify, rule_thresholds
 from hedonic.tracking.transitions import ShareThresholds, classify_transitions, transition_shares
 from hedonic.tracking.influence import coalition_indicator, coalition_influence, player_influences
@@ -56,6 +56,7 @@ __all__ = [
     "weight_floor",
     "plant_links",
     "planted_design",
+    "planted_events_found",
     "planted_found",
     "planted_model",
     "weight_links",

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
@@ -96,7 +96,7 @@ class CausalLinks:
     tests: LinkTests
     empirical: tuple[float, ...]
     decomposition: Decomposition | None
-    effects: np.ndarray | None
+    effects: np.ndarray | None = field(compare=False)
     settings: CausalSettings
     ablations: int
     inputs: int

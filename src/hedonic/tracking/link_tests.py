@@ -91,7 +91,10 @@ def polish_residuals(terms: np.ndarray, sweeps: int = POLISH_SWEEPS, low: float 
         fit = fit + _finite(np.median(logs - fit, axis=0, keepdims=True))
     with np.errstate(invalid="ignore"):
         residuals = np.clip(logs - fit, low, None)
-    return np.where(np.isnan(residuals), 0.0, residuals)
+    live = np.isfinite(logs)
+    residuals[~live.any(axis=1)] = 0.0
+    residuals[:, ~live.any(axis=0)] = 0.0
+    return residuals
 
 
 def _finite(effects: np.ndarray) -> np.ndarray:

@@ -33,6 +33,7 @@ import torch
 from hedonic.errors import ConfigError
 from hedonic.game import Partition
 from hedonic.models import ModelAdapter
+from hedonic.tracking.events import Tracking
 from hedonic.tracking.virtual_weights import VirtualMap, fold_write, folded_norms
 
 DEFAULT_DIMS = 4
@@ -231,3 +232,19 @@ def planted_found(design: PlantedLinks, links: Sequence[tuple[int, int]]) -> tup
     planted = set(design.links)
     found = {(int(p), int(q)) for p, q in links}
     return len(found & planted), len(found - planted)
+
+
+def planted_events_found(design: PlantedLinks, tracking: Tracking) -> int:
+    """Planted source coalitions whose event ``tracking`` got right: a persist source persisting into its
+    target, a split source splitting into exactly its targets, a merge source among the sources of
+    its target's merge (of ``len(design.events)``)."""
+    found = 0
+    for p, kind in design.events.items():
+        planted = sorted(design.sources()[p])
+        matches = [
+            event
+            for event in tracking.events
+            if event.type == kind and p in event.sources and (kind == "merge" or sorted(event.targets) == planted)
+        ]
+        found += any(kind != "merge" or list(event.targets) == planted for event in matches)
+    return found
