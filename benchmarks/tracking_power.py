@@ -15,8 +15,12 @@ Three measurements, printed as tables from one run:
    (``--run RUN_DIR``: its statistics; else uniform).
 3. **Shuffled partitions of the real layer pair**: ``--shuffles`` random partitions with those
    sizes and nothing planted; every specific link is a false link.
+4. With ``--run``: the run's own tracked coalitions of the pair, their specific links, and those
+   left after rotating the residual stream between the layers at random (the read rows times a
+   random orthogonal matrix: each coalition's internal geometry stays, the routing goes), for
+   ``--rotations`` rotations.
 
-    .venv/bin/python benchmarks/tracking_power.py [--run hedonic-runs/demo] [--no-causal] [--d 384 --n 1536]
+    .venv/bin/python benchmarks/tracking_power.py [--run hedonic-runs/demo --layer 2] [--no-causal] [--d 384 --n 1536]
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from hedonic.models import ModelAdapter, TokenBatch, open_model
 from hedonic.testing import TINY_VOCAB, tiny_model
 from hedonic.tracking import (
     CausalSettings,
+    VirtualMap,
     LinkThresholds,
     Thresholds,
     ShareThresholds,
@@ -49,6 +54,7 @@ from hedonic.tracking import (
     planted_found,
     planted_model,
     run_dir_inputs,
+    tracked,
     virtual_map,
     weight_links,
 )
@@ -147,6 +153,25 @@ def real_layer_tables(args: argparse.Namespace) -> None:
         print(f"{name}: {sum(found)} false links in all, shuffles with any: {sum(k > 0 for k in found)} (per shuffle {found})")
 
 
+def rotation_table(args: argparse.Namespace) -> None:
+    """Measurement 4 (module docstring)."""
+    model = open_model(args.model)
+    inputs = run_dir_inputs(args.run)
+    layer = args.layer
+    source, target = tracked(inputs.partitions[layer], 10), tracked(inputs.partitions[layer + 1], 10)
+    vmap = virtual_map(model, layer)
+    counts = []
+    for rotation in range(args.rotations + 1):
+        rotated = vmap
+        if rotation:
+            generator = torch.Generator().manual_seed(rotation)
+            orthogonal, _ = torch.linalg.qr(torch.randn(vmap.write.shape[0], vmap.write.shape[0], generator=generator))
+            rotated = VirtualMap({name: read @ orthogonal for name, read in vmap.read.items()}, vmap.write, vmap.folded)
+        counts.append(len(weight_links(rotated, source, target, None)[1].links))
+    print(f"\n4. the run's tracked coalitions, layers {layer} → {layer + 1} ({len(source.coalitions)} → {len(target.coalitions)}): "
+          f"{counts[0]} specific links; after {args.rotations} random rotations of the residual stream: {counts[1:]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--d", type=int, default=384, help="hidden size of the planted model")
@@ -162,11 +187,14 @@ def main() -> None:
     parser.add_argument("--links", type=int, default=12, help="planted links in the real model")
     parser.add_argument("--shuffles", type=int, default=20)
     parser.add_argument("--run", type=Path, default=None, help="a run directory of that model, for its E|a|")
+    parser.add_argument("--rotations", type=int, default=5, help="random rotations of measurement 4")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     print(f"{torch.get_num_threads()} torch threads; load {os.getloadavg()[0]:.1f}")
     planted_model_table(args)
     real_layer_tables(args)
+    if args.run is not None:
+        rotation_table(args)
 
 
 if __name__ == "__main__":

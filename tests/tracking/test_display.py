@@ -32,5 +32,8 @@ def test_the_links_rule_shows_both_measures_their_floors_and_the_confirmed_links
     text = repr(pair)
     assert "rule links (causal, BH 5%)" in text and "weight links 3 of 12 (s_min 0.1; log S: source 90%, target 5%, specific 5%)" in text
     assert "causal links 2 of 12 (1 of 3 weight links confirmed; s_min 0.2; log effect: source 60%, target 30%, specific 10%)" in text
+    from hedonic.tracking import link_notes
+
+    assert "causal s_min (links planted into the model's weights, the same grid): 4→5 0.2" in link_notes([pair])
     page = pair._repr_html_()
     assert "<td>1 of 3</td>" in page and "<td>s_min 0.2</td>" in page and "<td>s_min 0.1</td>" in page

@@ -248,6 +248,9 @@ def link_notes(chain: Sequence[LayerPairEvents]) -> list[str]:
             f"source's other targets (both sides, BH); confirmed: weight links the causal test also finds"
         )
         lines += [_decomposition_line("log effect variance", [(pair, pair.causal.decomposition) for pair in causal])]
+        floors = [f"{pair.source_layer}→{pair.target_layer} {pair.causal_floor_text().removeprefix('s_min ')}" for pair in causal if pair.causal.floor is not None]
+        if floors:
+            lines.append(f"causal s_min (links planted into the model's weights, the same grid): {', '.join(floors)}")
     if first.tracking.rule == "links":
         lines.append("no intervals: the links rule does not read E|a| (the uncertainty that matters is the floor)")
     return [line for line in lines if line]
