@@ -61,7 +61,7 @@ def test_run_dir_evaluation_prints_the_table_and_writes_audit_files(
     assert "pair_abs, coalitions of size 2–6" in printed and "random" in printed and "other" in printed and "Cliff's δ" in printed
     assert "more synergistic than size-matched random groups" in printed and "per-coalition tests:" in printed
     last = printed.strip().splitlines()[-2:]
-    assert all(line.startswith("layer 1: hedonic ") and " on pair " in line for line in last), last
+    assert all(line.startswith("layer 1: hedonic ") and " on pair, local readout " in line for line in last), last
     comparison = load_comparison(run / "evaluation" / f"layer{LAYER}" / "comparison.json")
     assert comparison.methods == ("hedonic", "other", "random") and comparison.metrics == ("pair", "pair_abs", "na")
     assert comparison.summary("hedonic", "pair").count == 8

@@ -52,6 +52,7 @@ def test_the_parts_add_up_and_the_computation_is_the_frozen_plain_ablation(famil
     share = parts.norm_share("na")
     assert np.all((share >= 0) & (share <= 1))
     assert set(parts.summary()) == set(PLAN.metrics) and "norm_share" in parts.summary()["na"]
+    assert "computation vs norm coupling" in parts._repr_html_() and len(parts.plot("na_abs").data) == 1
 
 
 def test_the_local_readout_of_a_linear_head_is_all_norm_coupling() -> None:

@@ -72,3 +72,15 @@ def test_each_model_gets_its_own_verdict() -> None:
     second = layer_verdicts(_comparison(3, {"random": 1.5}, seed=4), model="bert")
     combined = model_verdicts([*first, *second])
     assert [(m.model, m.verdict) for m in combined] == [("llama", "ahead"), ("bert", "behind")]
+
+
+def test_the_verdict_names_its_readout() -> None:
+    from dataclasses import replace
+
+    comparison = _comparison(4, {"random": -1.5})
+    frozen = replace(comparison, context={**comparison.context, "readout": "model", "freeze_norms": True})
+    (verdict,) = layer_verdicts(frozen)
+    assert verdict.readout == "model, norms frozen" and "on na_abs, model, norms frozen readout (δ" in verdict.line()
+    (local,) = layer_verdicts(replace(comparison, context={**comparison.context, "readout": "local"}))
+    (combined,) = model_verdicts([local])
+    assert combined.line() == "model m: hedonic ahead of random on na_abs, local readout (layer 4 ahead)"

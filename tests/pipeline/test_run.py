@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hedonic.evaluation import load_comparison, load_meaning
+from hedonic.evaluation import load_comparison, load_meaning, load_synergy
 from hedonic.game import load_partition
 from hedonic.layout import RunLayout
 from hedonic.pipeline import context as context_module
@@ -34,6 +34,9 @@ def test_run_writes_every_stage_and_resumes(tiny_config: RunConfig) -> None:
         comparison = load_comparison(layout.comparison(layer))
         assert comparison.reference == "hedonic" and set(comparison.methods) >= {"hedonic", "random"}
         assert layout.synergy(layer, "hedonic").is_file()
+        total, frozen = (load_synergy(layout.decomposed_synergy(layer, "hedonic", f)) for f in (False, True))
+        assert total.readout == "model" and frozen.freeze_norms and [c.neurons for c in total.coalitions] == [c.neurons for c in frozen.coalitions]
+        assert load_comparison(layout.decomposed_comparison(layer, True)).context["freeze_norms"] is True
         assert load_meaning(layout.meaning(layer)).layer == layer
     assert load_events(layout.events(0, 1)).source_layer == 0 and layout.sankey.is_file()
     assert layout.report.is_file() and layout.manifest.is_file() and layout.lora_profile.is_file()
@@ -41,7 +44,7 @@ def test_run_writes_every_stage_and_resumes(tiny_config: RunConfig) -> None:
     assert not [p for p in layout.root.rglob("*.tmp")]
 
     again = run_pipeline(tiny_config)
-    assert set(again.reused) >= {"stats", "data", "lora", "partition-layer0", "tracking"}
+    assert set(again.reused) >= {"stats", "data", "lora", "partition-layer0", "decomposition-layer2", "tracking"}
     assert "report" in again.reused
 
     # issue 18 item 9: recomputed statistics are byte-identical, so every later stage is reused

@@ -1,12 +1,14 @@
-"""The reference ablation: a hook that zeroes chosen neurons on every token during a full forward."""
+"""Hooks on modules: the reference ablation (zeroing chosen neurons on every token during a full forward), and
+forwards swapped for the duration of a block (the stacked ``model`` readout, frozen norms)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import torch
+from torch import nn
 
 from hedonic.errors import ModelError
 from hedonic.models import ModelAdapter
@@ -35,3 +37,22 @@ def zeroed_neurons(adapter: ModelAdapter, layer: int, neurons: Sequence[int] | t
         yield
     finally:
         handle.remove()
+
+
+@contextmanager
+def swapped_forwards(replacements: Sequence[tuple[nn.Module, Callable[..., Any]]]) -> Iterator[None]:
+    """Within the block, each module's ``forward`` is its replacement (called with the module's own arguments).
+
+    The forwards are restored on exit, also on error, including a wrapper set on the instance
+    before (accelerate's device hooks of a model loaded with a device map).
+    """
+    saved = [module.__dict__.get("forward") for module, _ in replacements]
+    try:
+        for module, forward in replacements:
+            module.forward = forward
+        yield
+    finally:
+        for (module, _), forward in zip(replacements, saved, strict=True):
+            module.__dict__.pop("forward", None)
+            if forward is not None:
+                module.forward = forward

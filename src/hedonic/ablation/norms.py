@@ -25,6 +25,7 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
+from hedonic.ablation.hooks import swapped_forwards
 from hedonic.errors import ModelError
 from hedonic.models import ModelAdapter
 
@@ -135,13 +136,8 @@ def frozen(modules: list[nn.Module], scales: list[NormScale]) -> Iterator[None]:
     stacked batch). The modules' ``forward`` is restored on exit, also on error, including a wrapper
     set on the instance (accelerate's device hooks).
     """
-    saved = [module.__dict__.get("forward") for module in modules]
-    try:
-        for module, scale in zip(modules, scales, strict=True):
-            module.forward = lambda states, *_a, _m=module, _s=scale, **_k: frozen_norm(_m, states, _s)
+    forwards = [
+        (module, lambda states, *_a, _m=module, _s=scale, **_k: frozen_norm(_m, states, _s)) for module, scale in zip(modules, scales, strict=True)
+    ]
+    with swapped_forwards(forwards):
         yield
-    finally:
-        for module, forward in zip(modules, saved, strict=True):
-            module.__dict__.pop("forward", None)
-            if forward is not None:
-                module.forward = forward

@@ -18,6 +18,7 @@ import torch
 
 from hedonic.ablation.cache import LayerCache
 from hedonic.ablation.closed_form import removed
+from hedonic.ablation.hooks import swapped_forwards
 from hedonic.ablation.norms import check_freezable, downstream_norms, frozen
 from hedonic.errors import ModelError
 from hedonic.models import ModelAdapter
@@ -49,8 +50,6 @@ def resumed_after(adapter: ModelAdapter, layer: int, output: torch.Tensor) -> It
     with a device map).
     """
     layer = adapter.check_layer(layer)
-    blocks = [adapter.block(j) for j in range(layer + 1)]
-    saved = [block.__dict__.get("forward") for block in blocks]
 
     def pass_through(hidden_states: torch.Tensor, *_args: Any, **_kwargs: Any) -> torch.Tensor:
         return hidden_states
@@ -58,16 +57,9 @@ def resumed_after(adapter: ModelAdapter, layer: int, output: torch.Tensor) -> It
     def replaced(*_args: Any, **_kwargs: Any) -> torch.Tensor:
         return output
 
-    try:
-        for block in blocks[:-1]:
-            block.forward = pass_through
-        blocks[-1].forward = replaced
+    forwards = [(adapter.block(j), pass_through) for j in range(layer)] + [(adapter.block(layer), replaced)]
+    with swapped_forwards(forwards):
         yield
-    finally:
-        for block, forward in zip(blocks, saved, strict=True):
-            block.__dict__.pop("forward", None)
-            if forward is not None:
-                block.forward = forward
 
 
 @contextmanager

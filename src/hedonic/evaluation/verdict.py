@@ -46,14 +46,16 @@ class BaselineVerdict:
     test: str
     count_reference: int
     count_baseline: int
+    readout: str = ""
 
     def line(self) -> str:
-        """One sentence, e.g. ``layer 3: hedonic ahead of spectral on na_abs (δ = +0.42 [+0.21, +0.60], p = 0.0012, Holm; 60 vs 60)``."""
+        """One sentence, e.g. ``layer 3: hedonic ahead of spectral on na_abs, local readout (δ = +0.42 [+0.21, +0.60], p = 0.0012, Holm; 60 vs 60)``."""
         evidence = "fewer than 2 coalitions on a side" if self.delta is None or self.p_holm is None else (
             f"δ = {self.delta:+.2f}{_interval(self.delta_ci_low, self.delta_ci_high)}, {self.test} p = {self.p_holm:.2g} (Holm)"
         )
+        through = f", {self.readout} readout" if self.readout else ""
         return (
-            f"layer {self.layer}: {self.reference} {_PHRASES[self.verdict]} {self.baseline} on {self.metric} "
+            f"layer {self.layer}: {self.reference} {_PHRASES[self.verdict]} {self.baseline} on {self.metric}{through} "
             f"({evidence}; {self.count_reference} vs {self.count_baseline} coalitions)"
         )
 
@@ -72,11 +74,13 @@ class ModelVerdict:
     baseline: str
     verdict: str
     layers: Mapping[int, str]
+    readout: str = ""
 
     def line(self) -> str:
-        """One sentence, e.g. ``model demo: hedonic ahead of random on na_abs (layer 3 ahead, layer 4 level)``."""
+        """One sentence, e.g. ``model demo: hedonic ahead of random on na_abs, local readout (layer 3 ahead, layer 4 level)``."""
         detail = ", ".join(f"layer {layer} {verdict}" for layer, verdict in sorted(self.layers.items()))
-        return f"model {self.model}: {self.reference} {_PHRASES[self.verdict]} {self.baseline} on {self.metric} ({detail})"
+        through = f", {self.readout} readout" if self.readout else ""
+        return f"model {self.model}: {self.reference} {_PHRASES[self.verdict]} {self.baseline} on {self.metric}{through} ({detail})"
 
 
 def layer_verdicts(
@@ -92,6 +96,7 @@ def layer_verdicts(
         raise ConfigError(f"alpha must lie in (0, 1), got {alpha}", hint="e.g. alpha = 0.05")
     name = str(model if model is not None else comparison.context.get("model", "?"))
     where = int(layer if layer is not None else comparison.context.get("layer", -1))
+    readout = readout_name(comparison.context)
     verdicts = []
     for baseline in comparison.methods[1:]:
         contrast = comparison.contrast(baseline, metric)
@@ -110,21 +115,28 @@ def layer_verdicts(
                 test=contrast.rank_test,
                 count_reference=contrast.count_reference,
                 count_baseline=contrast.count_method,
+                readout=readout,
             )
         )
     return tuple(verdicts)
 
 
+def readout_name(context: Mapping[str, Any]) -> str:
+    """The readout a comparison's ``context`` was measured through: ``local``, ``model``, ``model, norms frozen`` ("" when unknown)."""
+    readout = str(context.get("readout", ""))
+    return f"{readout}, norms frozen" if readout and context.get("freeze_norms") else readout
+
+
 def model_verdicts(verdicts: Sequence[BaselineVerdict]) -> list[ModelVerdict]:
     """Combine layer verdicts per (model, metric, baseline), in first-seen order (see the module docstring)."""
-    grouped: dict[tuple[str, str, str, str], dict[int, str]] = {}
+    grouped: dict[tuple[str, str, str, str, str], dict[int, str]] = {}
     for entry in verdicts:
-        grouped.setdefault((entry.model, entry.metric, entry.reference, entry.baseline), {})[entry.layer] = entry.verdict
+        grouped.setdefault((entry.model, entry.metric, entry.reference, entry.baseline, entry.readout), {})[entry.layer] = entry.verdict
     combined = []
-    for (model, metric, reference, baseline), layers in grouped.items():
+    for (model, metric, reference, baseline, readout), layers in grouped.items():
         decided = {verdict for verdict in layers.values() if verdict != UNDETERMINED}
         overall = UNDETERMINED if not decided else decided.pop() if len(decided) == 1 else MIXED
-        combined.append(ModelVerdict(model, metric, reference, baseline, overall, dict(layers)))
+        combined.append(ModelVerdict(model, metric, reference, baseline, overall, dict(layers), readout))
     return combined
 
 

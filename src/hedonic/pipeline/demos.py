@@ -56,8 +56,9 @@ def demo_config(model: str = "demo", task: str | None = None) -> RunConfig:
     return _cut(config, window=SMOLLM2_WINDOW, meaning_coalitions=2)
 
 
-DEMO_DECOMPOSITION = DecompositionSection(max_coalitions=10, inputs=32, max_pairs=8)
-"""The demos' synergy of the computation: 10 coalitions per method on 32 held-out inputs, 8 sampled pairs per coalition."""
+DEMO_DECOMPOSITION = DecompositionSection(max_coalitions=8, inputs=16, max_pairs=4)
+"""The demos' synergy of the computation: 8 coalitions per method on 16 held-out inputs, 4 sampled pairs per coalition
+(every set runs the later layers twice, norms free and frozen: the stage's cost is set by these three numbers)."""
 
 
 def _cut(config: RunConfig, *, window: int, meaning_coalitions: int) -> RunConfig:

@@ -275,45 +275,17 @@ def check_evaluable(pipeline: RunContext, layer: int) -> None:
 
 def evaluation(pipeline: RunContext, layer: int) -> None:
     """Synergy of hedonic and baseline coalitions on the held-out inputs, their per-coalition tests, the comparison and the verdict (spec §6)."""
-    from hedonic.ablation import AblationEngine
     from hedonic.evaluation import COMPARISON_FORMAT_VERSION, SYNERGY_FORMAT_VERSION, save_comparison, save_synergy
-    from hedonic.evaluation.layer_evaluation import baseline_files, compare_partitions, partitions_of_layer
+    from hedonic.evaluation.layer_evaluation import compare_partitions
 
     section = pipeline.config.evaluation
     layout = pipeline.layout
 
     def action() -> list[Path]:
-        partitions = partitions_of_layer(layout.partition(layer), baseline_files(layout.baselines_dir(layer)), layer)
-        heldout = _heldout_by_length(pipeline, section.readout, 0)
         started = time.perf_counter()
-        engine = AblationEngine(
-            pipeline.model,
-            layer,
-            list(pipeline.batches(heldout)),
-            mode=section.mode,
-            token_states=section.readout == "model",
-            parallel=pipeline.parallel,
-        )
+        partitions, heldout, engine = _held_out_engine(pipeline, layer, section.readout, 0)
         caching = time.perf_counter() - started
-        found = compare_partitions(
-            engine,
-            partitions,
-            input_ids=[pair.pair_id for pair in heldout],
-            exclude_ids={pair.pair_id for pair in pipeline.inputs},
-            readout=section.readout,
-            freeze_norms=section.freeze_norms,
-            size_range=section.size_range(),
-            max_coalitions=section.max_coalitions or None,
-            metrics=section.metrics,
-            max_pairs=section.pair_limit(),
-            seed=pipeline.config.seed,
-            n_resamples=section.n_resamples,
-            n_permutations=section.n_permutations,
-            rank_test=section.rank_test,
-            significance=null_settings(section, pipeline.config.seed),
-            verdict_metric=section.verdict_metric,
-            model_name=pipeline.config.model.name,
-        )
+        found = compare_partitions(engine, partitions, freeze_norms=section.freeze_norms, **_comparison_options(pipeline, section, heldout))
         _print_evaluation(pipeline, layer, found, caching)
         if not pipeline.writer:
             return []
@@ -330,36 +302,65 @@ def evaluation(pipeline: RunContext, layer: int) -> None:
     pipeline.runner.run(f"evaluation-layer{layer}", action, parameters, inputs, distributed=True)
 
 
-def null_settings(section: EvaluationSection | DecompositionSection, seed: int, alpha: float | None = None) -> NullSettings | None:
-    """The per-coalition test settings of an ``[evaluation]`` or ``[decomposition]`` section (None when ``significance_draws = 0``).
-
-    ``alpha``: the level, when the section has none of its own (``[decomposition]`` takes ``[evaluation]``'s).
-    """
+def null_settings(section: EvaluationSection | DecompositionSection, seed: int, alpha: float) -> NullSettings | None:
+    """The per-coalition test settings of an ``[evaluation]`` or ``[decomposition]`` section at level ``alpha``
+    (None when ``significance_draws = 0``)."""
     from hedonic.evaluation.significance import NullSettings
 
     if not section.significance_draws:
         return None
-    level = alpha if alpha is not None else section.alpha  # type: ignore[union-attr]
     return NullSettings(
-        draws=section.significance_draws, seed=seed, metrics=tuple(section.significance_metrics), alpha=level, max_pairs=section.pair_limit()
+        draws=section.significance_draws, seed=seed, metrics=tuple(section.significance_metrics), alpha=alpha, max_pairs=section.pair_limit()
     )
 
 
-def _heldout_by_length(pipeline: RunContext, readout: str, count: int) -> list[Any]:
-    """The first ``count`` held-out pairs (0: all), in order of length for the ``model`` readout (less padding per forward)."""
-    from hedonic.data import by_length
+def _held_out_engine(pipeline: RunContext, layer: int, readout: str, count: int) -> tuple[dict[str, Any], list[Any], Any]:
+    """(the layer's hedonic and baseline partitions, the first ``count`` held-out pairs (0: all), an ablation engine on them).
 
-    pairs = pipeline.heldout[: count or None]
-    return by_length(pipeline.model, pairs, pipeline.config.data.max_length) if readout == "model" else pairs
+    For the ``model`` readout the pairs are in order of length (less padding per stacked forward)
+    and the engine keeps token states.
+    """
+    from hedonic.ablation import AblationEngine
+    from hedonic.data import by_length
+    from hedonic.evaluation.layer_evaluation import baseline_files, partitions_of_layer
+
+    layout = pipeline.layout
+    partitions = partitions_of_layer(layout.partition(layer), baseline_files(layout.baselines_dir(layer)), layer)
+    heldout = pipeline.heldout[: count or None]
+    if readout == "model":
+        heldout = by_length(pipeline.model, heldout, pipeline.config.data.max_length)
+    batches = list(pipeline.batches(heldout))
+    mode = pipeline.config.evaluation.mode
+    engine = AblationEngine(pipeline.model, layer, batches, mode=mode, token_states=readout == "model", parallel=pipeline.parallel)
+    return partitions, heldout, engine
+
+
+def _comparison_options(pipeline: RunContext, section: EvaluationSection | DecompositionSection, heldout: list[Any]) -> dict[str, Any]:
+    """``compare_partitions``' options for ``section``: its readout, coalitions, metrics and tests; ``[evaluation]``'s size range and statistics."""
+    evaluation, seed = pipeline.config.evaluation, pipeline.config.seed
+    return {
+        "input_ids": [pair.pair_id for pair in heldout],
+        "exclude_ids": {pair.pair_id for pair in pipeline.inputs},
+        "readout": section.readout,
+        "size_range": evaluation.size_range(),
+        "max_coalitions": section.max_coalitions or None,
+        "metrics": section.metrics,
+        "max_pairs": section.pair_limit(),
+        "seed": seed,
+        "n_resamples": evaluation.n_resamples,
+        "n_permutations": evaluation.n_permutations,
+        "rank_test": evaluation.rank_test,
+        "significance": null_settings(section, seed, evaluation.alpha),
+        "verdict_metric": section.verdict_metric,
+        "model_name": pipeline.config.model.name,
+    }
 
 
 def decomposition(pipeline: RunContext, layer: int) -> None:
     """Synergy of the computation vs the norms' coupling: the evaluated coalitions through ``[decomposition] readout``
     with the norms free and frozen, each compared across methods (spec §6)."""
-    from hedonic.ablation import AblationEngine
     from hedonic.evaluation import COMPARISON_FORMAT_VERSION, SYNERGY_FORMAT_VERSION, save_comparison, save_synergy
     from hedonic.evaluation.decomposition import decompose_partitions
-    from hedonic.evaluation.layer_evaluation import baseline_files, partitions_of_layer
 
     section, evaluation_section = pipeline.config.decomposition, pipeline.config.evaluation
     layout = pipeline.layout
@@ -367,34 +368,8 @@ def decomposition(pipeline: RunContext, layer: int) -> None:
         return
 
     def action() -> list[Path]:
-        partitions = partitions_of_layer(layout.partition(layer), baseline_files(layout.baselines_dir(layer)), layer)
-        heldout = _heldout_by_length(pipeline, section.readout, section.inputs)
-        engine = AblationEngine(
-            pipeline.model,
-            layer,
-            list(pipeline.batches(heldout)),
-            mode=evaluation_section.mode,
-            token_states=section.readout == "model",
-            parallel=pipeline.parallel,
-        )
-        found = decompose_partitions(
-            engine,
-            partitions,
-            input_ids=[pair.pair_id for pair in heldout],
-            exclude_ids={pair.pair_id for pair in pipeline.inputs},
-            readout=section.readout,
-            size_range=evaluation_section.size_range(),
-            max_coalitions=section.max_coalitions or None,
-            metrics=section.metrics,
-            max_pairs=section.pair_limit(),
-            seed=pipeline.config.seed,
-            n_resamples=evaluation_section.n_resamples,
-            n_permutations=evaluation_section.n_permutations,
-            rank_test=evaluation_section.rank_test,
-            significance=null_settings(section, pipeline.config.seed, evaluation_section.alpha),
-            verdict_metric=section.verdict_metric,
-            model_name=pipeline.config.model.name,
-        )
+        partitions, heldout, engine = _held_out_engine(pipeline, layer, section.readout, section.inputs)
+        found = decompose_partitions(engine, partitions, **_comparison_options(pipeline, section, heldout))
         for line in found.lines(layer):
             pipeline.console.print(line, highlight=False, markup=False)
         if not pipeline.writer:

@@ -88,6 +88,8 @@ def summary_lines(verdicts: Sequence[BaselineVerdict]) -> list[str]:
             groups.setdefault(entry.verdict, []).append(entry.baseline)
         parts = [f"{_PHRASE.get(kind, kind)} {', '.join(names)}" for kind, names in groups.items()]
         where = f"layer {layers[0]}" if len(layers) == 1 else f"layers {', '.join(map(str, layers))}"
+        if mine[0].readout:
+            where += f", {mine[0].readout} readout"
         lines.append(f"Model {model}, {where}: {mine[0].reference} " + "; ".join(parts) + f" ({len(mine)} baseline{'s' if len(mine) > 1 else ''}).")
     return lines
 
