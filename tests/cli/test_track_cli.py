@@ -67,11 +67,33 @@ def test_run_directory_with_inputs_gives_intervals(tmp_path: Path, checkpoint: T
     for layer in (0, 1):
         save_partition(Partition.from_coalitions([range(0, 12), range(12, 32)], "x", layer=layer), run / "partitions" / f"layer{layer}.json")
     write_jsonl(tiny_pairs("t", 5, 3, seed=0), run / "data" / "inputs.jsonl")
-    code, out, _ = _run(["track", str(run), "--model", str(checkpoint.model_dir), "--bootstrap", "30"], capsys)
+    code, out, _ = _run(["track", str(run), "--model", str(checkpoint.model_dir), "--rule", "shares", "--bootstrap", "30"], capsys)
     assert code == 0 and "rule shares" in out and "persist, split, merge, vanish: % of layer ℓ's tracked coalitions" in out
     events = load_events(run / "tracking" / "events_0_1.json")
     assert events.intervals is not None and events.bootstrap["inputs"] == 15 and events.tracking.rule == "shares"
     assert events.min_size == 10 and events.tracking.n_sources == 2
+
+
+def test_default_rule_reads_the_links_and_causal_measure_runs(tmp_path: Path, checkpoint: TinyCheckpoint, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import tiny_pairs
+
+    from hedonic.data.writers import write_jsonl
+
+    run = tmp_path / "run"
+    for layer in (0, 1):
+        save_partition(Partition.from_coalitions([range(0, 12), range(12, 32)], "x", layer=layer), run / "partitions" / f"layer{layer}.json")
+    write_jsonl(tiny_pairs("t", 5, 3, seed=0), run / "data" / "inputs.jsonl")
+    code, out, _ = _run(["track", str(run), "--model", str(checkpoint.model_dir)], capsys)
+    assert code == 0 and "rule links (weights, BH 5%)" in out and "s_min (detection floor)" in out and "no intervals: the links rule" in out
+    events = load_events(run / "tracking" / "events_0_1.json")
+    assert events.tracking.rule == "links" and events.link_tests is not None and events.floor is not None and events.causal is None
+    assert events.intervals is None and events.settings["measure"] == "weights"
+    causal = ["--measure", "causal", "--causal-inputs", "6", "--causal-groups", "4", "--out-dir", str(tmp_path / "causal")]
+    code, out, _ = _run(["track", str(run), "--model", str(checkpoint.model_dir), *causal], capsys)
+    assert code == 0 and "rule links (causal, BH 5%)" in out and "confirmed" in out and "log effect variance" in out
+    events = load_events(tmp_path / "causal" / "events_0_1.json")
+    assert events.causal is not None and events.causal.inputs == 6 and events.causal.ablations == 2 + 4 + 1
+    assert events.settings["measure"] == "causal" and events.causal.settings.random_groups == 4
 
 
 def test_explicit_partition_files(tmp_path: Path, checkpoint: TinyCheckpoint, capsys: pytest.CaptureFixture[str]) -> None:
@@ -94,7 +116,10 @@ def test_explicit_partition_files(tmp_path: Path, checkpoint: TinyCheckpoint, ca
         (["--out-dir", "OUT", "--model", "MODEL", "--projection", "gate"], "projection 'gate' does not exist"),
         (["--out-dir", "OUT", "--model", "MODEL", "--rule", "tau", "--tau", "0"], "tau must lie in (0, 1]"),
         (["--out-dir", "OUT", "--model", "MODEL", "--rule", "magic"], "unknown event rule"),
-        (["--out-dir", "OUT", "--model", "MODEL", "--alpha", "0"], "alpha threshold must lie in (0, 1]"),
+        (["--out-dir", "OUT", "--model", "MODEL", "--rule", "shares", "--alpha", "0"], "alpha threshold must lie in (0, 1]"),
+        (["--out-dir", "OUT", "--model", "MODEL", "--measure", "causal"], "--measure causal needs the analysis inputs"),
+        (["--out-dir", "OUT", "--model", "MODEL", "--measure", "magic"], "unknown tracking measure"),
+        (["--out-dir", "OUT", "--model", "MODEL", "--link-statistic", "magic"], "unknown link statistic"),
     ],
 )
 def test_bad_input_exits_2(

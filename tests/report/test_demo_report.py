@@ -49,7 +49,8 @@ def test_demo_runs_end_to_end_and_its_report_renders(tmp_path: Path, render_in_b
     synergy = json.loads(result.layout.synergy(4, "hedonic").read_text())
     assert synergy["significance"]["draws"] == 100 and all("z" in c["tests"]["pair"] for c in synergy["coalitions"])
     events = json.loads(result.layout.events(3, 4).read_text())
-    assert events["rule"] == "shares" and events["min_size"] == 10 and events["bootstrap"]["inputs"] == 160
+    assert events["rule"] == "links" and events["min_size"] == 10 and events["bootstrap"] is None
+    assert events["link_tests"]["statistic"] == "polish" and events["floor"]["planted"] >= 1 and events["causal"] is None
     assert all(len(group) >= 10 for group in events["source_coalitions"] + events["target_coalitions"])
     text = result.layout.report.read_text()
     check_sections(text)

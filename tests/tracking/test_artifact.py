@@ -12,7 +12,7 @@ import pytest
 from hedonic.artifacts import write_json
 from hedonic.errors import ArtifactError
 from hedonic.tracking import EVENTS_FORMAT_VERSION, EVENT_TYPES, LayerPairEvents, classify_transitions, load_events, save_events
-from tests.tracking.conftest import COALITIONS, INFLUENCE
+from tests.tracking.conftest import COALITIONS, INFLUENCE, links_pair
 
 
 MakePair = Callable[..., LayerPairEvents]
@@ -39,6 +39,34 @@ def test_shares_rule_with_intervals_round_trips(tmp_path: Path) -> None:
     assert document["rule"] == "shares" and document["thresholds"] == {"alpha": 0.5, "beta": 0.5}
     assert document["percent_of"]["merge"] == "source" and document["untracked"] == {"source": 3, "target": 1}
     assert document["intervals"]["vanish"] == [1.0, 2.0] and document["reference"] is None
+
+
+def test_links_rule_with_both_measures_round_trips(tmp_path: Path) -> None:
+    result = links_pair()
+    path = save_events(result, tmp_path / "events.json")
+    assert load_events(path) == result and load_events(path).confirmed() == ({(0, 0)}, {(1, 2), (2, 0)})
+    document = json.loads(path.read_text())
+    assert document["rule"] == "links" and document["thresholds"] == {} and document["settings"]["measure"] == "causal"
+    assert document["floor"]["s_min"] == 0.1 and document["causal"]["floor"]["found"] == [1, 3]
+    assert document["causal"]["empirical_p"] == [0.02, 0.02] and document["decomposition"]["specific"] == 0.05
+    assert document["link_tests"]["statistic"] == "polish" and document["causal"]["statistic"] == "causal"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["causal"].update(empirical_p=[0.5]), "one empirical p per specific link"),
+        (lambda d: d["decomposition"].update(source=0.5), "sum to 1"),
+        (lambda d: d["floor"].update(found=[1]), "one found count per strength"),
+        (lambda d: d["causal"]["specific"].append([9, 0, 1.0, 0.1]), "source coalition index 9 out of range"),
+    ],
+)
+def test_inconsistent_link_fields_are_refused(tmp_path: Path, change: Callable[[dict], None], message: str) -> None:
+    document = json.loads(save_events(links_pair(), tmp_path / "events.json").read_text())
+    change(document)
+    write_json(tmp_path / "bad.json", "events", EVENTS_FORMAT_VERSION, {k: v for k, v in document.items() if k not in ("kind", "format_version")})
+    with pytest.raises(ArtifactError, match=message):
+        load_events(tmp_path / "bad.json")
 
 
 def test_same_inputs_give_identical_bytes(tmp_path: Path, make_pair: MakePair) -> None:

@@ -102,13 +102,15 @@ def test_intervals_cover_the_point_estimate_and_follow_the_seed() -> None:
 def test_chain_writes_intervals_only_with_activity(adapter: ModelAdapter) -> None:
     source = Partition.from_coalitions([range(0, 12), range(12, 24)], "x", layer=0)
     target = Partition.from_coalitions([range(0, 12), range(12, 24)], "x", layer=1)
-    options = TrackingOptions(min_size=10, bootstrap=BootstrapSettings(resamples=20))
+    options = TrackingOptions(min_size=10, thresholds=ShareThresholds(), bootstrap=BootstrapSettings(resamples=20))
     activity = collect_input_activity(adapter, batches(adapter), {0: np.arange(N)})
     (with_intervals,) = track_chain(adapter, {0: source, 1: target}, {0: activity[0].mean_abs()}, options, activity)
     assert with_intervals.intervals is not None and set(with_intervals.intervals) >= {"persist", "vanish"}
     assert with_intervals.bootstrap == {"resamples": 20, "confidence": 0.95, "seed": 0, "inputs": len(QUERIES), "tokens": "readout"}
     (without,) = track_chain(adapter, {0: source, 1: target}, None, options)
     assert without.intervals is None and without.bootstrap is None
+    (links_rule,) = track_chain(adapter, {0: source, 1: target}, {0: activity[0].mean_abs()}, TrackingOptions(min_size=10), activity)
+    assert links_rule.tracking.rule == "links" and links_rule.intervals is None, "the links rule does not read E|a|: no intervals"
 
 
 def test_bad_bootstrap_settings_and_mismatched_activity_are_refused() -> None:

@@ -15,6 +15,7 @@ from hedonic.models import ModelAdapter
 from hedonic.testing import tiny_model
 from hedonic.stats import ActivationStats, save_stats
 from hedonic.tracking import (
+    FloorSettings,
     ShareThresholds,
     Thresholds,
     Tracking,
@@ -79,8 +80,9 @@ def test_a_pair_builds_each_row_of_w_once(adapter: ModelAdapter, monkeypatch: py
     built: list[int] = []
     magnitude = VirtualMap.magnitude
     monkeypatch.setattr(VirtualMap, "magnitude", lambda self, rows=None, columns=None: built.append(len(rows)) or magnitude(self, rows, columns))
-    (result,) = track_chain(adapter, {0: partition(0), 1: partition(1)}, options=TrackingOptions(block_rows=5, min_size=1))
-    assert result.link_tests is not None and sum(built) == N
+    options = TrackingOptions(block_rows=5, min_size=1, floor=FloorSettings(links=0))
+    (result,) = track_chain(adapter, {0: partition(0), 1: partition(1)}, options=options)
+    assert result.link_tests is not None and result.floor is None and sum(built) == N
 
 
 def test_only_coalitions_of_min_size_are_tracked(adapter: ModelAdapter) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from hedonic.errors import ConfigError
 from hedonic.game import Partition
-from hedonic.tracking.link_tests import group_mean_z, member_means, specific_links
+from hedonic.tracking.link_tests import LOW_RESIDUAL, group_mean_z, member_means, polish_residuals, specific_links
 
 
 def _partition(n: int, size: int) -> Partition:
@@ -80,3 +83,47 @@ def test_link_level_is_checked() -> None:
     source, target = _partition(4, 2), _partition(4, 2)
     with pytest.raises(ConfigError, match="link test level"):
         specific_links(np.ones((4, 2)), source, np.ones((4, 2)), target, level=1.5)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**31 - 1), arrays(np.float64, 12, elements=st.floats(0.01, 100.0)), st.floats(0.01, 100.0))
+def test_polish_residuals_ignore_each_players_scale(seed: int, rows: np.ndarray, overall: float) -> None:
+    terms = np.random.default_rng(seed).gamma(2.0, size=(12, 5))
+    np.testing.assert_allclose(polish_residuals(overall * terms * rows[:, None]), polish_residuals(terms), atol=1e-9)
+
+
+def test_polish_residuals_of_a_product_table_are_zero_but_where_a_link_stands_out() -> None:
+    rng = np.random.default_rng(5)
+    table = np.outer(rng.gamma(2.0, size=20), rng.gamma(2.0, size=6))
+    np.testing.assert_allclose(polish_residuals(table), 0.0, atol=1e-9)
+    table[4, 2] *= 3.0
+    residuals = polish_residuals(table)
+    assert residuals[4, 2] == pytest.approx(np.log(3.0)) and np.abs(np.delete(residuals.ravel(), 4 * 6 + 2)).max() < 1e-9
+
+
+def test_polish_residuals_stay_finite_on_zeros() -> None:
+    terms = np.abs(np.random.default_rng(3).normal(size=(8, 4)))
+    terms[2, 1] = 0.0
+    terms[5] = 0.0
+    residuals = polish_residuals(terms)
+    assert np.isfinite(residuals).all() and residuals[2, 1] == LOW_RESIDUAL and (residuals[5] == 0).all()
+
+
+def test_loud_neurons_blind_the_influence_statistic_but_not_polish() -> None:
+    rng = np.random.default_rng(4)
+    source, target = _partition(240, 12), _partition(200, 10)
+    weights = np.abs(rng.normal(size=(200, 240)))
+    weights[np.ix_(target.coalitions[3], source.coalitions[5])] *= 1.6
+    mean_abs = rng.gamma(2.0, size=240)
+    mean_abs[rng.choice(240, 6, replace=False)] *= 200.0  # a few very loud neurons, as in real models
+    x, y = _terms(weights, mean_abs, source, target)
+    assert not specific_links(x, source, y, target, statistic="influence").links
+    unweighted = _terms(weights, np.ones(240), source, target)
+    found = specific_links(unweighted[0], source, unweighted[1], target, statistic="polish")
+    assert [(p, q) for p, q, _, _ in found.links] == [(5, 3)] and found.statistic == "polish"
+
+
+def test_unknown_statistic_is_refused() -> None:
+    source, target = _partition(4, 2), _partition(4, 2)
+    with pytest.raises(ConfigError, match="unknown link statistic"):
+        specific_links(np.ones((4, 2)), source, np.ones((4, 2)), target, statistic="magic")

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from hedonic.game import Partition
-    from hedonic.models import ModelAdapter
+    from hedonic.models import ModelAdapter, TokenBatch
     from hedonic.tracking import InputActivity, LayerPairEvents, TrackingInputs, TrackingOptions
 
 
@@ -40,7 +40,14 @@ def track(
     out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Where to write events and the Sankey (default RUN_DIR/tracking).")] = None,
     projection: Annotated[str, typer.Option("--projection", help="Input projection of layer ℓ+1: gate, up, fc or both.")] = "both",
     center: Annotated[bool, typer.Option("--center", help="Also fold LayerNorm mean subtraction into the virtual weights.")] = False,
-    rule: Annotated[str, typer.Option("--rule", help="Event rule: shares (transition shares α/β, the default) or tau.")] = "shares",
+    rule: Annotated[str, typer.Option("--rule", help="Event rule: links (events from the specific links, the default), shares (transition shares α/β) or tau.")] = "links",
+    measure: Annotated[str, typer.Option("--measure", help="Links the links rule reads: weights (virtual weights) or causal (ablations through the next layer; needs the inputs).")] = "weights",
+    link_statistic: Annotated[str, typer.Option("--link-statistic", help="Weight link test: polish (loudness-free, the default) or influence (the E|a|-weighted terms of S).")] = "polish",
+    floor_links: Annotated[int, typer.Option("--floor-links", min=0, help="Links planted per strength for the detection floor (0: no floor).")] = 12,
+    causal_mode: Annotated[str, typer.Option("--causal-mode", help="causal measure: ablate to zero or to the mean activation.")] = "zero",
+    causal_inputs: Annotated[int, typer.Option("--causal-inputs", min=1, help="causal measure: analysis inputs used (a seeded subset).")] = 64,
+    causal_groups: Annotated[int, typer.Option("--causal-groups", min=2, help="causal measure: random source groups ablated as the null.")] = 64,
+    causal_floor: Annotated[bool, typer.Option("--causal-floor", help="causal measure: also plant links into the model for the causal test's floor (one more test per strength).")] = False,
     alpha: Annotated[float, typer.Option("--alpha", help="shares rule: α(p, q) is high from this share of p's outgoing influence.")] = 0.5,
     beta: Annotated[float, typer.Option("--beta", help="shares rule: β(p, q) is high from this share of q's incoming influence.")] = 0.5,
     tau: Annotated[float, typer.Option("--tau", help="tau rule: relative threshold τ for children / parents links.")] = 0.5,
@@ -64,23 +71,24 @@ def track(
 ) -> None:
     """Track coalitions of ≥ --min-size neurons from layer ℓ to ℓ+1 for every pair of consecutive analysed layers.
 
-    Writes events_{L}_{L+1}.json per pair and sankey.html, and prints each event share with its
-    bootstrap interval over the analysis inputs (when they are known: a run directory's
-    data/inputs.jsonl, or --data). Run directory: hedonic track RUN_DIR --model MODEL. Explicit
-    files: hedonic track --partitions a.json b.json --model MODEL --out-dir DIR
-    [--stats s_a.safetensors --stats s_b.safetensors --data inputs.jsonl].
+    Writes events_{L}_{L+1}.json per pair and sankey.html, and prints each event share, the
+    specific links of the virtual weights with their detection floor s_min, and with --measure
+    causal the causal links (on the analysis inputs: a run directory's data/inputs.jsonl, or
+    --data). The shares and tau rules get bootstrap intervals over those inputs. Run directory:
+    hedonic track RUN_DIR --model MODEL. Explicit files: hedonic track --partitions a.json b.json
+    --model MODEL --out-dir DIR [--stats s_a.safetensors --stats s_b.safetensors --data inputs.jsonl].
     """
     from hedonic.display import console as make_console
     from hedonic.errors import ConfigError
     from hedonic.models import open_model
     from hedonic.tracking import (
         BootstrapSettings,
+        CausalSettings,
+        FloorSettings,
         SankeyOptions,
-        ShareThresholds,
-        Thresholds,
         TrackingOptions,
         adjacent_pairs,
-        check_rule,
+        rule_thresholds,
         track_chain,
         write_tracking,
     )
@@ -89,10 +97,20 @@ def track(
     inputs, destination, run_dir = _inputs(files, partitions, mean_abs, stats, out_dir)
     if not model:
         raise ConfigError("no model given", hint="pass --model MODEL (a folder, a hub id, or 'demo')")
-    check_rule(rule)
-    thresholds = ShareThresholds(alpha=alpha, beta=beta) if rule == "shares" else Thresholds(tau=tau, presence=presence, floor=floor)
-    settings = BootstrapSettings(resamples=bootstrap, seed=seed)
-    options = TrackingOptions(projection=projection, center=center, thresholds=thresholds, min_size=min_size, bootstrap=settings, block_rows=block_rows, device=device)
+    options = TrackingOptions(
+        projection=projection,
+        center=center,
+        thresholds=rule_thresholds(rule, alpha=alpha, beta=beta, tau=tau, presence=presence, floor=floor),
+        min_size=min_size,
+        bootstrap=BootstrapSettings(resamples=bootstrap, seed=seed),
+        statistic=link_statistic,
+        floor=FloorSettings(links=floor_links, seed=seed),
+        measure=measure,
+        causal=CausalSettings(mode=causal_mode, inputs=causal_inputs, random_groups=causal_groups, seed=seed),
+        causal_floor=causal_floor,
+        block_rows=block_rows,
+        device=device,
+    )
     drawing = SankeyOptions(link_threshold=link_threshold, min_size=min_size, max_size=max_size, top_k=top_k)
     layers = sorted(inputs.partitions)
     if not adjacent_pairs(layers):
@@ -102,10 +120,11 @@ def track(
         )
     pairs_file = data or (RunLayout(run_dir).inputs if run_dir is not None else None)
     loaded = open_model(model, adapter, device=device, allow_new_head=allow_new_head)
-    activity = _activity(loaded, inputs.partitions, pairs_file, options, tokens, batch_size, max_length) if bootstrap else None
-    results = track_chain(loaded, inputs.partitions, inputs.weights(loaded.intermediate_size), options, activity)
+    activity = _activity(loaded, inputs.partitions, pairs_file, options, tokens, batch_size, max_length) if options.needs_activity() else None
+    batches = _causal_batches(loaded, pairs_file, options, batch_size, max_length) if measure == "causal" else None
+    results = track_chain(loaded, inputs.partitions, inputs.weights(loaded.intermediate_size), options, activity, batches)
     written = write_tracking(results, destination, drawing)
-    _print(make_console(), results, layers, inputs.partitions, activity is not None, written)
+    _print(make_console(), results, layers, inputs.partitions, activity is not None or not options.needs_activity(), written)
 
 
 def _inputs(
@@ -152,26 +171,40 @@ def _activity(
     return collect_input_activity(adapter, batches, members, tokens=tokens, total=-(-len(pairs) // batch_size))
 
 
+def _causal_batches(adapter: ModelAdapter, pairs_file: Path | None, options: TrackingOptions, batch_size: int, max_length: int) -> list[TokenBatch]:
+    """The token batches of the causal test's inputs (a seeded subset of the analysis inputs); :class:`ConfigError` when they are unknown."""
+    from hedonic.data import iter_batches, read_pairs
+    from hedonic.errors import ConfigError
+    from hedonic.tracking import causal_inputs
+
+    if pairs_file is None or not pairs_file.is_file():
+        raise ConfigError("--measure causal needs the analysis inputs", hint="use a run directory (data/inputs.jsonl) or pass --data FILE")
+    return list(iter_batches(adapter, causal_inputs(read_pairs(pairs_file), options.causal), batch_size, max_length))
+
+
 def _print(
     console: Console, results: list[LayerPairEvents], layers: list[int], partitions: dict[int, Partition], intervals: bool, written: list[Path]
 ) -> None:
-    """The events table (shares with intervals), notes on weights, gaps and intervals, and the files written."""
+    """The events table (shares, link tests, floors), notes on the links, weights, gaps and intervals, and the files written."""
     from rich.table import Table
 
-    from hedonic.tracking import EVENT_TYPES
+    from hedonic.tracking import EVENT_TYPES, link_notes
 
     first = results[0]
-    thresholds = ", ".join(f"{key} = {value:g}" for key, value in dataclasses.asdict(first.tracking.thresholds).items())
-    table = Table(title=f"Coalition events per layer pair (rule {first.tracking.rule}: {thresholds}; coalitions of ≥ {first.min_size} neurons)")
-    for column in ("pair", "tracked", *EVENT_TYPES, "specific links", "weights"):
+    causal = first.causal is not None
+    table = Table(title=f"Coalition events per layer pair (rule {first.rule_text()}; coalitions of ≥ {first.min_size} neurons)")
+    columns = ["pair", "tracked", *EVENT_TYPES, "links", "s_min"] + (["causal", "confirmed"] if causal else [])
+    for column in columns:
         table.add_column(column, justify="right")
     for result in results:
-        cells = list(result.share_texts().values())
-        table.add_row(f"{result.source_layer}→{result.target_layer}", f"{result.tracking.n_sources}→{result.tracking.n_targets}", *cells, result.specific_links(), str(result.settings["weighting"]))
+        cells = [*result.share_texts().values(), result.specific_links(), result.floor_text().removeprefix("s_min ")]
+        cells += [result.causal_links(), result.confirmed_text()] if causal else []
+        table.add_row(f"{result.source_layer}→{result.target_layer}", f"{result.tracking.n_sources}→{result.tracking.n_targets}", *cells)
     console.print(table)
     side = ", ".join(first.tracking.source_side)
     console.print(f"{side}: % of layer ℓ's tracked coalitions; the others: % of layer ℓ+1's", highlight=False)
-    console.print("specific links: stronger than size-matched random groups on both sides (BH 5%), of all P × Q links", highlight=False)
+    for line in link_notes(results):
+        console.print(line, highlight=False)
     if not intervals:
         console.print("no intervals: the analysis inputs behind E|a| are unknown (pass --data FILE, or use a run directory)", highlight=False)
     uniform = [result.source_layer for result in results if result.settings["weighting"] == "uniform"]

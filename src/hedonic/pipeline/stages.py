@@ -487,11 +487,12 @@ def _findings(pipeline: RunContext, layer: int) -> list[tuple[int, ...]]:
 
 
 def tracking(pipeline: RunContext, layers: list[int]) -> None:
-    """Events between consecutive analysed layers, with bootstrap intervals of their shares, and the Sankey diagram (spec §7)."""
+    """Link tests, detection floors and events between consecutive analysed layers, and the Sankey diagram (spec §7)."""
     from hedonic.game import load_partition
     from hedonic.tracking import (
         EVENTS_FORMAT_VERSION,
         adjacent_pairs,
+        causal_inputs,
         collect_input_activity,
         expand_mean_abs,
         mean_abs_from_stats,
@@ -510,14 +511,17 @@ def tracking(pipeline: RunContext, layers: list[int]) -> None:
         partitions = {layer: load_partition(layout.partition(layer)) for layer in layers}
         n = pipeline.model.intermediate_size
         mean_abs = {layer: expand_mean_abs(mean_abs_from_stats(layout.stats(layer)), layer, partitions[layer], n) for layer in layers}
-        activity = None
-        if section.bootstrap:
+        options = tracking_options(section, pipeline.config.seed)
+        activity = batches = None
+        if options.needs_activity():
             members = tracked_members(partitions, section.min_size)
             total = -(-len(pipeline.inputs) // pipeline.config.data.batch_size)
             activity = collect_input_activity(
                 pipeline.model, pipeline.batches(pipeline.inputs), members, tokens=pipeline.config.stats.tokens, total=total
             )
-        chain = track_chain(pipeline.model, partitions, mean_abs, tracking_options(section, pipeline.config.seed), activity)
+        if options.measure == "causal":
+            batches = list(pipeline.batches(causal_inputs(pipeline.inputs, options.causal)))
+        chain = track_chain(pipeline.model, partitions, mean_abs, options, activity, batches)
         for line in event_lines(chain):
             pipeline.console.print(line, highlight=False)
         return write_tracking(chain, layout.tracking_dir, sankey_section_options(section))
@@ -536,28 +540,28 @@ def tracking(pipeline: RunContext, layers: list[int]) -> None:
 
 def tracking_options(section: TrackingSection, seed: int) -> TrackingOptions:
     """How to track, from the ``[tracking]`` section of a configuration."""
-    from hedonic.tracking import BootstrapSettings, ShareThresholds, Thresholds, TrackingOptions
+    from hedonic.tracking import BootstrapSettings, CausalSettings, FloorSettings, TrackingOptions, rule_thresholds
 
-    thresholds = ShareThresholds(alpha=section.alpha, beta=section.beta) if section.rule == "shares" else Thresholds(tau=section.tau, presence=section.presence)
     return TrackingOptions(
         projection=section.projection,
-        thresholds=thresholds,
+        thresholds=rule_thresholds(section.rule, alpha=section.alpha, beta=section.beta, tau=section.tau, presence=section.presence),
         min_size=section.min_size,
         bootstrap=BootstrapSettings(resamples=section.bootstrap, seed=seed),
+        statistic=section.link_statistic,
+        floor=FloorSettings(strengths=tuple(section.floor_strengths), links=section.floor_links, seed=seed),
+        measure=section.measure,
+        causal=CausalSettings(mode=section.causal_mode, inputs=section.causal_inputs, random_groups=section.causal_groups, seed=seed),
+        causal_floor=section.causal_floor,
     )
 
 
 def event_lines(chain: list[Any]) -> list[str]:
-    """One line per layer pair: tracked coalitions and each event share with its bootstrap interval."""
-    lines = []
-    for pair in chain:
-        parts = [f"{kind} {share}" for kind, share in pair.share_texts().items()]
-        lines.append(
-            f"layers {pair.source_layer}→{pair.target_layer} ({pair.tracking.n_sources}→{pair.tracking.n_targets} coalitions "
-            f"of ≥ {pair.min_size} neurons, rule {pair.tracking.rule}): " + ", ".join(parts)
-            + ("" if pair.link_tests is None else f"; links stronger than random groups: {pair.specific_links()}")
-        )
-    return lines
+    """One line per layer pair: tracked coalitions, each event share (with its bootstrap interval), the link tests and their floors."""
+    return [
+        f"layers {pair.source_layer}→{pair.target_layer} ({pair.tracking.n_sources}→{pair.tracking.n_targets} coalitions "
+        f"of ≥ {pair.min_size} neurons, rule {pair.rule_text()}): " + pair.summary()
+        for pair in chain
+    ]
 
 
 def sankey_section_options(section: TrackingSection) -> SankeyOptions:

@@ -106,6 +106,9 @@ _MINIMUMS: tuple[tuple[str, str, int], ...] = (
     ("tracking", "min_size", 1),
     ("tracking", "bootstrap", 0),
     ("tracking", "sankey_top_k", 0),
+    ("tracking", "floor_links", 0),
+    ("tracking", "causal_inputs", 1),
+    ("tracking", "causal_groups", 2),
     ("report", "top_coalitions", 0),
 )
 """(section, key, smallest valid value) of the integer keys."""
@@ -162,7 +165,7 @@ def _check_stage_parameters(config: RunConfig) -> None:
     from hedonic.evaluation.meaning import MeaningSettings
     from hedonic.game import FriendRule, check_method
     from hedonic.game.available_cover import check_choice
-    from hedonic.pipeline.stages import sankey_section_options
+    from hedonic.pipeline.stages import sankey_section_options, tracking_options
     from hedonic.stats.subset import parse_subset
     from hedonic.tracking import Thresholds
 
@@ -178,6 +181,7 @@ def _check_stage_parameters(config: RunConfig) -> None:
     tracking = config.tracking
     _in_section("tracking", lambda: Thresholds(tau=tracking.tau, presence=tracking.presence))
     _in_section("tracking", lambda: sankey_section_options(tracking))
+    _in_section("tracking", lambda: tracking_options(tracking, config.seed))
     meaning = config.meaning
     if meaning.enabled:
         _in_section(

@@ -8,7 +8,6 @@ named where it would have been shown (the full list is under the verdict,
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,7 +22,7 @@ from hedonic.models import load_lora_profile
 from hedonic.report.contents import ships_adapter
 from hedonic.report.document import HtmlDocument
 from hedonic.report.figures import LAYOUT, percentile_strips, size_histogram, synergy_distributions
-from hedonic.tracking import EVENT_TYPES, LayerPairEvents, SankeyOptions, load_events, sankey_figure
+from hedonic.tracking import EVENT_TYPES, LayerPairEvents, SankeyOptions, link_notes, load_events, sankey_figure
 from hedonic.valuation import load_valuation
 
 PHI_BINS = 120
@@ -184,7 +183,7 @@ def _comparison_table(document: HtmlDocument, comparison: Comparison, metrics: S
 
 
 def tracking_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[int], sankey: SankeyOptions | None = None) -> None:
-    """Event shares with bootstrap intervals per consecutive layer pair and the Sankey diagram (spec §7)."""
+    """Events, link tests with their detection floors and decompositions per consecutive layer pair, the weight links and the Sankey diagram (spec §7)."""
     document.heading("Coalitions across layers")
     pairs = [(layer, layer + 1) for layer in layers if layer + 1 in layers]
     files = [layout.events(a, b) for a, b in pairs if layout.events(a, b).is_file()]
@@ -195,29 +194,69 @@ def tracking_section(document: HtmlDocument, layout: RunLayout, layers: Sequence
         document.paragraph("Fewer than two consecutive analysed layers with events: no tracking.", "note")
         return
     chain = [load_events(path) for path in files]
-    rows = []
-    for pair in chain:
-        rows.append([f"{pair.source_layer} → {pair.target_layer}", f"{pair.tracking.n_sources} → {pair.tracking.n_targets}", *pair.share_texts().values(), pair.specific_links()])
-    document.table(["layers", "tracked coalitions", *EVENT_TYPES, "specific links"], rows)
-    document.paragraph(_tracking_note(chain[0]) + f" The full-size diagram is in {layout.sankey.relative_to(layout.root)}.", "note")
+    causal = any(pair.causal is not None for pair in chain)
+    header = ["layers", "tracked coalitions", *EVENT_TYPES, "weight links", "s_min", "log S: source / target / specific"]
+    header += ["causal links", "causal s_min", "weight links confirmed", "log effect: source / target / specific"] if causal else []
+    document.table(header, [_tracking_row(pair, causal) for pair in chain])
+    document.paragraph(_tracking_note(chain[0]), "note")
+    document.items(link_notes(chain))
+    _weight_links_table(document, chain)
+    document.paragraph(f"The full-size diagram is in {layout.sankey.relative_to(layout.root)}.", "note")
     document.figure(sankey_figure(chain, sankey))
 
 
+def _tracking_row(pair: LayerPairEvents, causal: bool) -> list[str]:
+    """One row of the tracking table: layers, coalitions, event shares, the weight links and (with the causal test) the causal ones."""
+    row = [f"{pair.source_layer} → {pair.target_layer}", f"{pair.tracking.n_sources} → {pair.tracking.n_targets}", *pair.share_texts().values()]
+    row += [pair.specific_links(), pair.floor_text().removeprefix("s_min "), _shares(pair.decomposition)]
+    if causal:
+        row += [pair.causal_links(), pair.causal_floor_text().removeprefix("s_min "), pair.confirmed_text()]
+        row += [_shares(None if pair.causal is None else pair.causal.decomposition)]
+    return row
+
+
+def _shares(decomposition: Any) -> str:
+    return "–" if decomposition is None else f"{decomposition.source:.0%} / {decomposition.target:.0%} / {decomposition.specific:.0%}"
+
+
+WEIGHT_LINKS_SHOWN = 12
+"""Weight links listed per layer pair in the report (the strongest z first)."""
+
+
+def _weight_links_table(document: HtmlDocument, chain: Sequence[LayerPairEvents]) -> None:
+    """The strongest specific weight links of each pair, marked confirmed or not by the causal test where it ran."""
+    rows, hidden = [], 0
+    for pair in chain:
+        if pair.link_tests is None:
+            continue
+        causal = None if pair.causal is None else {(p, q): z for p, q, z, _ in pair.causal.tests.links}
+        ranked = sorted(pair.link_tests.links, key=lambda link: -link[2])
+        hidden += max(0, len(ranked) - WEIGHT_LINKS_SHOWN)
+        for p, q, z, q_value in ranked[:WEIGHT_LINKS_SHOWN]:
+            mark = "–" if causal is None else (f"confirmed (z {causal[(p, q)]:.1f})" if (p, q) in causal else "not confirmed")
+            source, target = pair.source_coalitions[p], pair.target_coalitions[q]
+            rows.append([f"{pair.source_layer} → {pair.target_layer}", f"C{p} ({len(source)})", f"C{q} ({len(target)})", f"{z:.1f}", f"{q_value:.2g}", mark])
+    if not rows:
+        document.paragraph("No specific weight links at any layer pair.", "note")
+        return
+    document.heading("Specific weight links", level=3)
+    document.table(["layers", "source coalition (size)", "target coalition (size)", "z", "q (BH)", "causal test"], rows, text_columns=(0, 1, 2, 5))
+    if hidden:
+        document.paragraph(f"{hidden} weaker specific weight links not listed (all are in the events files).", "note")
+
+
 def _tracking_note(pair: LayerPairEvents) -> str:
-    """How the events were decided: rule, thresholds, which coalitions, which side each share is over."""
-    thresholds = ", ".join(f"{key} = {value:g}" for key, value in dataclasses.asdict(pair.tracking.thresholds).items())
+    """How the events were decided: rule, thresholds, which coalitions, which side each share is over, the intervals."""
     side = ", ".join(pair.tracking.source_side)
     interval = (
         f" Intervals: {pair.bootstrap['confidence']:.0%} bootstrap over the {pair.bootstrap['inputs']} analysis inputs behind E|a| "
         f"({pair.bootstrap['resamples']} resamples; the virtual weights are fixed)."
         if pair.bootstrap
-        else " No intervals (no per-input activity)."
+        else ""
     )
     return (
-        f"Only coalitions of at least {pair.min_size} neurons are tracked. Rule {pair.tracking.rule} ({thresholds}); "
+        f"Only coalitions of at least {pair.min_size} neurons are tracked. Rule {pair.rule_text()}; "
         f"{side}: shares of layer ℓ's tracked coalitions; emerge{'' if 'merge' in side else ', merge'}: of layer ℓ+1's." + interval
-        + " Specific links: links stronger than size-matched random groups of source and of target neurons "
-        "(Benjamini–Hochberg 5% over all links); few of them mean that the influence spreads evenly and the events say little."
     )
 
 

@@ -1,4 +1,4 @@
-"""The events artifact of one layer pair ℓ → ℓ+1: kind ``"events"``, format version 3, plain JSON.
+"""The events artifact of one layer pair ℓ → ℓ+1: kind ``"events"``, format version 4, plain JSON.
 
 Top-level keys (besides ``kind`` and ``format_version``):
 
@@ -8,10 +8,13 @@ Top-level keys (besides ``kind`` and ``format_version``):
 - ``source_coalitions``, ``target_coalitions``: the tracked coalitions as sorted neuron-id lists,
   in the partition's order (event indices point into these lists);
 - ``settings``: how S was computed (``projection``, ``center``, ``weighting`` = ``"mean_abs"`` or
-  ``"uniform"``, ``folded`` norms);
-- ``rule`` (new in 2): ``"shares"`` (transition shares α/β, :mod:`hedonic.tracking.transitions`)
-  or ``"tau"`` (:mod:`hedonic.tracking.events`); ``thresholds``: the rule's thresholds
-  (``alpha``, ``beta``; or ``tau``, ``presence``, ``floor``);
+  ``"uniform"``, ``folded`` norms) and (new in 4) the link ``measure`` the links rule read
+  (``"weights"`` or ``"causal"``);
+- ``rule`` (new in 2): ``"links"`` (new in 4, events from the specific links,
+  :mod:`hedonic.tracking.link_events`), ``"shares"`` (transition shares α/β,
+  :mod:`hedonic.tracking.transitions`) or ``"tau"`` (:mod:`hedonic.tracking.events`);
+  ``thresholds``: the rule's thresholds (none for links; ``alpha``, ``beta``; or ``tau``,
+  ``presence``, ``floor``);
 - ``reference`` r (median strongest link) and ``cutoff`` θ of the τ rule (null for shares),
   ``max_influence`` (max S);
 - ``links``: kept links ``[p, q, S]`` (high-share links, or children / parents links);
@@ -23,9 +26,21 @@ Top-level keys (besides ``kind`` and ``format_version``):
   percentage, or null without per-input activity; ``bootstrap``: ``resamples``, ``confidence``,
   ``seed``, ``inputs`` (N analysis inputs resampled) and ``tokens``, or null
   (:mod:`hedonic.tracking.bootstrap`);
-- ``link_tests`` (new in 3): the links stronger than size-matched random groups on both sides
-  (:mod:`hedonic.tracking.link_tests`): ``level`` (BH), ``tested`` (P × Q) and ``specific`` =
-  ``[[p, q, z, q_value], ...]``; null when nothing was tracked.
+- ``link_tests`` (new in 3): the links of the virtual weights stronger than size-matched random
+  groups on both sides (:mod:`hedonic.tracking.link_tests`): ``statistic`` (new in 4),
+  ``level`` (BH), ``tested`` (P × Q) and ``specific`` = ``[[p, q, z, q_value], ...]``; null when
+  nothing was tracked;
+- ``floor`` (new in 4): the detection floor of that test (:mod:`hedonic.tracking.floor`):
+  ``strengths``, ``planted`` links per strength, ``found`` per strength, ``power``, ``s_min``
+  (null: not reached); null when nothing was planted;
+- ``decomposition`` (new in 4): the shares ``source``, ``target``, ``specific`` of the variance
+  of log S and its ``cells`` (:mod:`hedonic.tracking.decomposition`), or null;
+- ``causal`` (new in 4): the causal link test (:mod:`hedonic.tracking.causal`): the fields of
+  ``link_tests`` (statistic ``"causal"``), ``empirical_p`` per specific link, the
+  ``decomposition`` of its log effects, its ``settings`` (``mode``, ``inputs``,
+  ``random_groups``, ``seed``, ``tokens``), ``ablations`` per input, ``inputs`` used and its
+  own ``floor`` (as ``floor``, links planted into the model; null when not measured); null
+  with the weights measure.
 
 Same inputs give a byte-identical file. :func:`load_events` validates every index and recomputes
 counts and percentages from the events.
@@ -43,13 +58,16 @@ import numpy as np
 from hedonic.artifacts import read_json, write_json
 from hedonic.display import html_table
 from hedonic.errors import ArtifactError, HedonicError
+from hedonic.tracking.causal import CausalLinks, CausalSettings
+from hedonic.tracking.decomposition import Decomposition
 from hedonic.tracking.events import EVENT_TYPES, Event, Tracking
 from hedonic.tracking.link_tests import LinkTests
 from hedonic.tracking.rules import thresholds_dict, thresholds_from
 from hedonic.tracking.sankey import SankeyOptions, sankey_figure
+from hedonic.tracking.floor import DetectionFloor
 
 EVENTS_KIND = "events"
-EVENTS_FORMAT_VERSION = 3
+EVENTS_FORMAT_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -57,9 +75,10 @@ class LayerPairEvents:
     """Tracking result of layer pair ``source_layer`` → ``target_layer`` (tracked coalitions as neuron ids).
 
     ``min_size`` of a tracked coalition; ``untracked`` (sources, targets) coalitions left out;
-    ``link_tests``: the links stronger than chance (None: not tested); ``intervals``: bootstrap
-    interval (0–100) of each event type's percentage, with the ``bootstrap`` settings (None: no
-    intervals).
+    ``link_tests``: the weight links stronger than chance (None: not tested), with their detection
+    ``floor``; ``causal``: the causal link test (None: not run); ``decomposition``: of log S;
+    ``intervals``: bootstrap interval (0–100) of each event type's percentage, with the
+    ``bootstrap`` settings (None: no intervals).
     """
 
     source_layer: int
@@ -71,6 +90,9 @@ class LayerPairEvents:
     min_size: int = 1
     untracked: tuple[int, int] = (0, 0)
     link_tests: LinkTests | None = None
+    floor: DetectionFloor | None = None
+    causal: CausalLinks | None = None
+    decomposition: Decomposition | None = None
     intervals: Mapping[str, tuple[float, float]] | None = None
     bootstrap: Mapping[str, Any] | None = None
 
@@ -83,23 +105,72 @@ class LayerPairEvents:
         }
 
     def specific_links(self) -> str:
-        """``"k of N"`` links stronger than size-matched random groups, or ``"–"`` when they were not tested."""
+        """``"k of N"`` weight links stronger than size-matched random groups, or ``"–"`` when they were not tested."""
         return "–" if self.link_tests is None else self.link_tests.describe()
 
+    def floor_text(self) -> str:
+        """The detection floor of the weight link test, ``"s_min 0.1"``, or ``"–"``."""
+        return "–" if self.floor is None else self.floor.describe()
+
+    def causal_floor_text(self) -> str:
+        """The detection floor of the causal link test, or ``"–"`` (not run or not measured)."""
+        return "–" if self.causal is None or self.causal.floor is None else self.causal.floor.describe()
+
+    def causal_links(self) -> str:
+        """``"k of N"`` causal links, or ``"–"`` when the causal test was not run."""
+        return "–" if self.causal is None else self.causal.tests.describe()
+
+    def confirmed(self) -> tuple[set[tuple[int, int]], set[tuple[int, int]]] | None:
+        """The weight links (p, q) that the causal test also finds, and those it does not; None without both tests."""
+        if self.link_tests is None or self.causal is None:
+            return None
+        weights, causal = self.link_tests.pairs(), self.causal.tests.pairs()
+        return weights & causal, weights - causal
+
+    def confirmed_text(self) -> str:
+        """``"k of m"`` weight links confirmed by the causal test, or ``"–"``."""
+        split = self.confirmed()
+        return "–" if split is None else f"{len(split[0])} of {len(split[0]) + len(split[1])}"
+
+    def rule_text(self) -> str:
+        """The rule with its thresholds, or (links rule) the measure and BH level it reads: ``"links (weights, BH 5%)"``."""
+        if self.tracking.rule == "links":
+            tests = self.causal.tests if self.causal is not None else self.link_tests
+            level = f", BH {tests.level:.0%}" if tests is not None else ""
+            return f"links ({self.settings.get('measure', 'weights')}{level})"
+        return f"{self.tracking.rule} ({', '.join(f'{k} = {v:g}' for k, v in thresholds_dict(self.tracking.thresholds).items())})"
+
+    def summary(self) -> str:
+        """Event shares, then the weight links with their floor and log-S decomposition, then the causal links (where run), in one line."""
+        text = ", ".join(f"{kind} {share}" for kind, share in self.share_texts().items())
+        if self.link_tests is not None:
+            parts = ([] if self.floor is None else [self.floor_text()]) + ([] if self.decomposition is None else [f"log S: {self.decomposition.describe()}"])
+            text += f"; weight links {self.specific_links()}" + (f" ({'; '.join(parts)})" if parts else "")
+        if self.causal is not None:
+            parts = [f"{self.confirmed_text()} weight links confirmed", *([] if self.causal.floor is None else [self.causal_floor_text()])]
+            parts += [] if self.causal.decomposition is None else [f"log effect: {self.causal.decomposition.describe()}"]
+            text += f"; causal links {self.causal_links()} ({'; '.join(parts)})"
+        return text
+
     def __repr__(self) -> str:
-        specific = "" if self.link_tests is None else f"; specific links {self.specific_links()}"
         return (
             f"LayerPairEvents({self.source_layer}→{self.target_layer}: {self.tracking.n_sources}→{self.tracking.n_targets} coalitions of ≥ "
-            f"{self.min_size} neurons, rule {self.tracking.rule}; " + ", ".join(f"{kind} {share}" for kind, share in self.share_texts().items()) + f"{specific})"
+            f"{self.min_size} neurons, rule {self.rule_text()}; {self.summary()})"
         )
 
     def _repr_html_(self) -> str:
         rows = [
             ("layers", f"{self.source_layer} → {self.target_layer}"),
             ("tracked coalitions", f"{self.tracking.n_sources} → {self.tracking.n_targets} (≥ {self.min_size} neurons)"),
-            ("rule", f"{self.tracking.rule} ({', '.join(f'{k} = {v:g}' for k, v in thresholds_dict(self.tracking.thresholds).items())})"),
+            ("rule", self.rule_text()),
             *self.share_texts().items(),
-            ("specific links", self.specific_links()),
+            ("specific links (weights)", self.specific_links()),
+            ("detection floor", self.floor_text()),
+            ("log S variance", "–" if self.decomposition is None else self.decomposition.describe()),
+            ("causal links", self.causal_links()),
+            ("causal detection floor", self.causal_floor_text()),
+            ("weight links confirmed causally", self.confirmed_text()),
+            ("log effect variance", "–" if self.causal is None or self.causal.decomposition is None else self.causal.decomposition.describe()),
         ]
         note = f"{', '.join(self.tracking.source_side)}: % of layer {self.source_layer}'s tracked coalitions; the others: % of layer {self.target_layer}'s."
         return html_table("Coalition events", rows, note=note)
@@ -144,11 +215,60 @@ class LayerPairEvents:
             "intervals": None if self.intervals is None else {kind: list(self.intervals[kind]) for kind in EVENT_TYPES},
             "bootstrap": None if self.bootstrap is None else dict(self.bootstrap),
             "link_tests": None if self.link_tests is None else self.link_tests.payload(),
+            "floor": None if self.floor is None else self.floor.payload(),
+            "decomposition": None if self.decomposition is None else self.decomposition.payload(),
+            "causal": None if self.causal is None else self.causal.payload(),
         }
 
 
+def link_notes(chain: Sequence[LayerPairEvents]) -> list[str]:
+    """What the link columns of an events table mean, with each pair's decompositions: one sentence per line."""
+    if not chain:
+        return []
+    first, lines = chain[0], []
+    if first.link_tests is not None:
+        lines.append(
+            f"links: weight links stronger than size-matched random groups of source and of target neurons on both sides "
+            f"(statistic {first.link_tests.statistic}, Benjamini–Hochberg {first.link_tests.level:.0%}), of all P × Q links"
+        )
+    floor = next((pair.floor for pair in chain if pair.floor is not None), None)
+    if floor is not None:
+        grid = ", ".join(f"{s:g}" for s in floor.strengths)
+        lines.append(
+            f"s_min (detection floor): the smallest routing strength s (share of the planted weights' energy in a link's own subspace; grid {grid}) from which "
+            f"≥ {floor.power:.0%} of {floor.planted} links planted into the pair's virtual weights are found; 'vanish' = no specific link above it"
+        )
+    lines += [_decomposition_line("log S variance", [(pair, pair.decomposition) for pair in chain])]
+    causal = [pair for pair in chain if pair.causal is not None]
+    if causal:
+        settings = causal[0].causal.settings
+        lines.append(
+            f"causal: causal links, each source coalition ablated ({settings.mode}) at layer ℓ and the model rerun through ℓ+1 on {causal[0].causal.inputs} inputs; "
+            f"a link is specific when the target's mean |Δa| beats {settings.random_groups} size-matched random source groups and the "
+            f"source's other targets (both sides, BH); confirmed: weight links the causal test also finds"
+        )
+        lines += [_decomposition_line("log effect variance", [(pair, pair.causal.decomposition) for pair in causal])]
+        floors = [f"{pair.source_layer}→{pair.target_layer} {pair.causal_floor_text().removeprefix('s_min ')}" for pair in causal if pair.causal.floor is not None]
+        if floors:
+            lines.append(f"causal s_min (links planted into the model's weights, the same grid): {', '.join(floors)}")
+    if first.tracking.rule == "links":
+        lines.append("no intervals: the links rule does not read E|a| (the uncertainty that matters is the floor)")
+    return [line for line in lines if line]
+
+
+def _decomposition_line(name: str, parts: Sequence[tuple[LayerPairEvents, Decomposition | None]]) -> str:
+    """``"log S variance (source / target / specific): 2→3 97/1/1%, …"``, or ``""`` without any decomposition."""
+    known = [(pair, part) for pair, part in parts if part is not None]
+    if not known:
+        return ""
+    cells = ", ".join(
+        f"{pair.source_layer}→{pair.target_layer} {part.source:.0%}/{part.target:.0%}/{part.specific:.0%}" for pair, part in known
+    )
+    return f"{name} (source loudness / target sensitivity / specific routing): {cells}"
+
+
 def save_events(result: LayerPairEvents, path: str | Path) -> Path:
-    """Write ``result`` as an events artifact (kind ``events``, version 2), atomically."""
+    """Write ``result`` as an events artifact (kind ``events``, version :data:`EVENTS_FORMAT_VERSION`), atomically."""
     return write_json(path, EVENTS_KIND, EVENTS_FORMAT_VERSION, result.payload())
 
 
@@ -213,6 +333,9 @@ def _parse(document: Mapping[str, Any]) -> LayerPairEvents:
         intervals=None if intervals is None else {kind: (float(intervals[kind][0]), float(intervals[kind][1])) for kind in EVENT_TYPES},
         bootstrap=None if document["bootstrap"] is None else dict(document["bootstrap"]),
         link_tests=None if document["link_tests"] is None else _link_tests(document["link_tests"], limits),
+        floor=None if document["floor"] is None else _floor(document["floor"]),
+        decomposition=None if document["decomposition"] is None else _decomposition(document["decomposition"]),
+        causal=None if document["causal"] is None else _causal(document["causal"], limits),
     )
 
 
@@ -221,7 +344,31 @@ def _link_tests(raw: Mapping[str, Any], limits: Mapping[str, int]) -> LinkTests:
         (_index(p, limits["source"], "source"), _index(q, limits["target"], "target"), float(z), float(q_value))
         for p, q, z, q_value in raw["specific"]
     )
-    return LinkTests(links, int(raw["tested"]), float(raw["level"]))
+    return LinkTests(links, int(raw["tested"]), float(raw["level"]), str(raw["statistic"]))
+
+
+def _floor(raw: Mapping[str, Any]) -> DetectionFloor:
+    strengths, found = tuple(float(s) for s in raw["strengths"]), tuple(int(k) for k in raw["found"])
+    if len(strengths) != len(found):
+        raise ValueError("the floor needs one found count per strength")
+    return DetectionFloor(strengths, int(raw["planted"]), found, float(raw["power"]), None if raw["s_min"] is None else float(raw["s_min"]))
+
+
+def _decomposition(raw: Mapping[str, Any]) -> Decomposition:
+    parts = [_number(raw[key], f"decomposition {key}") for key in ("source", "target", "specific")]
+    if not np.isclose(sum(parts), 1.0):
+        raise ValueError("the decomposition shares must sum to 1")
+    return Decomposition(*parts, int(raw["cells"]))
+
+
+def _causal(raw: Mapping[str, Any], limits: Mapping[str, int]) -> CausalLinks:
+    tests = _link_tests(raw, limits)
+    empirical = tuple(float(p) for p in raw["empirical_p"])
+    if len(empirical) != len(tests.links):
+        raise ValueError("the causal test needs one empirical p per specific link")
+    decomposition = None if raw["decomposition"] is None else _decomposition(raw["decomposition"])
+    floor = None if raw["floor"] is None else _floor(raw["floor"])
+    return CausalLinks(tests, empirical, decomposition, None, CausalSettings(**raw["settings"]), int(raw["ablations"]), int(raw["inputs"]), floor)
 
 
 def _coalitions(raw: Sequence[Sequence[int]]) -> tuple[tuple[int, ...], ...]:

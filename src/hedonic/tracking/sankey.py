@@ -2,11 +2,12 @@
 
 Nodes are the tracked coalitions of every layer in the chain (one node per coalition that passes
 the size filter; ``C<k>`` is its index among the tracked coalitions of its layer, as in the events
-files); links are the kept links of each layer pair (children or parents links, see
-:mod:`hedonic.tracking.events`) between two drawn nodes whose relative strength S[p, q] / max_q' S[p, q']
-(relative to the source's strongest link) is at least ``link_threshold``. That relative strength
-is also the link's width, so every source's strongest link has width 1 and a few very loud
-coalitions (heavy-tailed E|a|) do not flatten all other links to slivers.
+files); links are the kept links of each layer pair (the specific links under the links rule,
+:mod:`hedonic.tracking.link_events`; children or parents links, :mod:`hedonic.tracking.events`)
+between two drawn nodes whose relative strength S[p, q] / max_q' S[p, q'] (relative to the
+source's strongest kept link) is at least ``link_threshold``; links with S = 0 are not drawn.
+That relative strength is also the link's width, so every source's strongest link has width 1
+and a few very loud coalitions (heavy-tailed E|a|) do not flatten all other links to slivers.
 
 Colours. A link is ``persist`` when it is a persist event, else ``split`` when it is a child link
 of a splitting source, else ``merge`` when it is a parent link of a merging target, else
@@ -153,12 +154,12 @@ def sankey_layout(
     for pair in sorted(chain, key=lambda pair: pair.source_layer):
         types = _link_types(pair)
         strongest: dict[int, float] = {}
-        for p, _, value in pair.tracking.links:  # a source's strongest link is always kept (a child)
+        for p, _, value in pair.tracking.links:
             strongest[p] = max(strongest.get(p, 0.0), value)
         for p, q, value in pair.tracking.links:
             start, end = position.get((pair.source_layer, p)), position.get((pair.target_layer, q))
-            width = value / strongest[p]
-            if start is None or end is None or width < options.link_threshold:
+            width = value / strongest[p] if value > 0 else 0.0
+            if start is None or end is None or value <= 0 or width < options.link_threshold:
                 continue
             links.append(SankeyLink(start, end, value, width, types.get((p, q), "link")))
     return nodes, links
