@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from hedonic.ablation import AblationEngine, reference_effects
-from hedonic.evaluation import effect_table, pairwise_psi, required_sets
+from hedonic.evaluation import SynergyPlan, effect_table, pairwise_psi, required_sets
 from hedonic.models import ModelAdapter, TokenBatch, load_demo_model
 
 P = ParamSpec("P")
@@ -80,7 +80,7 @@ def main() -> None:
     rng = np.random.default_rng(options.seed)
     n = adapter.intermediate_size
     coalitions = [sorted(rng.choice(n, options.size, replace=False).tolist()) for _ in range(options.coalitions)]
-    sets = required_sets(coalitions, whole=False)
+    sets = required_sets(coalitions, SynergyPlan(("pair",), max_pairs=None))
     print(f"model: {DEMO_MODEL}")
     print(f"device: {adapter.device}, torch threads: {torch.get_num_threads()}, layer {options.layer}/{adapter.num_layers}")
     print(

@@ -16,6 +16,7 @@ RUN_DIR/
   partitions/layer{L}.json
   baselines/layer{L}/{method}.json
   evaluation/layer{L}/comparison.json, synergy_{method}.json
+  evaluation/layer{L}/decomposition/comparison[_frozen].json, synergy_{method}[_frozen].json
   meaning/layer{L}.json
   tracking/events_{L}_{L'}.json, tracking/sankey.html
   stages/{stage}.json      resumable stage records
@@ -117,6 +118,18 @@ class RunLayout:
     def synergy(self, layer: int, method: str) -> Path:
         """The auditable synergy file of ``method``'s coalitions on ``layer`` (JSON)."""
         return self.evaluation_dir(layer) / f"synergy_{method}.json"
+
+    def decomposition_dir(self, layer: int) -> Path:
+        """Folder of the decomposition of ``layer``'s synergy into computation and norm coupling."""
+        return self.evaluation_dir(layer) / "decomposition"
+
+    def decomposed_synergy(self, layer: int, method: str, frozen: bool) -> Path:
+        """The synergy file of ``method``'s coalitions on ``layer`` in the decomposition, norms free or ``frozen`` (JSON)."""
+        return self.decomposition_dir(layer) / f"synergy_{method}{'_frozen' if frozen else ''}.json"
+
+    def decomposed_comparison(self, layer: int, frozen: bool) -> Path:
+        """The comparison of methods in the decomposition, on the total or (``frozen``) on the computation (JSON)."""
+        return self.decomposition_dir(layer) / f"comparison{'_frozen' if frozen else ''}.json"
 
     def meaning(self, layer: int) -> Path:
         """What the coalitions of ``layer`` mean: importance, interpretation, probes (JSON)."""

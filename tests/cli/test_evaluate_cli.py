@@ -58,20 +58,20 @@ def test_run_dir_evaluation_prints_the_table_and_writes_audit_files(
         ])  # fmt: skip
     assert stop.value.code == 0
     printed = capsys.readouterr().out
-    assert "pair_abs, coalitions of size 4–32" in printed and "random" in printed and "other" in printed and "Cliff's δ" in printed
+    assert "pair_abs, coalitions of size 2–6" in printed and "random" in printed and "other" in printed and "Cliff's δ" in printed
     assert "more synergistic than size-matched random groups" in printed and "per-coalition tests:" in printed
     last = printed.strip().splitlines()[-2:]
     assert all(line.startswith("layer 1: hedonic ") and " on pair " in line for line in last), last
     comparison = load_comparison(run / "evaluation" / f"layer{LAYER}" / "comparison.json")
     assert comparison.methods == ("hedonic", "other", "random") and comparison.metrics == ("pair", "pair_abs", "na")
-    assert comparison.summary("hedonic", "pair").count == 5
+    assert comparison.summary("hedonic", "pair").count == 8
     assert comparison.context["readout"] == "local" and comparison.context["num_inputs"] == 10
     synergy = load_synergy(run / "evaluation" / f"layer{LAYER}" / "synergy_hedonic.json")
-    assert [len(c.neurons) for c in synergy.coalitions] == [6, 5, 5, 4, 4]
+    assert [len(c.neurons) for c in synergy.coalitions] == SIZES
     assert synergy.input_ids[0] == "q0:d0" and synergy.layer == LAYER
     assert comparison.summary("hedonic", "pair").mean == pytest.approx(np.mean([c.metrics["pair"] for c in synergy.coalitions]))
     assert synergy.significance is not None and synergy.significance.settings.draws == 200
-    assert synergy.significance.tests.p.shape == (5, 2) and comparison.context["verdict_metric"] == "pair"
+    assert synergy.significance.tests.p.shape == (8, 2) and comparison.context["verdict_metric"] == "pair"
     assert [v["baseline"] for v in comparison.context["verdict"]] == ["other", "random"]
 
 
@@ -123,3 +123,41 @@ def test_bad_arguments_exit_2(setup: tuple[Path, Path], capsys: pytest.CaptureFi
         cli.main(["evaluate", "--layer", "1", "--model", str(model_dir), "--data", str(root / "heldout.jsonl"), "--run-dir", str(root / "run"), *extra])
     assert stop.value.code == 2
     assert message in " ".join(capsys.readouterr().err.split())
+
+
+def test_decompose_writes_the_synergy_with_the_norms_free_and_frozen(setup: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model_dir, root = setup
+    out = tmp_path / "eval" / "comparison.json"
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:
+        cli.main([
+            "evaluate", "--layer", str(LAYER), "--model", str(model_dir), "--data", str(root / "heldout.jsonl"),
+            "--run-dir", str(root / "run"), "--out", str(out), "--readout", "model", "--decompose", "--metrics", "na,na_abs,pair",
+            "--max-pairs", "3", "--max-size", "5", "--significance-draws", "0", "--n-resamples", "50", "--n-permutations", "50",
+        ])  # fmt: skip
+    assert stop.value.code == 0
+    printed = capsys.readouterr().out
+    assert "computation (norms frozen): layer 1: hedonic" in printed and "norm share" in printed
+    folder = out.parent / "decomposition"
+    total, frozen = load_synergy(folder / "synergy_hedonic.json"), load_synergy(folder / "synergy_hedonic_frozen.json")
+    assert not total.freeze_norms and frozen.freeze_norms and total.readout == "model" and max(total.sizes()) == 5
+    assert all(len(c.pairs) <= 3 for c in total.coalitions) and [c.pairs for c in total.coalitions] == [c.pairs for c in frozen.coalitions]
+    assert load_comparison(folder / "comparison_frozen.json").context["freeze_norms"] is True
+    assert load_comparison(out).context["freeze_norms"] is False
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--max-size", "lots"], "--max-size 'lots' is not a size"),
+    (["--decompose", "--freeze-norms"], "--freeze-norms and --decompose together"),
+    (["--max-pairs", "1", "--metrics", "pair"], "max_pairs must be at least 2"),
+])  # fmt: skip
+def test_bad_size_and_decomposition_options_are_refused(
+    setup: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], message: str
+) -> None:
+    model_dir, root = setup
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["evaluate", "--layer", str(LAYER), "--model", str(model_dir), "--data", str(root / "heldout.jsonl"),
+                  "--run-dir", str(root / "run"), "--out", str(tmp_path / "c.json"), *options])  # fmt: skip
+    assert stop.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "c.json").exists()

@@ -45,7 +45,8 @@ def assert_same(loaded: SynergyResult, result: SynergyResult) -> None:
         assert got.neurons == expected.neurons and got.pairs == expected.pairs and got.whole == expected.whole
         for field in ("single", "single_abs", "pair_delta", "psi", "psi_abs", "leave_one_out"):
             np.testing.assert_array_equal(getattr(got, field), getattr(expected, field))
-        for name in METRICS:
+        assert list(got.metrics) == list(expected.metrics) and loaded.plan == result.plan
+        for name in expected.metrics:
             assert got.metrics[name] == expected.metrics[name] or (
                 math.isnan(got.metrics[name]) and math.isnan(expected.metrics[name])
             )
@@ -56,8 +57,9 @@ def test_round_trip_keeps_every_number(evaluated: tuple, tmp_path: Path) -> None
     path = save_synergy(result, tmp_path / "synergy.json")
     assert_same(load_synergy(path), result)
     document = json.loads(path.read_text())
-    assert document["kind"] == "synergy" and document["format_version"] == 2
+    assert document["kind"] == "synergy" and document["format_version"] == 3
     assert document["inputs"]["ids"] == IDS and set(document["metric_definitions"]) == set(METRICS)
+    assert document["metrics"] == list(result.metrics) and document["coalitions"][0]["pair_se"] == 0
     assert document["coalitions"][0]["pairs"] == [[1, 4], [1, 9], [4, 9]]
 
 

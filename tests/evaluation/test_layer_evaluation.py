@@ -45,7 +45,7 @@ def test_partitions_of_layer_names_and_checks(tmp_path: Path) -> None:
         partitions_of_layer(reference, files, 3)
 
 
-def test_every_coalition_is_tested_on_the_local_readout_whatever_the_evaluation_readout() -> None:
+def test_every_coalition_is_tested_through_the_evaluation_readout() -> None:
     adapter = tiny_model("llama", seed=2, layers=2, intermediate=32)
     generator = torch.Generator().manual_seed(0)
     ids = torch.randint(5, adapter.config.vocab_size, (6, 7), generator=generator)
@@ -62,10 +62,30 @@ def test_every_coalition_is_tested_on_the_local_readout_whatever_the_evaluation_
         for readout in ("local", "model")
     }
     local, model = (found[r].synergy[REFERENCE] for r in ("local", "model"))
-    assert model.readout == "model" and model.significance is not None and model.significance.readout == "local"
-    np.testing.assert_allclose(model.significance.tests.observed, local.significance.tests.observed, rtol=1e-9, atol=1e-15)
-    np.testing.assert_allclose(local.significance.tests.observed[:, 0], local.metric("pair"), rtol=1e-12)
+    assert model.readout == "model" and model.significance is not None and model.significance.readout == "model"
+    for part in (local, model):
+        np.testing.assert_allclose(part.significance.tests.observed[:, 0], part.metric("pair"), rtol=1e-12)
+        np.testing.assert_allclose(part.significance.tests.observed[:, 1], part.metric("na"), rtol=1e-12)
     assert not np.allclose(model.metric("pair"), local.metric("pair")), "the model readout differs from the local one"
+    assert model.significance.null != local.significance.null
     assert set(found["local"].seconds) == {"synergy", "significance", "comparison"}
     context = found["local"].comparison.context
     assert context["significance"]["hedonic"]["coalitions"] == 8 and [v["baseline"] for v in context["verdict"]] == ["other"]
+
+
+def test_baselines_are_scored_on_the_reference_sizes() -> None:
+    from hedonic.evaluation.layer_evaluation import select_matched
+
+    rng = np.random.default_rng(0)
+    sizes = [2] * 10 + [3] * 6 + [5] * 4 + [9] * 2
+    labels = np.repeat(np.arange(len(sizes)), sizes)
+    reference = Partition.from_labels(labels, "h", layer=1)
+    shuffled = Partition.from_labels(rng.permutation(labels), "b", layer=1)
+    lopsided = Partition.from_labels(np.repeat(np.arange(10), 6)[: len(labels)], "c", layer=1)
+    chosen = select_matched({REFERENCE: reference, "same": shuffled, "other": lopsided}, (2, None), 8, seed=3)
+    wanted = sorted(len(c) for c in chosen[REFERENCE])
+    assert len(wanted) == 8 and sorted(len(c) for c in chosen["same"]) == wanted
+    assert len(set(chosen["same"])) == 8 and all(c in shuffled.coalitions for c in chosen["same"])
+    assert all(len(c) == 6 for c in chosen["other"]) and len(chosen["other"]) == 8
+    assert chosen == select_matched({REFERENCE: reference, "same": shuffled, "other": lopsided}, (2, None), 8, seed=3)
+    assert chosen["same"] != select_matched({REFERENCE: reference, "same": shuffled}, (2, None), 8, seed=4)["same"]

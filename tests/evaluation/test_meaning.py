@@ -19,7 +19,8 @@ from hedonic.errors import ArtifactError, ConfigError, DataError
 from hedonic.evaluation.importance import NULL_METHOD
 from hedonic.evaluation.interpretation import coalition_activations
 from hedonic.evaluation.artifacts import MEANING_FORMAT_VERSION, load_meaning, save_meaning
-from hedonic.evaluation.meaning import MeaningResult, MeaningSettings, by_length, explain_layer
+from hedonic.data import by_length
+from hedonic.evaluation.meaning import MeaningResult, MeaningSettings, explain_layer
 from hedonic.evaluation.tables import meaning_tables, summary_lines
 from hedonic.game import Partition
 from hedonic.testing import tiny_model

@@ -14,6 +14,7 @@ from hedonic.ablation import AblationEngine, reference_effects
 from hedonic.errors import ConfigError, DataError
 from hedonic.evaluation import (
     METRICS,
+    SynergyPlan,
     coalition_synergy,
     effect_table,
     evaluate_synergy,
@@ -21,6 +22,9 @@ from hedonic.evaluation import (
     required_sets,
 )
 from hedonic.testing import tiny_model
+
+FULL = SynergyPlan(METRICS, max_pairs=None)
+"""Every metric, every pair."""
 
 # Hand-made per-input effects (two inputs) for the coalition {0, 1, 2}.
 TABLE = {
@@ -35,7 +39,7 @@ TABLE = {
 
 
 def test_metrics_of_a_hand_made_table() -> None:
-    result = coalition_synergy([2, 0, 1], TABLE)
+    result = coalition_synergy([2, 0, 1], TABLE, FULL)
     assert result.neurons == (0, 1, 2) and result.pairs == ((0, 1), (0, 2), (1, 2))
     np.testing.assert_allclose(result.single, [2.0, 0.0, 0.5])
     np.testing.assert_allclose(result.single_abs, [2.0, 2.0, 0.5])
@@ -64,7 +68,7 @@ def test_metrics_of_a_hand_made_table() -> None:
 
 def test_ratio_is_undefined_when_member_effects_cancel() -> None:
     table = {(0,): np.array([1.0, 1.0]), (1,): np.array([-1.0, -1.0]), (0, 1): np.array([0.5, 0.0])}
-    result = coalition_synergy([0, 1], table)
+    result = coalition_synergy([0, 1], table, FULL)
     assert math.isnan(result.metrics["ratio"])
     assert result.metrics["ratio_abs"] == pytest.approx(0.25 / 2)
     assert result.metrics["excess"] == pytest.approx(0.25 - 1.0)
@@ -77,8 +81,8 @@ def test_ratio_is_undefined_when_member_effects_cancel() -> None:
 def test_additive_effects_have_no_synergy(size: int, inputs: int, seed: int) -> None:
     weights = np.random.default_rng(seed).normal(size=(size, inputs))
     members = list(range(size))
-    table = {s: weights[list(s)].sum(axis=0) for s in required_sets([members])}
-    result = coalition_synergy(members, table)
+    table = {s: weights[list(s)].sum(axis=0) for s in required_sets([members], FULL)}
+    result = coalition_synergy(members, table, FULL)
     scale = np.abs(weights).sum()
     for name in ("pair", "pair_abs", "na", "na_abs"):
         assert abs(result.metrics[name]) <= 1e-12 * scale, name
@@ -91,7 +95,9 @@ def test_required_sets_are_deduplicated_across_coalitions() -> None:
     assert required_sets([[2, 1, 0], [3, 2]]) == [
         (0,), (1,), (2,), (0, 1), (0, 2), (1, 2), (0, 1, 2), (3,), (2, 3),
     ]  # fmt: skip
-    assert required_sets([[0, 1, 2]], whole=False) == [(0,), (1,), (2,), (0, 1), (0, 2), (1, 2)]
+    assert required_sets([[0, 1, 2]], SynergyPlan(("pair",))) == [(0,), (1,), (2,), (0, 1), (0, 2), (1, 2)]
+    assert required_sets([[0, 1, 2, 3]], SynergyPlan(("na", "na_abs"))) == [(0,), (1,), (2,), (3,), (0, 1, 2, 3)]
+    assert len(required_sets([[0, 1, 2, 3]], FULL)) == 4 + 6 + 1 + 4
     with pytest.raises(ConfigError, match="fewer than 2 neurons"):
         required_sets([[4]])
     with pytest.raises(ConfigError, match="names a neuron twice"):
@@ -121,7 +127,8 @@ def test_evaluation_matches_metrics_from_the_reference_path(model_and_engine: tu
         np.testing.assert_allclose(result.clean, clean, rtol=1e-12)
         for got, coalition in zip(result.coalitions, COALITIONS, strict=True):
             expected = coalition_synergy(coalition, table)
-            for name in METRICS:
+            assert list(got.metrics) == list(result.metrics)
+            for name in result.metrics:
                 assert got.metrics[name] == pytest.approx(expected.metrics[name], rel=1e-8, abs=1e-12), name
         assert np.abs(result.metric("pair_abs")).max() > 0
         assert result.metric("na").shape == (3,)

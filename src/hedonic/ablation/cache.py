@@ -15,6 +15,8 @@ import torch
 from torch.nn import functional as F
 
 from hedonic.ablation.modes import base_in_parameters, base_mlp_weights, check_mode
+from hedonic.ablation.norms import NormScale, downstream_norms, recorded_scales
+from hedonic.errors import ModelError
 from hedonic.models import OUT_PROJ, ModelAdapter, TokenBatch
 from hedonic.stats import at_readout, hooked_states
 
@@ -46,7 +48,10 @@ class LayerCache:
       stream after the layer and the removed-contribution terms at the readout token, for the
       closed-form readouts;
     - ``token_residual`` (B, T, d) and ``token_terms`` (coefficients (B, T, n + 1)) in the model's
-      dtype, for the ``model`` readout (None when not kept).
+      dtype, for the ``model`` readout (None when not kept);
+    - ``norm_scales``: the clean statistics of every norm from the layer to the readout
+      (:func:`~hedonic.ablation.norms.downstream_norms`, in that order), for the ``model`` readout
+      with frozen norms (None when token states are not kept).
     """
 
     layer: int
@@ -57,6 +62,7 @@ class LayerCache:
     terms: tuple[Contribution, ...]
     token_residual: torch.Tensor | None
     token_terms: tuple[Contribution, ...] | None
+    norm_scales: tuple[NormScale, ...] | None = None
 
     def __len__(self) -> int:
         return len(self.batch)
@@ -82,7 +88,8 @@ def build_cache(
     layer = adapter.check_layer(layer)
     check_mode(adapter, layer, mode)
     batch = batch.to(adapter.device)
-    with hooked_states(adapter, [layer]) as store:
+    norms = downstream_norms(adapter, layer) if token_states else []
+    with hooked_states(adapter, [layer]) as store, recorded_scales(norms) as scales:
         logits = adapter.logits(batch)
     activations, residual = store[layer]["activations"], store[layer]["residual"]
     directions = adapter.w_out(layer)
@@ -101,6 +108,7 @@ def build_cache(
         terms=_contributions(readout_pairs, torch.float64, None if like is None else like.terms),
         token_residual=residual if token_states else None,
         token_terms=_contributions(pairs, None, None if like is None else like.token_terms) if token_states else None,
+        norm_scales=_recorded(scales) if token_states else None,
     )
 
 
@@ -116,6 +124,16 @@ def _contributions(
     return tuple(
         Contribution(F.pad(coefficients, (0, 1)), term.directions) for (coefficients, _), term in zip(pairs, shared, strict=True)
     )
+
+
+def _recorded(scales: list[NormScale | None]) -> tuple[NormScale, ...]:
+    """Every norm's recorded statistics; :class:`ModelError` when the forward skipped one of them."""
+    if any(scale is None for scale in scales):
+        raise ModelError(
+            "a norm between the analysed layer and the readout did not run in the forward pass",
+            hint="this architecture's forward is not supported by the ablation cache",
+        )
+    return tuple(scale for scale in scales if scale is not None)
 
 
 def base_activations(adapter: ModelAdapter, batch: TokenBatch, layer: int) -> torch.Tensor:

@@ -48,22 +48,29 @@ class ProjectedTerm:
 
     ``coefficients`` (B, n + 1); ``directions`` (n + 1, d) row i the (for LayerNorm centred)
     direction of neuron i; ``projected`` (n + 1, m) = directions · Pᵀ; ``overlap`` (B, n + 1) =
-    x · direction_i with x the (centred) residual stream. Neurons are rows so that a set's rows
-    are gathered contiguously.
+    x · direction_i with x the (centred) residual stream; ``raw_projected`` (n + 1, m) the
+    uncentred directions · Pᵀ (``projected`` itself without LayerNorm), what a norm frozen at the
+    clean mean sees. Neurons are rows so that a set's rows are gathered contiguously.
     """
 
     coefficients: torch.Tensor
     directions: torch.Tensor
     projected: torch.Tensor
     overlap: torch.Tensor
+    raw_projected: torch.Tensor
 
 
-def project_directions(readout: NormReadout, terms: Sequence[Contribution]) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """(directions (n + 1, d), projected (n + 1, m)) of every term through ``readout``: the inputs' share of :class:`ProjectedTerm`."""
+Directions = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+"""(directions (n + 1, d), projected (n + 1, m), raw_projected (n + 1, m)): one term's share of :class:`ProjectedTerm` that does not depend on the inputs."""
+
+
+def project_directions(readout: NormReadout, terms: Sequence[Contribution]) -> list[Directions]:
+    """:data:`Directions` of every term through ``readout``."""
     projected = []
     for term in terms:
         rows = readout.centre(term.directions, dim=0).T.contiguous()
-        projected.append((rows, rows @ readout.weight.T))
+        through = rows @ readout.weight.T
+        projected.append((rows, through, term.directions.T.to(torch.float64) @ readout.weight.T if readout.centred else through))
     return projected
 
 
@@ -71,7 +78,7 @@ def project_terms(
     readout: NormReadout,
     residual: torch.Tensor,
     terms: Sequence[Contribution],
-    directions: Sequence[tuple[torch.Tensor, torch.Tensor]] | None = None,
+    directions: Sequence[Directions] | None = None,
 ) -> list[ProjectedTerm]:
     """The terms of one cache through ``readout`` (see :class:`ProjectedTerm`); ``residual`` (B, d) float64.
 
@@ -80,8 +87,8 @@ def project_terms(
     centred = readout.centre(residual, dim=-1)
     shared = project_directions(readout, terms) if directions is None else directions
     return [
-        ProjectedTerm(term.coefficients, rows, projected, centred @ rows.T)
-        for term, (rows, projected) in zip(terms, shared, strict=True)
+        ProjectedTerm(term.coefficients, rows, projected, centred @ rows.T, raw)
+        for term, (rows, projected, raw) in zip(terms, shared, strict=True)
     ]
 
 
@@ -97,15 +104,21 @@ def closed_form_effects(
     sets: torch.Tensor,
     readout: NormReadout,
     gram: torch.Tensor | None = None,
+    *,
+    freeze_norms: bool = False,
 ) -> torch.Tensor:
     """Δ_S(x) = f(h) − f(h − Σ_{i∈S} c_i) for K sets and B inputs: (K, B) float64.
 
     ``residual`` (B, d) float64 is h at the readout token and ``terms`` its contributions
     projected by :func:`project_terms` for the same ``readout``; ``gram``: :func:`set_gram` of the
-    same sets (computed here when None); logit units.
+    same sets (computed here when None); logit units. ``freeze_norms``: the readout norm keeps the
+    clean input's ρ (and mean), so the pre-activation changes by ρ(x)·Σ_i coef_i·P d_i exactly
+    (:func:`frozen_effects`).
     """
     if not terms:
         raise ValueError("closed_form_effects needs at least one contribution term")
+    if freeze_norms:
+        return frozen_effects(residual, terms, sets, readout)
     centred = readout.centre(residual, dim=-1)
     removed_pre: torch.Tensor | None = None
     square = centred.pow(2).sum(-1).unsqueeze(0)
@@ -124,3 +137,17 @@ def closed_form_effects(
     pre.mul_(readout.scale_from_square(square).unsqueeze(-1)).add_(readout.bias)
     ablated = readout.from_pre_activation(pre, inplace=True)
     return readout(residual).unsqueeze(0) - ablated
+
+
+def frozen_effects(residual: torch.Tensor, terms: Sequence[ProjectedTerm], sets: torch.Tensor, readout: NormReadout) -> torch.Tensor:
+    """Δ_S(x) (K, B) float64 through ``readout`` with its norm frozen at the clean input's statistics.
+
+    pre_S = ρ(x)·(P x − Σ_{i∈S} coef_i · P d_i) + c with x the clean (centred) stream and d_i the
+    uncentred directions (the frozen mean does not move): affine in the removed contribution, so
+    a linear head gives exactly additive effects.
+    """
+    centred = readout.centre(residual, dim=-1)
+    removed_pre = sum(torch.einsum("bks,ksm->kbm", term.coefficients[:, sets], term.raw_projected[sets]) for term in terms)
+    pre = (centred @ readout.weight.T).unsqueeze(0) - removed_pre
+    pre.mul_(readout.scale(centred)[None, :, None]).add_(readout.bias)
+    return readout(residual).unsqueeze(0) - readout.from_pre_activation(pre, inplace=True)

@@ -30,7 +30,7 @@ from hedonic.ablation.closed_form import closed_form_effects, project_directions
 from hedonic.ablation.modes import check_mode
 from hedonic.ablation.readouts import check_readout, residual_readout
 from hedonic.ablation.sets import NeuronSets, pad_sets, set_tuples
-from hedonic.ablation.stacked import stacked_model_effects
+from hedonic.ablation.stacked import stacked_logits
 from hedonic.ablation.norm_readout import NormReadout
 from hedonic.errors import ConfigError, DataError
 from hedonic.models import ModelAdapter, TokenBatch
@@ -48,7 +48,9 @@ class AblationEffects:
     """Ablation effects of K sets on the engine's X inputs (this rank's block of them when data-parallel).
 
     ``delta`` (K, X) float64: Δ_S(x) = f(x) − f_{−S}(x) in logit units; ``clean`` (X,) float64:
-    f(x); ``sets``: the sets as sorted neuron id tuples, in the order of ``delta``'s rows.
+    f(x); ``sets``: the sets as sorted neuron id tuples, in the order of ``delta``'s rows;
+    ``freeze_norms``: whether every norm from the layer to the readout was held at its clean
+    statistics (:mod:`hedonic.ablation.norms`).
     """
 
     sets: tuple[tuple[int, ...], ...]
@@ -57,6 +59,7 @@ class AblationEffects:
     layer: int
     readout: str
     mode: str
+    freeze_norms: bool = False
 
 
 class AblationEngine:
@@ -99,6 +102,7 @@ class AblationEngine:
             like = self.caches[0] if self.caches else None  # one copy of the direction tensors for all batches
             self.caches.append(build_cache(adapter, batch, self.layer, mode, token_states=token_states, like=like))
         self._readouts: dict[str, NormReadout] = {}
+        self._references: dict[tuple[int, bool], tuple[LayerCache, torch.Tensor]] = {}
 
     @property
     def num_inputs(self) -> int:
@@ -142,24 +146,38 @@ class AblationEngine:
             parts = [function(cache.residual) for cache in self.caches]
         return torch.cat([part.cpu() for part in parts]).numpy()
 
-    def effects(self, sets: NeuronSets, readout: str = "local") -> AblationEffects:
+    def effects(self, sets: NeuronSets, readout: str = "local", *, freeze_norms: bool = False) -> AblationEffects:
         """Δ_S(x) for every set (K sets, padded array or lists of neuron ids) on every cached input.
 
         Returns :class:`AblationEffects` with ``delta`` (K, X) float64 (X = len(columns): this
-        rank's inputs when data-parallel). Raises :class:`~hedonic.errors.ConfigError` for bad
-        neuron ids or readout names.
+        rank's inputs when data-parallel). ``freeze_norms``: every norm from the layer to the
+        readout keeps each input's clean statistics (:mod:`hedonic.ablation.norms`); the
+        ``local`` readout of a linear-head family is then exactly additive. Raises
+        :class:`~hedonic.errors.ConfigError` for bad neuron ids or readout names.
         """
         check_readout(readout)
         padded = pad_sets(sets, self.adapter.intermediate_size)
-        delta = self._model_effects(padded) if readout == "model" else self._closed_form_effects(padded, readout)
+        if readout == "model":
+            delta = self._model_effects(padded, freeze_norms)
+        else:
+            delta = self._closed_form_effects(padded, readout, freeze_norms)
         return AblationEffects(
-            sets=set_tuples(padded), clean=self.clean(readout), delta=delta, layer=self.layer, readout=readout, mode=self.mode
+            sets=set_tuples(padded),
+            clean=self.clean(readout),
+            delta=delta,
+            layer=self.layer,
+            readout=readout,
+            mode=self.mode,
+            freeze_norms=freeze_norms,
         )
 
-    def cache_effects(self, cache: LayerCache, padded: np.ndarray, readout: str) -> torch.Tensor:
+    def cache_effects(self, cache: LayerCache, padded: np.ndarray, readout: str, *, freeze_norms: bool = False) -> torch.Tensor:
         """Δ_S(x) (K, B) float64 of the sets ``padded`` (K, s) (−1 padding) on one cached batch of B inputs.
 
         Computed and returned on the device of the cache's states, in chunks of sets sorted by size.
+        The ``model`` readout's reference f(x) is the same stacked forward with nothing ablated
+        (once per cache), so that Δ of the empty set is exactly 0 whatever the rounding of the
+        forward's shortcuts.
         """
         check_readout(readout)
         device = cache.residual.device
@@ -168,26 +186,36 @@ class AblationEngine:
         delta = torch.empty(len(padded), len(cache), dtype=torch.float64, device=device)
         function = None if readout == "model" else self._readout(readout)
         projected = None if function is None else project_terms(function, cache.residual, cache.terms)
+        reference = self._reference(cache, freeze_norms) if function is None else None
         for chunk in _chunks(len(padded), self._chunk_size(cache, padded.shape[1], readout)):
             width = max(1, int(lengths[order[chunk]].max(initial=0)))
             rows = torch.as_tensor(order[chunk], device=device)
             sets_chunk = index[chunk, :width]
             if function is None:
-                delta[rows] = stacked_model_effects(self.adapter, cache, sets_chunk)
+                delta[rows] = reference - stacked_logits(self.adapter, cache, sets_chunk, freeze_norms=freeze_norms)
             else:
-                delta[rows] = closed_form_effects(cache.residual, projected, sets_chunk, function)
+                delta[rows] = closed_form_effects(cache.residual, projected, sets_chunk, function, freeze_norms=freeze_norms)
         return delta
 
-    def _model_effects(self, padded: np.ndarray) -> np.ndarray:
+    def _reference(self, cache: LayerCache, freeze_norms: bool) -> torch.Tensor:
+        """f(x) (1, B) of one cache through the stacked ``model`` path with the empty set ablated (computed once)."""
+        key = (id(cache), freeze_norms)
+        if key not in self._references:
+            empty = torch.full((1, 1), -1, dtype=torch.int64, device=cache.residual.device)
+            self._references[key] = (cache, stacked_logits(self.adapter, cache, empty, freeze_norms=freeze_norms))
+        return self._references[key][1]
+
+    def _model_effects(self, padded: np.ndarray, freeze_norms: bool) -> np.ndarray:
         """The ``model`` readout: one stacked forward of the later layers per chunk of sets, cache by cache."""
         delta = np.empty((len(padded), len(self.columns)), dtype=np.float64)
         start = 0
-        for cache in progress(self.caches, f"ablating layer {self.layer} (model)"):
-            delta[:, start : start + len(cache)] = self.cache_effects(cache, padded, "model").cpu().numpy()
+        label = f"ablating layer {self.layer} (model{', frozen norms' if freeze_norms else ''})"
+        for cache in progress(self.caches, label):
+            delta[:, start : start + len(cache)] = self.cache_effects(cache, padded, "model", freeze_norms=freeze_norms).cpu().numpy()
             start += len(cache)
         return delta
 
-    def _closed_form_effects(self, padded: np.ndarray, readout: str) -> np.ndarray:
+    def _closed_form_effects(self, padded: np.ndarray, readout: str, freeze_norms: bool) -> np.ndarray:
         """The closed forms, chunk of sets by chunk: each chunk's Gram blocks (O(s²·d) per set) serve every cache."""
         function = self._readout(readout)
         directions = project_directions(function, self.caches[0].terms)
@@ -203,10 +231,10 @@ class AblationEngine:
             width = max(1, int(lengths[order[chunk]].max(initial=0)))
             rows = torch.as_tensor(order[chunk], device=device)
             sets_chunk = index[chunk, :width]
-            gram = set_gram(projected[0], sets_chunk)
+            gram = None if freeze_norms else set_gram(projected[0], sets_chunk)
             for cache, terms, start in zip(self.caches, projected, offsets[:-1], strict=True):
                 columns = slice(int(start), int(start) + len(cache))
-                delta[rows, columns] = closed_form_effects(cache.residual, terms, sets_chunk, function, gram)
+                delta[rows, columns] = closed_form_effects(cache.residual, terms, sets_chunk, function, gram, freeze_norms=freeze_norms)
         return delta.cpu().numpy()
 
     def _readout(self, readout: str) -> NormReadout:

@@ -92,10 +92,21 @@ class NormReadout:
             pre = pre.tanh_() if inplace else torch.tanh(pre)
         return pre @ self.out_weight + self.out_bias
 
-    def __call__(self, hidden: torch.Tensor) -> torch.Tensor:
-        """f(h) (...) float64 for residual streams h (..., d)."""
-        x = self.centre(hidden.to(self.weight.device, torch.float64), dim=-1)
-        pre = self.scale(x)[..., None] * (x @ self.weight.T) + self.bias
+    def __call__(self, hidden: torch.Tensor, clean: torch.Tensor | None = None) -> torch.Tensor:
+        """f(h) (...) float64 for residual streams h (..., d).
+
+        ``clean`` (..., d): freeze the norm at these states' statistics (their mean for LayerNorm and
+        their ρ), which makes f affine in h up to the activation: f(h) = w_o·act(ρ(x_c)·P(h − μ_c) + c) + b_o.
+        """
+        hidden = hidden.to(self.weight.device, torch.float64)
+        if clean is None:
+            x = self.centre(hidden, dim=-1)
+            scale = self.scale(x)
+        else:
+            clean = clean.to(self.weight.device, torch.float64)
+            x = hidden - clean.mean(dim=-1, keepdim=True) if self.centred else hidden
+            scale = self.scale(self.centre(clean, dim=-1))
+        pre = scale[..., None] * (x @ self.weight.T) + self.bias
         return self.from_pre_activation(pre)
 
 

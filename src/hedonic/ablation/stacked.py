@@ -2,7 +2,8 @@
 
 Blocks 0..ℓ are not recomputed: for the stacked forward, blocks before ℓ pass their input
 through and block ℓ returns the cached, ablated output; the embeddings (cheap) and blocks
-ℓ+1..L-1 run as usual, so masks, positions and the head are the model's own. Relies on every
+ℓ+1..L-1 run as usual, so masks, positions and the head are the model's own, except that the
+last block's MLP runs on the readout token only (the readout needs no other row of it). Relies on every
 block taking the hidden states as its first argument and returning one tensor, as the blocks of
 all supported families do in transformers 5.
 """
@@ -10,13 +11,14 @@ all supported families do in transformers 5.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import torch
 
 from hedonic.ablation.cache import LayerCache
 from hedonic.ablation.closed_form import removed
+from hedonic.ablation.norms import check_freezable, downstream_norms, frozen
 from hedonic.errors import ModelError
 from hedonic.models import ModelAdapter
 
@@ -68,21 +70,54 @@ def resumed_after(adapter: ModelAdapter, layer: int, output: torch.Tensor) -> It
                 block.forward = forward
 
 
-def stacked_model_effects(adapter: ModelAdapter, cache: LayerCache, sets: torch.Tensor) -> torch.Tensor:
-    """Δ_S(x) = f(x) − f_{−S}(x) with f the model's own logit, for K sets and the cache's B inputs: (K, B) float64.
+@contextmanager
+def readout_rows_mlp(adapter: ModelAdapter, layer: int, positions: torch.Tensor) -> Iterator[None]:
+    """Within the block, ``layer``'s MLP runs on each row's readout token only: (R, T, d) → (R, 1, d).
 
-    ``sets`` (K, s) int64 padded with −1. One forward of K·B rows through the layers after the
-    cache's layer; the ablated residual h − Σ_{i∈S} c_i is formed on every token in the model's
-    dtype. ``cache`` must hold token states (``build_cache(..., token_states=True)``).
+    ``positions`` (R,) the readout token of each row. The MLP's output then broadcasts over the
+    tokens where the block adds it to the residual stream; that is exact at the readout token and
+    meaningless elsewhere, which is harmless in the last block (nothing after it mixes tokens:
+    the final norm and the head act per token, and the readout takes one).
     """
-    if cache.token_residual is None or cache.token_terms is None:
+
+    def select(_module: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        states = args[0]
+        rows = torch.arange(states.shape[0], device=states.device)
+        return (states[rows, positions.to(states.device)].unsqueeze(1), *args[1:])
+
+    handle = adapter.mlp(layer).register_forward_pre_hook(select)
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
+def stacked_logits(adapter: ModelAdapter, cache: LayerCache, sets: torch.Tensor, *, freeze_norms: bool = False) -> torch.Tensor:
+    """f_{−S}(x), the model's own logit with each set of ``sets`` (K, s) ablated: (K, B) float64.
+
+    One forward of K·B rows through the layers after the cache's layer; the ablated residual
+    h − Σ_{i∈S} c_i is formed on every token in the model's dtype. The last block's MLP runs on
+    the readout token only (:func:`readout_rows_mlp`). ``freeze_norms``: every norm from the
+    layer to the readout uses the clean statistics of the cache's inputs
+    (:mod:`hedonic.ablation.norms`). ``cache`` must hold token states.
+    """
+    if cache.token_residual is None or cache.token_terms is None or cache.norm_scales is None:
         raise ModelError(
             "the layer cache holds no token states, which the 'model' readout needs",
             hint="build the cache with token_states=True",
         )
-    with torch.no_grad():
+    count = sets.shape[0]
+    batch = cache.batch.repeat(count)
+    with torch.no_grad(), ExitStack() as stack:
+        if freeze_norms:
+            check_freezable(adapter, cache.layer)
+            norms = downstream_norms(adapter, cache.layer)
+            stack.enter_context(frozen(norms, [scale.repeat(count) for scale in cache.norm_scales]))
+        last = adapter.num_layers - 1
+        if cache.layer < last:
+            stack.enter_context(readout_rows_mlp(adapter, last, adapter.readout_positions(batch.attention_mask)))
         ablated = cache.token_residual.unsqueeze(0) - removed(cache.token_terms, sets)
         stacked = block_output(adapter, cache.layer, ablated.flatten(0, 1))
-        with resumed_after(adapter, cache.layer, stacked):
-            logits = adapter.logits(cache.batch.repeat(sets.shape[0]))
-    return cache.clean_logits.unsqueeze(0) - logits.to(torch.float64).view(sets.shape[0], len(cache))
+        stack.enter_context(resumed_after(adapter, cache.layer, stacked))
+        logits = adapter.logits(batch)
+    return logits.to(torch.float64).view(count, len(cache))

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from hedonic.data import QueryDocPair
+    from hedonic.evaluation.decomposition import DecomposedEvaluation
     from hedonic.evaluation.layer_evaluation import LayerEvaluation
     from hedonic.evaluation.significance import NullSettings
     from hedonic.game import Partition
@@ -42,10 +43,22 @@ def evaluate(
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Use only the first N held-out pairs.")] = None,
     readout: Annotated[str, typer.Option("--readout", help="Readout f: local (logit lens after the layer) or model.")] = "local",
+    freeze_norms: Annotated[
+        bool, typer.Option("--freeze-norms", help="Hold every norm from the layer to the readout at each input's clean scale (and mean).")
+    ] = False,
+    decompose: Annotated[
+        bool,
+        typer.Option("--decompose", help="Evaluate with the norms free and frozen; write both next to the comparison (decomposition/)."),
+    ] = False,
     mode: Annotated[str, typer.Option("--mode", help="Ablation: zero, or pre-lora (needs an adapter).")] = "zero",
-    min_size: Annotated[int, typer.Option("--min-size", min=2, help="Smallest coalition size evaluated.")] = 4,
-    max_size: Annotated[int, typer.Option("--max-size", min=2, help="Largest coalition size evaluated.")] = 32,
-    metrics: Annotated[str, typer.Option("--metrics", help="Comma-separated metrics (default: all signed and absolute).")] = "",
+    min_size: Annotated[int, typer.Option("--min-size", min=2, help="Smallest coalition size evaluated.")] = 2,
+    max_size: Annotated[str, typer.Option("--max-size", help="Largest coalition size evaluated, or 'none' (every size).")] = "none",
+    metrics: Annotated[
+        str, typer.Option("--metrics", help="Comma-separated metrics; they decide what is ablated (default: all but excess, excess_abs).")
+    ] = "",
+    max_pairs: Annotated[
+        int, typer.Option("--max-pairs", min=0, help="Pairs per coalition at most (a seeded sample beyond; 0: every pair).")
+    ] = 64,
     max_coalitions: Annotated[
         int | None, typer.Option("--max-coalitions", min=2, help="Evaluate at most this many coalitions per method (seeded sample).")
     ] = None,
@@ -68,8 +81,11 @@ def evaluate(
 ) -> None:
     """Evaluate the synergy metrics of every method's coalitions (size range) on held-out inputs and compare.
 
-    Each coalition is also tested against size-matched random groups of the layer (local closed
-    form); the verdict (hedonic ahead of / level with / behind each baseline) is printed last.
+    The metrics decide the sets ablated (pairs beyond --max-pairs are a seeded sample). Each
+    coalition is also tested against size-matched random groups of the layer through the same
+    readout; the verdict (hedonic ahead of / level with / behind each baseline) is printed last.
+    --decompose evaluates twice, with the norms free (total) and frozen at each input's clean scale
+    (the synergy of the computation), and writes both under decomposition/.
     Writes the comparison (kind "comparison") and, next to it, one auditable synergy file per
     method (synergy_<method>.json: neurons, Δ_i, Δ_ij, Δ_C, Δ_{C∖k}, the tests, readout, layer, input ids).
     """
@@ -77,14 +93,20 @@ def evaluate(
 
     from hedonic.ablation import AblationEngine
     from hedonic.cli.options import check_output
-    from hedonic.data import iter_batches
+    from hedonic.data import by_length, iter_batches
     from hedonic.errors import ConfigError
     from hedonic.evaluation.artifacts import COMPARISON_KIND
+    from hedonic.evaluation import SynergyPlan
+    from hedonic.evaluation.decomposition import decompose_partitions
     from hedonic.evaluation.layer_evaluation import compare_partitions
     from hedonic.layout import RunLayout
     from hedonic.models import open_model
 
-    significance, chosen, verdict_metric = _settings(rank_test, draws, significance_metrics, seed, alpha, (min_size, max_size), metrics, verdict_metric)
+    size_range = _size_range(min_size, max_size)
+    significance, chosen, verdict_metric = _settings(rank_test, draws, significance_metrics, seed, alpha, size_range, metrics, verdict_metric)
+    SynergyPlan(tuple(chosen), max_pairs or None)  # checked before the model loads
+    if freeze_norms and decompose:
+        raise ConfigError("--freeze-norms and --decompose together", hint="--decompose evaluates with the norms free and frozen; drop --freeze-norms")
     layout = RunLayout(run_dir) if run_dir is not None else None
     destination = out or (layout.comparison(layer) if layout else None)
     if destination is None:
@@ -93,19 +115,20 @@ def evaluate(
     partitions = _partitions(layer, partition, baselines or [], baseline_dir, layout)
     pairs, excluded = _held_out(data, exclude, limit)
     console = Console()
-    _check_counts(console, partitions, (min_size, max_size), max_coalitions, seed)
+    _check_counts(console, partitions, size_range, max_coalitions, seed)
 
     loaded = open_model(model, adapter, device=device, allow_new_head=allow_new_head)
-    engine = AblationEngine(loaded, layer, list(iter_batches(loaded, pairs, batch_size, max_length)), mode=mode)
-    found = compare_partitions(
-        engine,
-        partitions,
+    if readout == "model":
+        pairs = by_length(loaded, pairs, max_length)
+    engine = AblationEngine(loaded, layer, list(iter_batches(loaded, pairs, batch_size, max_length)), mode=mode, token_states=readout == "model")
+    options = dict(
         input_ids=[pair.pair_id for pair in pairs],
         exclude_ids=excluded,
         readout=readout,
-        size_range=(min_size, max_size),
+        size_range=size_range,
         max_coalitions=max_coalitions,
         metrics=chosen,
+        max_pairs=max_pairs or None,
         seed=seed,
         n_resamples=n_resamples,
         n_permutations=n_permutations,
@@ -115,24 +138,42 @@ def evaluate(
         model_name=model,
         context={"model": model, "adapter": "" if adapter is None else str(adapter), "data": data},
     )
-    _save_and_print(console, found, layer, destination, f"{len(pairs)} held-out inputs, readout {readout}, ablation {engine.mode}")
+    facts = f"{len(pairs)} held-out inputs, readout {readout}{' (frozen norms)' if freeze_norms else ''}, ablation {engine.mode}"
+    if not decompose:
+        _save_and_print(console, compare_partitions(engine, partitions, freeze_norms=freeze_norms, **options), layer, destination, facts)
+        return
+    found = decompose_partitions(engine, partitions, **options)
+    _save_and_print(console, found.total, layer, destination, facts)
+    _save_decomposition(console, found, layer, destination)
+
+
+def _size_range(min_size: int, max_size: str) -> tuple[int, int | None]:
+    """``--min-size`` and ``--max-size`` (an integer or 'none'); :class:`ConfigError` for anything else."""
+    from hedonic.errors import ConfigError
+    from hedonic.pipeline.config import NO_LIMIT
+
+    if max_size == NO_LIMIT:
+        return min_size, None
+    if not max_size.isdigit() or int(max_size) < 2:
+        raise ConfigError(f"--max-size {max_size!r} is not a size", hint=f"pass an integer ≥ 2, or '{NO_LIMIT}' for every size")
+    return min_size, int(max_size)
 
 
 def _settings(
-    rank_test: str, draws: int, significance_metrics: str, seed: int, alpha: float, size_range: tuple[int, int], metrics: str, verdict_metric: str
+    rank_test: str, draws: int, significance_metrics: str, seed: int, alpha: float, size_range: tuple[int, int | None], metrics: str, verdict_metric: str
 ) -> tuple[NullSettings | None, list[str], str]:
     """The checked per-coalition test settings (None: no tests), the evaluated metrics and the verdict metric."""
     from hedonic.errors import ConfigError
-    from hedonic.evaluation import METRICS
+    from hedonic.evaluation import DEFAULT_METRICS, METRICS
     from hedonic.evaluation.rank_tests import check_rank_test
     from hedonic.evaluation.significance import NullSettings
 
     check_rank_test(rank_test)
     tested = [name.strip() for name in significance_metrics.split(",") if name.strip()]
     significance = NullSettings(draws=draws, seed=seed, metrics=tuple(tested), alpha=alpha) if draws else None
-    if size_range[0] > size_range[1]:
+    if size_range[1] is not None and size_range[0] > size_range[1]:
         raise ConfigError(f"--min-size {size_range[0]} is larger than --max-size {size_range[1]}", hint="pass min ≤ max, e.g. 4 and 32")
-    chosen = [name.strip() for name in metrics.split(",") if name.strip()] or list(METRICS)
+    chosen = [name.strip() for name in metrics.split(",") if name.strip()] or list(DEFAULT_METRICS)
     unknown = sorted(set(chosen) - set(METRICS))
     if unknown:
         raise ConfigError(f"unknown metric(s): {', '.join(unknown)}", hint=f"choose among {', '.join(METRICS)}")
@@ -142,18 +183,17 @@ def _settings(
     return significance, chosen, verdict_metric
 
 
-def _check_counts(console: Console, partitions: dict[str, Partition], size_range: tuple[int, int], max_coalitions: int | None, seed: int) -> None:
+def _check_counts(console: Console, partitions: dict[str, Partition], size_range: tuple[int, int | None], max_coalitions: int | None, seed: int) -> None:
     """Warn for a method with < 2 coalitions in the size range; :class:`ConfigError` when no method has any."""
     from hedonic.errors import ConfigError
-    from hedonic.evaluation.layer_evaluation import select_coalitions
+    from hedonic.evaluation.layer_evaluation import select_coalitions, size_text
 
-    low, high = size_range
     counts = {name: len(select_coalitions(found, size_range, max_coalitions, seed, name)) for name, found in partitions.items()}
     for name, count in counts.items():
         if count < 2:
-            console.print(f"{name}: {count} coalition(s) of size {low}–{high}; its statistics stay undefined", style="yellow", highlight=False)
+            console.print(f"{name}: {count} coalition(s) of size {size_text(size_range)}; its statistics stay undefined", style="yellow", highlight=False)
     if not any(counts.values()):
-        raise ConfigError(f"no coalition of size {low}–{high} in any partition", hint="widen --min-size/--max-size")
+        raise ConfigError(f"no coalition of size {size_text(size_range)} in any partition", hint="widen --min-size/--max-size")
 
 
 def _save_and_print(console: Console, found: LayerEvaluation, layer: int, destination: Path, facts: str) -> None:
@@ -172,6 +212,22 @@ def _save_and_print(console: Console, found: LayerEvaluation, layer: int, destin
     _print_significance(console, found.comparison.context.get("significance", {}), found.seconds)
     for entry in found.comparison.context["verdict"]:
         console.print(verdict_from_dict(entry).line(), highlight=False, markup=False)
+
+
+def _save_decomposition(console: Console, found: DecomposedEvaluation, layer: int, destination: Path) -> None:
+    """Write the decomposition's synergy files and comparisons under ``destination``'s folder (decomposition/), print its lines."""
+    from hedonic.evaluation import save_comparison, save_synergy
+    from hedonic.layout import RunLayout
+
+    names = RunLayout(Path())  # file names as in a run directory
+    folder = destination.parent / names.decomposition_dir(layer).name
+    for frozen, part in ((False, found.total), (True, found.computation)):
+        for name, result in part.synergy.items():
+            save_synergy(result, folder / names.decomposed_synergy(layer, name, frozen).name)
+        save_comparison(part.comparison, folder / names.decomposed_comparison(layer, frozen).name)
+    for line in found.lines(layer):
+        console.print(line, highlight=False, markup=False)
+    console.print(f"wrote the decomposition (norms free and frozen) into {folder}", highlight=False)
 
 
 def _print_significance(console: Console, summary: dict[str, Any], seconds: dict[str, float]) -> None:

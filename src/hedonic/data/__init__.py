@@ -1,6 +1,6 @@
 """Stage ``data``: query-document pairs, dataset readers, IR features, the demo corpus, batching."""
 
-from hedonic.data.batching import batched_pairs, iter_batches
+from hedonic.data.batching import batched_pairs, by_length, iter_batches
 from hedonic.data.demo_corpus import (
     TOPIC_GROUPS,
     DemoCorpus,
@@ -35,6 +35,7 @@ from hedonic.data.readers import (
 )
 
 __all__ = [
+    "by_length",
     "FEATURE_NAMES",
     "MSMARCO_COLUMNS",
     "TOPIC_GROUPS",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from itertools import islice
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from hedonic.errors import ConfigError, DataError
 from hedonic.data.pairs import QueryDocPair
@@ -66,3 +68,16 @@ def iter_batches(
     cap = char_limit(max_length)
     for chunk in chunks:
         yield adapter.encode([p.query[:cap] for p in chunk], [p.text[:cap] for p in chunk], max_length=max_length)
+
+
+def by_length(adapter: ModelAdapter, pairs: Sequence[QueryDocPair], max_length: int) -> list[QueryDocPair]:
+    """``pairs`` in order of increasing token count (truncated at ``max_length``; ties keep their order).
+
+    Batches of similar lengths carry little padding, which the ``model`` readout's stacked
+    forwards would otherwise compute on (a batch is padded to its longest pair). Texts are cut to
+    :func:`char_limit` characters before tokenising, as in :func:`iter_batches`.
+    """
+    cap = char_limit(max_length)
+    batch = adapter.encode([pair.query[:cap] for pair in pairs], [pair.text[:cap] for pair in pairs], max_length=max_length)
+    lengths = batch.attention_mask.sum(dim=1).cpu().numpy()
+    return [pairs[i] for i in np.argsort(lengths, kind="stable")]

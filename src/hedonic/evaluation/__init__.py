@@ -48,7 +48,7 @@ from hedonic.evaluation.interpretation import (
     top_inputs,
 )
 from hedonic.evaluation.layer_evaluation import LayerEvaluation, compare_partitions
-from hedonic.evaluation.meaning import MeaningResult, MeaningSettings, by_length, explain_layer, select_coalitions
+from hedonic.evaluation.meaning import MeaningResult, MeaningSettings, explain_layer, select_coalitions
 from hedonic.evaluation.rank_tests import RANK_TESTS, RankTest, cliffs_delta, cliffs_delta_ci, rank_test
 from hedonic.evaluation.significance import (
     NULL_METRICS,
@@ -65,10 +65,13 @@ from hedonic.evaluation.probes import ProbeFit, ProbeScore, ProbeSummary, cross_
 from hedonic.evaluation.ranking import RankingSetup, ndcg_at_k, ranking_quality, reciprocal_rank
 from hedonic.evaluation.synergy import (
     ABSOLUTE_METRICS,
+    DEFAULT_MAX_PAIRS,
+    DEFAULT_METRICS,
     METRIC_DEFINITIONS,
     METRICS,
     SIGNED_METRICS,
     CoalitionSynergy,
+    SynergyPlan,
     SynergyResult,
     coalition_synergy,
     effect_table,
@@ -82,6 +85,8 @@ from hedonic.evaluation.tables import comparison_tables, meaning_tables, ranked_
 
 __all__ = [
     "ABSOLUTE_METRICS",
+    "DEFAULT_MAX_PAIRS",
+    "DEFAULT_METRICS",
     "NULL_METRICS",
     "RANK_TESTS",
     "BaselineVerdict",
@@ -131,6 +136,7 @@ __all__ = [
     "ProbeScore",
     "ProbeSummary",
     "RankingSetup",
+    "SynergyPlan",
     "SynergyResult",
     "TopInput",
     "alignment_summary",
@@ -140,7 +146,6 @@ __all__ = [
     "difference_ci",
     "holm_adjust",
     "permutation_p_value",
-    "by_length",
     "coalition_activations",
     "coalition_synergy",
     "compare_methods",

@@ -8,16 +8,22 @@
 
 The synergy artifact holds every number behind every coalition's metrics.
 
-Kind ``"synergy"``, format version 2. Top level: ``model``, ``layer``, ``readout``
-(``local``/``model``/``linear``), ``mode`` (``zero``/``pre-lora``), ``ratio_floor``,
+Kind ``"synergy"``, format version 3. Top level: ``model``, ``layer``, ``readout``
+(``local``/``model``/``linear``), ``freeze_norms`` (new in 3: every norm from the layer to the
+readout held at its clean statistics), ``mode`` (``zero``/``pre-lora``), ``ratio_floor``,
+``metrics`` (new in 3: the metrics measured), ``max_pairs`` and ``pair_seed`` (new in 3: a
+coalition with more pairs is scored on a seeded uniform sample of ``max_pairs``; null: all),
 ``metric_definitions`` (name → formula in words), ``inputs`` = {``ids``: the held-out input
 identifiers, ``clean``: f(x) per input}, and ``coalitions``, a list of objects with
 
 - ``neurons`` (sorted ids), ``single`` (E Δ_i per member), ``single_abs`` (E|Δ_i|),
-- ``pairs`` ([i, j], i < j, lexicographic), ``pair_delta`` (E Δ_ij), ``psi`` (E ψ_ij),
-  ``psi_abs`` (E|ψ_ij|),
-- ``whole`` (E Δ_C), ``leave_one_out`` (E Δ_{C∖k}, k in the order of ``neurons``),
-- ``metrics`` (every metric; null where undefined),
+- ``pairs`` (the scored pairs [i, j], i < j, lexicographic: all, a sample, or none when no measured
+  metric needs pairs), ``pair_delta`` (E Δ_ij), ``psi`` (E ψ_ij), ``psi_abs`` (E|ψ_ij|),
+  ``pair_se`` / ``pair_abs_se`` (new in 3: standard errors of ``pair`` / ``pair_abs`` from the
+  sample; 0 when every pair was scored, null without pairs),
+- ``whole`` (E Δ_C; null when not ablated), ``leave_one_out`` (E Δ_{C∖k}, k in the order of
+  ``neurons``; empty when not ablated),
+- ``metrics`` (the measured metrics; null where undefined),
 - ``tests`` (new in version 2; where the coalitions were tested against random groups):
   {metric: {``observed``, ``z`` (robust: median and MAD of the null), ``p``, ``q``}} and
   ``significant`` (q < alpha on some metric).
@@ -56,22 +62,26 @@ from hedonic.evaluation.probes import ProbeScore, ProbeSummary
 from hedonic.evaluation.rank_tests import check_rank_test
 from hedonic.evaluation.statistics import benjamini_hochberg
 from hedonic.evaluation.significance import CoalitionTests, NullSettings, Significance
-from hedonic.evaluation.synergy import METRIC_DEFINITIONS, METRICS, CoalitionSynergy, SynergyResult, summary_metrics
+from hedonic.evaluation.synergy import METRIC_DEFINITIONS, CoalitionSynergy, SynergyPlan, SynergyResult, summary_metrics
 
 SYNERGY_KIND = "synergy"
-SYNERGY_FORMAT_VERSION = 2
+SYNERGY_FORMAT_VERSION = 3
 CONSISTENCY_RTOL = 1e-9
 """Relative tolerance (of the coalition's largest |Δ|) for the consistency checks on load."""
 
 
 def save_synergy(result: SynergyResult, path: str | Path) -> Path:
-    """Write ``result`` as a JSON artifact (kind ``synergy``, version 2), atomically; returns the path."""
+    """Write ``result`` as a JSON artifact (kind ``synergy``, version 3), atomically; returns the path."""
     payload = {
         "model": result.model,
         "layer": result.layer,
         "readout": result.readout,
+        "freeze_norms": result.freeze_norms,
         "mode": result.mode,
         "ratio_floor": result.ratio_floor,
+        "metrics": list(result.plan.metrics),
+        "max_pairs": result.plan.max_pairs,
+        "pair_seed": result.plan.seed,
         "metric_definitions": METRIC_DEFINITIONS,
         "inputs": {"ids": list(result.input_ids), "clean": result.clean},
         "coalitions": [_coalition_json(coalition) for coalition in result.coalitions],
@@ -119,6 +129,8 @@ def _coalition_json(coalition: CoalitionSynergy) -> dict[str, Any]:
         "pair_delta": coalition.pair_delta,
         "psi": coalition.psi,
         "psi_abs": coalition.psi_abs,
+        "pair_se": coalition.standard_error("pair"),
+        "pair_abs_se": coalition.standard_error("pair_abs"),
         "whole": coalition.whole,
         "leave_one_out": coalition.leave_one_out,
         "metrics": dict(coalition.metrics),
@@ -137,10 +149,12 @@ def load_synergy(path: str | Path) -> SynergyResult:
         ids = tuple(str(i) for i in inputs["ids"])
         clean = _floats(inputs["clean"], len(ids), "inputs.clean")
         ratio_floor = float(document["ratio_floor"])
+        max_pairs = document["max_pairs"]
+        plan = SynergyPlan(tuple(str(m) for m in document["metrics"]), None if max_pairs is None else int(max_pairs), int(document["pair_seed"]))
         coalitions = []
         for index, entry in enumerate(document["coalitions"]):
             try:
-                coalitions.append(_coalition(entry, ratio_floor))
+                coalitions.append(_coalition(entry, plan, ratio_floor))
             except (KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"coalition {index}: {exc}") from exc
         return SynergyResult(
@@ -153,6 +167,8 @@ def load_synergy(path: str | Path) -> SynergyResult:
             coalitions=tuple(coalitions),
             ratio_floor=ratio_floor,
             significance=_significance(document["significance"], document["coalitions"]),
+            plan=plan,
+            freeze_norms=bool(document["freeze_norms"]),
         )
     except (KeyError, TypeError, ValueError, HedonicError) as exc:
         raise ArtifactError(
@@ -170,34 +186,39 @@ def _floats(values: Any, length: int, name: str) -> np.ndarray:
     return array
 
 
-def _coalition(entry: dict[str, Any], ratio_floor: float) -> CoalitionSynergy:
+def _coalition(entry: dict[str, Any], plan: SynergyPlan, ratio_floor: float) -> CoalitionSynergy:
     neurons = tuple(int(i) for i in entry["neurons"])
     if len(neurons) < 2 or list(neurons) != sorted(set(neurons)):
         raise ValueError(f"neurons {list(neurons)} must be >= 2 distinct ids in ascending order")
-    size, pairs = len(neurons), tuple(combinations(neurons, 2))
+    size, pairs = len(neurons), plan.pairs_of(neurons)
     if tuple(tuple(int(i) for i in pair) for pair in entry["pairs"]) != pairs:
-        raise ValueError("pairs are not the coalition's pairs in lexicographic order")
+        raise ValueError("pairs are not the coalition's scored pairs (all, or the plan's seeded sample) in lexicographic order")
     single, single_abs = _floats(entry["single"], size, "single"), _floats(entry["single_abs"], size, "single_abs")
     pair_delta, psi = _floats(entry["pair_delta"], len(pairs), "pair_delta"), _floats(entry["psi"], len(pairs), "psi")
     psi_abs = _floats(entry["psi_abs"], len(pairs), "psi_abs")
-    leave_one_out = _floats(entry["leave_one_out"], size, "leave_one_out")
-    whole = float(entry["whole"])
-    metrics = {name: json_float(entry["metrics"][name]) for name in METRICS}
+    leave_one_out = _floats(entry["leave_one_out"], size if plan.leave_one_out else 0, "leave_one_out")
+    whole = json_float(entry["whole"])
+    if math.isnan(whole) == plan.whole:
+        raise ValueError("whole is missing although a measured metric needs it, or present although none does")
+    metrics = {name: json_float(entry["metrics"][name]) for name in plan.metrics}
     position = {neuron: k for k, neuron in enumerate(neurons)}
     expected_psi = np.array([pair_delta[p] - single[position[i]] - single[position[j]] for p, (i, j) in enumerate(pairs)])
-    scale = max(float(np.abs(np.concatenate([single, pair_delta, leave_one_out, [whole]])).max()), np.finfo(float).tiny)
+    known = np.concatenate([single, pair_delta, leave_one_out, [whole] if plan.whole else []])
+    scale = max(float(np.abs(known).max()), np.finfo(float).tiny)
     tolerance = CONSISTENCY_RTOL * scale
-    if np.abs(expected_psi - psi).max() > tolerance:
+    if pairs and np.abs(expected_psi - psi).max() > tolerance:
         raise ValueError("psi differs from pair_delta - single_i - single_j")
     if (psi_abs < np.abs(psi) - tolerance).any() or (single_abs < np.abs(single) - tolerance).any():
         raise ValueError("an absolute mean E|.| is smaller than the magnitude of the signed mean")
-    recomputed = summary_metrics(single, single_abs, psi, psi_abs, whole, leave_one_out, ratio_floor)
-    for name, value in recomputed.items():
-        stored = metrics[name]
+    recomputed = summary_metrics(single, single_abs, psi, psi_abs, whole, leave_one_out, ratio_floor, pairs_total=size * (size - 1) // 2)
+    for name in set(recomputed) & set(plan.metrics):
+        value, stored = recomputed[name], metrics[name]
         if math.isnan(value) != math.isnan(stored) or abs(value - stored) > CONSISTENCY_RTOL * max(abs(value), scale):
             raise ValueError(f"metric {name!r} = {stored} does not follow from the stored means ({value})")
-    if metrics["na_abs"] < abs(metrics["na"]) - tolerance or math.isnan(metrics["excess_abs"]):
-        raise ValueError("metrics 'na_abs' or 'excess_abs' are inconsistent")
+    if "na_abs" in metrics and "na" in metrics and metrics["na_abs"] < abs(metrics["na"]) - tolerance:
+        raise ValueError("metric 'na_abs' is smaller than |na|")
+    if "excess_abs" in metrics and math.isnan(metrics["excess_abs"]):
+        raise ValueError("metric 'excess_abs' is missing")
     return CoalitionSynergy(
         neurons=neurons,
         single=single,

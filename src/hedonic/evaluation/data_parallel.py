@@ -19,7 +19,7 @@ from dataclasses import replace
 import numpy as np
 
 from hedonic.ablation import AblationEngine
-from hedonic.evaluation.synergy import METRICS, CoalitionSynergy, summary_metrics
+from hedonic.evaluation.synergy import CoalitionSynergy, SynergyPlan, with_metrics
 
 MEAN_FIELDS = ("single", "single_abs", "pair_delta", "psi", "psi_abs", "leave_one_out")
 """Array fields of a CoalitionSynergy that are means over inputs (besides ``whole``)."""
@@ -28,7 +28,7 @@ MEAN_METRICS = ("excess_abs", "na_abs")
 
 
 def over_all_ranks(
-    engine: AblationEngine, coalitions: Sequence[CoalitionSynergy], ratio_floor: float
+    engine: AblationEngine, coalitions: Sequence[CoalitionSynergy], plan: SynergyPlan, ratio_floor: float
 ) -> tuple[CoalitionSynergy, ...]:
     """The coalitions' synergy over every rank's inputs from this rank's (``coalitions`` itself on one process).
 
@@ -40,18 +40,18 @@ def over_all_ranks(
     combined = engine.mean_over_inputs(np.concatenate(rows)) if rows else np.zeros(0)
     result, start = [], 0
     for coalition, row in zip(coalitions, rows, strict=True):
-        result.append(_rebuilt(coalition, combined[start : start + len(row)], ratio_floor))
+        result.append(_rebuilt(coalition, combined[start : start + len(row)], plan, ratio_floor))
         start += len(row)
     return tuple(result)
 
 
 def _means(coalition: CoalitionSynergy) -> np.ndarray:
-    """Every mean of ``coalition`` in one float64 vector: :data:`MEAN_FIELDS`, ``whole``, :data:`MEAN_METRICS`."""
-    scalars = [coalition.whole, *(coalition.metrics[name] for name in MEAN_METRICS)]
+    """Every mean of ``coalition`` in one float64 vector: :data:`MEAN_FIELDS`, ``whole``, :data:`MEAN_METRICS` (NaN where not measured)."""
+    scalars = [coalition.whole, *(coalition.metrics.get(name, np.nan) for name in MEAN_METRICS)]
     return np.concatenate([*(np.asarray(getattr(coalition, name), dtype=np.float64) for name in MEAN_FIELDS), scalars])
 
 
-def _rebuilt(coalition: CoalitionSynergy, values: np.ndarray, ratio_floor: float) -> CoalitionSynergy:
+def _rebuilt(coalition: CoalitionSynergy, values: np.ndarray, plan: SynergyPlan, ratio_floor: float) -> CoalitionSynergy:
     """``coalition`` with the means ``values`` (laid out as by :func:`_means`) and the metrics they imply."""
     fields, start = {}, 0
     for name in MEAN_FIELDS:
@@ -59,8 +59,5 @@ def _rebuilt(coalition: CoalitionSynergy, values: np.ndarray, ratio_floor: float
         fields[name] = values[start : start + size]
         start += size
     whole, *per_input = (float(value) for value in values[start:])
-    metrics = summary_metrics(
-        fields["single"], fields["single_abs"], fields["psi"], fields["psi_abs"], whole, fields["leave_one_out"], ratio_floor
-    )
-    metrics |= dict(zip(MEAN_METRICS, per_input, strict=True))
-    return replace(coalition, **fields, whole=whole, metrics={name: metrics[name] for name in METRICS})
+    rebuilt = replace(coalition, **fields, whole=whole)
+    return with_metrics(rebuilt, plan, dict(zip(MEAN_METRICS, per_input, strict=True)), ratio_floor)

@@ -1,11 +1,13 @@
 """Compare the hedonic partition of a layer with its baselines on held-out synergy (spec §6).
 
-For every method the coalitions in a size range (at most a seeded sample of ``max_coalitions``)
-are evaluated in ONE engine call (shared singletons and pairs are ablated once), then each
-method's metric distributions are compared with the hedonic one
+The hedonic coalitions in a size range (at most a seeded sample of ``max_coalitions``) and, for
+every baseline, as many of its coalitions with the same sizes (:func:`select_matched`) are
+evaluated in ONE engine call (shared singletons and pairs are ablated once; the metrics
+asked decide the sets, :class:`~hedonic.evaluation.synergy.SynergyPlan`), then each method's
+metric distributions are compared with the hedonic one
 (:func:`~hedonic.evaluation.comparison.compare_methods`), every coalition is tested against
 size-matched random groups of the layer's players (:mod:`hedonic.evaluation.significance`,
-``local`` closed form through the same engine), and the verdict per baseline is computed
+through the same engine, readout and norm freezing), and the verdict per baseline is computed
 (:mod:`hedonic.evaluation.verdict`). The comparison's ``context`` holds the per-method
 significance summary (``significance``) and the verdict (``verdict``, ``verdict_metric``,
 ``alpha``).
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,8 +27,8 @@ from hedonic.ablation import AblationEngine
 from hedonic.errors import ConfigError
 from hedonic.evaluation.comparison import Comparison, compare_methods
 from hedonic.evaluation.rank_tests import BRUNNER_MUNZEL
-from hedonic.evaluation.significance import NullSettings, Significance, coalition_tests, null_distribution, prefix_metrics
-from hedonic.evaluation.synergy import METRICS, SynergyResult
+from hedonic.evaluation.significance import NullSettings, Significance, coalition_tests, null_distribution
+from hedonic.evaluation.synergy import DEFAULT_MAX_PAIRS, DEFAULT_METRICS, METRICS, SynergyPlan, SynergyResult
 from hedonic.evaluation.synergy_evaluation import evaluate_synergy
 from hedonic.evaluation.verdict import DEFAULT_VERDICT_METRIC, layer_verdicts
 from hedonic.game import Partition, load_partition
@@ -60,17 +62,50 @@ def baseline_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 
-def select_coalitions(
-    partition: Partition, size_range: tuple[int, int], cap: int | None, seed: int, name: str
-) -> list[tuple[int, ...]]:
+SizeRange = tuple[int, int | None]
+"""(smallest, largest) coalition size evaluated, inclusive; None: no upper bound."""
+
+
+def select_coalitions(partition: Partition, size_range: SizeRange, cap: int | None, seed: int, name: str) -> list[tuple[int, ...]]:
     """The partition's coalitions with size in ``size_range``; at most ``cap`` of them (seeded by ``name``), in order."""
     low, high = size_range
-    coalitions = partition.in_size_range(low, high)
+    coalitions = partition.in_size_range(low, partition.n_players if high is None else high)
     if cap is None or len(coalitions) <= cap:
         return coalitions
     rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
     keep = np.sort(rng.choice(len(coalitions), size=cap, replace=False))
     return [coalitions[i] for i in keep]
+
+
+def select_matched(
+    partitions: Mapping[str, Partition], size_range: SizeRange, cap: int | None, seed: int, reference: str = REFERENCE
+) -> dict[str, list[tuple[int, ...]]]:
+    """The coalitions each method is scored on, size-matched to the reference's.
+
+    The reference's are :func:`select_coalitions` (at most ``cap``, seeded). Every other method
+    takes, for each of them in order, one of its own coalitions of the same size, drawn at random
+    (seeded by the method's name) among those not taken yet, or of the nearest size left when it
+    has none (the smaller on a tie); a method with fewer coalitions than the reference stops when
+    it runs out. So every method is scored on the reference's size distribution, and a rank
+    comparison of metrics that grow with size compares like with like.
+    """
+    chosen = {reference: select_coalitions(partitions[reference], size_range, cap, seed, reference)}
+    wanted = [len(c) for c in chosen[reference]]
+    for name, partition in partitions.items():
+        if name == reference:
+            continue
+        pool = [c for c in select_coalitions(partition, size_range, None, seed, name)]
+        rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+        taken: list[tuple[int, ...]] = []
+        left = list(rng.permutation(len(pool))) if pool else []
+        for size in wanted:
+            if not left:
+                break
+            pick = min(left, key=lambda k: (abs(len(pool[k]) - size), len(pool[k])))
+            left.remove(pick)
+            taken.append(pool[pick])
+        chosen[name] = taken
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -89,9 +124,11 @@ def compare_partitions(
     input_ids: Sequence[str],
     exclude_ids: Collection[str] = (),
     readout: str = "local",
-    size_range: tuple[int, int] = (4, 32),
+    freeze_norms: bool = False,
+    size_range: SizeRange = (2, None),
     max_coalitions: int | None = None,
-    metrics: Sequence[str] = METRICS,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+    max_pairs: int | None = DEFAULT_MAX_PAIRS,
     seed: int = 0,
     n_resamples: int = 9999,
     n_permutations: int = 9999,
@@ -105,18 +142,29 @@ def compare_partitions(
 
     ``partitions`` maps method name → partition and must hold :data:`REFERENCE`; ``input_ids``
     names the engine's inputs (``exclude_ids``: φ's inputs, which must not be among them).
+    ``metrics`` decide the sets ablated; a coalition with more than ``max_pairs`` pairs is scored
+    on a seeded sample of them (:class:`~hedonic.evaluation.synergy.SynergyPlan`);
+    ``freeze_norms``: every norm from the layer to the readout at its clean statistics.
     ``significance``: how to test each coalition against random groups (None: no tests); its
     ``alpha`` also decides the verdict on ``verdict_metric``. Seconds are reported for
     ``synergy``, ``significance`` and ``comparison``.
     """
     _check_request(partitions, size_range, metrics, verdict_metric)
-    selected = {name: select_coalitions(found, size_range, max_coalitions, seed, name) for name, found in partitions.items()}
+    plan = SynergyPlan(tuple(metrics), max_pairs, seed)
+    selected = select_matched(partitions, size_range, max_coalitions, seed)
     everything = [coalition for coalitions in selected.values() for coalition in coalitions]
     if not everything:
-        raise ConfigError(f"no coalition of size {size_range[0]}–{size_range[1]} in any partition", hint="widen the size range")
+        raise ConfigError(f"no coalition of size {size_text(size_range)} in any partition", hint="widen the size range")
     clock = time.perf_counter()
     result = evaluate_synergy(
-        engine, everything, input_ids=input_ids, readout=readout, model_name=model_name, exclude_ids=exclude_ids
+        engine,
+        everything,
+        input_ids=input_ids,
+        readout=readout,
+        plan=plan,
+        freeze_norms=freeze_norms,
+        model_name=model_name,
+        exclude_ids=exclude_ids,
     )
     per_method, start = {}, 0
     for name, coalitions in selected.items():
@@ -125,7 +173,8 @@ def compare_partitions(
     seconds = {"synergy": time.perf_counter() - clock}
     clock = time.perf_counter()
     if significance is not None:
-        per_method = _with_significance(engine, per_method, partitions[REFERENCE].neurons, significance)
+        settings = replace(significance, max_pairs=max_pairs)
+        per_method = _with_significance(engine, per_method, partitions[REFERENCE].neurons, settings, readout, freeze_norms)
     seconds["significance"] = time.perf_counter() - clock
     clock = time.perf_counter()
     values = {name: {metric: part.metric(metric) for metric in metrics} for name, part in per_method.items()}
@@ -133,6 +182,7 @@ def compare_partitions(
     details = {
         "layer": engine.layer,
         "readout": readout,
+        "freeze_norms": freeze_norms,
         "mode": engine.mode,
         "num_inputs": len(input_ids),
         "partitions": {name: found.method for name, found in partitions.items()},
@@ -143,7 +193,7 @@ def compare_partitions(
         values,
         sizes,
         reference=REFERENCE,
-        size_range=size_range,
+        size_range=(size_range[0], max(len(c) for c in everything) if size_range[1] is None else size_range[1]),
         n_resamples=n_resamples,
         n_permutations=n_permutations,
         seed=seed,
@@ -166,8 +216,14 @@ def _judged(comparison: Comparison, per_method: Mapping[str, SynergyResult], met
     return context
 
 
-def _check_request(partitions: Mapping[str, Partition], size_range: tuple[int, int], metrics: Sequence[str], verdict_metric: str) -> None:
-    if size_range[0] > size_range[1]:
+def size_text(size_range: SizeRange) -> str:
+    """``4–32``, or ``2 and more`` without an upper bound."""
+    low, high = size_range
+    return f"{low} and more" if high is None else f"{low}–{high}"
+
+
+def _check_request(partitions: Mapping[str, Partition], size_range: SizeRange, metrics: Sequence[str], verdict_metric: str) -> None:
+    if size_range[1] is not None and size_range[0] > size_range[1]:
         raise ConfigError(f"size range {size_range} is empty", hint="pass min ≤ max, e.g. 4 and 32")
     if REFERENCE not in partitions or len(partitions) < 2:
         raise ConfigError("nothing to compare: need the hedonic partition and at least one baseline", hint="run `hedonic baselines` first")
@@ -179,48 +235,36 @@ def _check_request(partitions: Mapping[str, Partition], size_range: tuple[int, i
 
 
 def _with_significance(
-    engine: AblationEngine, per_method: dict[str, SynergyResult], players: Sequence[int], settings: NullSettings
+    engine: AblationEngine,
+    per_method: dict[str, SynergyResult],
+    players: Sequence[int],
+    settings: NullSettings,
+    readout: str,
+    freeze_norms: bool,
 ) -> dict[str, SynergyResult]:
-    """Every method's coalitions tested against one null of random groups of ``players`` (``local`` readout).
+    """Every method's coalitions tested against one null of random groups of ``players``, through ``readout``.
 
-    Means over inputs go through ``engine.mean_over_inputs``, so a data-parallel job (every rank
-    calling with the same arguments) tests on every rank's inputs, as one process does.
+    The observed values are the coalitions' own metrics. Means over inputs go through
+    ``engine.mean_over_inputs``, so a data-parallel job (every rank calling with the same
+    arguments) tests on every rank's inputs, as one process does.
     """
-    effects = _local_effects(engine)
 
+    def effects(sets: list[tuple[int, ...]]) -> np.ndarray:
+        return engine.effects(sets, readout, freeze_norms=freeze_norms).delta
+
+    missing = sorted(set(settings.metrics) - set(next(iter(per_method.values())).metrics))
+    if missing:
+        raise ConfigError(
+            f"the per-coalition tests use {', '.join(missing)}, which the evaluation does not measure",
+            hint="add them to the evaluation's metrics or drop them from the test metrics",
+        )
     sizes = sorted({int(size) for part in per_method.values() for size in part.sizes()})
     null = null_distribution(effects, players, sizes, settings, engine.num_inputs, engine.mean_over_inputs)
     summary = null.summary()
     tested = {}
     for name, part in per_method.items():
-        observed = _observed(engine, part, settings)
+        observed = np.stack([part.metric(metric) for metric in settings.metrics], axis=-1) if part.coalitions else np.empty((0, len(settings.metrics)))
         tests = coalition_tests(observed, [int(size) for size in part.sizes()], null, settings.alpha)
-        significance = Significance(settings=settings, readout="local", players=len(players), null=summary, tests=tests)
+        significance = Significance(settings=settings, readout=readout, players=len(players), null=summary, tests=tests)
         tested[name] = replace(part, significance=significance)
     return tested
-
-
-def _observed(engine: AblationEngine, part: SynergyResult, settings: NullSettings) -> np.ndarray:
-    """The tested metrics of ``part``'s coalitions (c, M) under the ``local`` readout (recomputed for another readout)."""
-    effects = _local_effects(engine)
-    metrics = settings.metrics
-    if part.readout == "local":
-        return np.stack([part.metric(metric) for metric in metrics], axis=-1) if part.coalitions else np.empty((0, len(metrics)))
-    observed = np.empty((len(part.coalitions), len(metrics)))
-    sizes = part.sizes()
-    for size in sorted(set(sizes.tolist())):
-        rows = np.flatnonzero(sizes == size)
-        neurons = np.array([part.coalitions[k].neurons for k in rows])
-        observed[rows] = prefix_metrics(
-            effects, neurons, [int(size)], metrics, settings.ratio_floor, engine.num_inputs, engine.mean_over_inputs
-        )[:, 0]
-    return observed
-
-
-def _local_effects(engine: AblationEngine) -> Callable[[list[tuple[int, ...]]], np.ndarray]:
-    """Δ_S(x) of sets under the ``local`` readout (the closed form), on the engine's inputs (this rank's block)."""
-
-    def effects(sets: list[tuple[int, ...]]) -> np.ndarray:
-        return engine.effects(sets, "local").delta
-
-    return effects

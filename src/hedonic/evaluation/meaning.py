@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hedonic.ablation import AblationEngine
-from hedonic.data import QueryDocPair, ir_features, iter_batches
+from hedonic.data import QueryDocPair, by_length, ir_features, iter_batches
 from hedonic.data.ir_features import CorpusStats
 from hedonic.errors import ConfigError, DataError
 from hedonic.evaluation.layer_evaluation import select_coalitions
@@ -258,17 +258,6 @@ def _probes(
             alphas=settings.probe_alphas, folds=settings.folds, min_domain_size=settings.min_domain_size,
         )
     ]
-
-
-def by_length(adapter: ModelAdapter, pairs: Sequence[QueryDocPair], max_length: int) -> list[QueryDocPair]:
-    """``pairs`` in order of increasing token count (truncated at ``max_length``; ties keep their order).
-
-    Batches of similar lengths carry little padding, which the ``model`` readout's stacked
-    forwards would otherwise compute on.
-    """
-    batch = adapter.encode([pair.query for pair in pairs], [pair.text for pair in pairs], max_length=max_length)
-    lengths = batch.attention_mask.sum(dim=1).cpu().numpy()
-    return [pairs[i] for i in np.argsort(lengths, kind="stable")]
 
 
 def _check_held_out(pairs: Sequence[QueryDocPair], exclude_ids: Collection[str]) -> None:

@@ -3,10 +3,14 @@
 Null: ``draws`` = K random groups of the layer's players for every evaluated size s. Draw k is
 the permutation of the players seeded by (``seed``, k), and its size-s group is the first s
 neurons of it, so every size-s group is a uniform random s-subset, and the groups of all sizes
-share the ablations of their common prefix: one draw needs the pairs of its first s_max
-neurons, s_max(s_max − 1)/2 sets, plus one whole-group set per size (and each player's single
-ablation once). Draws of different sizes are therefore dependent, which leaves each size's
-null exact.
+share the ablations of their common prefix: each player's single ablation once, one whole-group
+set per size (for ``na``/``na_abs``), and the pairs (for ``pair``/``ratio``): a size-s group with
+at most ``max_pairs`` pairs is scored on all of them, a larger one, like an evaluated coalition,
+on a uniform sample of ``max_pairs`` position pairs among its first s positions (seeded by
+(``seed``, s), the same positions in every draw, whose neurons are uniformly permuted). Draws of
+different sizes are therefore dependent, which leaves each size's null exact. Only the sets the
+tested metrics need are ablated, through the same readout (and norm freezing) as the
+coalitions' own metrics.
 
 Metrics (:data:`NULL_METRICS`, the synergy metrics that need no leave-one-out ablation) are
 those of :mod:`hedonic.evaluation.synergy` on the same held-out inputs. For coalition C of size
@@ -36,7 +40,7 @@ import numpy as np
 
 from hedonic.errors import ConfigError
 from hedonic.evaluation.statistics import benjamini_hochberg
-from hedonic.evaluation.synergy import DEFAULT_RATIO_FLOOR, SynergyResult
+from hedonic.evaluation.synergy import DEFAULT_MAX_PAIRS, DEFAULT_RATIO_FLOOR, PAIR_METRICS, WHOLE_METRICS, SynergyResult
 
 NULL_METRICS: tuple[str, ...] = ("pair", "pair_abs", "na", "na_abs", "ratio", "ratio_abs")
 """Metrics a per-coalition test can use (computable from singles, pairs and the whole group)."""
@@ -51,13 +55,15 @@ Effects = Callable[[list[tuple[int, ...]]], np.ndarray]
 
 @dataclass(frozen=True)
 class NullSettings:
-    """How the null is drawn and judged: ``draws`` K per size, ``seed``, ``metrics`` tested, ``alpha`` for q."""
+    """How the null is drawn and judged: ``draws`` K per size, ``seed``, ``metrics`` tested, ``alpha`` for q,
+    ``max_pairs`` pairs a group is scored on at most (None: all; as the evaluated coalitions)."""
 
     draws: int = DEFAULT_DRAWS
     seed: int = 0
     metrics: tuple[str, ...] = DEFAULT_TEST_METRICS
     alpha: float = 0.05
     ratio_floor: float = DEFAULT_RATIO_FLOOR
+    max_pairs: int | None = DEFAULT_MAX_PAIRS
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.metrics) - set(NULL_METRICS))
@@ -140,6 +146,26 @@ def _own(means: np.ndarray) -> np.ndarray:
     return means
 
 
+def prefix_pairs(sizes: Sequence[int], max_pairs: int | None, seed: int) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """The position pairs a prefix group of each size is scored on: (positions (P, 2) int64, size → indices into them).
+
+    Size s: every pair a < b < s when s(s−1)/2 ≤ ``max_pairs`` (None: always), else a uniform sample
+    of ``max_pairs`` of them seeded by (``seed``, s). Positions are shared across sizes (each pair once).
+    """
+    union: dict[tuple[int, int], int] = {}
+    chosen: dict[int, list[tuple[int, int]]] = {}
+    for size in sizes:
+        first, second = np.triu_indices(size, k=1)
+        if max_pairs is not None and len(first) > max_pairs:
+            keep = np.sort(np.random.default_rng([seed, size]).choice(len(first), size=max_pairs, replace=False))
+            first, second = first[keep], second[keep]
+        chosen[size] = list(zip(first.tolist(), second.tolist(), strict=True))
+        for pair in chosen[size]:
+            union.setdefault(pair, len(union))
+    positions = np.array(list(union), dtype=np.int64).reshape(-1, 2)
+    return positions, {size: np.array([union[pair] for pair in pairs], dtype=np.int64) for size, pairs in chosen.items()}
+
+
 def prefix_metrics(
     effects: Effects,
     rows: np.ndarray,
@@ -148,45 +174,60 @@ def prefix_metrics(
     ratio_floor: float = DEFAULT_RATIO_FLOOR,
     inputs: int | None = None,
     combine: Combine = _own,
+    *,
+    max_pairs: int | None = None,
+    seed: int = 0,
 ) -> np.ndarray:
     """Metrics of the groups rows[r, :s] for every row r and size s: (R, len(sizes), M) float64.
 
-    ``rows`` (R, L) neuron ids, distinct within a row; every size 2 ≤ s ≤ L. One ``effects``
-    call per chunk of rows (singles, every pair of the row, and each prefix group), chunks sized
-    by :data:`CHUNK_ELEMENTS` for ``inputs`` inputs (None: one probe call finds out). Every metric
-    is a function of means over inputs (E Δ_i, E|Δ_i|, E ψ_ij, E|ψ_ij|, E Δ_C, E|Δ_C − Σ Δ_i|);
-    ``combine`` turns this process's means into the means over every input, one call per chunk,
-    so a data-parallel job (every rank passing the same rows and ``inputs``) agrees with one process.
+    ``rows`` (R, L) neuron ids, distinct within a row; every size 2 ≤ s ≤ L. Pairs are scored as
+    :func:`prefix_pairs` says (``max_pairs``, ``seed``), and only where a metric needs them, as the
+    wholes. One ``effects`` call per chunk of rows (the singles, the needed pairs and prefix
+    groups), chunks sized by :data:`CHUNK_ELEMENTS` for ``inputs`` inputs (None: one probe call
+    finds out). Every metric is a function of means over inputs (E Δ_i, E|Δ_i|, E ψ_ij, E|ψ_ij|,
+    E Δ_C, E|Δ_C − Σ Δ_i|); ``combine`` turns this process's means into the means over every
+    input, one call per chunk, so a data-parallel job (every rank passing the same rows and
+    ``inputs``) agrees with one process.
     """
     rows = np.asarray(rows, dtype=np.int64)
     length = rows.shape[1]
     sizes = [int(s) for s in sizes]
     if any(not 2 <= s <= length for s in sizes):
         raise ConfigError(f"prefix sizes {sizes} must lie in 2..{length}")
-    positions = list(combinations(range(length), 2))
+    if PAIR_METRICS & set(metrics):
+        positions, scored = prefix_pairs(sizes, max_pairs, seed)
+    else:
+        positions, scored = np.zeros((0, 2), dtype=np.int64), {size: np.zeros(0, dtype=np.int64) for size in sizes}
+    wholes = sizes if WHOLE_METRICS & set(metrics) else []
     out = np.empty((rows.shape[0], len(sizes), len(metrics)))
     count = inputs if inputs is not None else effects([(int(rows[0, 0]),)]).shape[1]
-    step = max(1, CHUNK_ELEMENTS // max(1, len(positions) * count))
+    step = max(1, CHUNK_ELEMENTS // max(1, (len(positions) + length) * count))
     for start in range(0, rows.shape[0], step):
         chunk = rows[start : start + step]
-        means = combine(_chunk_means(effects, chunk, positions, sizes))
-        out[start : start + step] = _chunk_metrics(means, chunk.shape, len(positions), sizes, metrics, ratio_floor)
+        means = combine(_chunk_means(effects, chunk, positions, sizes, wholes))
+        out[start : start + step] = _chunk_metrics(means, chunk.shape, positions, scored, sizes, metrics, ratio_floor)
     return out
 
 
-def _chunk_means(effects: Effects, rows: np.ndarray, positions: list[tuple[int, int]], sizes: list[int]) -> np.ndarray:
-    """This process's means over inputs for R rows, flat: E ψ, E|ψ| (R, P); E Δ_i, E|Δ_i| (R, L); E Δ_C, E|Δ_C − ΣΔ_i| (R, S)."""
+def _chunk_means(effects: Effects, rows: np.ndarray, positions: np.ndarray, sizes: list[int], wholes: list[int]) -> np.ndarray:
+    """This process's means over inputs for R rows, flat: E ψ, E|ψ| (R, P); E Δ_i, E|Δ_i| (R, L); E Δ_C, E|Δ_C − ΣΔ_i| (R, S).
+
+    The whole-group means are NaN for sizes not in ``wholes``.
+    """
     singles = sorted({int(i) for i in rows.ravel()})
     pairs = [tuple(sorted((int(row[a]), int(row[b])))) for row in rows for a, b in positions]
-    wholes = [tuple(sorted(int(i) for i in row[:s])) for row in rows for s in sizes if s > 2]
-    sets = list(dict.fromkeys([*((i,) for i in singles), *pairs, *wholes]))
+    groups = [tuple(sorted(int(i) for i in row[:s])) for row in rows for s in wholes]
+    sets = list(dict.fromkeys([*((i,) for i in singles), *pairs, *groups]))
     index = {members: k for k, members in enumerate(sets)}
     delta = effects(sets)
-    single = delta[[index[(int(i),)] for i in rows.ravel()]].reshape(*rows.shape, -1)  # (R, L, X)
-    pair = delta[[index[p] for p in pairs]].reshape(rows.shape[0], len(positions), -1)  # (R, P, X)
-    first, second = (np.array([p[k] for p in positions]) for k in (0, 1))
-    psi = pair - single[:, first] - single[:, second]
-    whole = np.stack([[delta[index[tuple(sorted(int(i) for i in row[:size]))]] for size in sizes] for row in rows])  # (R, S, X)
+    inputs = delta.shape[1]
+    single = delta[[index[(int(i),)] for i in rows.ravel()]].reshape(*rows.shape, inputs)  # (R, L, X)
+    pair = delta[[index[p] for p in pairs]].reshape(rows.shape[0], len(positions), inputs)  # (R, P, X)
+    psi = pair - single[:, positions[:, 0]] - single[:, positions[:, 1]]
+    whole = np.full((rows.shape[0], len(sizes), inputs), np.nan)
+    for column, size in enumerate(sizes):
+        if size in wholes:
+            whole[:, column] = delta[[index[tuple(sorted(int(i) for i in row[:size]))] for row in rows]]
     summed = np.stack([single[:, :size].sum(axis=1) for size in sizes], axis=1)  # (R, S, X)
     parts = [psi.mean(axis=2), np.abs(psi).mean(axis=2), single.mean(axis=2), np.abs(single).mean(axis=2)]
     parts += [whole.mean(axis=2), np.abs(whole - summed).mean(axis=2)]
@@ -194,38 +235,55 @@ def _chunk_means(effects: Effects, rows: np.ndarray, positions: list[tuple[int, 
 
 
 def _chunk_metrics(
-    means: np.ndarray, shape: tuple[int, ...], pairs: int, sizes: list[int], metrics: Sequence[str], ratio_floor: float
+    means: np.ndarray,
+    shape: tuple[int, ...],
+    positions: np.ndarray,
+    scored: dict[int, np.ndarray],
+    sizes: list[int],
+    metrics: Sequence[str],
+    ratio_floor: float,
 ) -> np.ndarray:
-    """(R, S, M) metrics from the flat means of :func:`_chunk_means` (R, L = ``shape``; ``pairs`` P)."""
+    """(R, S, M) metrics from the flat means of :func:`_chunk_means` (R, L = ``shape``; ``scored`` each size's pairs)."""
     rows, length = shape
+    pairs = len(positions)
     cut = np.cumsum([rows * pairs, rows * pairs, rows * length, rows * length, rows * len(sizes)])
     psi, psi_abs, single, single_abs, whole, na_abs = np.split(means, cut)
     psi, psi_abs = psi.reshape(rows, pairs), psi_abs.reshape(rows, pairs)
     single, single_abs = single.reshape(rows, length), single_abs.reshape(rows, length)
     whole, na_abs = whole.reshape(rows, len(sizes)), na_abs.reshape(rows, len(sizes))
-    second = np.array([b for _, b in combinations(range(length), 2)])
     out = np.empty((rows, len(sizes), len(metrics)))
     for column, size in enumerate(sizes):
-        inside = second < size
-        values = _metrics_of(psi[:, inside], psi_abs[:, inside], single[:, :size], single_abs[:, :size], whole[:, column], ratio_floor)
+        inside = scored[size]
+        total = size * (size - 1) // 2
+        values = _metrics_of(psi[:, inside], psi_abs[:, inside], single[:, :size], single_abs[:, :size], whole[:, column], ratio_floor, total)
         values["na_abs"] = na_abs[:, column]
         out[:, column] = np.stack([values[name] for name in metrics], axis=-1)
     return out
 
 
 def _metrics_of(
-    psi: np.ndarray, psi_abs: np.ndarray, single: np.ndarray, single_abs: np.ndarray, whole: np.ndarray, ratio_floor: float
+    psi: np.ndarray,
+    psi_abs: np.ndarray,
+    single: np.ndarray,
+    single_abs: np.ndarray,
+    whole: np.ndarray,
+    ratio_floor: float,
+    total: int,
 ) -> dict[str, np.ndarray]:
-    """The :data:`NULL_METRICS` but ``na_abs`` of R groups from means: ``psi``/``psi_abs`` (R, p), ``single``/``single_abs`` (R, s), ``whole`` (R,)."""
+    """The :data:`NULL_METRICS` but ``na_abs`` of R groups from means: ``psi``/``psi_abs`` (R, P) of P scored of
+    ``total`` pairs (NaN where P = 0), ``single``/``single_abs`` (R, s), ``whole`` (R,)."""
     magnitude = single_abs.sum(axis=1)
     denominator = single.sum(axis=1)
     defined = (magnitude > 0) & (np.abs(denominator) > ratio_floor * magnitude)
+    scored = psi.shape[1] > 0
+    pair = psi.mean(axis=1) if scored else np.full(len(psi), np.nan)
+    pair_abs = psi_abs.mean(axis=1) if scored else np.full(len(psi), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(defined, psi.sum(axis=1) / denominator, np.nan)
-        ratio_abs = np.where(magnitude > 0, psi_abs.sum(axis=1) / magnitude, np.nan)
+        ratio = np.where(defined, total * pair / denominator, np.nan)
+        ratio_abs = np.where(magnitude > 0, total * pair_abs / magnitude, np.nan)
     return {
-        "pair": psi.mean(axis=1),
-        "pair_abs": psi_abs.mean(axis=1),
+        "pair": pair,
+        "pair_abs": pair_abs,
         "na": whole - denominator,
         "ratio": ratio,
         "ratio_abs": ratio_abs,
@@ -245,7 +303,9 @@ def null_distribution(
     if not wanted:
         return NullDistribution(tuple(settings.metrics), {}, len(players))
     rows = null_draws(players, wanted[-1], settings.draws, settings.seed)
-    values = prefix_metrics(effects, rows, wanted, settings.metrics, settings.ratio_floor, inputs, combine)
+    values = prefix_metrics(
+        effects, rows, wanted, settings.metrics, settings.ratio_floor, inputs, combine, max_pairs=settings.max_pairs, seed=settings.seed
+    )
     return NullDistribution(tuple(settings.metrics), {size: values[:, k] for k, size in enumerate(wanted)}, len(players))
 
 

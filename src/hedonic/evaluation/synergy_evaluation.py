@@ -9,7 +9,15 @@ from collections.abc import Collection, Iterable, Sequence
 from hedonic.ablation import AblationEngine
 from hedonic.errors import DataError
 from hedonic.evaluation.data_parallel import over_all_ranks
-from hedonic.evaluation.synergy import DEFAULT_RATIO_FLOOR, SynergyResult, canonical, coalition_synergy, effect_table, required_sets
+from hedonic.evaluation.synergy import (
+    DEFAULT_RATIO_FLOOR,
+    SynergyPlan,
+    SynergyResult,
+    canonical,
+    coalition_synergy,
+    effect_table,
+    required_sets,
+)
 
 
 def evaluate_synergy(
@@ -18,25 +26,30 @@ def evaluate_synergy(
     *,
     input_ids: Sequence[str],
     readout: str = "local",
+    plan: SynergyPlan | None = None,
+    freeze_norms: bool = False,
     model_name: str | None = None,
     exclude_ids: Collection[str] = (),
     ratio_floor: float = DEFAULT_RATIO_FLOOR,
 ) -> SynergyResult:
-    """Ablate every set the ``coalitions`` need in one engine call and compute their metrics.
+    """Ablate every set the ``coalitions`` need under ``plan`` (default :class:`SynergyPlan`) in one engine call, and compute their metrics.
 
     ``engine`` holds the model, layer, ablation mode and the held-out inputs; ``input_ids`` names
-    each of its inputs in order (unique strings). ``exclude_ids``: inputs that must not be among
-    them (those φ was built from); overlap raises :class:`DataError`. ``model_name`` defaults to
-    the model config's ``name_or_path``. A data-parallel engine: every rank passes the same
-    arguments and gets the result over all inputs
+    each of its inputs in order (unique strings). ``freeze_norms``: every norm from the layer to
+    the readout at its clean statistics (:mod:`hedonic.ablation.norms`). ``exclude_ids``: inputs
+    that must not be among them (those φ was built from); overlap raises :class:`DataError`.
+    ``model_name`` defaults to the model config's ``name_or_path``. A data-parallel engine: every
+    rank passes the same arguments and gets the result over all inputs
     (:func:`~hedonic.evaluation.data_parallel.over_all_ranks`).
     """
+    plan = plan or SynergyPlan()
     ids = tuple(str(i) for i in input_ids)
     _check_inputs(ids, engine.num_inputs, exclude_ids)
     members = [canonical(coalition) for coalition in coalitions]
-    sets = required_sets(members)
-    effects = engine.effects(sets, readout)
+    sets = required_sets(members, plan)
+    effects = engine.effects(sets, readout, freeze_norms=freeze_norms)
     table = effect_table(sets, effects.delta)
+    measured = [coalition_synergy(c, table, plan, ratio_floor=ratio_floor) for c in members]
     return SynergyResult(
         model=model_name if model_name is not None else str(engine.adapter.config.name_or_path),
         layer=engine.layer,
@@ -44,8 +57,10 @@ def evaluate_synergy(
         mode=engine.mode,
         input_ids=ids,
         clean=engine.gather_inputs(effects.clean),
-        coalitions=over_all_ranks(engine, [coalition_synergy(c, table, ratio_floor=ratio_floor) for c in members], ratio_floor),
+        coalitions=over_all_ranks(engine, measured, plan, ratio_floor),
         ratio_floor=ratio_floor,
+        plan=plan,
+        freeze_norms=freeze_norms,
     )
 
 

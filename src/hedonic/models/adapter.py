@@ -155,6 +155,10 @@ class ModelAdapter:
         """The norm whose output feeds the MLP input projections of ``layer``."""
         return self.block(layer).get_submodule(self._family.mlp_norm)
 
+    def mlp(self, layer: int) -> nn.Module:
+        """The MLP module of ``layer``, whose first positional input (B, T, d) feeds its input projections."""
+        return self.block(layer).get_submodule(self._family.mlp_module)
+
     def activation_site(self, layer: int) -> nn.Module:
         """Module whose forward input is the neuron activation a (B, T, n): the output projection."""
         return self.out_proj(layer)

@@ -50,6 +50,11 @@ class Family:
         """Short name → block-relative path of each MLP input projection."""
         return dict(self.in_projs)
 
+    @property
+    def mlp_module(self) -> str:
+        """Block-relative path of the module whose input is the MLP's input (the parent of the input projections)."""
+        return self.in_projs[0][1].rpartition(".")[0]
+
     def module_key(self, path: str) -> tuple[int, str] | None:
         """Map a task-model module path to ``(layer, short name)``, or None outside the blocks.
 

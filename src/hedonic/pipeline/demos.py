@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from hedonic.errors import ConfigError
 from hedonic.models import NAMED_MODELS
-from hedonic.pipeline.config import DataSection, LayersSection, ModelSection, RunConfig
+from hedonic.pipeline.config import DataSection, DecompositionSection, LayersSection, ModelSection, RunConfig
 
 DEMO_WINDOW = 4
 """Consecutive layers the MiniLM demo analyses (statistics, φ, partitions, tracking)."""
@@ -56,11 +56,17 @@ def demo_config(model: str = "demo", task: str | None = None) -> RunConfig:
     return _cut(config, window=SMOLLM2_WINDOW, meaning_coalitions=2)
 
 
+DEMO_DECOMPOSITION = DecompositionSection(max_coalitions=10, inputs=32, max_pairs=8)
+"""The demos' synergy of the computation: 10 coalitions per method on 32 held-out inputs, 8 sampled pairs per coalition."""
+
+
 def _cut(config: RunConfig, *, window: int, meaning_coalitions: int) -> RunConfig:
-    """``config`` with the demos' common cuts: a ``window`` of layers, 2 evaluated, ≤ 48 coalitions, 100 test draws."""
+    """``config`` with the demos' common cuts: a ``window`` of layers, 2 evaluated, ≤ 48 coalitions, 100 test draws,
+    :data:`DEMO_DECOMPOSITION`."""
     return replace(
         config,
         layers=LayersSection(window=window, top_k=2),
         evaluation=replace(config.evaluation, max_coalitions=48, significance_draws=100),
+        decomposition=DEMO_DECOMPOSITION,
         meaning=replace(config.meaning, max_coalitions=meaning_coalitions),
     )

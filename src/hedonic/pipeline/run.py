@@ -9,7 +9,7 @@ its lock (:class:`~hedonic.pipeline.lock.RunLock`) until it ends.
 Stages, in order (spec §2–§8): ``data`` (analysis and held-out pairs, read and checked before the
 model loads) → ``lora`` (update profile) → ``stats`` (one pass for all analysed layers) → per
 layer ``valuation`` and ``partition`` → per evaluated layer ``baselines``, ``evaluation``
-(synergy on held-out inputs) and ``meaning`` → ``tracking`` (consecutive analysed layers) →
+(synergy on held-out inputs), ``decomposition`` (that synergy with the norms free and frozen) and ``meaning`` → ``tracking`` (consecutive analysed layers) →
 ``report``. Each stage writes its files atomically into the run directory
 (:class:`~hedonic.layout.RunLayout`) and is skipped when its parameters and input files are
 unchanged (:class:`~hedonic.pipeline.stage_runner.StageRunner`), so a killed run resumes where it
@@ -105,6 +105,7 @@ class Pipeline:
         for layer in evaluated:
             stages.baselines(context, layer)
             stages.evaluation(context, layer)
+            stages.decomposition(context, layer)
             stages.meaning(context, layer)
         stages.tracking(context, analysed)
         if context.writer:

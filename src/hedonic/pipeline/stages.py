@@ -21,7 +21,7 @@ from hedonic.errors import ConfigError, DataError
 if TYPE_CHECKING:
     from hedonic.evaluation.layer_evaluation import LayerEvaluation
     from hedonic.evaluation.significance import NullSettings
-    from hedonic.pipeline.config import EvaluationSection, TrackingSection
+    from hedonic.pipeline.config import DecompositionSection, EvaluationSection, TrackingSection
     from hedonic.pipeline.context import RunContext
     from hedonic.tracking import SankeyOptions, TrackingOptions
 
@@ -253,19 +253,22 @@ def check_evaluable(pipeline: RunContext, layer: int) -> None:
     """
     from hedonic.game import load_partition
 
-    low, high = pipeline.config.evaluation.min_size, pipeline.config.evaluation.max_size
+    from hedonic.evaluation.layer_evaluation import size_text
+
+    size_range = pipeline.config.evaluation.size_range()
+    low, high = size_range
     found = load_partition(pipeline.layout.partition(layer))
-    if found.in_size_range(low, high):
+    if found.in_size_range(low, found.n_players if high is None else high):
         return
     sizes = f"largest coalition {found.largest()} of {found.n_players} neurons, singletons {found.singleton_share():.0%}"
     if found.degenerate:
         raise DataError(
-            f"layer {layer}: the hedonic partition is degenerate ({sizes}): no coalition of size {low}–{high} to evaluate",
+            f"layer {layer}: the hedonic partition is degenerate ({sizes}): no coalition of size {size_text(size_range)} to evaluate",
             hint="make the game find structure: lower [game] threshold (a friend's φ must exceed it) or change k; "
             "the size range is not the problem",
         )
     raise ConfigError(
-        f"layer {layer}: no hedonic coalition of size {low}–{high} ({sizes})",
+        f"layer {layer}: no hedonic coalition of size {size_text(size_range)} ({sizes})",
         hint="widen [evaluation] min_size / max_size to the sizes the partition has",
     )
 
@@ -281,7 +284,7 @@ def evaluation(pipeline: RunContext, layer: int) -> None:
 
     def action() -> list[Path]:
         partitions = partitions_of_layer(layout.partition(layer), baseline_files(layout.baselines_dir(layer)), layer)
-        heldout = pipeline.heldout
+        heldout = _heldout_by_length(pipeline, section.readout, 0)
         started = time.perf_counter()
         engine = AblationEngine(
             pipeline.model,
@@ -298,8 +301,11 @@ def evaluation(pipeline: RunContext, layer: int) -> None:
             input_ids=[pair.pair_id for pair in heldout],
             exclude_ids={pair.pair_id for pair in pipeline.inputs},
             readout=section.readout,
-            size_range=(section.min_size, section.max_size),
+            freeze_norms=section.freeze_norms,
+            size_range=section.size_range(),
             max_coalitions=section.max_coalitions or None,
+            metrics=section.metrics,
+            max_pairs=section.pair_limit(),
             seed=pipeline.config.seed,
             n_resamples=section.n_resamples,
             n_permutations=section.n_permutations,
@@ -324,13 +330,89 @@ def evaluation(pipeline: RunContext, layer: int) -> None:
     pipeline.runner.run(f"evaluation-layer{layer}", action, parameters, inputs, distributed=True)
 
 
-def null_settings(section: EvaluationSection, seed: int) -> NullSettings | None:
-    """The per-coalition test settings of an ``[evaluation]`` section (None when ``significance_draws = 0``)."""
+def null_settings(section: EvaluationSection | DecompositionSection, seed: int, alpha: float | None = None) -> NullSettings | None:
+    """The per-coalition test settings of an ``[evaluation]`` or ``[decomposition]`` section (None when ``significance_draws = 0``).
+
+    ``alpha``: the level, when the section has none of its own (``[decomposition]`` takes ``[evaluation]``'s).
+    """
     from hedonic.evaluation.significance import NullSettings
 
     if not section.significance_draws:
         return None
-    return NullSettings(draws=section.significance_draws, seed=seed, metrics=tuple(section.significance_metrics), alpha=section.alpha)
+    level = alpha if alpha is not None else section.alpha  # type: ignore[union-attr]
+    return NullSettings(
+        draws=section.significance_draws, seed=seed, metrics=tuple(section.significance_metrics), alpha=level, max_pairs=section.pair_limit()
+    )
+
+
+def _heldout_by_length(pipeline: RunContext, readout: str, count: int) -> list[Any]:
+    """The first ``count`` held-out pairs (0: all), in order of length for the ``model`` readout (less padding per forward)."""
+    from hedonic.data import by_length
+
+    pairs = pipeline.heldout[: count or None]
+    return by_length(pipeline.model, pairs, pipeline.config.data.max_length) if readout == "model" else pairs
+
+
+def decomposition(pipeline: RunContext, layer: int) -> None:
+    """Synergy of the computation vs the norms' coupling: the evaluated coalitions through ``[decomposition] readout``
+    with the norms free and frozen, each compared across methods (spec §6)."""
+    from hedonic.ablation import AblationEngine
+    from hedonic.evaluation import COMPARISON_FORMAT_VERSION, SYNERGY_FORMAT_VERSION, save_comparison, save_synergy
+    from hedonic.evaluation.decomposition import decompose_partitions
+    from hedonic.evaluation.layer_evaluation import baseline_files, partitions_of_layer
+
+    section, evaluation_section = pipeline.config.decomposition, pipeline.config.evaluation
+    layout = pipeline.layout
+    if not section.enabled:
+        return
+
+    def action() -> list[Path]:
+        partitions = partitions_of_layer(layout.partition(layer), baseline_files(layout.baselines_dir(layer)), layer)
+        heldout = _heldout_by_length(pipeline, section.readout, section.inputs)
+        engine = AblationEngine(
+            pipeline.model,
+            layer,
+            list(pipeline.batches(heldout)),
+            mode=evaluation_section.mode,
+            token_states=section.readout == "model",
+            parallel=pipeline.parallel,
+        )
+        found = decompose_partitions(
+            engine,
+            partitions,
+            input_ids=[pair.pair_id for pair in heldout],
+            exclude_ids={pair.pair_id for pair in pipeline.inputs},
+            readout=section.readout,
+            size_range=evaluation_section.size_range(),
+            max_coalitions=section.max_coalitions or None,
+            metrics=section.metrics,
+            max_pairs=section.pair_limit(),
+            seed=pipeline.config.seed,
+            n_resamples=evaluation_section.n_resamples,
+            n_permutations=evaluation_section.n_permutations,
+            rank_test=evaluation_section.rank_test,
+            significance=null_settings(section, pipeline.config.seed, evaluation_section.alpha),
+            verdict_metric=section.verdict_metric,
+            model_name=pipeline.config.model.name,
+        )
+        for line in found.lines(layer):
+            pipeline.console.print(line, highlight=False, markup=False)
+        if not pipeline.writer:
+            return []
+        written = []
+        for frozen, part in ((False, found.total), (True, found.computation)):
+            written += [save_synergy(result, layout.decomposed_synergy(layer, name, frozen)) for name, result in part.synergy.items()]
+            written.append(save_comparison(part.comparison, layout.decomposed_comparison(layer, frozen)))
+        return written
+
+    parameters = {
+        "decomposition": dataclasses.asdict(section),
+        "evaluation": dataclasses.asdict(evaluation_section),
+        "seed": pipeline.config.seed,
+        "layer": layer,
+        "formats": [SYNERGY_FORMAT_VERSION, COMPARISON_FORMAT_VERSION],
+    }
+    pipeline.runner.run(f"decomposition-layer{layer}", action, parameters, _coalition_stage_inputs(pipeline, layer), distributed=True)
 
 
 def _print_evaluation(pipeline: RunContext, layer: int, found: LayerEvaluation, caching: float) -> None:

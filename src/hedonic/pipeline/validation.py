@@ -94,8 +94,10 @@ _MINIMUMS: tuple[tuple[str, str, int], ...] = (
     ("game", "max_size", 0),
     ("game", "stability_samples", 1),
     ("baselines", "kmeans_n_init", 1),
-    ("evaluation", "min_size", 1),
+    ("evaluation", "min_size", 2),
     ("evaluation", "max_coalitions", 0),
+    ("decomposition", "max_coalitions", 0),
+    ("decomposition", "inputs", 0),
     ("evaluation", "n_resamples", 1),
     ("evaluation", "n_permutations", 1),
     ("evaluation", "significance_draws", 0),
@@ -120,11 +122,11 @@ def _check_counts(config: RunConfig) -> None:
             f"[layers] window = {layers.window} with analyse = {layers.analyse}",
             hint="give either the layers (analyse) or a window width ≥ 1 chosen from the LoRA profile, not both",
         )
-    evaluation = config.evaluation
-    if evaluation.min_size > evaluation.max_size:
+    low, high = config.evaluation.size_range()
+    if low < 2 or (high is not None and low > high):
         raise ConfigError(
-            f"[evaluation] min_size {evaluation.min_size} exceeds max_size {evaluation.max_size}",
-            hint="give a size range with min_size ≤ max_size, e.g. 4 and 32",
+            f"[evaluation] size range {low}–{high}: min_size must be ≥ 2 and at most max_size",
+            hint='give a size range with 2 ≤ min_size ≤ max_size, e.g. 2 and "none"',
         )
     if math.isnan(config.game.threshold) or config.game.threshold == math.inf:
         raise ConfigError(f"[game] threshold must be a number or -inf, got {config.game.threshold}", hint="e.g. threshold = 0.0")

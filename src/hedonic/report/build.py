@@ -5,12 +5,14 @@ Order: what a reader acts on first, how it was obtained last.
 1. **Verdict** — per evaluated layer and baseline, hedonic ahead of / level with / behind it on
    held-out synergy (Cliff's δ, its CI, the Holm-adjusted rank-test p), per model over the layers,
    and each method's share of coalitions more synergistic than random; then the list of missing
-   artifacts, if any (:mod:`hedonic.report.headline`, :mod:`hedonic.report.contents`).
+   artifacts, if any (:mod:`hedonic.report.headline`, :mod:`hedonic.report.contents`); then the
+   same verdict on the synergy of the computation, norms free and frozen
+   (:mod:`hedonic.report.decomposition`).
 2. **Significant coalitions** — cards of the strongest hedonic coalitions that beat their
    size-matched random groups: members, held-out synergy, z, p, q, top-activating inputs and
    IR-feature correlations.
 3. Details: synergy tables (ranks first, means second) and per-coalition distributions on log
-   axes, the per-coalition z-scores; coalition sizes (log₂-spaced bins) and stability; the LoRA
+   axes, the per-coalition z-scores; the decomposition into computation and norm coupling; coalition sizes (log₂-spaced bins) and stability; the LoRA
    update profile; φ; events across layers with bootstrap intervals and the Sankey of the tracked
    coalitions; what the coalitions mean (importance, IR alignment, probes).
 4. **The run** — model, adapter, seed, layers, and the stage wall times.
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from hedonic.layout import RunLayout
 from hedonic.report.contents import Missing, missing_artifacts, read_config
+from hedonic.report.decomposition import decomposition_section, decomposition_verdict
 from hedonic.report.document import HtmlDocument
 from hedonic.report.headline import findings_section, verdict_section
 from hedonic.report.sections import (
@@ -76,10 +79,12 @@ def write_report(
     missing = missing_artifacts(layout, analysed, evaluated, config)
     document = HtmlDocument("hedonic report")
     verdict_section(document, layout, evaluated, missing)
+    decomposition_verdict(document, layout, evaluated)
     for note in notes:
         document.paragraph(f"Model: {note}.", "note")
     findings_section(document, layout, evaluated, top_coalitions)
     synergy_section(document, layout, evaluated, HEADLINE_METRICS)
+    decomposition_section(document, layout, evaluated)
     partition_section(document, layout, analysed)
     lora_section(document, layout)
     phi_section(document, layout, analysed)

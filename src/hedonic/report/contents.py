@@ -114,6 +114,10 @@ def _evaluated_missing(layout: RunLayout, layer: int, config: dict[str, Any] | N
             path = layout.evaluation_dir(layer) / str(name)
             if not path.is_file():
                 found.append(Missing(layer, f"synergy of {method}", _relative(layout, path), fix))
+    decomposition_expected = config is not None and config.get("decomposition", {}).get("enabled", False)
+    for frozen in (False, True):
+        if decomposition_expected and not layout.decomposed_comparison(layer, frozen).is_file():
+            found.append(Missing(layer, f"decomposition ({'computation' if frozen else 'total'})", _relative(layout, layout.decomposed_comparison(layer, frozen)), fix))
     meaning_expected = (config or {}).get("meaning", {}).get("enabled", True) if config is not None else (
         layout.root / "stages" / f"meaning-layer{layer}.json"
     ).is_file()

@@ -37,7 +37,8 @@ def verdict_section(document: HtmlDocument, layout: RunLayout, evaluated: Sequen
         first = next(iter(comparisons.values()))
         document.raw("".join(f'<p class="summary">{html.escape(line)}</p>' for line in summary_lines(verdicts)))
         document.paragraph(
-            f"Held-out synergy per coalition: {verdicts[0].metric}{_METRIC_WORDS.get(verdicts[0].metric, '')}, on inputs φ never saw. "
+            f"Held-out synergy per coalition through the {readout_text(first.context)}: "
+            f"{verdicts[0].metric}{_METRIC_WORDS.get(verdicts[0].metric, '')}, on inputs φ never saw. "
             f"Decided on ranks, because a few coalitions holding one loud neuron dominate any mean: Cliff's δ = "
             f"P[hedonic > baseline] − P[hedonic < baseline] (+1: every hedonic coalition above every baseline one) with its 95% "
             f"bootstrap interval, and the {first.rank_test} test Holm-adjusted over the baselines; ahead / behind when "
@@ -50,6 +51,20 @@ def verdict_section(document: HtmlDocument, layout: RunLayout, evaluated: Sequen
         document.raw('<div class="missing">')
         document.items([entry.message() for entry in missing])
         document.raw("</div>")
+
+
+_READOUT_WORDS = {
+    "local": "score head on the normed residual stream right after the layer, whose synergy is the norm's curvature and a BERT pooler's tanh",
+    "model": "model's own logit, every later layer run",
+    "linear": "head without its norm (additive: a control)",
+}
+
+
+def readout_text(context: dict[str, object]) -> str:
+    """``local readout (…)`` for a comparison's context: the readout, what it is, and whether the norms were frozen."""
+    readout = str(context.get("readout", "?"))
+    frozen = ", norms frozen at their clean scale" if context.get("freeze_norms") else ""
+    return f"{readout} readout ({_READOUT_WORDS.get(readout, readout)}{frozen})"
 
 
 _METRIC_WORDS = {
