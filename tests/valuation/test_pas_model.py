@@ -127,6 +127,27 @@ def test_screened_pairs_hold_exact_ablation_and_the_rest_the_estimate() -> None:
     np.testing.assert_array_equal(screened.phi[~chosen], plain[~chosen])
 
 
+@pytest.mark.parametrize("family", ["llama", "gpt_neox", "gpt2"])
+def test_frozen_norms_after_the_last_layer_leave_an_affine_readout_and_no_synergy(family: str) -> None:
+    """Behind the last block only the final norm and the linear head remain; frozen, F is affine in h."""
+    model = model_of(family)
+    for estimate in ("secant", "hessian"):
+        free = pas_model(model, 1, batches_of(model), neurons=PLAYERS, estimate=estimate)
+        frozen = pas_model(model, 1, batches_of(model), neurons=PLAYERS, estimate=estimate, freeze_norms=True)
+        assert frozen.details["freeze_norms"] is True
+        assert np.abs(frozen.phi).max() < 1e-6 * np.abs(free.phi).max(), estimate
+
+
+def test_frozen_norms_secant_follows_frozen_norm_ablation() -> None:
+    model = model_of("bert")
+    secant = pas_model(model, 0, batches_of(model), freeze_norms=True, exact_pairs=3)
+    exact = pas_exact(model, 0, batches_of(model), readout="model", freeze_norms=True)
+    assert exact.details["freeze_norms"] is True and secant.details["exact_pairs"] == 3
+    assert spearmanr(upper(secant.phi), upper(exact.phi)).statistic >= 0.9
+    with pytest.raises(ConfigError, match="closed form"):
+        pas_exact(model, 0, batches_of(model), freeze_norms=True)
+
+
 def test_the_kind_is_registered_and_always_reads_the_model() -> None:
     row = VALUATION_KINDS["pas-model"]
     assert row.needs == ("statistics", "model", "inputs") and row.parallel
@@ -142,8 +163,6 @@ def test_bad_requests_are_rejected_before_any_work() -> None:
     model = tiny_model("llama", seed=0)
     with pytest.raises(ConfigError, match="estimate"):
         pas_model(model, 0, never_iterated(), estimate="finite-differences")
-    with pytest.raises(ConfigError, match="freeze"):
-        pas_model(model, 0, never_iterated(), freeze_norms=True)
     with pytest.raises(ConfigError, match="exact_pairs"):
         pas_model(model, 0, never_iterated(), exact_pairs=-1)
     with pytest.raises(MemoryBudgetError, match="PAS-model"):

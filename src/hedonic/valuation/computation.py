@@ -57,8 +57,8 @@ def pas_model(
 
     ``neurons``: the players (layer ids; default all n); ``estimate``: ``secant`` or ``hessian``;
     ``exact_pairs``: M, the pairs screened by |φ̂| and then ablated exactly (0: none);
-    ``freeze_norms``: hold every norm from the layer to the readout at its clean scale (not
-    available yet: :class:`ConfigError`); ``max_rows``: rows of one stacked pass; ``memory_budget``
+    ``freeze_norms``: every norm from the layer to the readout keeps each input's clean statistics
+    (the computation's part of the synergy; the screened pairs are ablated the same way); ``max_rows``: rows of one stacked pass; ``memory_budget``
     in bytes (default :func:`hedonic.stats.budget.resolve_budget`); ``parallel``: the inputs' rows
     split over the ranks of a data-parallel job, every rank returns the same φ. φ in logit units,
     ``details`` records the inputs, the estimate and the screened pairs.
@@ -66,8 +66,6 @@ def pas_model(
     layer = adapter.check_layer(layer)
     if estimate not in ESTIMATES:
         raise ConfigError(f"unknown PAS-model estimate {estimate!r}", hint=f"use one of {', '.join(ESTIMATES)}")
-    if freeze_norms:
-        raise ConfigError("PAS-model cannot freeze the norms yet", hint="run it with freeze_norms=False")
     if exact_pairs < 0:
         raise ConfigError(f"exact_pairs must be 0 or more, got {exact_pairs}", hint="pass e.g. 2048, or 0 for none")
     n = adapter.intermediate_size
@@ -76,11 +74,15 @@ def pas_model(
     check_budget(f"PAS-model of layer {layer}", pas_model_bytes, len(players), budget, SUBSET_HINT)
     batches = list(batches)
     label = f"PAS-model of layer {layer} ({estimate})"
-    sums = row_sums(adapter, layer, batches, torch.as_tensor(players), estimate, max_rows=max_rows, parallel=parallel, label=label)
+    sums = row_sums(
+        adapter, layer, batches, torch.as_tensor(players), estimate, max_rows=max_rows, freeze_norms=freeze_norms, parallel=parallel, label=label
+    )
     phi = sums.mean().to(torch.float32).cpu().numpy()
     screened = _screened(phi, exact_pairs)
     if len(screened):
-        exact = pas_exact(adapter, layer, batches, readout="model", pairs=players[screened], memory_budget=budget, parallel=parallel)
+        exact = pas_exact(
+            adapter, layer, batches, readout="model", pairs=players[screened], memory_budget=budget, parallel=parallel, freeze_norms=freeze_norms
+        )
         at = np.searchsorted(exact.neurons, players[screened])
         values = exact.phi[at[:, 0], at[:, 1]]
         phi[screened[:, 0], screened[:, 1]] = values

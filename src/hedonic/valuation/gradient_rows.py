@@ -27,15 +27,15 @@ the estimates are symmetrised and their diagonal zeroed. Mode ``zero`` (neurons 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextlib import ExitStack, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import torch
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
-from hedonic.ablation import LayerCache, build_cache
+from hedonic.ablation import Contribution, LayerCache, build_cache
 from hedonic.ablation.closed_form import removed
-from hedonic.ablation.stacked import block_output, resumed_after
+from hedonic.ablation.stacked import block_output, stacked_forward
 from hedonic.errors import ConfigError, DataError
 from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.progress import progress
@@ -69,14 +69,17 @@ def row_sums(
     estimate: str,
     *,
     max_rows: int = DEFAULT_ROWS,
+    freeze_norms: bool = False,
     parallel: DataParallel | None = None,
     label: str = "",
 ) -> RowSums:
     """Σ over the inputs ``batches`` of ``estimate`` (one of :data:`ESTIMATES`) for the ``players`` (k,) of ``layer``.
 
     ``max_rows`` bounds the rows of one stacked pass (memory: the autograd graph of that many
-    inputs through the later layers). ``parallel``: each rank takes its rows of every batch and
-    the sums are all-reduced. Raises :class:`ConfigError` for an unknown estimate or a bad
+    inputs through the later layers). ``freeze_norms``: every norm from the layer to the readout
+    keeps each input's clean statistics (:mod:`hedonic.ablation.norms`), so F is the computation
+    of the later blocks without the norms' coupling. ``parallel``: each rank takes its rows of
+    every batch and the sums are all-reduced. Raises :class:`ConfigError` for an unknown estimate or a bad
     ``max_rows``, :class:`DataError` without inputs.
     """
     if estimate not in ESTIMATES:
@@ -90,7 +93,7 @@ def row_sums(
     with nullcontext() if parallel is None else parallel.together():
         for batch in progress(mine, label or f"{estimate} rows of layer {layer}"):
             cache = build_cache(adapter, batch, layer, token_states=True)
-            total += _cache_sums(adapter, cache, players.to(total.device), estimate, max_rows)
+            total += _CacheRows(adapter, cache, players.to(total.device), freeze_norms).sums(estimate, max_rows)
             count += len(cache)
     if parallel is not None:
         parallel.sum_(total)
@@ -100,59 +103,64 @@ def row_sums(
     return RowSums(total, count)
 
 
-def _cache_sums(adapter: ModelAdapter, cache: LayerCache, players: torch.Tensor, estimate: str, max_rows: int) -> torch.Tensor:
-    """Σ over the cache's B inputs of the estimate (k, k) float64 (rows: the ablated player)."""
-    k, rows = len(players), len(cache)
-    sets = players[:, None]
-    total = torch.empty(k, k, dtype=torch.float64, device=players.device)
-    no_player = torch.full((1, 1), -1, device=players.device)
-    clean = _projected_gradient(adapter, cache, no_player, players)[0] if estimate == "secant" else None
-    step = max(1, max_rows // rows)
-    for start in range(0, k, step):
-        chunk = sets[start : start + step]
-        if clean is None:
-            values = -_projected_hvp(adapter, cache, chunk, players)
-        else:
-            values = _projected_gradient(adapter, cache, chunk, players) - clean
-        total[start : start + len(chunk)] = values.sum(1)
-    return total
+@dataclass(frozen=True)
+class _CacheRows:
+    """The rows of one cached batch of B inputs for the ``players`` (k,) of its layer."""
 
+    adapter: ModelAdapter
+    cache: LayerCache
+    players: torch.Tensor
+    freeze_norms: bool
 
-def _projected_gradient(adapter: ModelAdapter, cache: LayerCache, sets: torch.Tensor, players: torch.Tensor) -> torch.Tensor:
-    """u_j·∇F(h − u_S) (K, B, k) float64 for the K single-player sets (K, 1) (−1: the clean row), j the players."""
-    assert cache.token_residual is not None and cache.token_terms is not None
-    states = (cache.token_residual.unsqueeze(0) - removed(cache.token_terms, sets)).detach().requires_grad_(True)
-    with torch.enable_grad():
-        (gradient,) = torch.autograd.grad(_logits(adapter, cache, states).sum(), states)
-    return _project(cache, gradient, players)
+    def sums(self, estimate: str, max_rows: int) -> torch.Tensor:
+        """Σ over the B inputs of the estimate (k, k) float64 (row i: the ablated / differentiated player)."""
+        k = len(self.players)
+        sets = self.players[:, None]
+        total = torch.empty(k, k, dtype=torch.float64, device=self.players.device)
+        clean = self.gradient(torch.full((1, 1), -1, device=sets.device))[0] if estimate == "secant" else None
+        step = max(1, max_rows // len(self.cache))
+        for start in range(0, k, step):
+            chunk = sets[start : start + step]
+            values = -self.hessian(chunk) if clean is None else self.gradient(chunk) - clean
+            total[start : start + len(chunk)] = values.sum(1)
+        return total
 
+    def gradient(self, sets: torch.Tensor) -> torch.Tensor:
+        """u_j·∇F(h − u_S) (K, B, k) for the K single-player sets (K, 1) (−1: the clean row)."""
+        terms = self.terms()
+        states = (self.cache.token_residual.unsqueeze(0) - removed(terms, sets)).detach().requires_grad_(True)
+        with torch.enable_grad():
+            (gradient,) = torch.autograd.grad(self.logits(states).sum(), states)
+        return self.project(gradient)
 
-def _projected_hvp(adapter: ModelAdapter, cache: LayerCache, sets: torch.Tensor, players: torch.Tensor) -> torch.Tensor:
-    """u_j·H u_i (K, B, k) float64 at the clean inputs, for the K single-player sets (K, 1), j the players."""
-    assert cache.token_residual is not None and cache.token_terms is not None
-    count = sets.shape[0]
-    states = cache.token_residual.unsqueeze(0).repeat(count, 1, 1, 1).requires_grad_(True)
-    tangents = removed(cache.token_terms, sets)
-    with torch.enable_grad(), sdpa_kernel(SDPBackend.MATH):
-        (gradient,) = torch.autograd.grad(_logits(adapter, cache, states).sum(), states, create_graph=True)
-        (product,) = torch.autograd.grad((gradient * tangents).sum(), states)
-    return _project(cache, product, players)
+    def hessian(self, sets: torch.Tensor) -> torch.Tensor:
+        """u_j·H u_i (K, B, k) at the clean inputs, for the K single-player sets (K, 1)."""
+        terms = self.terms()
+        states = self.cache.token_residual.unsqueeze(0).repeat(sets.shape[0], 1, 1, 1).requires_grad_(True)
+        tangents = removed(terms, sets)
+        with torch.enable_grad(), sdpa_kernel(SDPBackend.MATH):
+            (gradient,) = torch.autograd.grad(self.logits(states).sum(), states, create_graph=True)
+            # an affine F (frozen norms, linear head) has a constant gradient: H u = 0
+            (product,) = torch.autograd.grad((gradient * tangents).sum(), states, allow_unused=True, materialize_grads=True)
+        return self.project(product)
 
+    def logits(self, states: torch.Tensor) -> torch.Tensor:
+        """F of the residual streams ``states`` (K, B, T, d) after the layer: (K, B), differentiable."""
+        count = states.shape[0]
+        output = block_output(self.adapter, self.cache.layer, states.flatten(0, 1))
+        with stacked_forward(self.adapter, self.cache, output, count, freeze_norms=self.freeze_norms) as batch:
+            logits = self.adapter.model(**batch.model_kwargs()).logits
+        return logits.reshape(count, len(self.cache))
 
-def _logits(adapter: ModelAdapter, cache: LayerCache, states: torch.Tensor) -> torch.Tensor:
-    """F of the residual streams ``states`` (K, B, T, d) after the cache's layer: (K, B), differentiable."""
-    count = states.shape[0]
-    with ExitStack() as stack:
-        stack.enter_context(resumed_after(adapter, cache.layer, block_output(adapter, cache.layer, states.flatten(0, 1))))
-        logits = adapter.model(**cache.batch.repeat(count).model_kwargs()).logits
-    return logits.reshape(count, len(cache))
+    def project(self, gradient: torch.Tensor) -> torch.Tensor:
+        """u_j·g = Σ_t Σ_terms coef_j(t) (g(t)·dir_j) for the players j, of ``gradient`` (K, B, T, d): (K, B, k) float64."""
+        total = torch.zeros(*gradient.shape[:2], len(self.players), dtype=torch.float64, device=gradient.device)
+        for term in self.terms():
+            along = gradient @ term.directions[:, self.players].to(gradient.dtype)
+            total += (along * term.coefficients[..., self.players].to(gradient.dtype)).sum(2)
+        return total
 
-
-def _project(cache: LayerCache, gradient: torch.Tensor, players: torch.Tensor) -> torch.Tensor:
-    """u_j·g = Σ_t Σ_terms coef_j(t) (g(t)·dir_j) for the players j of ``gradient`` (K, B, T, d): (K, B, k) float64."""
-    assert cache.token_terms is not None
-    total = torch.zeros(*gradient.shape[:2], len(players), dtype=torch.float64, device=gradient.device)
-    for term in cache.token_terms:
-        along = gradient @ term.directions[:, players].to(gradient.dtype)
-        total += (along * term.coefficients[..., players].to(gradient.dtype)).sum(2)
-    return total
+    def terms(self) -> tuple[Contribution, ...]:
+        """The cache's token contribution terms (built with token states)."""
+        assert self.cache.token_terms is not None and self.cache.token_residual is not None
+        return self.cache.token_terms
