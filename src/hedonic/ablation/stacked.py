@@ -94,14 +94,15 @@ def readout_rows_mlp(adapter: ModelAdapter, layer: int, positions: torch.Tensor)
 
 @contextmanager
 def stacked_forward(
-    adapter: ModelAdapter, cache: LayerCache, output: torch.Tensor, count: int, *, freeze_norms: bool = False
+    adapter: ModelAdapter, cache: LayerCache, residual: torch.Tensor, count: int, *, freeze_norms: bool = False
 ) -> Iterator[TokenBatch]:
     """Within the block, a forward of the yielded batch (the cache's batch repeated ``count`` times)
-    resumes after the cache's layer from ``output`` (count·B, T, d), the output of that layer's block.
+    resumes after the cache's layer from the residual streams ``residual`` (count·B, T, d) after its MLP.
 
     The last block's MLP runs on the readout token only (:func:`readout_rows_mlp`);
     ``freeze_norms``: every norm from the layer to the readout uses the clean statistics of the
-    cache's inputs (:mod:`hedonic.ablation.norms`). Gradients flow if ``output`` carries them.
+    cache's inputs (:mod:`hedonic.ablation.norms`), BERT's closing norm of the layer's own block
+    included. Gradients flow if ``residual`` carries them.
     """
     if cache.token_residual is None or cache.token_terms is None or cache.norm_scales is None:
         raise ModelError(
@@ -117,7 +118,7 @@ def stacked_forward(
         last = adapter.num_layers - 1
         if cache.layer < last:
             stack.enter_context(readout_rows_mlp(adapter, last, adapter.readout_positions(batch.attention_mask)))
-        stack.enter_context(resumed_after(adapter, cache.layer, output))
+        stack.enter_context(resumed_after(adapter, cache.layer, block_output(adapter, cache.layer, residual)))
         yield batch
 
 
@@ -136,7 +137,6 @@ def stacked_logits(adapter: ModelAdapter, cache: LayerCache, sets: torch.Tensor,
     count = sets.shape[0]
     with torch.no_grad():
         ablated = cache.token_residual.unsqueeze(0) - removed(cache.token_terms, sets)
-        stacked = block_output(adapter, cache.layer, ablated.flatten(0, 1))
-        with stacked_forward(adapter, cache, stacked, count, freeze_norms=freeze_norms) as batch:
+        with stacked_forward(adapter, cache, ablated.flatten(0, 1), count, freeze_norms=freeze_norms) as batch:
             logits = adapter.logits(batch)
     return logits.to(torch.float64).view(count, len(cache))

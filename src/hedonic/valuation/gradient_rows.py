@@ -35,7 +35,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from hedonic.ablation import Contribution, LayerCache, build_cache
 from hedonic.ablation.closed_form import removed
-from hedonic.ablation.stacked import block_output, stacked_forward
+from hedonic.ablation.stacked import stacked_forward
 from hedonic.errors import ConfigError, DataError
 from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.progress import progress
@@ -147,8 +147,7 @@ class _CacheRows:
     def logits(self, states: torch.Tensor) -> torch.Tensor:
         """F of the residual streams ``states`` (K, B, T, d) after the layer: (K, B), differentiable."""
         count = states.shape[0]
-        output = block_output(self.adapter, self.cache.layer, states.flatten(0, 1))
-        with stacked_forward(self.adapter, self.cache, output, count, freeze_norms=self.freeze_norms) as batch:
+        with stacked_forward(self.adapter, self.cache, states.flatten(0, 1), count, freeze_norms=self.freeze_norms) as batch:
             logits = self.adapter.model(**batch.model_kwargs()).logits
         return logits.reshape(count, len(self.cache))
 
