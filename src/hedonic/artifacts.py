@@ -155,16 +155,17 @@ def read_json(path: str | Path, kind: str, format_version: int) -> dict[str, Any
     return document
 
 
-def _check_header(path: Path, found_kind: Any, found_version: Any, kind: str, format_version: int) -> None:
+def _check_header(path: Path, found_kind: Any, found_version: Any, kind: str, format_version: int | tuple[int, ...]) -> None:
     if found_kind != kind:
         raise ArtifactError(
             f"{path}: holds a {found_kind!r} artifact, expected {kind!r}",
             hint="pass the file of the right kind",
         )
-    if str(found_version) != str(format_version):
+    versions = format_version if isinstance(format_version, tuple) else (format_version,)
+    if str(found_version) not in {str(version) for version in versions}:
         raise ArtifactError(
             f"{path}: {kind} format version {found_version!r} is not supported (this hedonic reads "
-            f"version {format_version})",
+            f"version {' or '.join(map(str, versions))})",
             hint="rerun the stage that writes it with this version of hedonic",
         )
 
@@ -205,12 +206,13 @@ def canonical_safetensors(data: bytes) -> bytes:
 
 
 def load_tensors(
-    path: str | Path, kind: str, format_version: int
+    path: str | Path, kind: str, format_version: int | tuple[int, ...]
 ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """Load a safetensors artifact written by :func:`save_tensors`; returns (arrays, metadata).
 
-    Raises :class:`ArtifactError` naming the file when it is missing, corrupt, of another kind or
-    of another format version.
+    ``format_version``: the version read, or a tuple of the versions read. Raises
+    :class:`ArtifactError` naming the file when it is missing, corrupt, of another kind or of
+    another format version.
     """
     from safetensors import SafetensorError
     from safetensors.numpy import load

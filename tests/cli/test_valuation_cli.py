@@ -17,7 +17,7 @@ from hedonic.data.writers import write_jsonl
 from hedonic.models import load_model
 from hedonic.testing import TinyCheckpoint, save_tiny_checkpoint
 from hedonic.stats import collect_stats, load_stats, save_stats
-from hedonic.valuation import load_valuation, oca, pas_exact, pas_grad, pas_hess, top_k
+from hedonic.valuation import load_valuation, oca, pas_exact, pas_grad, pas_hess, pas_model, top_k
 from hedonic.valuation.build import VALUATION_KINDS
 
 QUERIES = ["read the file", "a list", "open data", "python code"]
@@ -44,7 +44,7 @@ def _run(*args: object) -> int:
 
 
 def test_kinds_are_the_library_kinds() -> None:
-    assert {"oca", "pas-grad", "pas-hess", "pas-exact"} <= set(VALUATION_KINDS)
+    assert {"oca", "pas-grad", "pas-hess", "pas-exact", "pas-model"} <= set(VALUATION_KINDS)
 
 
 def test_run_dir_oca_uses_the_model_named_in_the_statistics(run_dir: tuple[Path, TinyCheckpoint]) -> None:
@@ -104,6 +104,20 @@ def test_pas_hess_on_a_data_file_with_the_model_readout(run_dir: tuple[Path, Tin
     np.testing.assert_allclose(written.phi, expected.phi, rtol=1e-5, atol=1e-8)
 
 
+def test_pas_model_on_the_run_inputs_reads_the_model(run_dir: tuple[Path, TinyCheckpoint], tmp_path: Path) -> None:
+    run, saved = run_dir
+    out = tmp_path / "model.safetensors"
+    args = ["--run-dir", run, "--layer", 1, "--kind", "pas-model", "--neurons", "2-7", "--batch-size", 3, "--out", out, "--freeze-norms"]
+    assert _run(*args) == 0
+    adapter = load_model(saved.model_dir, saved.adapter_dir)
+    batches = [adapter.encode(QUERIES[:3], TEXTS[:3]), adapter.encode(QUERIES[3:], TEXTS[3:])]
+    expected = pas_model(adapter, 1, batches, neurons=np.arange(2, 8), freeze_norms=True)
+    written = load_valuation(out)
+    assert written.name == "pas-model" and written.readout == "model" and written.details["freeze_norms"] is True
+    np.testing.assert_allclose(written.phi, expected.phi, rtol=1e-5, atol=1e-9)
+    assert np.abs(written.phi).max() > 0
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -115,6 +129,7 @@ def test_pas_hess_on_a_data_file_with_the_model_readout(run_dir: tuple[Path, Tin
         (["--kind", "pas-grad", "--layer", "1", "--memory-budget", "0.00001"], "variance:"),
         (["--kind", "pas-grad", "--layer", "1", "--neurons", "40"], "0..31"),
         (["--kind", "pas-exact", "--layer", "1", "--readout", "logit"], "unknown readout"),
+        (["--kind", "pas-exact", "--layer", "1", "--freeze-norms"], "for --kind pas-model"),
         (["--kind", "pas-hess", "--layer", "1", "--neurons", "0-3", "--data", "none.jsonl"], "none.jsonl"),
     ],
 )

@@ -7,8 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hedonic.artifacts import load_tensors, save_tensors
 from hedonic.errors import ArtifactError, NumericalError
 from hedonic.valuation import Valuation, load_valuation, save_valuation
+from hedonic.valuation.spectrum import phi_spectrum
 
 
 def _phi(n: int = 5, seed: int = 0) -> np.ndarray:
@@ -23,6 +25,28 @@ def test_roundtrip(tmp_path: Path) -> None:
     loaded = load_valuation(save_valuation(valuation, tmp_path / "phi.safetensors"))
     assert np.array_equal(loaded.phi, valuation.phi) and loaded.neurons.tolist() == [1, 4, 5, 8, 9]
     assert (loaded.name, loaded.layer, loaded.readout, dict(loaded.details)) == ("oca", 3, "local", {"inputs": 10})
+
+
+def test_the_spectrum_is_stored_and_read_back(tmp_path: Path) -> None:
+    valuation = Valuation(_phi(), "pas-model", np.arange(5), layer=3, readout="model")
+    path = save_valuation(valuation, tmp_path / "phi.safetensors")
+    _arrays, metadata = load_tensors(path, "valuation", 2)
+    assert "eigenvalues" in metadata["spectrum"]
+    loaded = load_valuation(path)
+    assert loaded.stored_spectrum is not None
+    np.testing.assert_array_equal(loaded.spectrum.eigenvalues, phi_spectrum(valuation.phi).eigenvalues)
+    assert loaded.spectrum.share(5) == pytest.approx(1.0)  # 5 players: all five components
+
+
+def test_version_1_files_are_read_and_their_spectrum_computed(tmp_path: Path) -> None:
+    phi = _phi(6)
+    metadata = {"name": "oca", "layer": "2", "readout": "", "details": "{}"}
+    path = save_tensors(tmp_path / "old.safetensors", "valuation", 1, {"phi": phi, "neurons": np.arange(6)}, metadata)
+    loaded = load_valuation(path)
+    assert loaded.stored_spectrum is None and loaded.layer == 2
+    assert loaded.spectrum.frobenius_sq == pytest.approx(float(np.sum(phi.astype(np.float64) ** 2)))
+    with pytest.raises(ArtifactError, match="version 1 or 2"):
+        load_valuation(save_tensors(tmp_path / "new.safetensors", "valuation", 3, {"phi": phi, "neurons": np.arange(6)}, metadata))
 
 
 def test_npy_input(tmp_path: Path) -> None:

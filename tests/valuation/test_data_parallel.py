@@ -1,9 +1,9 @@
-"""Data-parallel PAS-exact and held-out synergy: two gloo processes under torchrun give the one-process results.
+"""Data-parallel PAS-exact, PAS-model and held-out synergy: two gloo processes under torchrun give the one-process results.
 
 One torchrun job (module fixture) computes, on a float64 tiny LLaMA with 7 inputs in batches of 3
 (the engine's blocks split a batch; the closed form splits every batch, and one rank gets no row
 of the last): PAS-exact by the closed form (with |ψ|), PAS-exact by the engine with the model
-readout, and the synergy of four coalitions. Rank 0 writes the artifacts; each rank records which
+readout, PAS-model (secant rows, three pairs screened exactly) and the synergy of four coalitions. Rank 0 writes the artifacts; each rank records which
 inputs it cached.
 """
 
@@ -27,6 +27,7 @@ from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.testing import tiny_model
 from hedonic.stats import DataParallel
 from hedonic.valuation import load_valuation
+from hedonic.valuation.computation import pas_model
 from hedonic.valuation.exact import pas_exact, pas_exact_with_magnitude
 
 QUERIES = ("read the file", "a list", "open data", "the error type", "python code", "search result rank", "a set")
@@ -51,6 +52,7 @@ from hedonic.evaluation import save_synergy
 from hedonic.evaluation.synergy_evaluation import evaluate_synergy
 from hedonic.stats import DataParallel, process_group
 from hedonic.valuation import save_valuation
+from hedonic.valuation.computation import pas_model
 from hedonic.valuation.exact import pas_exact, pas_exact_with_magnitude
 from {module} import COALITIONS, IDS, PLAYERS, batches_of, model
 
@@ -63,6 +65,7 @@ with process_group(device) as (rank, world_size):
     parallel = DataParallel.current()
     signed, magnitude = pas_exact_with_magnitude(adapter, 1, batches_of(adapter), parallel=parallel)
     by_engine = pas_exact(adapter, 1, batches_of(adapter), readout="model", neurons=PLAYERS, parallel=parallel)
+    by_rows = pas_model(adapter, 1, batches_of(adapter), neurons=PLAYERS, exact_pairs=3, parallel=parallel)
     engine = AblationEngine(adapter, 1, batches_of(adapter), parallel=parallel)
     synergy = evaluate_synergy(engine, COALITIONS, input_ids=IDS)
     rows = sum(len(cache) for cache in engine.caches)
@@ -71,6 +74,7 @@ with process_group(device) as (rank, world_size):
         save_valuation(signed, out / "signed.safetensors")
         save_valuation(magnitude, out / "magnitude.safetensors")
         save_valuation(by_engine, out / "engine.safetensors")
+        save_valuation(by_rows, out / "rows.safetensors")
         save_synergy(synergy, out / "synergy.json")
 """
 
@@ -126,13 +130,16 @@ def test_pas_exact_of_two_processes_equals_one(two_processes: Path) -> None:
     adapter = model()
     signed, magnitude = pas_exact_with_magnitude(adapter, 1, batches_of(adapter))
     by_engine = pas_exact(adapter, 1, batches_of(adapter), readout="model", neurons=PLAYERS)
-    for name, single in (("signed", signed), ("magnitude", magnitude), ("engine", by_engine)):
+    by_rows = pas_model(adapter, 1, batches_of(adapter), neurons=PLAYERS, exact_pairs=3)
+    for name, single in (("signed", signed), ("magnitude", magnitude), ("engine", by_engine), ("rows", by_rows)):
         both = load_valuation(two_processes / f"{name}.safetensors")
         assert both.details["inputs"] == single.details["inputs"] == len(QUERIES)
         np.testing.assert_array_equal(both.neurons, single.neurons)
         assert np.abs(single.phi).max() > 1e-6, name
         _gap, relative = differences(single.phi, both.phi)
-        assert relative < 1e-6, (name, relative)  # float32 φ of float64 sums: rounding only
+        # float32 φ of float64 sums: rounding only; the secant's gradients also pass LLaMA's RMSNorm,
+        # which rounds through float32, in stacks of other rows on each rank
+        assert relative < (1e-5 if name == "rows" else 1e-6), (name, relative)
 
 
 @pytest.mark.slow
@@ -148,7 +155,9 @@ def test_synergy_of_two_processes_equals_one(two_processes: Path) -> None:
     for field in fields:  # float64 throughout: rounding only, relative to the field's largest value
         one = np.concatenate([np.atleast_1d(getattr(c, field)) for c in single.coalitions])
         two = np.concatenate([np.atleast_1d(getattr(c, field)) for c in both.coalitions])
-        assert differences(one, two)[1] < 1e-9, field
+        assert one.shape == two.shape, field
+        if one.size:  # the metrics asked decide the sets: a field they do not need is empty
+            assert differences(one, two)[1] < 1e-9, field
     for name in single.coalitions[0].metrics:
         one, two = single.metric(name), both.metric(name)
         assert np.array_equal(np.isnan(one), np.isnan(two)), name

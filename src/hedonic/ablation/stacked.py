@@ -21,7 +21,7 @@ from hedonic.ablation.closed_form import removed
 from hedonic.ablation.hooks import swapped_forwards
 from hedonic.ablation.norms import check_freezable, downstream_norms, frozen
 from hedonic.errors import ModelError
-from hedonic.models import ModelAdapter
+from hedonic.models import ModelAdapter, TokenBatch
 
 
 def block_output(adapter: ModelAdapter, layer: int, residual: torch.Tensor) -> torch.Tensor:
@@ -84,23 +84,25 @@ def readout_rows_mlp(adapter: ModelAdapter, layer: int, positions: torch.Tensor)
         handle.remove()
 
 
-def stacked_logits(adapter: ModelAdapter, cache: LayerCache, sets: torch.Tensor, *, freeze_norms: bool = False) -> torch.Tensor:
-    """f_{−S}(x), the model's own logit with each set of ``sets`` (K, s) ablated: (K, B) float64.
+@contextmanager
+def stacked_forward(
+    adapter: ModelAdapter, cache: LayerCache, residual: torch.Tensor, count: int, *, freeze_norms: bool = False
+) -> Iterator[TokenBatch]:
+    """Within the block, a forward of the yielded batch (the cache's batch repeated ``count`` times)
+    resumes after the cache's layer from the residual streams ``residual`` (count·B, T, d) after its MLP.
 
-    One forward of K·B rows through the layers after the cache's layer; the ablated residual
-    h − Σ_{i∈S} c_i is formed on every token in the model's dtype. The last block's MLP runs on
-    the readout token only (:func:`readout_rows_mlp`). ``freeze_norms``: every norm from the
-    layer to the readout uses the clean statistics of the cache's inputs
-    (:mod:`hedonic.ablation.norms`). ``cache`` must hold token states.
+    The last block's MLP runs on the readout token only (:func:`readout_rows_mlp`);
+    ``freeze_norms``: every norm from the layer to the readout uses the clean statistics of the
+    cache's inputs (:mod:`hedonic.ablation.norms`), BERT's closing norm of the layer's own block
+    included. Gradients flow if ``residual`` carries them.
     """
     if cache.token_residual is None or cache.token_terms is None or cache.norm_scales is None:
         raise ModelError(
             "the layer cache holds no token states, which the 'model' readout needs",
             hint="build the cache with token_states=True",
         )
-    count = sets.shape[0]
     batch = cache.batch.repeat(count)
-    with torch.no_grad(), ExitStack() as stack:
+    with ExitStack() as stack:
         if freeze_norms:
             check_freezable(adapter, cache.layer)
             norms = downstream_norms(adapter, cache.layer)
@@ -108,8 +110,25 @@ def stacked_logits(adapter: ModelAdapter, cache: LayerCache, sets: torch.Tensor,
         last = adapter.num_layers - 1
         if cache.layer < last:
             stack.enter_context(readout_rows_mlp(adapter, last, adapter.readout_positions(batch.attention_mask)))
+        stack.enter_context(resumed_after(adapter, cache.layer, block_output(adapter, cache.layer, residual)))
+        yield batch
+
+
+def stacked_logits(adapter: ModelAdapter, cache: LayerCache, sets: torch.Tensor, *, freeze_norms: bool = False) -> torch.Tensor:
+    """f_{−S}(x), the model's own logit with each set of ``sets`` (K, s) ablated: (K, B) float64.
+
+    One forward of K·B rows through the layers after the cache's layer (:func:`stacked_forward`);
+    the ablated residual h − Σ_{i∈S} c_i is formed on every token in the model's dtype.
+    ``freeze_norms``: see :func:`stacked_forward`. ``cache`` must hold token states.
+    """
+    if cache.token_residual is None or cache.token_terms is None:
+        raise ModelError(
+            "the layer cache holds no token states, which the 'model' readout needs",
+            hint="build the cache with token_states=True",
+        )
+    count = sets.shape[0]
+    with torch.no_grad():
         ablated = cache.token_residual.unsqueeze(0) - removed(cache.token_terms, sets)
-        stacked = block_output(adapter, cache.layer, ablated.flatten(0, 1))
-        stack.enter_context(resumed_after(adapter, cache.layer, stacked))
-        logits = adapter.logits(batch)
+        with stacked_forward(adapter, cache, ablated.flatten(0, 1), count, freeze_norms=freeze_norms) as batch:
+            logits = adapter.logits(batch)
     return logits.to(torch.float64).view(count, len(cache))

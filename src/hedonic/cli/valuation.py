@@ -1,5 +1,5 @@
-"""``hedonic valuation``: build φ of one layer from its activation statistics (and, for PAS-hess and
-PAS-exact, the analysis inputs) and save it. The kinds are those of
+"""``hedonic valuation``: build φ of one layer from its activation statistics (and, for PAS-hess,
+PAS-exact and PAS-model, the analysis inputs) and save it. The kinds are those of
 :func:`hedonic.valuation.build.build_valuation`.
 """
 
@@ -64,6 +64,9 @@ def valuation(
     readout: Annotated[
         str, typer.Option("--readout", help="Readout f of pas-hess / pas-exact: local, model or linear (pas-grad: the statistics').")
     ] = "local",
+    freeze_norms: Annotated[
+        bool, typer.Option("--freeze-norms", help="pas-model: hold every norm from the layer to the readout at each input's clean scale (and mean).")
+    ] = False,
     memory_budget: Annotated[
         float | None, typer.Option("--memory-budget", help="GiB allowed for φ (default half the free memory).")
     ] = None,
@@ -74,7 +77,8 @@ def valuation(
 
     Files: hedonic valuation --stats S --kind oca --out PHI [--model M --adapter A].
     Run directory: hedonic valuation --run-dir DIR --layer L --kind pas-grad.
-    PAS-hess and PAS-exact also stream the analysis inputs (--data) through the model.
+    PAS-hess, PAS-exact and PAS-model also stream the analysis inputs (--data) through the model;
+    PAS-model always reads the model's own logit (the later layers run).
     """
     from hedonic.ablation import check_readout
     from hedonic.data import iter_batches
@@ -90,6 +94,8 @@ def valuation(
     if measure not in ("pearson", "covariance"):
         raise ConfigError(f"unknown --measure {measure!r}", hint="use pearson or covariance")
     check_readout(readout)
+    if freeze_norms and kind != "pas-model":
+        raise ConfigError(f"--freeze-norms is for --kind pas-model, not {kind}", hint="drop --freeze-norms, or use --kind pas-model")
     layout = layer_layout(run_dir, layer)
     stats_path = stats or (layout.stats(layer) if layout else None)
     out_path = out or (layout.valuation(layer) if layout else None)
@@ -121,6 +127,6 @@ def valuation(
         return list(iter_batches(load(), analysis_pairs(inputs, limit), batch_size, max_length))
 
     moments = subset_of_stats(moments, neurons, lambda: lora_profile(load()))
-    built = build_valuation(kind, moments, load, batches, measure=measure, readout=readout, memory_budget=budget)
+    built = build_valuation(kind, moments, load, batches, measure=measure, readout=readout, memory_budget=budget, freeze_norms=freeze_norms)
     save_valuation(built, out_path)
     make_console().print(f"{built.name} φ of layer {moments.layer}: {built.n} neurons → {out_path}")

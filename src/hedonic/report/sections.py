@@ -50,7 +50,7 @@ def lora_section(document: HtmlDocument, layout: RunLayout) -> None:
 
 
 def phi_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[int]) -> None:
-    """Distribution of the off-diagonal φ values of each analysed layer."""
+    """Distribution of the off-diagonal φ values of each analysed layer, and the share of ‖φ‖²_F in its top eigencomponents."""
     document.heading("Valuation φ")
     rows = []
     uppers = {}
@@ -61,11 +61,18 @@ def phi_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[int]
         valuation = load_valuation(layout.valuation(layer))
         upper = valuation.phi[np.triu_indices(valuation.n, 1)]
         uppers[layer] = upper
-        rows.append([f"layer {layer}", valuation.name, valuation.n, float(upper.mean()), float(upper.std()), float(np.mean(upper > 0))])
+        shares = [f"{share:.0%}" for share in valuation.spectrum.shares().values()]
+        rows.append([f"layer {layer}", valuation.name, valuation.n, float(upper.mean()), float(upper.std()), float(np.mean(upper > 0)), *shares])
     if not rows:
         document.paragraph("No valuation was computed.", "note")
         return
-    document.table(["layer", "kind", "neurons", "mean φ", "std φ", "share φ > 0"], rows)
+    document.table(["layer", "kind", "neurons", "mean φ", "std φ", "share φ > 0", "‖φ‖²_F top 1", "top 5", "top 20"], rows)
+    document.paragraph(
+        "‖φ‖²_F top m: the share of φ's squared Frobenius norm in its m eigencomponents of largest |λ|. Near 100% for "
+        "m = 1 or 5, φ is nearly low-rank: which neurons gain from each other is then decided by their loadings on a few "
+        "eigenvectors, so the coalitions reflect a few shared directions rather than many independent pairwise interactions.",
+        "note",
+    )
     low = min(float(upper.min()) for upper in uppers.values())
     high = max(float(upper.max()) for upper in uppers.values())
     edges = np.linspace(low, high if high > low else low + 1.0, PHI_BINS + 1)

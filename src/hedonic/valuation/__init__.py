@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API refe
     from hedonic.valuation.memory import check_phi_memory, phi_bytes, stats_file_bytes, symmetric_from_blocks
     from hedonic.valuation.build import VALUATION_KINDS, ValuationJob, ValuationKind, build_valuation, check_kind
     from hedonic.valuation.coactivation import Measure, oca
+    from hedonic.valuation.computation import pas_model
     from hedonic.valuation.exact import pas_exact, pas_exact_with_magnitude
     from hedonic.valuation.gradient import pas_grad
     from hedonic.valuation.hessian import pas_hess
@@ -28,6 +29,7 @@ _LAZY = {
     **dict.fromkeys(("Measure", "oca"), "hedonic.valuation.coactivation"),
     **dict.fromkeys(("pas_exact", "pas_exact_with_magnitude"), "hedonic.valuation.exact"),
     "pas_grad": "hedonic.valuation.gradient",
+    "pas_model": "hedonic.valuation.computation",
     **dict.fromkeys(("VALUATION_KINDS", "ValuationJob", "ValuationKind", "build_valuation", "check_kind"), "hedonic.valuation.build"),
     "pas_hess": "hedonic.valuation.hessian",
 }
@@ -57,6 +59,7 @@ __all__ = [
     "pas_exact_with_magnitude",
     "pas_grad",
     "pas_hess",
+    "pas_model",
     "phi_bytes",
     "resolve_subset",
     "save_valuation",

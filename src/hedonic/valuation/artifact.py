@@ -1,10 +1,12 @@
 """The valuation artifact: a symmetric φ matrix over a layer's neurons, with its name and origin.
 
-Stored as safetensors (kind ``"valuation"``, format version 1) holding ``phi`` (n, n) float32 and
+Stored as safetensors (kind ``"valuation"``, format version 2) holding ``phi`` (n, n) float32 and
 ``neurons`` (n,) int64 (the layer's neuron ids of the players, ascending), with string metadata
-``name`` (``oca``, ``pas-grad``, ``pas-hess``, ``pas-exact``, ...), ``layer`` and ``readout``
-(``""`` where not applicable) and ``details`` (a JSON object). A plain ``.npy`` square matrix is
-also accepted on input (players ``0..n-1``).
+``name`` (``oca``, ``pas-grad``, ``pas-hess``, ``pas-exact``, ``pas-model``, ...), ``layer`` and
+``readout`` (``""`` where not applicable), ``details`` (a JSON object) and ``spectrum`` (a JSON
+object: φ's 20 eigenvalues of largest |λ| and ‖φ‖²_F, :class:`~hedonic.valuation.spectrum.Spectrum`;
+new in version 2). Version 1 files (no spectrum, computed on first use) are still read. A plain
+``.npy`` square matrix is also accepted on input (players ``0..n-1``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +25,21 @@ from hedonic.display import graph_objects, html_table
 from hedonic.errors import ArtifactError, NumericalError
 from hedonic.matrix_scan import scan_square
 from hedonic.neuron_ids import neuron_ids
+from hedonic.valuation.spectrum import Spectrum, phi_spectrum
 
 VALUATION_KIND = "valuation"
-VALUATION_FORMAT_VERSION = 1
+VALUATION_FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+"""Format versions :func:`load_valuation` reads (1: without the spectrum)."""
 SYMMETRY_RTOL = 1e-5
 
 
 @dataclass(frozen=True)
 class Valuation:
-    """φ (n, n) float32, symmetric with zero diagonal, over the players ``neurons`` (n,) int64."""
+    """φ (n, n) float32, symmetric with zero diagonal, over the players ``neurons`` (n,) int64.
+
+    ``stored_spectrum``: the spectrum read from a file (None: :attr:`spectrum` computes it).
+    """
 
     phi: np.ndarray
     name: str
@@ -38,6 +47,7 @@ class Valuation:
     layer: int | None = None
     readout: str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
+    stored_spectrum: Spectrum | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_phi(self.phi, where=f"valuation {self.name!r}")
@@ -53,6 +63,11 @@ class Valuation:
         """Number of players."""
         return int(self.phi.shape[0])
 
+    @cached_property
+    def spectrum(self) -> Spectrum:
+        """φ's leading eigenvalues and ‖φ‖²_F (:func:`~hedonic.valuation.spectrum.phi_spectrum`), computed once."""
+        return self.stored_spectrum or phi_spectrum(self.phi)
+
     def __repr__(self) -> str:
         layer = "" if self.layer is None else f", layer {self.layer}"
         low, high = float(self.phi.min()), float(self.phi.max())
@@ -67,6 +82,7 @@ class Valuation:
             ("players", f"{self.n} (neurons {int(self.neurons[0])}…{int(self.neurons[-1])})"),
             ("φ min / max", f"{float(self.phi.min()):.3g} / {float(self.phi.max()):.3g}"),
             ("pairs with φ > 0", f"{positive:.1%}"),
+            ("‖φ‖²_F in the top 1 / 5 / 20 eigencomponents", " / ".join(f"{share:.0%}" for share in self.spectrum.shares().values())),
         ]
         return html_table(f"Valuation φ ({self.n}×{self.n})", rows)
 
@@ -119,12 +135,13 @@ def check_phi(phi: np.ndarray, where: str = "φ") -> None:
 
 
 def save_valuation(valuation: Valuation, path: str | Path) -> Path:
-    """Write ``valuation`` as a safetensors artifact (kind ``valuation``, version 1), atomically."""
+    """Write ``valuation`` as a safetensors artifact (kind ``valuation``, version 2, with its spectrum), atomically."""
     metadata = {
         "name": valuation.name,
         "layer": "" if valuation.layer is None else str(valuation.layer),
         "readout": valuation.readout or "",
         "details": json.dumps(dict(valuation.details), sort_keys=True),
+        "spectrum": json.dumps(valuation.spectrum.to_dict(), sort_keys=True),
     }
     tensors = {"phi": valuation.phi.astype(np.float32), "neurons": valuation.neurons.astype(np.int64)}
     return save_tensors(path, VALUATION_KIND, VALUATION_FORMAT_VERSION, tensors, metadata)
@@ -143,15 +160,16 @@ def load_valuation(path: str | Path) -> Valuation:
     path = Path(path)
     if path.suffix == ".npy":
         return _load_npy(path)
-    arrays, metadata = load_tensors(path, VALUATION_KIND, VALUATION_FORMAT_VERSION)
+    arrays, metadata = load_tensors(path, VALUATION_KIND, READABLE_VERSIONS)
     try:
         phi, neurons = _upcast(arrays["phi"]), arrays["neurons"]
         layer = int(metadata["layer"]) if metadata.get("layer") else None
         details = json.loads(metadata.get("details") or "{}")
         name = metadata["name"]
-    except (KeyError, ValueError) as exc:
+        spectrum = Spectrum.from_dict(json.loads(metadata["spectrum"])) if metadata.get("spectrum") else None
+    except (KeyError, ValueError, TypeError) as exc:
         raise ArtifactError(f"{path}: invalid valuation artifact ({exc!r})", hint="rerun `hedonic valuation`") from exc
-    return _validated(path, lambda: Valuation(phi, name, neurons, layer, metadata.get("readout") or None, details))
+    return _validated(path, lambda: Valuation(phi, name, neurons, layer, metadata.get("readout") or None, details, spectrum))
 
 
 def _load_npy(path: Path) -> Valuation:

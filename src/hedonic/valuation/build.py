@@ -3,7 +3,9 @@
 - ``oca``: orthogonal co-activation, (1 − |cos(d_i, d_j)|)·ρ(a_i, a_j) (statistics and the model's W_out);
 - ``pas-grad``: −E[v_i v_j], the first-order estimate from the statistics' gradient moments;
 - ``pas-hess``: the second-order (Hessian) estimate of ablation synergy on the analysis inputs;
-- ``pas-exact``: exact pairwise ablation synergy on the analysis inputs (default; data-parallel).
+- ``pas-exact``: exact pairwise ablation synergy on the analysis inputs (default; data-parallel);
+- ``pas-model``: the secant estimate of ablation synergy through the later layers (the ``model``
+  readout whatever ``readout`` says; whole layers; data-parallel).
 
 The table imports no builder (each row loads its module on first use), so the CLI's help and
 the configuration checks read it without torch.
@@ -28,7 +30,8 @@ if TYPE_CHECKING:
 class ValuationJob:
     """What a valuation builder gets: the players' ``stats`` (their layer and neuron ids), lazy
     ``model`` and ``batches`` (called only by kinds that need them), the OCA ``measure``, the
-    PAS ``readout``, the ``memory_budget`` in bytes and the data-parallel job (or None)."""
+    PAS ``readout``, the ``memory_budget`` in bytes, the data-parallel job (or None) and whether
+    the norms after the layer are frozen at their clean scale (``freeze_norms``, PAS-model)."""
 
     stats: ActivationStats
     model: Callable[[], ModelAdapter]
@@ -37,6 +40,7 @@ class ValuationJob:
     readout: str = "local"
     memory_budget: int | None = None
     parallel: DataParallel | None = None
+    freeze_norms: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,15 @@ def _pas_exact(job: ValuationJob) -> Valuation:
     )
 
 
+def _pas_model(job: ValuationJob) -> Valuation:
+    from hedonic.valuation.computation import pas_model
+
+    stats = job.stats
+    return pas_model(
+        job.model(), stats.layer, job.batches(), neurons=stats.neurons, freeze_norms=job.freeze_norms, memory_budget=job.memory_budget, parallel=job.parallel
+    )
+
+
 VALUATION_KINDS: dict[str, ValuationKind] = {
     row.name: row
     for row in (
@@ -88,6 +101,9 @@ VALUATION_KINDS: dict[str, ValuationKind] = {
         ValuationKind("pas-grad", _pas_grad, ("statistics",), False, "−E[v_i v_j] from the statistics' gradients (the reference's fast estimate)"),
         ValuationKind("pas-hess", _pas_hess, ("statistics", "model", "inputs"), False, "second-order (Hessian) estimate of ablation synergy"),
         ValuationKind("pas-exact", _pas_exact, ("statistics", "model", "inputs"), True, "exact pairwise ablation synergy (default)"),
+        ValuationKind(
+            "pas-model", _pas_model, ("statistics", "model", "inputs"), True, "ablation synergy through the later layers (model readout, secant estimate)"
+        ),
     )
 }
 """Every valuation kind by name."""
@@ -110,16 +126,18 @@ def build_valuation(
     readout: str = "local",
     memory_budget: int | None = None,
     parallel: DataParallel | None = None,
+    freeze_norms: bool = False,
 ) -> Valuation:
     """φ of ``kind`` over the players ``stats.neurons`` of layer ``stats.layer``.
 
     ``model`` and ``batches`` are called only by the kinds that need them (OCA needs the model's
-    W_out; PAS-hess and PAS-exact stream the analysis inputs through the model). ``readout`` is
-    the readout of PAS-hess / PAS-exact (PAS-grad uses the one its statistics were collected with).
+    W_out; PAS-hess, PAS-exact and PAS-model stream the analysis inputs through the model). ``readout`` is
+    the readout of PAS-hess / PAS-exact (PAS-grad uses the one its statistics were collected with;
+    PAS-model always the ``model`` readout). ``freeze_norms``: PAS-model's frozen norms.
     ``memory_budget`` in bytes. ``parallel``: a data-parallel job, used by the kinds whose row
     has ``parallel`` (every rank passes the same arguments and gets the same φ; the other kinds
     compute φ in full on every rank). Raises :class:`ConfigError` for an unknown kind.
     """
     row = check_kind(kind)
-    job = ValuationJob(stats, model, batches, measure, readout, memory_budget, parallel if row.parallel else None)
+    job = ValuationJob(stats, model, batches, measure, readout, memory_budget, parallel if row.parallel else None, freeze_norms)
     return row.build(job)

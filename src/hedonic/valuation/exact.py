@@ -60,6 +60,7 @@ def pas_exact(
     memory_budget: int | None = None,
     tile_elements: int | None = None,
     parallel: DataParallel | None = None,
+    freeze_norms: bool = False,
 ) -> Valuation:
     """The PAS-exact valuation of ``layer`` over the inputs ``batches``.
 
@@ -71,9 +72,10 @@ def pas_exact(
     before any k×k allocation that would not fit. ``tile_elements``: see
     :class:`~hedonic.valuation.pairwise.PairwiseSynergy`. ``parallel``: this process's place in a
     data-parallel job (every rank passes all ``batches`` and gets the whole φ; see the module
-    docstring).
+    docstring). ``freeze_norms``: the norms from the layer to the readout keep each input's clean
+    statistics (:mod:`hedonic.ablation.norms`); engine only (``pairs`` or the ``model`` readout).
     """
-    return _pas_exact(adapter, layer, batches, readout, neurons, pairs, memory_budget, tile_elements, False, parallel)[0]
+    return _pas_exact(adapter, layer, batches, readout, neurons, pairs, memory_budget, tile_elements, False, parallel, freeze_norms)[0]
 
 
 def pas_exact_with_magnitude(
@@ -104,6 +106,7 @@ def _pas_exact(
     tile_elements: int | None,
     absolute: bool,
     parallel: DataParallel | None,
+    freeze_norms: bool = False,
 ) -> tuple[Valuation, Valuation | None]:
     layer = adapter.check_layer(layer)
     check_readout(readout)
@@ -112,10 +115,12 @@ def _pas_exact(
     if pairs is not None:
         pair_ids = _checked_pairs(pairs, n)
         players = explicit_subset(pair_ids.reshape(-1), n)
-        return _by_engine(adapter, layer, batches, readout, players, pair_ids, budget, absolute, parallel)
+        return _by_engine(adapter, layer, batches, readout, players, pair_ids, budget, absolute, parallel, freeze_norms)
     players = np.arange(n, dtype=np.int64) if neurons is None else explicit_subset(neurons, n)
     if readout == "model":
-        return _by_engine(adapter, layer, batches, readout, players, None, budget, absolute, parallel)
+        return _by_engine(adapter, layer, batches, readout, players, None, budget, absolute, parallel, freeze_norms)
+    if freeze_norms:
+        raise ConfigError("PAS-exact's closed form does not freeze the norms", hint="pass pairs, or use the 'model' readout")
     return _by_closed_form(adapter, layer, batches, readout, players, budget, tile_elements, absolute, parallel)
 
 
@@ -156,6 +161,7 @@ def _by_engine(
     budget: int,
     absolute: bool,
     parallel: DataParallel | None,
+    freeze_norms: bool,
 ) -> tuple[Valuation, Valuation | None]:
     """Ablate every player and every pair (``pair_ids`` (P, 2); None: all pairs of the players)."""
     batches = list(batches)
@@ -172,14 +178,14 @@ def _by_engine(
         pair_ids = np.asarray(list(itertools.combinations(players.tolist(), 2)), dtype=np.int64).reshape(-1, 2)
     engine = AblationEngine(adapter, layer, batches, token_states=readout == "model", parallel=parallel)
     sets = [[int(i)] for i in players] + pair_ids.tolist()
-    delta = torch.from_numpy(engine.effects(sets, readout).delta)
+    delta = torch.from_numpy(engine.effects(sets, readout, freeze_norms=freeze_norms).delta)
     first, second = (torch.from_numpy(np.searchsorted(players, pair_ids[:, column])) for column in (0, 1))
     psi = delta[k:] - delta[first] - delta[second]
 
     def mean(values: torch.Tensor) -> torch.Tensor:
         return torch.from_numpy(engine.mean_over_inputs(values.mean(1).numpy()))
 
-    details = {"inputs": inputs, "method": "ablation", "absolute": absolute, "pairs": len(pair_ids)}
+    details = {"inputs": inputs, "method": "ablation", "absolute": absolute, "pairs": len(pair_ids), "freeze_norms": freeze_norms}
     signed = _valuation(NAME, _scatter(mean(psi), first, second, k), players, layer, readout, details)
     if not absolute:
         return signed, None

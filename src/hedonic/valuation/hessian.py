@@ -12,9 +12,13 @@ derivative, computed
 - ``autograd`` (any readout, ``model`` included; small k): the exact Hessian of Σ_x f_x(α) in the
   k scales by torch.autograd (one forward and k double-backward passes per batch), through the
   model's own modules in its dtype; attention runs with the math kernel of scaled-dot-product
-  attention (the fused CPU/GPU kernels have no second derivative).
+  attention (the fused CPU/GPU kernels have no second derivative);
+- ``rows`` (``model``, whole layers): the same second derivatives, u_iᵀ H u_j with H the Hessian
+  of the logit in the residual stream after the layer, as Hessian-vector products H u_i stacked
+  over (player, input) rows and projected on every player at once
+  (:mod:`hedonic.valuation.gradient_rows`, estimate ``hessian``); only the later layers rerun.
 
-``auto`` picks ``closed-form`` for ``local``/``linear`` and ``autograd`` for ``model``.
+``auto`` picks ``closed-form`` for ``local``/``linear`` and ``rows`` for ``model``.
 """
 
 from __future__ import annotations
@@ -32,11 +36,12 @@ from hedonic.progress import progress
 from hedonic.stats.budget import check_budget, resolve_budget
 from hedonic.stats.subset import explicit_subset
 from hedonic.valuation.artifact import Valuation
+from hedonic.valuation.gradient_rows import row_sums
 from hedonic.valuation.memory import SUBSET_HINT
 from hedonic.valuation.pairwise import PairwiseHessian, accumulate, readout_rows
 
 NAME = "pas-hess"
-METHODS: tuple[str, ...] = ("auto", "closed-form", "autograd")
+METHODS: tuple[str, ...] = ("auto", "closed-form", "autograd", "rows")
 """How PAS-hess is computed (see the module docstring)."""
 
 
@@ -68,11 +73,11 @@ def pas_hess(
     if method not in METHODS:
         raise ConfigError(f"unknown PAS-hess method {method!r}", hint=f"use one of {', '.join(METHODS)}")
     if method == "auto":
-        method = "autograd" if readout == "model" else "closed-form"
+        method = "rows" if readout == "model" else "closed-form"
     if method == "closed-form" and readout == "model":
-        raise ConfigError(
-            "the 'model' readout has no closed-form Hessian", hint="use method 'autograd' (small neuron sets)"
-        )
+        raise ConfigError("the 'model' readout has no closed-form Hessian", hint="use method 'rows' (or 'autograd' for small neuron sets)")
+    if method == "rows" and readout != "model":
+        raise ConfigError(f"method 'rows' is for the 'model' readout, not {readout!r}", hint="use method 'closed-form'")
     n = adapter.intermediate_size
     players = np.arange(n, dtype=np.int64) if neurons is None else explicit_subset(neurons, n)
     budget = resolve_budget(memory_budget, adapter.device)
@@ -80,6 +85,9 @@ def pas_hess(
     index = torch.as_tensor(players, device=adapter.layer_device(layer))
     if method == "closed-form":
         mean, count = _closed_form(adapter, layer, batches, readout, index)
+    elif method == "rows":
+        sums = row_sums(adapter, layer, batches, index, "hessian", label=f"PAS-hess of layer {layer} (model, rows)")
+        mean, count = sums.mean(), sums.count
     else:
         mean, count = _autograd(adapter, layer, batches, readout, index)
     phi = mean.to(torch.float32).cpu().numpy()
