@@ -11,7 +11,7 @@ from hedonic.layout import RunLayout
 from hedonic.models import load_lora_profile, select_window
 from hedonic.pipeline import stages
 from hedonic.pipeline.config import LayersSection, RunConfig
-from hedonic.pipeline.demos import DEMO_WINDOW, SMOLLM2_WINDOW, demo_config, demo_names
+from hedonic.pipeline.demos import DEMO_DECOMPOSITION, DEMO_WINDOW, SMOLLM2_WINDOW, demo_config, demo_names
 from hedonic.pipeline.context import RunContext
 from hedonic.pipeline.validation import validate_config
 
@@ -22,7 +22,8 @@ def test_demo_is_the_default_configuration_on_a_lora_window() -> None:
     config, defaults = demo_config(), RunConfig()
     assert config.layers == LayersSection(window=DEMO_WINDOW, top_k=2)
     assert config.evaluation == replace(defaults.evaluation, max_coalitions=48, significance_draws=100) and config.meaning == replace(defaults.meaning, max_coalitions=4)
-    assert replace(config, layers=defaults.layers, evaluation=defaults.evaluation, meaning=defaults.meaning) == defaults
+    assert config.decomposition == DEMO_DECOMPOSITION and config.decomposition.readout == "model"
+    assert replace(config, layers=defaults.layers, evaluation=defaults.evaluation, meaning=defaults.meaning, decomposition=defaults.decomposition) == defaults
 
 
 @pytest.mark.parametrize(("task", "name"), [(None, "smollm2"), ("relevance", "smollm2"), ("cqtr", "smollm2:cqtr"), ("tf-l", "smollm2:tf-l")])
