@@ -2,7 +2,7 @@
 
 For every game variant, the demo run directory ``--base`` (a finished ``hedonic demo`` run; its
 statistics and φ are reused, not recomputed) is copied and the pipeline is rerun with the base's
-configuration and that ``[game]`` (meaning switched off; ``--eval-max-size`` sets the largest
+configuration and that ``[game]`` (meaning and the decomposition switched off; ``--eval-max-size`` sets the largest
 coalition the evaluation scores, ``--significance-draws 0`` skips the per-coalition tests): partitions, size-matched baselines and held-out synergy are
 recomputed. Printed per variant: the size distribution of its partitions (largest coalition, share
 of neurons in sizes > 32, the power-law fit), the game's time, the verdict against each baseline
@@ -124,6 +124,7 @@ def run_variant(base: Path, target: Path, name: str, changes: dict[str, Any], ev
         game=dataclasses.replace(demo.game, **changes),
         evaluation=evaluation,
         meaning=dataclasses.replace(demo.meaning, enabled=False),
+        decomposition=dataclasses.replace(demo.decomposition, enabled=False),
     )
     start = time.perf_counter()
     result = run_pipeline(config)
