@@ -3,41 +3,35 @@
 The entry point :func:`discover` plays a game chosen by name from :data:`GAME_METHODS`
 (:mod:`~hedonic.game.methods`) with the shared defaults :data:`DEFAULTS`
 (:mod:`~hedonic.game.settings`). The games: the additively separable game and its best-response
-dynamics (:mod:`~hedonic.game.additive_preference`, :mod:`~hedonic.game.additive_dynamics`);
-its resolution rules (:mod:`~hedonic.game.resolution`); the paper's top-responsive friend game, with friend rules (:mod:`~hedonic.game.preferences`),
-the exact Top Cover (:mod:`~hedonic.game.top_cover`), the ``available`` choice rule
-(:mod:`~hedonic.game.available_cover`, :mod:`~hedonic.game.ranked_preference`,
-:mod:`~hedonic.game.partner_lists`), PAC-Top-Cover on sampled coalitions
-(:mod:`~hedonic.game.pac_top_cover`) and size control (:mod:`~hedonic.game.size_control`).
+dynamics (:mod:`~hedonic.game.additive.preference`, :mod:`~hedonic.game.additive.dynamics`);
+its resolution rules (:mod:`~hedonic.game.additive.resolution`); the paper's top-responsive friend game, with friend rules (:mod:`~hedonic.game.friends.rule`),
+the exact Top Cover (:mod:`~hedonic.game.friends.fixed_cover`), the ``available`` choice rule
+(:mod:`~hedonic.game.friends.available_cover`, :mod:`~hedonic.game.friends.available_preference`,
+:mod:`~hedonic.game.friends.partner_lists`), PAC-Top-Cover on sampled coalitions
+(:mod:`~hedonic.game.friends.pac`) and size control (:mod:`~hedonic.game.friends.size_control`).
 Every preference offers one interface (:mod:`~hedonic.game.preference`), which the stability
 checks (:mod:`~hedonic.game.stability`, result :class:`Stability`) use alike.
 """
 
-from hedonic.game.additive_dynamics import Dynamics, best_response_dynamics
-from hedonic.game.additive_preference import AdditivePreference
-from hedonic.game.available_cover import CHOICES, available_cover
+from hedonic.game.additive.dynamics import Dynamics, best_response_dynamics
+from hedonic.game.additive.preference import AdditivePreference
+from hedonic.game.additive.resolution import DEFAULT_TAU_RULE, TAU_RULES, Resolution, TauEstimate, TauRule, noise_tau, resolve_tau
+from hedonic.game.coalition_index import canonical_labels
 from hedonic.game.discovery import discover, partition_warnings
-from hedonic.game.friend_preference import FriendPreference
+from hedonic.game.friends.available_cover import available_cover
+from hedonic.game.friends.available_preference import RankedPreference
+from hedonic.game.friends.choice import CHOICE_RULES, CHOICES, AvailableChoice, ChoiceRule, FixedChoice, check_choice
+from hedonic.game.friends.fixed_cover import top_cover
+from hedonic.game.friends.fixed_preference import FriendPreference, choice_set, compare, friend_count
+from hedonic.game.friends.pac import pac_sample_size, pac_top_cover
+from hedonic.game.friends.partner_lists import PartnerLists
+from hedonic.game.friends.rule import FriendRule, PartnerRanking, friend_graph, friend_sets, observed_ranking, rank_partners
+from hedonic.game.friends.size_control import Refinement, refine
 from hedonic.game.methods import GAME_METHODS, GameMethod, check_method
-from hedonic.game.pac_top_cover import observed_ranking, pac_sample_size, pac_top_cover
 from hedonic.game.partition import Partition, load_partition, save_partition
-from hedonic.game.partner_lists import PartnerLists
 from hedonic.game.preference import Deviations, Preference
-from hedonic.game.preferences import (
-    FriendRule,
-    PartnerRanking,
-    choice_set,
-    compare,
-    friend_count,
-    friend_graph,
-    friend_sets,
-    rank_partners,
-)
-from hedonic.game.ranked_preference import RankedPreference
-from hedonic.game.resolution import DEFAULT_TAU_RULE, TAU_RULES, Resolution, TauEstimate, TauRule, noise_tau, resolve_tau
 from hedonic.game.sampling import Sampler, uniform_coalitions, uniform_sampler
 from hedonic.game.settings import DEFAULTS, GameSettings, auto_max_size, size_setting
-from hedonic.game.size_control import Refinement, refine
 from hedonic.game.stability import (
     SampledStability,
     assess,
@@ -49,18 +43,21 @@ from hedonic.game.stability import (
 )
 from hedonic.game.stability_result import Stability
 from hedonic.game.synthetic import REALISTIC, Heterogeneity, heterogeneous_valuation, planted_valuation
-from hedonic.game.top_cover import canonical_labels, top_cover
 
 __all__ = [
     "CHOICES",
+    "CHOICE_RULES",
     "DEFAULTS",
     "DEFAULT_TAU_RULE",
     "GAME_METHODS",
     "REALISTIC",
     "TAU_RULES",
     "AdditivePreference",
+    "AvailableChoice",
+    "ChoiceRule",
     "Deviations",
     "Dynamics",
+    "FixedChoice",
     "FriendPreference",
     "FriendRule",
     "GameMethod",
@@ -84,6 +81,7 @@ __all__ = [
     "best_response_dynamics",
     "blocks",
     "canonical_labels",
+    "check_choice",
     "check_method",
     "choice_set",
     "clopper_pearson_upper",

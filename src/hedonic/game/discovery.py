@@ -21,7 +21,7 @@ import numpy as np
 from hedonic.game.methods import check_method
 from hedonic.game.diagnosis import REMEDY, diagnose
 from hedonic.game.partition import DEFAULT_MAX_SHARE, DEFAULT_SINGLETON_SHARE, LARGE_SHARE, Partition
-from hedonic.game.preferences import check_valuation_matrix
+from hedonic.game.phi import check_valuation_matrix
 from hedonic.game.sampling import Sampler, uniform_sampler
 from hedonic.game.settings import DEFAULTS, OBSERVED_PAIR_FLOOR, GameSettings
 from hedonic.game.stability import assess

@@ -1,15 +1,15 @@
 """The games :func:`~hedonic.game.discover` can play, one row per name in :data:`GAME_METHODS`.
 
 - ``additive`` (default): additively separable preferences u_i(S) = Σ_{j∈S}(φ_ij − τ_ij) (τ_ij
-  from a rule of :data:`~hedonic.game.resolution.TAU_RULES`),
+  from a rule of :data:`~hedonic.game.additive.resolution.TAU_RULES`),
   best-response dynamics to a Nash-stable partition under the size cap
-  (:mod:`hedonic.game.additive_dynamics`);
+  (:mod:`hedonic.game.additive.dynamics`);
 - ``additive-individual``: the same game, moves also accepted by the receiving coalition
   (individually stable);
 - ``top-cover``: the top-responsive friend game on the full φ, exact Top Cover with size control
-  (:mod:`hedonic.game.top_cover`, :mod:`hedonic.game.available_cover`);
+  (:mod:`hedonic.game.friends.fixed_cover`, :mod:`hedonic.game.friends.available_cover`);
 - ``pac-top-cover``: the paper's PAC-Top-Cover, friends estimated from m sampled coalitions
-  (:mod:`hedonic.game.pac_top_cover`).
+  (:mod:`hedonic.game.friends.pac`).
 
 Each row's ``play`` takes φ, the :class:`~hedonic.game.settings.GameSettings` and the game's
 randomness, and returns a :class:`Played`: the labels, the preference the stability checks
@@ -25,20 +25,15 @@ from typing import Any
 import numpy as np
 
 from hedonic.errors import ConfigError
-from hedonic.game.additive_dynamics import best_response_dynamics
-from hedonic.game.additive_preference import AdditivePreference
-from hedonic.game.available_cover import available_cover, check_choice
-from hedonic.game.friend_preference import FriendPreference
-from hedonic.game.pac_top_cover import observed_partners, pac_sample_size
-from hedonic.game.partner_lists import PartnerLists
+from hedonic.game.additive.dynamics import best_response_dynamics
+from hedonic.game.additive.preference import AdditivePreference
+from hedonic.game.additive.resolution import resolve_tau
+from hedonic.game.friends.choice import check_choice
+from hedonic.game.friends.pac import pac_sample_size
+from hedonic.game.friends.rule import FriendRule
 from hedonic.game.preference import Preference
-from hedonic.game.preferences import FriendRule, PartnerRanking, friend_graph, rank_partners
-from hedonic.game.ranked_preference import RankedPreference
-from hedonic.game.resolution import resolve_tau
 from hedonic.game.sampling import Sampler
 from hedonic.game.settings import DEFAULT_M, GameSettings
-from hedonic.game.size_control import Refinement, refine
-from hedonic.game.top_cover import top_cover
 
 
 @dataclass(frozen=True)
@@ -84,12 +79,6 @@ def _additive(individual: bool) -> Play:
     return play
 
 
-def _friend_rule(settings: GameSettings) -> FriendRule:
-    rule = FriendRule(k=settings.k, threshold=settings.threshold, mutual=settings.mutual)
-    check_choice(settings.choice, rule)
-    return rule
-
-
 def _pac_samples(settings: GameSettings, rule: FriendRule, n: int) -> int:
     """m for PAC: given, from (ε, δ) (:func:`pac_sample_size`), or :data:`DEFAULT_M`."""
     if settings.epsilon is None:
@@ -101,11 +90,13 @@ def _pac_samples(settings: GameSettings, rule: FriendRule, n: int) -> int:
 
 def _top_cover(sampled: bool) -> Play:
     def play(phi: np.ndarray, settings: GameSettings, rng: np.random.Generator, draw: Sampler) -> Played:
-        rule = _friend_rule(settings)
+        rule = FriendRule(k=settings.k, threshold=settings.threshold, mutual=settings.mutual)
+        choice = check_choice(settings.choice, rule)
         n = phi.shape[0]
         m = _pac_samples(settings, rule, n) if sampled else None
-        cover = _available_cover if settings.choice == "available" else _fixed_cover
-        refinement, observed_pairs, preference = cover(phi, rule, m if n >= 2 else None, draw, rng, settings.size_bound(n))
+        exact = choice.exact(phi, rule)
+        candidates, observed_pairs = (exact, None) if m is None or n < 2 else choice.observed(phi, rule, draw, rng, m)
+        refinement = choice.cover(candidates, rule, settings.size_bound(n))
         record = {
             "choice": settings.choice,
             **rule.as_dict(),
@@ -115,41 +106,9 @@ def _top_cover(sampled: bool) -> Play:
         if sampled:
             share = None if observed_pairs is None else observed_pairs / (n * (n - 1))
             record.update(m=m, epsilon=settings.epsilon, observed_pair_share=share)
-        return Played(refinement.labels, preference, None, record)
+        return Played(refinement.labels, choice.preference(phi, rule, exact), None, record)
 
     return play
-
-
-def _fixed_cover(
-    phi: np.ndarray, rule: FriendRule, m: int | None, draw: Sampler, rng: np.random.Generator, max_size: int | None
-) -> tuple[Refinement, int | None, Preference]:
-    """Fixed-rule cover and size control; the observed pair count (PAC) and the friend preference."""
-    exact = rank_partners(phi, rule.k, rule.threshold)
-    ranking, observed_pairs = (exact, None) if m is None else observed_partners(phi, rule, "fixed", draw, rng, m)
-    assert isinstance(ranking, PartnerRanking)
-    refinement = refine(ranking, rule, top_cover(friend_graph(ranking, rule)), max_size)
-    return refinement, observed_pairs, FriendPreference(friend_graph(exact, rule), rule)
-
-
-def _available_cover(
-    phi: np.ndarray, rule: FriendRule, m: int | None, draw: Sampler, rng: np.random.Generator, max_size: int | None
-) -> tuple[Refinement, int | None, Preference]:
-    """Available-rule cover and size control; the observed pair count (PAC) and the ranked preference.
-
-    The exact partner lists are built once: the exact cover, its size-control levels and the
-    stability oracle each play on a copy.
-    """
-    assert rule.k is not None
-    exact = PartnerLists.from_phi(phi, rule.threshold)
-    candidates, observed_pairs = (exact, None) if m is None else observed_partners(phi, rule, "available", draw, rng, m)
-    assert isinstance(candidates, PartnerLists)
-
-    def cover(stricter: FriendRule, groups: np.ndarray) -> np.ndarray:
-        assert stricter.k is not None
-        return available_cover(candidates.within(groups), stricter.k)
-
-    refinement = refine(None, rule, available_cover(candidates.within(), rule.k), max_size, cover=cover)
-    return refinement, observed_pairs, RankedPreference(phi, rule.k, rule.threshold, candidates=exact)
 
 
 _TOP_COVER_SETTINGS = ("choice", "k", "threshold", "mutual", "max_size")

@@ -2,7 +2,7 @@
 
 :func:`hedonic.game.discover`, ``hedonic discover`` and the run configuration's ``[game]`` table
 all take their defaults from :data:`DEFAULTS` (a test checks they agree). The default game is the
-additively separable one (:mod:`hedonic.game.additive_dynamics`), chosen by measurement: on the
+additively separable one (:mod:`hedonic.game.additive.dynamics`), chosen by measurement: on the
 demo model its coalitions are more synergistic on held-out inputs than the paper's top-responsive
 cover's and the baselines', and it recovers planted groups at layer scale (README, "The game").
 """
@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from hedonic.errors import ConfigError
-from hedonic.game.resolution import check_tau
+from hedonic.game.additive.resolution import check_tau
 
 AUTO = "auto"
 """The value of ``tau`` and ``max_size`` that asks for the default derived from the data or the layer."""
@@ -67,7 +67,7 @@ class GameSettings:
     """Every parameter of :func:`~hedonic.game.discover` but φ, the seed and the neuron ids.
 
     - ``method``: the game, by name (:data:`hedonic.game.methods.GAME_METHODS`);
-    - additive games: ``tau``, a number, a rule of :data:`~hedonic.game.resolution.TAU_RULES` by
+    - additive games: ``tau``, a number, a rule of :data:`~hedonic.game.additive.resolution.TAU_RULES` by
       name, or "auto" (the default rule, ``scaled``);
     - top-responsive games: friends are each neuron's ``k`` best partners with φ > ``threshold``
       (None: no floor), over all neurons (``choice = "fixed"``, optionally ``mutual``) or among those

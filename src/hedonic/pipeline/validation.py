@@ -163,8 +163,7 @@ def _check_stage_parameters(config: RunConfig) -> None:
     """Build the stages' own parameter objects from the configuration: their checks run now."""
     from hedonic.baselines import BASELINE_METHODS
     from hedonic.evaluation.meaning import MeaningSettings
-    from hedonic.game import FriendRule, check_method
-    from hedonic.game.available_cover import check_choice
+    from hedonic.game import FriendRule, check_choice, check_method
     from hedonic.pipeline.stages import sankey_section_options, tracking_options
     from hedonic.stats.subset import parse_subset
     from hedonic.tracking import Thresholds

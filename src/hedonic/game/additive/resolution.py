@@ -1,6 +1,6 @@
 """The additive games' resolution: τ rules by name, one table (:data:`TAU_RULES`).
 
-The additively separable game (:mod:`hedonic.game.additive_preference`) gives player i in S
+The additively separable game (:mod:`hedonic.game.additive.preference`) gives player i in S
 
     u_i(S) = Σ_{j∈S, j≠i} (φ_ij − τ_ij),   τ_ij = τ + t_i·t_j,
 

@@ -1,4 +1,4 @@
-"""Friend sets, ranking of partners, choice sets and the friend-appreciation preference."""
+"""Friend sets, ranking of partners, choice sets and the friend-appreciation preference (the fixed rule's)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 
 from hedonic.errors import ArtifactError, ConfigError, NumericalError
 from hedonic.game import FriendRule, choice_set, compare, friend_count, friend_graph, friend_sets, rank_partners
-from hedonic.game import preferences
-from hedonic.game.preferences import check_valuation_matrix
+from hedonic.game.friends import fixed_preference, rule
+from hedonic.game.phi import check_valuation_matrix
 
 
-def test_docstring_example_holds() -> None:
-    result = doctest.testmod(preferences)
-    assert result.attempted >= 5 and result.failed == 0
+def test_docstring_examples_hold() -> None:
+    for module, examples in ((rule, 4), (fixed_preference, 7)):
+        result = doctest.testmod(module)
+        assert result.attempted >= examples and result.failed == 0, module.__name__
 
 
 def _reference_top(phi: np.ndarray, i: int, k: int) -> list[int]:

@@ -6,7 +6,7 @@ Definition (spec §5). Player i in coalition S has utility
 
 so φ(i, j) > τ_ij makes j welcome to i and φ(i, j) < τ_ij unwelcome; τ_ij is the resolution of the
 game (what a pair must be worth for a coalition to be worth joining): a constant τ and, with
-per-player factors t (n,), a rank-one part (:mod:`hedonic.game.resolution` chooses them; without t,
+per-player factors t (n,), a rank-one part (:mod:`hedonic.game.additive.resolution` chooses them; without t,
 τ_ij = τ). The pair term keeps every computation O(n) per player: coalition C costs player i
 τ·|C| + t_i·T_C with T_C = Σ_{j∈C} t_j. i strictly prefers S to S' when
 u_i(S) > u_i(S') + tolerance, the tolerance being 1e-9 of the largest |φ| (utilities are summed
@@ -14,7 +14,7 @@ in float64 from φ's float32 entries, so equal sums computed in two orders never
 
 With symmetric φ (τ_ij is symmetric), W(π) = Σ_C Σ_{i<j∈C} (φ_ij − τ_ij) = ½ Σ_i u_i(π(i)) is an exact potential: a
 unilateral move of i from A to B changes W by exactly u_i(B ∪ {i}) − u_i(A). Every improving move
-therefore raises W, and best-response dynamics (:mod:`hedonic.game.additive_dynamics`) end in a
+therefore raises W, and best-response dynamics (:mod:`hedonic.game.additive.dynamics`) end in a
 Nash-stable partition. Additive utilities are not monotone (dropping an unwelcome member raises
 a player's utility), so the polynomial core oracle of the top-responsive games does not apply:
 :meth:`AdditivePreference.largest_gaining` returns None, and core stability is estimated on
@@ -56,7 +56,7 @@ import scipy.sparse as sp
 from hedonic.errors import ConfigError, NumericalError
 from hedonic.game.coalition_index import BLOCK_ELEMENTS, coalition_rows
 from hedonic.game.preference import Deviations, MoveCheck, summarise_moves
-from hedonic.game.preferences import check_valuation_matrix
+from hedonic.game.phi import check_valuation_matrix
 from hedonic.matrix_scan import scan_square
 
 TOLERANCE = 1e-9

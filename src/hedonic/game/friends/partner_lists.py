@@ -1,6 +1,6 @@
 """Each player's partners among the players still available, best first, kept incrementally.
 
-The ``available`` choice rule (:mod:`hedonic.game.available_cover`) asks again and again for a
+The ``available`` choice rule (:mod:`hedonic.game.friends.available_cover`) asks again and again for a
 player's ``k`` best partners in the shrinking set R of available players. :class:`PartnerLists`
 answers without re-reading φ each time. Player i's partners are ordered strictly: j before j' when
 φ(i, j) > φ(i, j'), or when they are equal and j < j'. Only *qualifying* partners are listed:
@@ -27,7 +27,8 @@ from __future__ import annotations
 import numpy as np
 
 from hedonic.errors import NumericalError
-from hedonic.game.preferences import DEFAULT_BLOCK_ROWS, PartnerRanking, check_valuation_matrix
+from hedonic.game.friends.rule import DEFAULT_BLOCK_ROWS, PartnerRanking
+from hedonic.game.phi import check_valuation_matrix
 from hedonic.game.top_k import top_entries
 
 DEFAULT_WIDTH = 128

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from hedonic.errors import NumericalError
 from hedonic.game import PartnerLists, rank_partners
-from hedonic.game.partner_lists import best_columns
+from hedonic.game.friends.partner_lists import best_columns
 
 
 def _reference_best(phi: np.ndarray, i: int, members: np.ndarray, k: int, threshold: float | None) -> list[int]:
