@@ -26,7 +26,7 @@ METHOD_HELP = "The game: " + "; ".join(f"'{row.name}' ({row.description})" for r
 
 
 def _tau(value: str) -> float | str:
-    from hedonic.game.resolution import check_tau
+    from hedonic.game.additive.resolution import check_tau
 
     try:
         return float(value)
