@@ -29,6 +29,7 @@ from hedonic.game.friends.rule import FriendRule, PartnerRanking, friend_graph, 
 from hedonic.game.friends.size_control import Refinement, refine
 from hedonic.game.methods import GAME_METHODS, GameMethod, check_method
 from hedonic.game.partition import Partition, load_partition, save_partition
+from hedonic.game.phi import check_phi
 from hedonic.game.preference import Deviations, Preference
 from hedonic.game.sampling import Sampler, uniform_coalitions, uniform_sampler
 from hedonic.game.settings import DEFAULTS, GameSettings, auto_max_size, size_setting
@@ -82,6 +83,7 @@ __all__ = [
     "blocks",
     "canonical_labels",
     "check_choice",
+    "check_phi",
     "check_method",
     "choice_set",
     "clopper_pearson_upper",

@@ -53,12 +53,14 @@ Play = Callable[[np.ndarray, GameSettings, np.random.Generator, Sampler], Played
 
 @dataclass(frozen=True)
 class GameMethod:
-    """A game by name: how to ``play`` it, the ``settings`` it reads, a one-line ``description``."""
+    """A game by name: how to ``play`` it, the ``settings`` it reads, a one-line ``description``,
+    and whether its φ must be ``symmetric`` (:func:`~hedonic.game.phi.check_phi`)."""
 
     name: str
     play: Play
     settings: tuple[str, ...]
     description: str
+    symmetric: bool
 
 
 def _additive(individual: bool) -> Play:
@@ -115,11 +117,11 @@ _TOP_COVER_SETTINGS = ("choice", "k", "threshold", "mutual", "max_size")
 GAME_METHODS: dict[str, GameMethod] = {
     row.name: row
     for row in (
-        GameMethod("additive", _additive(False), ("tau", "max_size"), "additively separable game, Nash-stable best-response dynamics (default)"),
-        GameMethod("additive-individual", _additive(True), ("tau", "max_size"), "additively separable game, individually stable dynamics"),
-        GameMethod("top-cover", _top_cover(False), _TOP_COVER_SETTINGS, "top-responsive friend game, exact Top Cover on all of φ"),
+        GameMethod("additive", _additive(False), ("tau", "max_size"), "additively separable game, Nash-stable best-response dynamics (default)", True),
+        GameMethod("additive-individual", _additive(True), ("tau", "max_size"), "additively separable game, individually stable dynamics", True),
+        GameMethod("top-cover", _top_cover(False), _TOP_COVER_SETTINGS, "top-responsive friend game, exact Top Cover on all of φ", False),
         GameMethod(
-            "pac-top-cover", _top_cover(True), (*_TOP_COVER_SETTINGS, "m", "epsilon"), "the paper's PAC-Top-Cover on m sampled coalitions"
+            "pac-top-cover", _top_cover(True), (*_TOP_COVER_SETTINGS, "m", "epsilon"), "the paper's PAC-Top-Cover on m sampled coalitions", False
         ),
     )
 }

@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from hedonic.errors import ConfigError, NumericalError
+from hedonic.errors import ConfigError
 
 TAU_MULTIPLIER = 1.5
 """τ = median + this many robust standard deviations (``noise`` and ``scaled``)."""
@@ -127,8 +127,6 @@ def noise_tau(phi: np.ndarray, rng: np.random.Generator, multiplier: float = TAU
         rows = rng.integers(0, n, size=pairs)
         cols = (rows + rng.integers(1, n, size=pairs)) % n
     values = np.asarray(phi[rows, cols], dtype=np.float64)
-    if not np.isfinite(values).all():
-        raise NumericalError("φ holds NaN or infinite entries", hint="recompute the valuation; the game needs finite values")
     median, sigma = (float(value) for value in robust_sigma(values))
     return TauEstimate(median + multiplier * sigma, median, sigma, multiplier, len(values))
 

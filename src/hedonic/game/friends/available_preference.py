@@ -50,11 +50,11 @@ from hedonic.errors import ConfigError
 from hedonic.game.coalition_index import CoalitionIndex, coalition_rows, player_blocks
 from hedonic.game.friends.partner_lists import PartnerLists, best_columns
 from hedonic.game.preference import Deviations, MoveCheck, summarise_moves
-from hedonic.game.phi import check_valuation_matrix
 
 @dataclass(frozen=True)
 class RankedPreference:
-    """The ``available`` rule's preference over φ (n, n): ``k`` best qualifying partners, then size.
+    """The ``available`` rule's preference over φ (n, n) (as :func:`~hedonic.game.phi.check_phi`
+    returns it): ``k`` best qualifying partners, then size.
 
     ``candidates``: exact partner lists of φ with this threshold (:meth:`PartnerLists.from_phi`),
     when already built, for :meth:`largest_gaining`; built there otherwise.
@@ -66,7 +66,6 @@ class RankedPreference:
     candidates: PartnerLists | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        check_valuation_matrix(self.phi)
         if isinstance(self.k, bool) or int(self.k) != self.k or self.k < 1:
             raise ConfigError(f"the available choice rule needs a positive k, got {self.k!r}", hint="pass k >= 1")
 

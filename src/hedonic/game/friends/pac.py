@@ -43,7 +43,7 @@ import numpy as np
 from hedonic.errors import ConfigError
 from hedonic.game.friends.choice import check_choice
 from hedonic.game.friends.rule import FriendRule
-from hedonic.game.phi import check_valuation_matrix
+from hedonic.game.phi import check_phi
 from hedonic.game.sampling import Sampler, uniform_sampler
 
 
@@ -79,7 +79,7 @@ def pac_top_cover(
     ``numpy.random.default_rng(seed)``; the same seed gives the same labels. ``choice``: the
     choice rule, ``"fixed"`` or ``"available"`` (module docstring).
     """
-    phi = check_valuation_matrix(phi)
+    phi = check_phi(phi, symmetric=False)
     rules = check_choice(choice, rule)
     n = phi.shape[0]
     if n < 2:

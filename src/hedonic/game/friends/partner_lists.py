@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hedonic.errors import NumericalError
 from hedonic.game.friends.rule import DEFAULT_BLOCK_ROWS, PartnerRanking
-from hedonic.game.phi import check_valuation_matrix
 from hedonic.game.top_k import top_entries
 
 DEFAULT_WIDTH = 128
@@ -93,15 +91,9 @@ class PartnerLists:
 
     @classmethod
     def from_phi(cls, phi: np.ndarray, threshold: float | None, width: int = DEFAULT_WIDTH) -> PartnerLists:
-        """The ``width`` best qualifying partners of every player of φ (n, n), in row blocks.
-
-        Raises :class:`NumericalError` when φ holds NaN or infinite values.
-        """
-        phi = check_valuation_matrix(phi)
+        """The ``width`` best qualifying partners of every player of φ (n, n) (as
+        :func:`~hedonic.game.phi.check_phi` returns it), in row blocks."""
         n = phi.shape[0]
-        for first in range(0, n, DEFAULT_BLOCK_ROWS):
-            if not np.isfinite(phi[first : first + DEFAULT_BLOCK_ROWS]).all():
-                raise NumericalError("φ holds NaN or infinite entries", hint="recompute the valuation; the game needs finite values")
         width = max(1, min(int(width), n))
         lists = cls(np.full((n, width), -1, dtype=np.int32), np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool), phi, threshold)
         lists.rebuild(np.arange(n), np.full(n, width, dtype=np.int64))

@@ -37,8 +37,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from hedonic.errors import ConfigError, NumericalError
-from hedonic.game.phi import check_valuation_matrix
+from hedonic.errors import ConfigError
 from hedonic.game.sampling import Sampler, draw_in_chunks
 from hedonic.game.top_k import top_entries
 
@@ -99,13 +98,11 @@ class PartnerRanking:
     def from_entries(cls, n: int, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, k: int | None = None) -> PartnerRanking:
         """Rank arbitrary (row, col, φ) entries (E,) per row, keeping the ``k`` best of each row.
 
-        Entries must be distinct pairs with row != col and finite values; ``k=None`` keeps them
-        all. One stable sort of a 64-bit key (row, then φ descending) after ordering by (row, col).
+        Entries must be distinct pairs with row != col and finite values (φ checked by
+        :func:`~hedonic.game.phi.check_phi`); ``k=None`` keeps them all. One stable sort of a 64-bit key (row, then φ descending) after ordering by (row, col).
         """
         rows, cols = rows.astype(np.int64), cols.astype(np.int64)
         values = np.asarray(values, dtype=np.float32)
-        if not np.isfinite(values).all():
-            raise NumericalError("φ holds NaN or infinite entries", hint="recompute the valuation; the game needs finite values")
         flat = rows * n + cols
         if (np.diff(flat) < 0).any():
             order = np.argsort(flat, kind="stable")
@@ -128,11 +125,10 @@ def rank_partners(phi: np.ndarray, k: int | None, threshold: float | None = None
     """Every player's best partners by φ (n, n): its top ``k``, or (``k=None``) all with φ > threshold.
 
     Works on blocks of ``block_rows`` rows: :func:`~hedonic.game.top_k.top_entries` picks each
-    row's k best off-diagonal partners, ties at the k-th value going to the lower partner indices. O(n²) time, O(n·k) memory plus one block. With ``k``
-    set, ``threshold`` is not applied here (a :class:`FriendRule` applies it). Raises
-    :class:`NumericalError` when φ holds NaN or infinite values.
+    row's k best off-diagonal partners, ties at the k-th value going to the lower partner indices.
+    O(n²) time, O(n·k) memory plus one block. With ``k`` set, ``threshold`` is not applied here
+    (a :class:`FriendRule` applies it). φ as :func:`~hedonic.game.phi.check_phi` returns it.
     """
-    phi = check_valuation_matrix(phi)
     n = phi.shape[0]
     if k is None and threshold is None:
         raise ConfigError("rank_partners needs k or a threshold", hint="pass k (e.g. 4) or a threshold")
@@ -140,8 +136,6 @@ def rank_partners(phi: np.ndarray, k: int | None, threshold: float | None = None
     pieces: list[np.ndarray] = []
     for start in range(0, n, block_rows):
         block = phi[start : start + block_rows]
-        if not np.isfinite(block).all():
-            raise NumericalError("φ holds NaN or infinite entries", hint="recompute the valuation; the game needs finite values")
         local = np.arange(block.shape[0])
         if width is None:
             chosen = block > threshold
