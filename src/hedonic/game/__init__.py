@@ -1,16 +1,21 @@
 """Stage ``game``: hedonic games over a valuation matrix φ (pure NumPy/SciPy, no models).
 
-The entry point :func:`discover` plays a game chosen by name from :data:`GAME_METHODS`
-(:mod:`~hedonic.game.methods`) with the shared defaults :data:`DEFAULTS`
-(:mod:`~hedonic.game.settings`). The games: the additively separable game and its best-response
-dynamics (:mod:`~hedonic.game.additive.preference`, :mod:`~hedonic.game.additive.dynamics`);
-its resolution rules (:mod:`~hedonic.game.additive.resolution`); the paper's top-responsive friend game, with friend rules (:mod:`~hedonic.game.friends.rule`),
-the exact Top Cover (:mod:`~hedonic.game.friends.fixed_cover`), the ``available`` choice rule
-(:mod:`~hedonic.game.friends.available_cover`, :mod:`~hedonic.game.friends.available_preference`,
-:mod:`~hedonic.game.friends.partner_lists`), PAC-Top-Cover on sampled coalitions
-(:mod:`~hedonic.game.friends.pac`) and size control (:mod:`~hedonic.game.friends.size_control`).
-Every preference offers one interface (:mod:`~hedonic.game.preference`), which the stability
-checks (:mod:`~hedonic.game.stability`, result :class:`Stability`) use alike.
+The entry point :func:`discover` checks φ once (:mod:`~hedonic.game.phi`) and plays a game chosen
+by name from :data:`GAME_METHODS` (:mod:`~hedonic.game.methods`) with the settings of
+:class:`GameSettings` and their defaults :data:`DEFAULTS` (:mod:`~hedonic.game.settings`). One
+folder per game family:
+
+- :mod:`hedonic.game.additive`: the additively separable game, its preference, best-response
+  dynamics and τ rules;
+- :mod:`hedonic.game.friends`: the paper's top-responsive friend game: the friend rule, the
+  choice rules (``fixed``, ``available``; one :class:`ChoiceRule` interface, table
+  :data:`CHOICE_RULES`) with their preferences and covers, size control and PAC-Top-Cover.
+
+Shared by both: the one preference interface (:mod:`~hedonic.game.preference`), which the
+stability checks (:mod:`~hedonic.game.stability`, result :class:`Stability`) use alike; the
+partition and its artifact, coalition labels and indexes, the coalition sampler D, the top-k
+kernel, the size distribution, the diagnosis of large coalitions and the planted valuations.
+Every public name is exported here.
 """
 
 from hedonic.game.additive.dynamics import Dynamics, best_response_dynamics

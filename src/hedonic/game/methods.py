@@ -6,12 +6,13 @@
   (:mod:`hedonic.game.additive.dynamics`);
 - ``additive-individual``: the same game, moves also accepted by the receiving coalition
   (individually stable);
-- ``top-cover``: the top-responsive friend game on the full φ, exact Top Cover with size control
-  (:mod:`hedonic.game.friends.fixed_cover`, :mod:`hedonic.game.friends.available_cover`);
+- ``top-cover``: the top-responsive friend game on the full φ, the Top Cover of the ``choice``
+  rule with size control (:mod:`hedonic.game.friends.choice`);
 - ``pac-top-cover``: the paper's PAC-Top-Cover, friends estimated from m sampled coalitions
   (:mod:`hedonic.game.friends.pac`).
 
-Each row's ``play`` takes φ, the :class:`~hedonic.game.settings.GameSettings` and the game's
+Each row's ``play`` takes φ (checked by :func:`~hedonic.game.phi.check_phi`, symmetric where the
+row's ``symmetric`` says so), the :class:`~hedonic.game.settings.GameSettings` and the game's
 randomness, and returns a :class:`Played`: the labels, the preference the stability checks
 use, the cap unilateral moves are checked under, and what the game records.
 """
