@@ -37,7 +37,7 @@ from hedonic.game.partition import Partition, load_partition, save_partition
 from hedonic.game.phi import check_phi
 from hedonic.game.preference import Deviations, Preference
 from hedonic.game.sampling import Sampler, uniform_coalitions, uniform_sampler
-from hedonic.game.settings import DEFAULTS, GameSettings, auto_max_size, size_setting
+from hedonic.game.settings import DEFAULTS, GameParameters, GameSettings, auto_max_size, size_setting
 from hedonic.game.stability import (
     SampledStability,
     assess,
@@ -67,6 +67,7 @@ __all__ = [
     "FriendPreference",
     "FriendRule",
     "GameMethod",
+    "GameParameters",
     "GameSettings",
     "Heterogeneity",
     "Partition",

@@ -69,7 +69,20 @@ def discover(
     ``stability_samples`` the sampled core check. ``neurons`` (n,) ascending ids of φ's rows
     (default 0..n−1); the same inputs and ``seed`` give the same partition, byte for byte once saved.
     """
-    settings = GameSettings(method, tau, choice, k, threshold, mutual, m, epsilon, delta, max_k, max_size, stability_samples)
+    settings = GameSettings(
+        method=method,
+        tau=tau,
+        choice=choice,
+        k=k,
+        threshold=threshold,
+        mutual=mutual,
+        m=m,
+        epsilon=epsilon,
+        max_k=max_k,
+        max_size=max_size,
+        delta=delta,
+        stability_samples=stability_samples,
+    )
     game = check_method(method)
     phi = check_phi(phi, symmetric=game.symmetric)
     n = phi.shape[0]

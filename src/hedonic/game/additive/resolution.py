@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from hedonic.errors import ConfigError
+from hedonic.spelling import AUTO
 
 TAU_MULTIPLIER = 1.5
 """τ = median + this many robust standard deviations (``noise`` and ``scaled``)."""
@@ -58,8 +59,6 @@ MAD_TO_SIGMA = 1.4826
 """σ of a normal distribution per unit of median absolute deviation."""
 MEAN_ABS_TO_SIGMA = 1.2533
 """σ of a normal distribution per unit of mean absolute deviation (fallback when the MAD is 0)."""
-AUTO = "auto"
-"""``tau = "auto"``: the default rule, :data:`DEFAULT_TAU_RULE`."""
 
 
 @dataclass(frozen=True)
