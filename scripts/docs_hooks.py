@@ -111,11 +111,16 @@ def _key_table(section: type, keys: list[str]) -> list[str]:
 
 
 def _type_name(annotation: Any) -> str:
+    from hedonic.spelling import NONE
+
     text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
-    return text.replace("|", "or")
+    return text.replace("|", "or").replace("None", json.dumps(NONE))
 
 
 def _toml(value: Any) -> str:
+    from hedonic.spelling import spell
+
+    value = spell(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and math.isinf(value):
