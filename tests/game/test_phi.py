@@ -9,15 +9,12 @@ import pytest
 
 import hedonic.game
 from hedonic.errors import ArtifactError, ConfigError, NumericalError
-from hedonic.game import GAME_METHODS, check_phi, discover
+from hedonic.game import GAME_METHODS, check_phi, discover, planted_valuation
 
 
 def _symmetric(n: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    phi = rng.standard_normal((n, n)).astype(np.float32)
-    phi = phi + phi.T
-    np.fill_diagonal(phi, 0)
-    return phi
+    """A symmetric φ (n, n) float32 with zero diagonal and groups of 3 to 6 under unit noise."""
+    return planted_valuation(n, 1.0, sizes=(3, 6), seed=seed)[0]
 
 
 def _with(value: float) -> np.ndarray:

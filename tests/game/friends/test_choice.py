@@ -18,16 +18,14 @@ from hedonic.game import (
     friend_graph,
     rank_partners,
     top_cover,
+    planted_valuation,
     uniform_sampler,
 )
 
 
 def _symmetric(n: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    phi = rng.standard_normal((n, n)).astype(np.float32)
-    phi = phi + phi.T
-    np.fill_diagonal(phi, 0)
-    return phi
+    """A symmetric φ (n, n) float32 with zero diagonal and groups of 3 to 6 under unit noise."""
+    return planted_valuation(n, 1.0, sizes=(3, 6), seed=seed)[0]
 
 
 def test_the_table_names_every_rule_and_refuses_others() -> None:
