@@ -10,7 +10,7 @@ A page holds a marker line and the hook replaces it:
   in fenced blocks), so the page and the notebook the tests execute cannot drift apart;
 - ``<!-- generated: api hedonic.STAGE -->``: the stage's reference, ``::: hedonic.STAGE`` for the
   names of its ``__all__``, plus one entry per exported function that shares its name with a
-  module of the stage (``hedonic.game.top_cover``): a static reader sees the module under that name,
+  module of the stage (``hedonic.models.lora_profile``): a static reader sees the module under that name,
   so the function is addressed where it is defined, found at build time (it survives moves).
 
 Nothing generated is committed; a command, option or key added to the code appears on the next build.
@@ -111,11 +111,16 @@ def _key_table(section: type, keys: list[str]) -> list[str]:
 
 
 def _type_name(annotation: Any) -> str:
+    from hedonic.spelling import NONE
+
     text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
-    return text.replace("|", "or")
+    return text.replace("|", "or").replace("None", json.dumps(NONE))
 
 
 def _toml(value: Any) -> str:
+    from hedonic.spelling import spell
+
+    value = spell(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and math.isinf(value):

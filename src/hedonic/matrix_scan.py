@@ -34,22 +34,26 @@ class MatrixScan:
         return float(self.row_abs_max.max(initial=0.0))
 
 
-def scan_square(matrix: np.ndarray, tile: int = TILE) -> MatrixScan:
-    """Scan a square ``matrix`` (n, n) tile by tile (module docstring); O(n²) time, O(n) extra memory.
+def row_abs_max(matrix: np.ndarray) -> np.ndarray:
+    """max_j |x_ij| of each row of ``matrix`` (n, w): (n,) float64, inf for a row holding NaN or ±inf.
 
-    Finiteness comes from the row maxima and minima (a NaN or ±inf shows in them); entries are
-    counted only when some row is not finite.
+    One pass by blocks of :data:`ROWS` rows (their maxima and minima); no copy of the matrix.
     """
     n = matrix.shape[0]
-    row_abs_max = np.zeros(n, dtype=np.float64)
-    non_finite = 0
+    out = np.zeros(n, dtype=np.float64)
     for start in range(0, n, ROWS):
         rows = matrix[start : start + ROWS]
-        highest, lowest = rows.max(axis=1, initial=-np.inf), rows.min(axis=1, initial=np.inf)
-        row_abs_max[start : start + ROWS] = np.maximum(highest, -lowest) if n else 0.0
-        if not (np.isfinite(highest).all() and np.isfinite(lowest).all()):
-            non_finite += int(rows.size - np.count_nonzero(np.isfinite(rows)))
-            row_abs_max[start : start + ROWS] = np.where(np.isnan(row_abs_max[start : start + ROWS]), np.inf, row_abs_max[start : start + ROWS])
+        largest = np.maximum(rows.max(axis=1, initial=-np.inf), -rows.min(axis=1, initial=np.inf))
+        out[start : start + ROWS] = np.where(np.isnan(largest), np.inf, largest)
+    return out
+
+
+def max_asymmetry(matrix: np.ndarray, tile: int = TILE, skip_nan: bool = False) -> float:
+    """max |x_ij − x_ji| of a square ``matrix`` (n, n), comparing each tile with its mirror; O(n) extra memory.
+
+    ``skip_nan``: leave out pairs with a NaN (else a NaN there makes the result NaN).
+    """
+    n = matrix.shape[0]
     buffer = np.empty((tile, tile), dtype=np.result_type(matrix.dtype, np.float32))
     asymmetry = 0.0
     for start in range(0, n, tile):
@@ -58,6 +62,23 @@ def scan_square(matrix: np.ndarray, tile: int = TILE) -> MatrixScan:
             out = buffer[: block.shape[0], : block.shape[1]]
             np.subtract(block, matrix[other : other + tile, start : start + tile].T, out=out)
             np.abs(out, out=out)
-            asymmetry = max(asymmetry, float(np.nanmax(out)) if non_finite else float(out.max()))
+            asymmetry = max(asymmetry, float(np.nanmax(out)) if skip_nan else float(out.max()))
+    return asymmetry
+
+
+def scan_square(matrix: np.ndarray, tile: int = TILE) -> MatrixScan:
+    """Scan a square ``matrix`` (n, n) tile by tile (module docstring); O(n²) time, O(n) extra memory.
+
+    Finiteness comes from the row maxima and minima (:func:`row_abs_max`: a NaN or ±inf shows in
+    them); entries are counted only when some row is not finite.
+    """
+    n = matrix.shape[0]
+    row_max = row_abs_max(matrix)
+    non_finite = 0
+    if not np.isfinite(row_max).all():
+        for start in range(0, n, ROWS):
+            rows = matrix[start : start + ROWS]
+            non_finite += int(rows.size - np.count_nonzero(np.isfinite(rows)))
+    asymmetry = max_asymmetry(matrix, tile, skip_nan=bool(non_finite))
     diagonal = np.abs(np.diagonal(matrix))
-    return MatrixScan(non_finite, row_abs_max, asymmetry, float(diagonal.max(initial=0.0)))
+    return MatrixScan(non_finite, row_max, asymmetry, float(diagonal.max(initial=0.0)))

@@ -1,8 +1,10 @@
-"""One set of game defaults: discover(), ``hedonic discover`` and the run configuration's [game] agree."""
+"""One declaration of the game's parameters: discover(), ``hedonic discover`` and the run configuration's [game] agree."""
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,32 +12,59 @@ import pytest
 import typer
 
 from hedonic.errors import ConfigError
-from hedonic.game import DEFAULTS, GAME_METHODS, GameSettings, auto_max_size, check_method, discover
+from hedonic.game import DEFAULTS, GAME_METHODS, GameParameters, GameSettings, auto_max_size, check_method, discover
 from hedonic.pipeline.config import GameSection, RunConfig
 from hedonic.pipeline.validation import validate_config
 
 
-def test_discover_signature_defaults_are_the_shared_defaults() -> None:
-    parameters = inspect.signature(discover).parameters
-    for name, value in DEFAULTS.as_dict().items():
-        assert parameters[name].default == value, name
-
-
-def test_the_run_configuration_defaults_are_the_shared_defaults() -> None:
-    assert GameSection().settings() == DEFAULTS
-
-
-def test_the_cli_defaults_are_the_shared_defaults() -> None:
+def _cli_defaults() -> dict[str, object]:
+    """The ``hedonic discover`` default of every game parameter, read as the command reads its value."""
     from hedonic import cli
-    from hedonic.cli import discover as discover_command  # noqa: F401  (registers the command)
+    from hedonic.cli import discover as discover_command  # registers the command
 
     command = typer.main.get_command(cli.app).commands["discover"]  # type: ignore[attr-defined]
     defaults = {parameter.name: parameter.default for parameter in command.params}
-    assert defaults["method"] == DEFAULTS.method and defaults["tau"] == str(DEFAULTS.tau) and defaults["choice"] == DEFAULTS.choice
-    assert defaults["k"] == DEFAULTS.k and defaults["threshold"] == DEFAULTS.threshold and defaults["no_threshold"] is (DEFAULTS.threshold is None)
-    assert defaults["m"] == DEFAULTS.m and defaults["epsilon"] == DEFAULTS.epsilon and defaults["delta"] == DEFAULTS.delta
-    assert defaults["max_k"] == DEFAULTS.max_k and defaults["max_size"] == DEFAULTS.max_size == "auto"
-    assert defaults["stability_samples"] == DEFAULTS.stability_samples
+    assert defaults.pop("no_threshold") is False
+    return {name: discover_command._setting(name, value) if isinstance(value, str) else value for name, value in defaults.items()}
+
+
+def test_library_configuration_and_command_line_defaults_agree() -> None:
+    names = [field.name for field in dataclasses.fields(GameParameters)]
+    assert GameSection is GameParameters and [field.name for field in dataclasses.fields(GameSettings)] == names
+    assert "epsilon" in names and GameSection().settings() == DEFAULTS == GameSettings()
+    parameters = inspect.signature(discover).parameters
+    cli_defaults = _cli_defaults()
+    for name, value in DEFAULTS.as_dict().items():
+        assert parameters[name].default == value, f"discover {name}"
+        assert cli_defaults[name] == value, f"hedonic discover --{name}"
+        assert getattr(RunConfig().game, name) == value, f"[game] {name}"
+
+
+def test_the_configuration_spells_none_as_the_command_line_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from hedonic.pipeline.config import config_toml, load_config
+
+    path = tmp_path / "run.toml"
+    path.write_text('[game]\nk = "none"\nthreshold = 0.5\nepsilon = 0.1\nm = "none"\n')
+    settings = load_config(path).game.settings()
+    assert (settings.k, settings.threshold, settings.epsilon, settings.m) == (None, 0.5, 0.1, None)
+    assert 'epsilon = "none"' in config_toml(RunConfig()) and 'k = "none"' in config_toml(replace(RunConfig(), game=GameSection(k=None)))
+    for text, name, meaning in (("k = 0", "k", None), ("m = 0", "m", None), ("threshold = -inf", "threshold", None), ("max_size = 0", "max_size", "auto")):
+        path.write_text(f"[game]\n{text}\n")
+        with pytest.warns(FutureWarning, match=f"write {name} = "):
+            assert getattr(load_config(path).game.settings(), name) == meaning
+
+
+def test_the_former_command_line_spellings_still_read(tmp_path: Path) -> None:
+    from hedonic.cli import discover as discover_command
+
+    with pytest.warns(FutureWarning, match="--k 0 is deprecated: write --k none"):
+        assert discover_command._setting("k", "0") is None
+    with pytest.warns(FutureWarning, match="--no-threshold is deprecated"):
+        assert discover_command._threshold("0.0", True) is None
+    assert discover_command._setting("k", "none") is None and discover_command._setting("threshold", "none") is None
+    assert discover_command._setting("tau", "0.5") == 0.5 and discover_command._setting("tau", "noise") == "noise"
+    with pytest.raises(ConfigError, match="--k: expected an integer or 'none', got 'many'"):
+        discover_command._setting("k", "many")
 
 
 def test_the_registry_lists_every_game_and_refuses_others() -> None:

@@ -43,7 +43,7 @@ def changed(config: RunConfig, key: str, value: Any) -> RunConfig:
         ("valuation.subset", "lora:x", r"\[valuation\] cannot read the neuron subset 'lora:x'"),
         ("game.k", -1, r"\[game\] k must be a positive integer"),
         ("game.delta", 1.5, r"\[game\] delta must lie in \(0, 1\)"),
-        ("game.threshold", float("nan"), r"\[game\] threshold must be a number or -inf"),
+        ("game.threshold", float("nan"), r'\[game\] threshold must be a number or "none"'),
         ("game.m", -1, r"\[game\] m must be ≥ 0"),
         ("game.method", "pac", r"\[game\] unknown game method 'pac'"),
         ("game.tau", "loud", r"\[game\] tau must be a finite number, 'auto' or a rule name"),

@@ -9,9 +9,10 @@ import typer
 
 from hedonic.cli._app import app
 from hedonic.cli.options import check_output, layer_layout
-from hedonic.game import DEFAULT_TAU_RULE, DEFAULTS, GAME_METHODS, TAU_RULES
+from hedonic.game import CHOICE_RULES, DEFAULT_TAU_RULE, DEFAULTS, GAME_METHODS, TAU_RULES
 from hedonic.game.settings import AUTO_LAYER_SHARE, AUTO_MIN_SIZE
 from hedonic.pipeline.validation import MAX_DRAWS
+from hedonic.spelling import NONE, spell
 
 if TYPE_CHECKING:
     from hedonic.game import Partition
@@ -23,21 +24,30 @@ TAU_HELP = (
     + f"; 'auto': '{DEFAULT_TAU_RULE}'."
 )
 METHOD_HELP = "The game: " + "; ".join(f"'{row.name}' ({row.description})" for row in GAME_METHODS.values()) + "."
+CHOICE_HELP = "Top covers: " + " or ".join(f"'{row.name}' ({row.description})" for row in CHOICE_RULES.values()) + "."
 
 
-def _tau(value: str) -> float | str:
-    from hedonic.game.resolution import check_tau
+def _setting(name: str, text: str) -> object:
+    """The command-line ``text`` of the game parameter ``name``, read by its declared type as ``[game]`` reads it."""
+    import typing
 
-    try:
-        return float(value)
-    except ValueError:
-        return check_tau(value)
+    from hedonic.game import GameParameters, size_setting
+    from hedonic.game.settings import former_spelling
+    from hedonic.spelling import read_text
+
+    option = "--" + name.replace("_", "-")
+    value = read_text(text, typing.get_type_hints(GameParameters)[name], option)
+    return size_setting(value, where=option) if name == "max_size" else former_spelling(name, value, option)
 
 
-def _max_size(value: str) -> int | str:
-    from hedonic.game import size_setting
+def _threshold(text: str, no_threshold: bool) -> object:
+    """``--threshold``, or the former ``--no-threshold`` (read as ``--threshold none``, with a deprecation warning)."""
+    if not no_threshold:
+        return _setting("threshold", text)
+    import warnings
 
-    return size_setting(int(value) if value.strip().lstrip("+-").isdigit() else value, where="--max-size")
+    warnings.warn(f"--no-threshold is deprecated: write --threshold {NONE}", FutureWarning, stacklevel=2)
+    return None
 
 
 def _paths(phi: Path | None, run_dir: Path | None, layer: int | None, out: Path | None) -> tuple[Path, Path]:
@@ -65,13 +75,15 @@ def discover(
     run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Run directory: reads DIR/valuation/layer{L}.safetensors.")] = None,
     layer: Annotated[int | None, typer.Option("--layer", help="Layer to partition (with --run-dir; recorded in the output).")] = None,
     method: Annotated[str, typer.Option("--method", help=METHOD_HELP)] = DEFAULTS.method,
-    tau: Annotated[str, typer.Option("--tau", help=TAU_HELP)] = str(DEFAULTS.tau),
-    choice: Annotated[
-        str, typer.Option("--choice", help="Top covers: 'fixed' (k best partners over all neurons) or 'available' (k best among those not yet in a coalition).")
-    ] = DEFAULTS.choice,
-    k: Annotated[int, typer.Option("--k", min=0, help="Top covers: friends per neuron, its k best partners (0: no limit, threshold only).")] = DEFAULTS.k or 0,
-    threshold: Annotated[float, typer.Option("--threshold", help="Top covers: a friend's φ must exceed this.")] = DEFAULTS.threshold or 0.0,
-    no_threshold: Annotated[bool, typer.Option("--no-threshold", help="Top covers: drop the φ floor (top-k only).")] = DEFAULTS.threshold is None,
+    tau: Annotated[str, typer.Option("--tau", help=TAU_HELP)] = str(spell(DEFAULTS.tau)),
+    choice: Annotated[str, typer.Option("--choice", help=CHOICE_HELP)] = DEFAULTS.choice,
+    k: Annotated[
+        str, typer.Option("--k", help=f"Top covers: friends per neuron, its k best partners ('{NONE}': no limit, the threshold alone).")
+    ] = str(spell(DEFAULTS.k)),
+    threshold: Annotated[str, typer.Option("--threshold", help=f"Top covers: a friend's φ must exceed this ('{NONE}': no floor, top-k only).")] = str(
+        spell(DEFAULTS.threshold)
+    ),
+    no_threshold: Annotated[bool, typer.Option("--no-threshold", hidden=True, help=f"Deprecated: write --threshold {NONE}.")] = False,
     mutual: Annotated[bool, typer.Option("--mutual/--no-mutual", help="Top covers: keep only reciprocated friendships.")] = DEFAULTS.mutual,
     m: Annotated[int | None, typer.Option("--m", min=1, max=MAX_DRAWS, help="pac-top-cover: sampled coalitions (default 50000, or from --epsilon).")] = DEFAULTS.m,
     epsilon: Annotated[float | None, typer.Option("--epsilon", help="pac-top-cover: derive m from (ε, δ) instead of --m.")] = DEFAULTS.epsilon,
@@ -80,7 +92,7 @@ def discover(
     max_size: Annotated[
         str,
         typer.Option("--max-size", help=f"Cap (additive) or size-control bound (top covers): N, 'auto' ({AUTO_HELP}) or 'none'."),
-    ] = str(DEFAULTS.max_size),
+    ] = str(spell(DEFAULTS.max_size)),
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same partition).")] = 0,
     stability_samples: Annotated[
         int, typer.Option("--stability-samples", min=1, max=MAX_DRAWS, help="Fresh coalitions for the core-stability estimate.")
@@ -96,16 +108,16 @@ def discover(
     partition = run_discover(
         valuation.phi,
         method=method,
-        tau=_tau(tau),
+        tau=_setting("tau", tau),
         choice=choice,
-        k=k or None,
-        threshold=None if no_threshold else threshold,
+        k=_setting("k", k),
+        threshold=_threshold(threshold, no_threshold),
         mutual=mutual,
         m=m,
         epsilon=epsilon,
         delta=delta,
         max_k=max_k,
-        max_size=_max_size(max_size),
+        max_size=_setting("max_size", max_size),
         seed=seed,
         neurons=valuation.neurons,
         layer=layer if layer is not None else valuation.layer,

@@ -1,4 +1,8 @@
-"""Per-player, per-coalition totals over φ: the kernel of every exact stability check.
+"""Coalitions given as labels: their canonical numbering, and per-player, per-coalition totals over φ.
+
+:func:`canonical_labels` numbers the coalitions of a labelling 0, 1, ... in the order of their
+smallest member (the order of :class:`~hedonic.game.partition.Partition`), the form every game
+returns its labels in.
 
 A partition of n players is given by labels (n,). :class:`CoalitionIndex` holds its coalition
 membership matrix M (C, n), M[c, j] = 1 iff player j is in coalition c, as a sparse CSR matrix,
@@ -20,6 +24,17 @@ import scipy.sparse as sp
 
 BLOCK_ELEMENTS = 1 << 23
 """Entries of an (n, w) per-partner block of players (64 MiB in float64)."""
+
+
+def canonical_labels(labels: np.ndarray) -> np.ndarray:
+    """Relabel coalitions 0, 1, ... in the order of their smallest member: (n,) int64 → (n,) int64."""
+    labels = np.asarray(labels)
+    if not len(labels):
+        return np.zeros(0, dtype=np.int64)
+    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse.ravel()]
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from scipy.sparse.linalg import eigsh
 
-from hedonic.game.resolution import ROW_BLOCK, noise_tau
+from hedonic.game.additive.resolution import ROW_BLOCK, noise_tau
 
 RANK_TERMS = 5
 """Eigenvalues whose share of ‖φ‖²_F measures how low-rank φ is."""

@@ -9,6 +9,9 @@ computed (``parameters``), and its ``stability``
 coalitions under the game's own preference: the exact unilateral-move check, the welfare where
 the game has a potential, the sampled core-blocking rate with its bound, the polynomial oracle
 where the preference is monotone, and for n ≤ 14 an exhaustive core-stability verdict.
+
+φ is checked once, here (:func:`~hedonic.game.phi.check_phi`: square, finite, and symmetric for
+the games whose row says so); what the game builds from it reads it unchecked.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from hedonic.game.methods import check_method
 from hedonic.game.diagnosis import REMEDY, diagnose
+from hedonic.game.methods import check_method
 from hedonic.game.partition import DEFAULT_MAX_SHARE, DEFAULT_SINGLETON_SHARE, LARGE_SHARE, Partition
-from hedonic.game.preferences import check_valuation_matrix
+from hedonic.game.phi import check_phi
 from hedonic.game.sampling import Sampler, uniform_sampler
 from hedonic.game.settings import DEFAULTS, OBSERVED_PAIR_FLOOR, GameSettings
 from hedonic.game.stability import assess
@@ -66,10 +69,23 @@ def discover(
     ``stability_samples`` the sampled core check. ``neurons`` (n,) ascending ids of φ's rows
     (default 0..n−1); the same inputs and ``seed`` give the same partition, byte for byte once saved.
     """
-    phi = check_valuation_matrix(phi)
-    n = phi.shape[0]
-    settings = GameSettings(method, tau, choice, k, threshold, mutual, m, epsilon, delta, max_k, max_size, stability_samples)
+    settings = GameSettings(
+        method=method,
+        tau=tau,
+        choice=choice,
+        k=k,
+        threshold=threshold,
+        mutual=mutual,
+        m=m,
+        epsilon=epsilon,
+        max_k=max_k,
+        max_size=max_size,
+        delta=delta,
+        stability_samples=stability_samples,
+    )
     game = check_method(method)
+    phi = check_phi(phi, symmetric=game.symmetric)
+    n = phi.shape[0]
     ids = _neuron_ids(neurons, n)
     game_rng, check_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
     draw = sampler or uniform_sampler(n, max_k)

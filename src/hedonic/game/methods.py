@@ -1,17 +1,18 @@
 """The games :func:`~hedonic.game.discover` can play, one row per name in :data:`GAME_METHODS`.
 
 - ``additive`` (default): additively separable preferences u_i(S) = Σ_{j∈S}(φ_ij − τ_ij) (τ_ij
-  from a rule of :data:`~hedonic.game.resolution.TAU_RULES`),
+  from a rule of :data:`~hedonic.game.additive.resolution.TAU_RULES`),
   best-response dynamics to a Nash-stable partition under the size cap
-  (:mod:`hedonic.game.additive_dynamics`);
+  (:mod:`hedonic.game.additive.dynamics`);
 - ``additive-individual``: the same game, moves also accepted by the receiving coalition
   (individually stable);
-- ``top-cover``: the top-responsive friend game on the full φ, exact Top Cover with size control
-  (:mod:`hedonic.game.top_cover`, :mod:`hedonic.game.available_cover`);
+- ``top-cover``: the top-responsive friend game on the full φ, the Top Cover of the ``choice``
+  rule with size control (:mod:`hedonic.game.friends.choice`);
 - ``pac-top-cover``: the paper's PAC-Top-Cover, friends estimated from m sampled coalitions
-  (:mod:`hedonic.game.pac_top_cover`).
+  (:mod:`hedonic.game.friends.pac`).
 
-Each row's ``play`` takes φ, the :class:`~hedonic.game.settings.GameSettings` and the game's
+Each row's ``play`` takes φ (checked by :func:`~hedonic.game.phi.check_phi`, symmetric where the
+row's ``symmetric`` says so), the :class:`~hedonic.game.settings.GameSettings` and the game's
 randomness, and returns a :class:`Played`: the labels, the preference the stability checks
 use, the cap unilateral moves are checked under, and what the game records.
 """
@@ -25,20 +26,15 @@ from typing import Any
 import numpy as np
 
 from hedonic.errors import ConfigError
-from hedonic.game.additive_dynamics import best_response_dynamics
-from hedonic.game.additive_preference import AdditivePreference
-from hedonic.game.available_cover import available_cover, check_choice
-from hedonic.game.friend_preference import FriendPreference
-from hedonic.game.pac_top_cover import observed_partners, pac_sample_size
-from hedonic.game.partner_lists import PartnerLists
+from hedonic.game.additive.dynamics import best_response_dynamics
+from hedonic.game.additive.preference import AdditivePreference
+from hedonic.game.additive.resolution import resolve_tau
+from hedonic.game.friends.choice import check_choice
+from hedonic.game.friends.pac import pac_sample_size
+from hedonic.game.friends.rule import FriendRule
 from hedonic.game.preference import Preference
-from hedonic.game.preferences import FriendRule, PartnerRanking, friend_graph, rank_partners
-from hedonic.game.ranked_preference import RankedPreference
-from hedonic.game.resolution import resolve_tau
 from hedonic.game.sampling import Sampler
 from hedonic.game.settings import DEFAULT_M, GameSettings
-from hedonic.game.size_control import Refinement, refine
-from hedonic.game.top_cover import top_cover
 
 
 @dataclass(frozen=True)
@@ -58,12 +54,14 @@ Play = Callable[[np.ndarray, GameSettings, np.random.Generator, Sampler], Played
 
 @dataclass(frozen=True)
 class GameMethod:
-    """A game by name: how to ``play`` it, the ``settings`` it reads, a one-line ``description``."""
+    """A game by name: how to ``play`` it, the ``settings`` it reads, a one-line ``description``,
+    and whether its φ must be ``symmetric`` (:func:`~hedonic.game.phi.check_phi`)."""
 
     name: str
     play: Play
     settings: tuple[str, ...]
     description: str
+    symmetric: bool
 
 
 def _additive(individual: bool) -> Play:
@@ -84,12 +82,6 @@ def _additive(individual: bool) -> Play:
     return play
 
 
-def _friend_rule(settings: GameSettings) -> FriendRule:
-    rule = FriendRule(k=settings.k, threshold=settings.threshold, mutual=settings.mutual)
-    check_choice(settings.choice, rule)
-    return rule
-
-
 def _pac_samples(settings: GameSettings, rule: FriendRule, n: int) -> int:
     """m for PAC: given, from (ε, δ) (:func:`pac_sample_size`), or :data:`DEFAULT_M`."""
     if settings.epsilon is None:
@@ -101,11 +93,13 @@ def _pac_samples(settings: GameSettings, rule: FriendRule, n: int) -> int:
 
 def _top_cover(sampled: bool) -> Play:
     def play(phi: np.ndarray, settings: GameSettings, rng: np.random.Generator, draw: Sampler) -> Played:
-        rule = _friend_rule(settings)
+        rule = FriendRule(k=settings.k, threshold=settings.threshold, mutual=settings.mutual)
+        choice = check_choice(settings.choice, rule)
         n = phi.shape[0]
         m = _pac_samples(settings, rule, n) if sampled else None
-        cover = _available_cover if settings.choice == "available" else _fixed_cover
-        refinement, observed_pairs, preference = cover(phi, rule, m if n >= 2 else None, draw, rng, settings.size_bound(n))
+        exact = choice.exact(phi, rule)
+        candidates, observed_pairs = (exact, None) if m is None or n < 2 else choice.observed(phi, rule, draw, rng, m)
+        refinement = choice.cover(candidates, rule, settings.size_bound(n))
         record = {
             "choice": settings.choice,
             **rule.as_dict(),
@@ -115,52 +109,20 @@ def _top_cover(sampled: bool) -> Play:
         if sampled:
             share = None if observed_pairs is None else observed_pairs / (n * (n - 1))
             record.update(m=m, epsilon=settings.epsilon, observed_pair_share=share)
-        return Played(refinement.labels, preference, None, record)
+        return Played(refinement.labels, choice.preference(phi, rule, exact), None, record)
 
     return play
-
-
-def _fixed_cover(
-    phi: np.ndarray, rule: FriendRule, m: int | None, draw: Sampler, rng: np.random.Generator, max_size: int | None
-) -> tuple[Refinement, int | None, Preference]:
-    """Fixed-rule cover and size control; the observed pair count (PAC) and the friend preference."""
-    exact = rank_partners(phi, rule.k, rule.threshold)
-    ranking, observed_pairs = (exact, None) if m is None else observed_partners(phi, rule, "fixed", draw, rng, m)
-    assert isinstance(ranking, PartnerRanking)
-    refinement = refine(ranking, rule, top_cover(friend_graph(ranking, rule)), max_size)
-    return refinement, observed_pairs, FriendPreference(friend_graph(exact, rule), rule)
-
-
-def _available_cover(
-    phi: np.ndarray, rule: FriendRule, m: int | None, draw: Sampler, rng: np.random.Generator, max_size: int | None
-) -> tuple[Refinement, int | None, Preference]:
-    """Available-rule cover and size control; the observed pair count (PAC) and the ranked preference.
-
-    The exact partner lists are built once: the exact cover, its size-control levels and the
-    stability oracle each play on a copy.
-    """
-    assert rule.k is not None
-    exact = PartnerLists.from_phi(phi, rule.threshold)
-    candidates, observed_pairs = (exact, None) if m is None else observed_partners(phi, rule, "available", draw, rng, m)
-    assert isinstance(candidates, PartnerLists)
-
-    def cover(stricter: FriendRule, groups: np.ndarray) -> np.ndarray:
-        assert stricter.k is not None
-        return available_cover(candidates.within(groups), stricter.k)
-
-    refinement = refine(None, rule, available_cover(candidates.within(), rule.k), max_size, cover=cover)
-    return refinement, observed_pairs, RankedPreference(phi, rule.k, rule.threshold, candidates=exact)
 
 
 _TOP_COVER_SETTINGS = ("choice", "k", "threshold", "mutual", "max_size")
 GAME_METHODS: dict[str, GameMethod] = {
     row.name: row
     for row in (
-        GameMethod("additive", _additive(False), ("tau", "max_size"), "additively separable game, Nash-stable best-response dynamics (default)"),
-        GameMethod("additive-individual", _additive(True), ("tau", "max_size"), "additively separable game, individually stable dynamics"),
-        GameMethod("top-cover", _top_cover(False), _TOP_COVER_SETTINGS, "top-responsive friend game, exact Top Cover on all of φ"),
+        GameMethod("additive", _additive(False), ("tau", "max_size"), "additively separable game, Nash-stable best-response dynamics (default)", True),
+        GameMethod("additive-individual", _additive(True), ("tau", "max_size"), "additively separable game, individually stable dynamics", True),
+        GameMethod("top-cover", _top_cover(False), _TOP_COVER_SETTINGS, "top-responsive friend game, exact Top Cover on all of φ", False),
         GameMethod(
-            "pac-top-cover", _top_cover(True), (*_TOP_COVER_SETTINGS, "m", "epsilon"), "the paper's PAC-Top-Cover on m sampled coalitions"
+            "pac-top-cover", _top_cover(True), (*_TOP_COVER_SETTINGS, "m", "epsilon"), "the paper's PAC-Top-Cover on m sampled coalitions", False
         ),
     )
 }

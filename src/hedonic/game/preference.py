@@ -3,10 +3,10 @@
 Three preferences implement :class:`Preference` (players are the rows 0..n−1 of φ; a partition is
 given as coalition labels (n,)):
 
-- :class:`~hedonic.game.friend_preference.FriendPreference` (top-responsive, ``fixed`` friends);
-- :class:`~hedonic.game.ranked_preference.RankedPreference` (top-responsive, ``available``
+- :class:`~hedonic.game.friends.fixed_preference.FriendPreference` (top-responsive, ``fixed`` friends);
+- :class:`~hedonic.game.friends.available_preference.RankedPreference` (top-responsive, ``available``
   partners re-ranked inside each coalition; the paper's multi-friend utility);
-- :class:`~hedonic.game.additive.AdditivePreference` (additively separable, u_i(S) = Σ_{j∈S}(φ_ij − τ)).
+- :class:`~hedonic.game.additive.preference.AdditivePreference` (additively separable, u_i(S) = Σ_{j∈S}(φ_ij − τ)).
 
 What the stability code (:mod:`hedonic.game.stability`) asks of them:
 

@@ -1,26 +1,31 @@
-"""The game's parameters and their one set of defaults.
+"""The game's parameters: their one declaration, their checks and their one set of defaults.
 
-:func:`hedonic.game.discover`, ``hedonic discover`` and the run configuration's ``[game]`` table
-all take their defaults from :data:`DEFAULTS` (a test checks they agree). The default game is the
-additively separable one (:mod:`hedonic.game.additive_dynamics`), chosen by measurement: on the
+:class:`GameParameters` declares every parameter of the game (name, type, default) once; the run
+configuration's ``[game]`` table is it (:class:`hedonic.pipeline.config.GameSection`), read by the
+configuration's one decoder (``"none"`` for ``None``, :mod:`hedonic.spelling`).
+:class:`GameSettings` is the same declaration checked; :func:`hedonic.game.discover` and
+``hedonic discover`` take their defaults from :data:`DEFAULTS` (a test checks that library,
+configuration and command line agree). The pipeline plays the game with these defaults, no
+others. Former spellings (:data:`FORMER_SPELLINGS`) still read, with a :class:`FutureWarning`,
+for one release. The default game is the
+additively separable one (:mod:`hedonic.game.additive.dynamics`), chosen by measurement: on the
 demo model its coalitions are more synergistic on held-out inputs than the paper's top-responsive
 cover's and the baselines', and it recovers planted groups at layer scale (README, "The game").
 """
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from hedonic.errors import ConfigError
-from hedonic.game.resolution import check_tau
+from hedonic.game.additive.resolution import check_tau
+from hedonic.spelling import AUTO, NONE, spell
 
-AUTO = "auto"
-"""The value of ``tau`` and ``max_size`` that asks for the default derived from the data or the layer."""
-NONE = "none"
-"""The value of ``max_size`` that asks for no bound (the same word in Python, TOML and on the command line)."""
 DEFAULT_M = 50000
 """PAC samples when neither ``m`` nor ``epsilon`` is given (the paper's setting)."""
 OBSERVED_PAIR_FLOOR = 0.5
@@ -63,20 +68,24 @@ def size_setting(value: Any, where: str = "max_size") -> int | str:
 
 
 @dataclass(frozen=True)
-class GameSettings:
-    """Every parameter of :func:`~hedonic.game.discover` but φ, the seed and the neuron ids.
+class GameParameters:
+    """Every parameter of :func:`~hedonic.game.discover` but φ, the seed and the neuron ids, declared once.
 
     - ``method``: the game, by name (:data:`hedonic.game.methods.GAME_METHODS`);
-    - additive games: ``tau``, a number, a rule of :data:`~hedonic.game.resolution.TAU_RULES` by
-      name, or "auto" (the default rule, ``scaled``);
-    - top-responsive games: friends are each neuron's ``k`` best partners with φ > ``threshold``
-      (None: no floor), over all neurons (``choice = "fixed"``, optionally ``mutual``) or among those
-      not yet in a coalition (``"available"``, the paper's multi-friend utility);
+    - additive games: ``tau``, a number, a rule of :data:`~hedonic.game.additive.resolution.TAU_RULES`
+      by name, or "auto" (the default rule, ``scaled``);
+    - top-responsive games: friends are each neuron's ``k`` best partners (None: no limit, the
+      threshold alone) with φ > ``threshold`` (None: no floor), over all neurons
+      (``choice = "fixed"``, optionally ``mutual``) or among those not yet in a coalition
+      (``"available"``, the paper's multi-friend utility; :data:`~hedonic.game.friends.choice.CHOICE_RULES`);
     - PAC: ``m`` sampled coalitions (None: 50000, or from ``epsilon`` and ``delta``) of sizes 2..``max_k``;
     - ``max_size``: the additive games' cap, the top covers' size-control bound, an integer,
       "auto" (:func:`auto_max_size`, a share of the layer) or "none" (:func:`size_setting`);
     - stability: ``stability_samples`` fresh coalitions from D (sizes 2..``max_k``), bound at
       confidence 1 − ``delta``.
+
+    In TOML and on the command line ``None`` is written "none". The values are checked by
+    :meth:`settings` (for ``[game]``, when the configuration is validated).
     """
 
     method: str = "additive"
@@ -87,10 +96,24 @@ class GameSettings:
     mutual: bool = False
     m: int | None = None
     epsilon: float | None = None
-    delta: float = 0.05
     max_k: int = 10
     max_size: int | str = AUTO
+    delta: float = 0.05
     stability_samples: int = 20000
+
+    def settings(self) -> GameSettings:
+        """The parameters checked, former spellings (:data:`FORMER_SPELLINGS`) read with a :class:`FutureWarning`."""
+        return GameSettings(**{name: former_spelling(name, value) for name, value in self.as_dict().items()})
+
+    def as_dict(self) -> dict[str, Any]:
+        """The parameters as plain JSON values."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GameSettings(GameParameters):
+    """:class:`GameParameters` checked: a bad value raises :class:`ConfigError` when built, and
+    ``max_size`` is held in its one spelling (:func:`size_setting`)."""
 
     def __post_init__(self) -> None:
         _positive_int("max_k", self.max_k, 2)
@@ -110,9 +133,24 @@ class GameSettings:
             return None
         return auto_max_size(n) if self.max_size == AUTO else int(self.max_size)
 
-    def as_dict(self) -> dict[str, Any]:
-        """The settings as plain JSON values."""
-        return asdict(self)
+
+FORMER_SPELLINGS: Mapping[str, tuple[Any, Any]] = {"k": (0, None), "m": (0, None), "threshold": (-math.inf, None), "max_size": (0, AUTO)}
+"""parameter → (former value, what it meant): ``k = 0`` (no limit), ``m = 0`` (the default),
+``threshold = -inf`` (no floor) and ``max_size = 0`` (the layer-derived bound) of TOML files
+(``k 0`` of the command line too) before "none" and "auto" were the one spelling."""
+
+
+def former_spelling(name: str, value: Any, option: str | None = None) -> Any:
+    """``value`` of the parameter ``name``, its former spelling (:data:`FORMER_SPELLINGS`) read as
+    what it meant, with a :class:`FutureWarning` naming the word to write in ``[game]`` (or after
+    the command-line ``option``)."""
+    former, meaning = FORMER_SPELLINGS.get(name, (None, None))
+    if former is None or isinstance(value, bool) or value != former:
+        return value
+    written = f"{option} {former}" if option else f"[game] {name} = {former}"
+    word = f"{option} {spell(meaning)}" if option else f"{name} = {json.dumps(spell(meaning))}"
+    warnings.warn(f"{written} is deprecated: write {word}", FutureWarning, stacklevel=3)
+    return meaning
 
 
 def _positive_int(name: str, value: Any, minimum: int) -> int:

@@ -2,8 +2,8 @@
 
 Ties at a row's k-th value go to the lower columns, so the choice is a function of the values
 alone (no dependence on :func:`numpy.partition`'s internal order). Used by the friend rankings
-(:func:`~hedonic.game.preferences.rank_partners`), the partner lists
-(:func:`~hedonic.game.partner_lists.best_columns`) and the Louvain baseline's friendship graph.
+(:func:`~hedonic.game.friends.rule.rank_partners`), the partner lists
+(:func:`~hedonic.game.friends.partner_lists.best_columns`) and the Louvain baseline's friendship graph.
 """
 
 from __future__ import annotations

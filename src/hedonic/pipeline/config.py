@@ -28,7 +28,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import tomllib
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -37,9 +36,9 @@ from hedonic.baselines import BASELINE_METHODS
 from hedonic.evaluation.decomposition import DEFAULT_DECOMPOSITION_METRICS
 from hedonic.evaluation.synergy import DEFAULT_MAX_PAIRS, DEFAULT_METRICS
 from hedonic.errors import ConfigError
-from hedonic.game import DEFAULTS, GameSettings
-from hedonic.game.settings import AUTO
+from hedonic.game import GameParameters
 from hedonic.pipeline.config_loading import from_mapping
+from hedonic.spelling import NONE
 from hedonic.valuation.build import VALUATION_KINDS
 
 ValuationKindName = Literal[tuple(VALUATION_KINDS)]  # type: ignore[valid-type]
@@ -119,57 +118,13 @@ class ValuationSection:
     exact_inputs: int = 24
 
 
-@dataclass(frozen=True)
-class GameSection:
-    """The hedonic game (see :func:`hedonic.game.discover`; defaults :data:`hedonic.game.DEFAULTS`).
-
-    ``method``: one of :data:`hedonic.game.GAME_METHODS` (``additive``, the default,
-    ``additive-individual``, ``top-cover``, ``pac-top-cover``); ``tau``: the additive games'
-    resolution, a number or "auto" (from φ's noise). Top-responsive games: friends are a neuron's
-    ``k`` best partners (``k = 0``: no limit, the threshold alone) with φ above ``threshold``
-    (``threshold = -inf``: no floor), over all neurons (``choice = "fixed"``) or among those not
-    yet in a coalition (``"available"``); PAC draws ``m`` coalitions (0: the default 50000) of
-    sizes 2..``max_k``. ``max_size``: the cap or size-control bound, an integer, "auto" (a share of
-    the layer, :func:`hedonic.game.auto_max_size`) or "none"; the former ``max_size = 0`` still
-    reads as "auto", with a deprecation warning.
-    The values are checked by :func:`hedonic.pipeline.validation.validate_config`.
-    """
-
-    method: str = DEFAULTS.method
-    tau: float | str = DEFAULTS.tau
-    choice: Literal["fixed", "available"] = DEFAULTS.choice  # type: ignore[assignment]
-    k: int = DEFAULTS.k or 0
-    threshold: float = -math.inf if DEFAULTS.threshold is None else DEFAULTS.threshold
-    mutual: bool = DEFAULTS.mutual
-    m: int = DEFAULTS.m or 0
-    max_k: int = DEFAULTS.max_k
-    max_size: int | str = DEFAULTS.max_size
-    delta: float = DEFAULTS.delta
-    stability_samples: int = DEFAULTS.stability_samples
-
-    def settings(self) -> GameSettings:
-        """The section as the game's settings (the TOML spellings of "none" and "auto" resolved)."""
-        return GameSettings(
-            method=self.method,
-            tau=self.tau,
-            choice=self.choice,
-            k=self.k or None,
-            threshold=None if self.threshold == -math.inf else self.threshold,
-            mutual=self.mutual,
-            m=self.m or None,
-            delta=self.delta,
-            max_k=self.max_k,
-            max_size=_legacy_size(self.max_size),
-            stability_samples=self.stability_samples,
-        )
-
-
-def _legacy_size(value: int | str) -> int | str:
-    """``[game] max_size`` with the former ``0`` (then the layer-derived default) read as "auto", and a deprecation warning."""
-    if value == 0 and not isinstance(value, bool):
-        warnings.warn('[game] max_size = 0 is deprecated: write max_size = "auto" (or "none" for no bound)', FutureWarning, stacklevel=3)
-        return AUTO
-    return value
+GameSection = GameParameters
+"""``[game]``: the hedonic game's parameters, declared once by :class:`hedonic.game.GameParameters`
+(which documents each; defaults :data:`hedonic.game.DEFAULTS`, the pipeline uses no others).
+``None`` is written "none" (e.g. ``k = "none"``: no limit, the threshold alone; ``m = "none"``:
+50000 or from ``epsilon``); the former ``k = 0``, ``m = 0``, ``threshold = -inf`` and
+``max_size = 0`` still read, with a deprecation warning. The values are checked by
+:func:`hedonic.pipeline.validation.validate_config`."""
 
 
 @dataclass(frozen=True)
@@ -185,7 +140,7 @@ SynergyMetric = Literal["pair", "ratio", "excess", "na", "pair_abs", "ratio_abs"
 NullMetric = Literal["pair", "pair_abs", "na", "na_abs", "ratio", "ratio_abs"]
 
 
-NO_LIMIT = "none"
+NO_LIMIT = NONE
 """The TOML spelling of "no upper bound" (``[evaluation] max_size``)."""
 
 
@@ -424,6 +379,8 @@ def config_toml(config: RunConfig) -> str:
 
 
 def _toml_value(value: Any) -> str:
+    if value is None:
+        return _toml_value(NONE)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and math.isinf(value):

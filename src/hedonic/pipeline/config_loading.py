@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from hedonic.errors import ConfigError
+from hedonic.spelling import NONE
 
 T = TypeVar("T")
 _TOML_TYPES = {bool: "boolean (true or false)", int: "integer (e.g. 3)", float: "number (e.g. 0.5)", str: 'string (e.g. "text")'}
@@ -19,7 +20,8 @@ def from_mapping(cls: type[T], data: Mapping[str, Any], where: str = "config") -
 
     Unknown keys raise :class:`ConfigError` naming the key and listing the valid ones; values of
     the wrong type (bool/int/float/str/list) raise naming the key, the expected and the found type.
-    Missing keys take the dataclass defaults.
+    ``"none"`` (:data:`hedonic.spelling.NONE`) is ``None`` for a key whose type allows it. Missing
+    keys take the dataclass defaults.
     """
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where}: expected a table, found {type(data).__name__}", hint=f"write [{where.removeprefix('config.')}] as a table")
@@ -41,7 +43,7 @@ def _convert(annotation: Any, value: Any, where: str) -> Any:
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         options = typing.get_args(annotation)
-        if value is None and type(None) in options:
+        if (value is None or value == NONE) and type(None) in options:
             return None
         errors = []
         for option in (o for o in options if o is not type(None)):

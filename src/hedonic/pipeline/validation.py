@@ -123,11 +123,11 @@ INT64_MAX = 2**63 - 1
 def _check_counts(config: RunConfig) -> None:
     for section, key, minimum in _MINIMUMS:
         value = getattr(getattr(config, section), key)
-        if value < minimum:
+        if value is not None and value < minimum:
             raise ConfigError(f"[{section}] {key} must be ≥ {minimum}, got {value}", hint=f"set {key} in [{section}] to {minimum} or more")
     for (section, key), maximum in _MAXIMUMS.items():
         value = getattr(getattr(config, section), key)
-        if value > maximum:
+        if value is not None and value > maximum:
             raise ConfigError(f"[{section}] {key} must be ≤ {maximum}, got {value}", hint=f"set {key} in [{section}] to {maximum} or less")
     for section, key, value in _integers(config.as_dict()):
         if not -INT64_MAX <= value <= INT64_MAX:
@@ -145,8 +145,9 @@ def _check_counts(config: RunConfig) -> None:
             f"[evaluation] size range {low}–{high}: min_size must be ≥ 2 and at most max_size",
             hint='give a size range with 2 ≤ min_size ≤ max_size, e.g. 2 and "none"',
         )
-    if math.isnan(config.game.threshold) or config.game.threshold == math.inf:
-        raise ConfigError(f"[game] threshold must be a number or -inf, got {config.game.threshold}", hint="e.g. threshold = 0.0")
+    threshold = config.game.threshold
+    if threshold is not None and (math.isnan(threshold) or threshold == math.inf):
+        raise ConfigError(f'[game] threshold must be a number or "none", got {threshold}', hint="e.g. threshold = 0.0")
 
 
 def _integers(values: dict[str, Any], section: str = "") -> Iterator[tuple[str, str, int]]:
@@ -163,8 +164,7 @@ def _check_stage_parameters(config: RunConfig) -> None:
     """Build the stages' own parameter objects from the configuration: their checks run now."""
     from hedonic.baselines import BASELINE_METHODS
     from hedonic.evaluation.meaning import MeaningSettings
-    from hedonic.game import FriendRule, check_method
-    from hedonic.game.available_cover import check_choice
+    from hedonic.game import FriendRule, check_choice, check_method
     from hedonic.pipeline.stages import sankey_section_options, tracking_options
     from hedonic.stats.subset import parse_subset
     from hedonic.tracking import Thresholds

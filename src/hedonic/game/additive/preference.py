@@ -6,7 +6,7 @@ Definition (spec §5). Player i in coalition S has utility
 
 so φ(i, j) > τ_ij makes j welcome to i and φ(i, j) < τ_ij unwelcome; τ_ij is the resolution of the
 game (what a pair must be worth for a coalition to be worth joining): a constant τ and, with
-per-player factors t (n,), a rank-one part (:mod:`hedonic.game.resolution` chooses them; without t,
+per-player factors t (n,), a rank-one part (:mod:`hedonic.game.additive.resolution` chooses them; without t,
 τ_ij = τ). The pair term keeps every computation O(n) per player: coalition C costs player i
 τ·|C| + t_i·T_C with T_C = Σ_{j∈C} t_j. i strictly prefers S to S' when
 u_i(S) > u_i(S') + tolerance, the tolerance being 1e-9 of the largest |φ| (utilities are summed
@@ -14,7 +14,7 @@ in float64 from φ's float32 entries, so equal sums computed in two orders never
 
 With symmetric φ (τ_ij is symmetric), W(π) = Σ_C Σ_{i<j∈C} (φ_ij − τ_ij) = ½ Σ_i u_i(π(i)) is an exact potential: a
 unilateral move of i from A to B changes W by exactly u_i(B ∪ {i}) − u_i(A). Every improving move
-therefore raises W, and best-response dynamics (:mod:`hedonic.game.additive_dynamics`) end in a
+therefore raises W, and best-response dynamics (:mod:`hedonic.game.additive.dynamics`) end in a
 Nash-stable partition. Additive utilities are not monotone (dropping an unwelcome member raises
 a player's utility), so the polynomial core oracle of the top-responsive games does not apply:
 :meth:`AdditivePreference.largest_gaining` returns None, and core stability is estimated on
@@ -53,24 +53,22 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from hedonic.errors import ConfigError, NumericalError
+from hedonic.errors import ConfigError
 from hedonic.game.coalition_index import BLOCK_ELEMENTS, coalition_rows
 from hedonic.game.preference import Deviations, MoveCheck, summarise_moves
-from hedonic.game.preferences import check_valuation_matrix
-from hedonic.matrix_scan import scan_square
+from hedonic.matrix_scan import row_abs_max
 
 TOLERANCE = 1e-9
 """A utility gain counts when it exceeds this share of the largest |φ|."""
-SYMMETRY_RTOL = 1e-5
-"""φ asymmetric by at most this share of its largest |φ| (float rounding) is symmetrised; more is refused."""
 SCREEN_SAFETY = 4.0
 """Factor on the rounding bound of the screen (module docstring)."""
 
 
 @dataclass(frozen=True)
 class AdditivePreference:
-    """u_i(S) = Σ_{j∈S, j≠i} (φ_ij − ``tau`` − t_i t_j) over φ (n, n) float, symmetric, with
-    t = ``factors`` (n,) (None: no pair term) (module docstring).
+    """u_i(S) = Σ_{j∈S, j≠i} (φ_ij − ``tau`` − t_i t_j) over φ (n, n) float, symmetric (as
+    :func:`~hedonic.game.phi.check_phi` returns it), with t = ``factors`` (n,) (None: no pair
+    term) (module docstring).
 
     ``row_scale`` (n,) = max_j |φ_ij| and ``scale`` = max(max |φ|, max t²) are derived (the
     screen's bound and the tolerance).
@@ -83,20 +81,10 @@ class AdditivePreference:
     row_scale: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        check_valuation_matrix(self.phi)
         if not np.isfinite(self.tau):
             raise ConfigError(f"τ must be finite, got {self.tau!r}", hint="pass a number, or tau='auto'")
-        scan = scan_square(self.phi)
-        if scan.non_finite:
-            raise NumericalError("φ holds NaN or infinite entries", hint="recompute the valuation; the game needs finite values")
-        row_scale, asymmetry, largest = scan.row_abs_max, scan.max_asymmetry, scan.scale
-        if asymmetry > SYMMETRY_RTOL * largest:
-            raise ConfigError(
-                f"the additive game needs a symmetric φ: |φ_ij − φ_ji| reaches {asymmetry:.3g} (largest |φ| {largest:.3g})",
-                hint="symmetrise it, e.g. (phi + phi.T) / 2, or play a top-responsive game",
-            )
-        if asymmetry:
-            object.__setattr__(self, "phi", ((self.phi + self.phi.T) / 2).astype(self.phi.dtype))
+        row_scale = row_abs_max(self.phi)
+        largest = float(row_scale.max(initial=0.0))
         if self.factors is not None:
             factors = np.asarray(self.factors, dtype=np.float64)
             if factors.shape != (self.n,) or not np.isfinite(factors).all():

@@ -15,10 +15,11 @@ SCCs, i.e. closed in turn under the stricter preference. Levels repeat until no 
 Each level processes all oversized coalitions in one SCC pass (arcs across coalitions are
 dropped), O(n·k) per level. What each level did is recorded for the partition's parameters.
 
-The cover run inside the oversized coalitions is a parameter (:data:`GroupCover`): by default the
-fixed-rule Top Cover of the ranking's friendship digraph; the ``available`` rule passes its own
-(:func:`hedonic.game.available_cover.available_cover` played inside each group), so that pieces
-are closed sets of the stricter preference of that rule.
+The cover run inside the oversized coalitions is the choice rule's own (:data:`GroupCover`,
+given by :mod:`~hedonic.game.friends.choice`): the ``fixed`` rule's Top Cover of the ranking's
+friendship digraph inside each group (:func:`~hedonic.game.friends.fixed_cover.top_cover_within`),
+the ``available`` rule's cover played inside each group, so that pieces are closed sets of the
+stricter preference of that rule.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from typing import Any
 import numpy as np
 
 from hedonic.errors import ConfigError
-from hedonic.game.preferences import FriendRule, PartnerRanking, friend_graph
-from hedonic.game.top_cover import canonical_labels, top_cover
+from hedonic.game.coalition_index import canonical_labels
+from hedonic.game.friends.rule import FriendRule, PartnerRanking
 
 
 GroupCover = Callable[[FriendRule, np.ndarray], np.ndarray]
@@ -56,15 +57,6 @@ class Refinement:
         return per_coalition.tolist()
 
 
-def fixed_group_cover(ranking: PartnerRanking) -> GroupCover:
-    """The fixed-rule Top Cover inside groups: SCCs of ``ranking``'s friendship digraph, arcs within groups."""
-
-    def cover(rule: FriendRule, groups: np.ndarray) -> np.ndarray:
-        return top_cover(friend_graph(ranking, rule, groups))
-
-    return cover
-
-
 def stricter_rule(rule: FriendRule, ranking: PartnerRanking | None, groups: np.ndarray) -> FriendRule | None:
     """The next stricter rule after ``rule`` for players grouped by ``groups`` (n,), or None.
 
@@ -82,23 +74,17 @@ def stricter_rule(rule: FriendRule, ranking: PartnerRanking | None, groups: np.n
     return replace(rule, threshold=float(np.median(ranking.values[inside])))
 
 
-def refine(
-    ranking: PartnerRanking | None, rule: FriendRule, labels: np.ndarray, max_size: int | None, *, cover: GroupCover | None = None
-) -> Refinement:
+def refine(ranking: PartnerRanking | None, rule: FriendRule, labels: np.ndarray, max_size: int | None, *, cover: GroupCover) -> Refinement:
     """Split every coalition of ``labels`` (n,) larger than ``max_size`` with stricter rules.
 
-    ``ranking`` must hold the candidates ``rule`` was applied to (exact or sampled); ``labels``
-    is the base cover under ``rule``. ``max_size=None`` turns size control off (level 0 only).
-    ``cover`` re-covers the oversized groups under a stricter rule (default: the fixed-rule Top
-    Cover of ``ranking``'s friendship digraph); with a ``cover`` and a top-k rule ``ranking`` may
-    be None. Returns the refined labels and the per-level record.
+    ``labels`` is the base cover under ``rule``; ``cover`` re-covers the oversized groups under a
+    stricter rule (the choice rule's cover inside groups). ``ranking`` holds the candidates
+    ``rule`` was applied to (exact or sampled); only a threshold-only rule needs it (a top-k rule
+    gets stricter without it). ``max_size=None`` turns size control off (level 0 only). Returns
+    the refined labels and the per-level record.
     """
     if max_size is not None and (isinstance(max_size, bool) or int(max_size) != max_size or max_size < 1):
         raise ConfigError(f"max_size must be a positive integer, got {max_size!r}", hint="e.g. max_size=64, or turn size control off")
-    if cover is None:
-        if ranking is None:
-            raise ConfigError("refine needs the partner ranking or a cover", hint="pass the ranking the cover used")
-        cover = fixed_group_cover(ranking)
     labels = canonical_labels(labels)
     limit = len(labels) if max_size is None else max_size
     player_levels = np.zeros(len(labels), dtype=np.int64)

@@ -5,9 +5,9 @@ sample a player sees the valuations φ(i, j) of its co-members, and its choice s
 best partners in S (the paper's multi-friend utility). Player i's estimated friends B_i are the
 friends its rule picks among all partners it was ever sampled with: its k best observed partners
 (and/or those above the threshold), which is the union of its per-sample choices trimmed to the
-k best. The digraph i → j for j ∈ B_i is then covered exactly (:func:`hedonic.game.top_cover`).
+k best. The digraph i → j for j ∈ B_i is then covered exactly (:func:`~hedonic.game.friends.fixed_cover.top_cover`).
 
-With the ``available`` choice rule (:mod:`hedonic.game.available_cover`) the estimated ranking
+With the ``available`` choice rule (:mod:`hedonic.game.friends.available_cover`) the estimated ranking
 plays the role of φ's: each player keeps every partner it was sampled with (above the
 threshold), ordered by φ, and re-ranks among those still available; a partner never sampled
 with it is never chosen. The bound below is stated for the fixed rule.
@@ -36,17 +36,15 @@ reported stability is the one measured on fresh samples (:mod:`hedonic.game.stab
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
 
 from hedonic.errors import ConfigError
-from hedonic.game.available_cover import available_cover, check_choice
-from hedonic.game.partner_lists import PartnerLists
-from hedonic.game.preferences import FriendRule, PartnerRanking, check_valuation_matrix, friend_graph
-from hedonic.game.sampling import Sampler, draw_in_chunks, uniform_sampler
-from hedonic.game.top_cover import top_cover
+from hedonic.game.friends.choice import check_choice
+from hedonic.game.friends.rule import FriendRule
+from hedonic.game.phi import check_phi
+from hedonic.game.sampling import Sampler, uniform_sampler
 
 
 def pac_sample_size(n: int, epsilon: float, delta: float, k: int, max_k: int, mutual: bool = False) -> int:
@@ -65,28 +63,6 @@ def pac_sample_size(n: int, epsilon: float, delta: float, k: int, max_k: int, mu
     return max(1, math.ceil(math.log(factor / (epsilon * delta)) / pair_chance))
 
 
-def observed_ranking(
-    phi: np.ndarray, sampler: Sampler, rng: np.random.Generator, m: int, k: int | None, threshold: float | None = None
-) -> PartnerRanking:
-    """Each player's partners seen in m samples from ``sampler``, ranked by φ (n, n), best first.
-
-    Keeps the ``k`` best observed partners per player (with ``k=None``: all observed partners
-    with φ > ``threshold``). The pairs of each (chunk, w) sample array are extracted at once and
-    deduplicated by sorting, chunk by chunk: memory O(pairs seen + chunk). Only φ at the pairs seen is read.
-    """
-    n = phi.shape[0]
-    distinct = np.zeros(0, dtype=np.int64)
-    for chunk in draw_in_chunks(sampler, rng, m, n):
-        first, second = chunk[:, :, None], chunk[:, None, :]
-        pair = (first >= 0) & (second >= 0) & (first != second)
-        distinct = np.unique(np.concatenate((distinct, (first * n + second)[pair])))
-    rows, cols = np.divmod(distinct, n)
-    values = np.asarray(phi[rows, cols], dtype=np.float32)
-    if k is None:
-        rows, cols, values = rows[values > threshold], cols[values > threshold], values[values > threshold]
-    return dataclasses.replace(PartnerRanking.from_entries(n, rows, cols, values, k), observed_pairs=len(distinct))
-
-
 def pac_top_cover(
     phi: np.ndarray,
     rule: FriendRule,
@@ -103,29 +79,10 @@ def pac_top_cover(
     ``numpy.random.default_rng(seed)``; the same seed gives the same labels. ``choice``: the
     choice rule, ``"fixed"`` or ``"available"`` (module docstring).
     """
-    phi = check_valuation_matrix(phi)
-    check_choice(choice, rule)
+    phi = check_phi(phi, symmetric=False)
+    rules = check_choice(choice, rule)
     n = phi.shape[0]
     if n < 2:
         return np.zeros(n, dtype=np.int64)
-    observed, _ = observed_partners(phi, rule, choice, sampler or uniform_sampler(n, max_k), np.random.default_rng(seed), m)
-    if isinstance(observed, PartnerLists):
-        assert rule.k is not None
-        return available_cover(observed, rule.k)
-    return top_cover(friend_graph(observed, rule))
-
-
-def observed_partners(
-    phi: np.ndarray, rule: FriendRule, choice: str, sampler: Sampler, rng: np.random.Generator, m: int
-) -> tuple[PartnerRanking | PartnerLists, int]:
-    """What the PAC cover knows of φ (n, n) after m samples, and how many ordered pairs it saw.
-
-    The candidates its choice rule plays on: ``fixed``, the observed ranking (each player's
-    ``rule.k`` best observed partners); ``available``, the partner lists of every observed
-    partner with φ above the rule's threshold.
-    """
-    if choice == "available":
-        observed = observed_ranking(phi, sampler, rng, m, None, -math.inf if rule.threshold is None else rule.threshold)
-        return PartnerLists.from_ranking(observed, rule.threshold), int(observed.observed_pairs or 0)
-    ranking = observed_ranking(phi, sampler, rng, m, rule.k, rule.threshold)
-    return ranking, int(ranking.observed_pairs or 0)
+    observed, _ = rules.observed(phi, rule, sampler or uniform_sampler(n, max_k), np.random.default_rng(seed), m)
+    return rules.cover(observed, rule, None).labels

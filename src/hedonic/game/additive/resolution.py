@@ -1,6 +1,6 @@
 """The additive games' resolution: τ rules by name, one table (:data:`TAU_RULES`).
 
-The additively separable game (:mod:`hedonic.game.additive_preference`) gives player i in S
+The additively separable game (:mod:`hedonic.game.additive.preference`) gives player i in S
 
     u_i(S) = Σ_{j∈S, j≠i} (φ_ij − τ_ij),   τ_ij = τ + t_i·t_j,
 
@@ -44,7 +44,8 @@ from typing import Any
 
 import numpy as np
 
-from hedonic.errors import ConfigError, NumericalError
+from hedonic.errors import ConfigError
+from hedonic.spelling import AUTO
 
 TAU_MULTIPLIER = 1.5
 """τ = median + this many robust standard deviations (``noise`` and ``scaled``)."""
@@ -58,8 +59,6 @@ MAD_TO_SIGMA = 1.4826
 """σ of a normal distribution per unit of median absolute deviation."""
 MEAN_ABS_TO_SIGMA = 1.2533
 """σ of a normal distribution per unit of mean absolute deviation (fallback when the MAD is 0)."""
-AUTO = "auto"
-"""``tau = "auto"``: the default rule, :data:`DEFAULT_TAU_RULE`."""
 
 
 @dataclass(frozen=True)
@@ -127,8 +126,6 @@ def noise_tau(phi: np.ndarray, rng: np.random.Generator, multiplier: float = TAU
         rows = rng.integers(0, n, size=pairs)
         cols = (rows + rng.integers(1, n, size=pairs)) % n
     values = np.asarray(phi[rows, cols], dtype=np.float64)
-    if not np.isfinite(values).all():
-        raise NumericalError("φ holds NaN or infinite entries", hint="recompute the valuation; the game needs finite values")
     median, sigma = (float(value) for value in robust_sigma(values))
     return TauEstimate(median + multiplier * sigma, median, sigma, multiplier, len(values))
 

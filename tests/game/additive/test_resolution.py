@@ -8,7 +8,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from hedonic.errors import ConfigError
 from hedonic.game import DEFAULT_TAU_RULE, TAU_RULES, discover, noise_tau, planted_valuation, resolve_tau
-from hedonic.game.resolution import row_sigmas
+from hedonic.game.additive.resolution import row_sigmas
 
 
 def test_the_table_names_every_rule_and_auto_is_the_default() -> None:

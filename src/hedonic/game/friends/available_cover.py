@@ -1,6 +1,6 @@
 """The Top Cover under the ``available`` choice rule: partners re-ranked among the remaining players.
 
-The preference (spec §5, the paper's "multi-friend" utility; :mod:`hedonic.game.ranked_preference`
+The preference (spec §5, the paper's "multi-friend" utility; :mod:`hedonic.game.friends.available_preference`
 gives it in full): player i ranks coalitions S ∋ i by the list of its k best qualifying partners
 in S (φ(i, j) > threshold, ordered by φ descending, ties to the lower index), compared
 position by position, with a missing partner worse than any; at equal lists the smaller S is
@@ -45,29 +45,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from hedonic.errors import ConfigError
-from hedonic.game.partner_lists import PartnerLists
-from hedonic.game.preferences import FriendRule
-from hedonic.game.top_cover import canonical_labels
-
-CHOICES = ("fixed", "available")
-"""Choice rules of the game: friends fixed over all players, or re-ranked among the available ones."""
-
-
-def check_choice(choice: str, rule: FriendRule) -> str:
-    """Validate the choice rule ``choice`` for the friend ``rule``; returns it.
-
-    ``available`` ranks each player's k best partners, so it needs ``rule.k``; reciprocity would
-    make a player's choice depend on others' rankings (not a preference of its own), so it is
-    defined for the fixed rule only. Raises :class:`ConfigError`.
-    """
-    if choice not in CHOICES:
-        raise ConfigError(f"unknown choice rule {choice!r}", hint=f"use one of {', '.join(CHOICES)}")
-    if choice == "available" and rule.k is None:
-        raise ConfigError("the available choice rule ranks each player's k best partners: it needs k", hint="pass k (e.g. 4), or use choice='fixed'")
-    if choice == "available" and rule.mutual:
-        raise ConfigError("mutual friendships are defined for the fixed choice rule only", hint="drop mutual, or use choice='fixed'")
-    return choice
+from hedonic.game.coalition_index import canonical_labels
+from hedonic.game.friends.partner_lists import PartnerLists
 
 
 def available_cover(lists: PartnerLists, k: int) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Each player's partners among the players still available, best first, kept incrementally.
 
-The ``available`` choice rule (:mod:`hedonic.game.available_cover`) asks again and again for a
+The ``available`` choice rule (:mod:`hedonic.game.friends.available_cover`) asks again and again for a
 player's ``k`` best partners in the shrinking set R of available players. :class:`PartnerLists`
 answers without re-reading φ each time. Player i's partners are ordered strictly: j before j' when
 φ(i, j) > φ(i, j'), or when they are equal and j < j'. Only *qualifying* partners are listed:
@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hedonic.errors import NumericalError
-from hedonic.game.preferences import DEFAULT_BLOCK_ROWS, PartnerRanking, check_valuation_matrix
+from hedonic.game.friends.rule import DEFAULT_BLOCK_ROWS, PartnerRanking
 from hedonic.game.top_k import top_entries
 
 DEFAULT_WIDTH = 128
@@ -92,15 +91,9 @@ class PartnerLists:
 
     @classmethod
     def from_phi(cls, phi: np.ndarray, threshold: float | None, width: int = DEFAULT_WIDTH) -> PartnerLists:
-        """The ``width`` best qualifying partners of every player of φ (n, n), in row blocks.
-
-        Raises :class:`NumericalError` when φ holds NaN or infinite values.
-        """
-        phi = check_valuation_matrix(phi)
+        """The ``width`` best qualifying partners of every player of φ (n, n) (as
+        :func:`~hedonic.game.phi.check_phi` returns it), in row blocks."""
         n = phi.shape[0]
-        for first in range(0, n, DEFAULT_BLOCK_ROWS):
-            if not np.isfinite(phi[first : first + DEFAULT_BLOCK_ROWS]).all():
-                raise NumericalError("φ holds NaN or infinite entries", hint="recompute the valuation; the game needs finite values")
         width = max(1, min(int(width), n))
         lists = cls(np.full((n, width), -1, dtype=np.int32), np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool), phi, threshold)
         lists.rebuild(np.arange(n), np.full(n, width, dtype=np.int64))

@@ -11,7 +11,8 @@ from scipy.sparse.csgraph import connected_components
 
 from hedonic.errors import ConfigError
 from hedonic.game import FriendRule, PartnerRanking, friend_graph, rank_partners, refine, top_cover
-from hedonic.game.size_control import stricter_rule
+from hedonic.game.friends.fixed_cover import top_cover_within
+from hedonic.game.friends.size_control import stricter_rule
 
 
 def _symmetric(n: int, seed: int) -> np.ndarray:
@@ -49,7 +50,7 @@ def test_levels_match_coalition_by_coalition_refinement(n: int, k: int, max_size
     rule = FriendRule(k=k, threshold=None, mutual=mutual)
     ranking = rank_partners(phi, k)
     base = top_cover(friend_graph(ranking, rule))
-    refined = refine(ranking, rule, base, max_size)
+    refined = refine(ranking, rule, base, max_size, cover=top_cover_within(ranking))
     assert _sets(refined.labels) == _recursive(ranking, rule, np.arange(n), max_size)
     assert np.bincount(refined.labels).max() <= max(max_size, 2)
     for label, level in enumerate(refined.coalition_levels()):
@@ -66,13 +67,13 @@ def test_giant_component_is_split_and_recorded() -> None:
     ranking = rank_partners(phi, 6)
     base = top_cover(friend_graph(ranking, rule))
     assert np.bincount(base).max() > 300
-    refined = refine(ranking, rule, base, 32)
+    refined = refine(ranking, rule, base, 32, cover=top_cover_within(ranking))
     sizes = np.bincount(refined.labels)
     assert sizes.max() <= 32
     assert refined.levels[0] == {"level": 0, "k": 6, "threshold": None, "mutual": False, "players": 400, "split": 0, "coalitions": len(np.unique(base))}
     assert refined.levels[1]["players"] == np.bincount(base).max() and refined.levels[1]["split"] == 1
     assert len(refined.coalition_levels()) == len(sizes)
-    assert refine(ranking, rule, base, None).levels == refined.levels[:1]
+    assert refine(ranking, rule, base, None, cover=top_cover_within(ranking)).levels == refined.levels[:1]
 
 
 def test_threshold_rule_raises_the_threshold() -> None:
@@ -80,7 +81,7 @@ def test_threshold_rule_raises_the_threshold() -> None:
     rule = FriendRule(k=None, threshold=0.0)
     ranking = rank_partners(phi, None, 0.0)
     base = top_cover(friend_graph(ranking, rule))
-    refined = refine(ranking, rule, base, 10)
+    refined = refine(ranking, rule, base, 10, cover=top_cover_within(ranking))
     thresholds = [record["threshold"] for record in refined.levels]
     assert thresholds == sorted(thresholds) and len(set(thresholds)) == len(thresholds) > 1
     assert np.bincount(refined.labels).max() <= 10
@@ -90,7 +91,7 @@ def test_a_rule_that_cannot_get_stricter_stops() -> None:
     phi = np.array([[0, 3, 1], [1, 0, 3], [3, 1, 0]], dtype=np.float32)
     rule = FriendRule(k=1, threshold=None)
     ranking = rank_partners(phi, 1)
-    refined = refine(ranking, rule, top_cover(friend_graph(ranking, rule)), 2)
+    refined = refine(ranking, rule, top_cover(friend_graph(ranking, rule)), 2, cover=top_cover_within(ranking))
     assert refined.labels.tolist() == [0, 0, 0] and len(refined.levels) == 1
 
 
@@ -98,12 +99,12 @@ def test_a_rule_that_cannot_get_stricter_stops() -> None:
 def test_bad_max_size(max_size: object) -> None:
     ranking = rank_partners(_symmetric(5, 0), 2)
     with pytest.raises(ConfigError, match="max_size"):
-        refine(ranking, FriendRule(k=2), np.zeros(5, dtype=np.int64), max_size)  # type: ignore[arg-type]
+        refine(ranking, FriendRule(k=2), np.zeros(5, dtype=np.int64), max_size, cover=top_cover_within(ranking))  # type: ignore[arg-type]
 
 
 def test_empty_game() -> None:
     empty = np.zeros(0, dtype=np.int64)
     ranking = PartnerRanking.from_entries(0, empty, empty, np.zeros(0, dtype=np.float32), 3)
-    refined = refine(ranking, FriendRule(k=3), np.zeros(0, dtype=np.int64), 4)
+    refined = refine(ranking, FriendRule(k=3), np.zeros(0, dtype=np.int64), 4, cover=top_cover_within(ranking))
     assert refined.labels.tolist() == [] and refined.coalition_levels() == []
     assert isinstance(friend_graph(ranking, FriendRule(k=3)), sp.csr_matrix)

@@ -1,4 +1,4 @@
-"""Friend-based, top-responsive preferences of the neuron game, built from a valuation φ.
+"""Who a player's friends are: the friend rule, each player's ranked partners, the friendship digraph.
 
 Definitions (spec §5). Players are ``0..n-1``, the rows of φ (n, n). A :class:`FriendRule` gives
 each player ``i`` its friends ``F_i``:
@@ -7,10 +7,11 @@ each player ``i`` its friends ``F_i``:
 - ``threshold``: only partners with φ(i, j) > threshold (with ``k=None``: all of them);
 - ``mutual``: keep ``j`` only when also ``i ∈ F_j``.
 
-The friendship digraph has an arc i → j for every j ∈ F_i (a boolean CSR matrix). Player ``i``
-ranks coalitions S ∋ i by the number of friends |F_i ∩ S| (more is better) and, at equal friends,
-by size (smaller is better): the "friend-appreciation" instance of top-responsive preferences.
-Its choice set in R ∋ i is Ch(i, R) = {i} ∪ (F_i ∩ R), the smallest best coalition inside R.
+The rule is applied to a :class:`PartnerRanking`, each player's candidate partners best first:
+all of φ (:func:`rank_partners`) or the partners seen in sampled coalitions
+(:func:`observed_ranking`, PAC). The friendship digraph has an arc i → j for every j ∈ F_i (a
+boolean CSR matrix, :func:`friend_graph`); the ``fixed`` choice rule's preference counts friends
+in it (:mod:`hedonic.game.friends.fixed_preference`).
 
 Worked example (k = 1):
 
@@ -19,29 +20,25 @@ Worked example (k = 1):
 >>> friends = friend_sets(phi, FriendRule(k=1, threshold=None))
 >>> [friends[i].indices.tolist() for i in range(4)]
 [[1], [0], [3], [2]]
->>> choice_set(friends, 1, [1, 2, 3]).tolist()
-[1]
->>> compare(friends, 0, [0, 1], [0, 1, 2])
-1
->>> compare(friends, 0, [0, 2, 3], [0, 1, 2])
--1
 
 With k = 1, players 0 and 1 are each other's only friend, and so are 2 and 3. With k = 2 every
 player gains a second friend (F_0 = {1, 2}, F_2 = {3, 1}, ...) and all four become mutually
-reachable, the out-degree ≥ 2 effect that :mod:`hedonic.game.size_control` addresses.
+reachable, the out-degree ≥ 2 effect that :mod:`hedonic.game.friends.size_control` addresses.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from hedonic.errors import ArtifactError, ConfigError, NumericalError
+from hedonic.errors import ConfigError
+from hedonic.game.sampling import Sampler, draw_in_chunks
 from hedonic.game.top_k import top_entries
 
 DEFAULT_BLOCK_ROWS = 128
@@ -101,13 +98,11 @@ class PartnerRanking:
     def from_entries(cls, n: int, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, k: int | None = None) -> PartnerRanking:
         """Rank arbitrary (row, col, φ) entries (E,) per row, keeping the ``k`` best of each row.
 
-        Entries must be distinct pairs with row != col and finite values; ``k=None`` keeps them
-        all. One stable sort of a 64-bit key (row, then φ descending) after ordering by (row, col).
+        Entries must be distinct pairs with row != col and finite values (φ checked by
+        :func:`~hedonic.game.phi.check_phi`); ``k=None`` keeps them all. One stable sort of a 64-bit key (row, then φ descending) after ordering by (row, col).
         """
         rows, cols = rows.astype(np.int64), cols.astype(np.int64)
         values = np.asarray(values, dtype=np.float32)
-        if not np.isfinite(values).all():
-            raise NumericalError("φ holds NaN or infinite entries", hint="recompute the valuation; the game needs finite values")
         flat = rows * n + cols
         if (np.diff(flat) < 0).any():
             order = np.argsort(flat, kind="stable")
@@ -126,32 +121,14 @@ def _row_then_descending(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
     return (rows.astype(np.uint64) << np.uint64(32)) | (~ascending).astype(np.uint64)
 
 
-def check_valuation_matrix(phi: np.ndarray) -> np.ndarray:
-    """Return ``phi`` as a 2-D float array after checking it is square and non-empty (finiteness is checked
-    where values are read: :func:`rank_partners`, :meth:`PartnerRanking.from_entries`).
-
-    Raises :class:`ArtifactError`. Symmetry is not checked here (the valuation stage guarantees
-    it); the game is defined for any φ.
-    """
-    phi = np.asarray(phi)
-    if phi.ndim != 2 or phi.shape[0] != phi.shape[1]:
-        raise ArtifactError(f"φ must be a square matrix, got shape {phi.shape}", hint="pass the n×n valuation of one layer")
-    if phi.shape[0] == 0:
-        raise ArtifactError("a 0×0 φ has no players", hint="pass the n×n valuation of a layer with n ≥ 1 neurons")
-    if not np.issubdtype(phi.dtype, np.floating):
-        raise ArtifactError(f"φ must hold floats, got {phi.dtype}", hint="convert it with phi.astype(np.float32)")
-    return phi
-
-
 def rank_partners(phi: np.ndarray, k: int | None, threshold: float | None = None, block_rows: int = DEFAULT_BLOCK_ROWS) -> PartnerRanking:
     """Every player's best partners by φ (n, n): its top ``k``, or (``k=None``) all with φ > threshold.
 
     Works on blocks of ``block_rows`` rows: :func:`~hedonic.game.top_k.top_entries` picks each
-    row's k best off-diagonal partners, ties at the k-th value going to the lower partner indices. O(n²) time, O(n·k) memory plus one block. With ``k``
-    set, ``threshold`` is not applied here (a :class:`FriendRule` applies it). Raises
-    :class:`NumericalError` when φ holds NaN or infinite values.
+    row's k best off-diagonal partners, ties at the k-th value going to the lower partner indices.
+    O(n²) time, O(n·k) memory plus one block. With ``k`` set, ``threshold`` is not applied here
+    (a :class:`FriendRule` applies it). φ as :func:`~hedonic.game.phi.check_phi` returns it.
     """
-    phi = check_valuation_matrix(phi)
     n = phi.shape[0]
     if k is None and threshold is None:
         raise ConfigError("rank_partners needs k or a threshold", hint="pass k (e.g. 4) or a threshold")
@@ -159,8 +136,6 @@ def rank_partners(phi: np.ndarray, k: int | None, threshold: float | None = None
     pieces: list[np.ndarray] = []
     for start in range(0, n, block_rows):
         block = phi[start : start + block_rows]
-        if not np.isfinite(block).all():
-            raise NumericalError("φ holds NaN or infinite entries", hint="recompute the valuation; the game needs finite values")
         local = np.arange(block.shape[0])
         if width is None:
             chosen = block > threshold
@@ -177,6 +152,28 @@ def rank_partners(phi: np.ndarray, k: int | None, threshold: float | None = None
     flat = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
     rows, cols = np.divmod(flat, n)
     return PartnerRanking.from_entries(n, rows, cols, phi[rows, cols], width)
+
+
+def observed_ranking(
+    phi: np.ndarray, sampler: Sampler, rng: np.random.Generator, m: int, k: int | None, threshold: float | None = None
+) -> PartnerRanking:
+    """Each player's partners seen in m samples from ``sampler``, ranked by φ (n, n), best first.
+
+    Keeps the ``k`` best observed partners per player (with ``k=None``: all observed partners
+    with φ > ``threshold``). The pairs of each (chunk, w) sample array are extracted at once and
+    deduplicated by sorting, chunk by chunk: memory O(pairs seen + chunk). Only φ at the pairs seen is read.
+    """
+    n = phi.shape[0]
+    distinct = np.zeros(0, dtype=np.int64)
+    for chunk in draw_in_chunks(sampler, rng, m, n):
+        first, second = chunk[:, :, None], chunk[:, None, :]
+        pair = (first >= 0) & (second >= 0) & (first != second)
+        distinct = np.unique(np.concatenate((distinct, (first * n + second)[pair])))
+    rows, cols = np.divmod(distinct, n)
+    values = np.asarray(phi[rows, cols], dtype=np.float32)
+    if k is None:
+        rows, cols, values = rows[values > threshold], cols[values > threshold], values[values > threshold]
+    return dataclasses.replace(PartnerRanking.from_entries(n, rows, cols, values, k), observed_pairs=len(distinct))
 
 
 def friend_graph(ranking: PartnerRanking, rule: FriendRule, groups: np.ndarray | None = None) -> sp.csr_matrix:
@@ -219,47 +216,3 @@ def _bool_csr(rows: np.ndarray, cols: np.ndarray, n: int) -> sp.csr_matrix:
 def friend_sets(phi: np.ndarray, rule: FriendRule) -> sp.csr_matrix:
     """The friendship digraph (n, n) bool CSR of ``rule`` on the full valuation φ (n, n)."""
     return friend_graph(rank_partners(phi, rule.k, rule.threshold), rule)
-
-
-def _members(coalition: Iterable[int] | np.ndarray, n: int) -> np.ndarray:
-    members = np.unique(np.fromiter(coalition, dtype=np.int64))
-    if len(members) and (members[0] < 0 or members[-1] >= n):
-        raise ConfigError(f"coalition member out of range 0..{n - 1}", hint="use player indices, the rows of φ")
-    return members
-
-
-def choice_set(friends: sp.csr_matrix, i: int, coalition: Iterable[int] | np.ndarray) -> np.ndarray:
-    """Ch(i, R) = {i} ∪ (F_i ∩ R), sorted player indices, for ``i`` and R = ``coalition``.
-
-    ``friends`` is the (n, n) friendship digraph; ``i`` need not belong to R.
-    """
-    members = _members(coalition, friends.shape[0])
-    own = friends.indices[friends.indptr[i] : friends.indptr[i + 1]]
-    return np.union1d([i], np.intersect1d(own, members))
-
-
-def friend_count(friends: sp.csr_matrix, i: int, coalition: Iterable[int] | np.ndarray) -> int:
-    """|F_i ∩ S|: how many of player ``i``'s friends are in ``coalition`` (player ids, (s,)).
-
-    ``friends`` is the (n, n) sparse friendship matrix (row i: F_i).
-    """
-    members = _members(coalition, friends.shape[0])
-    own = friends.indices[friends.indptr[i] : friends.indptr[i + 1]]
-    return int(np.isin(own, members).sum())
-
-
-def compare(friends: sp.csr_matrix, i: int, first: Iterable[int] | np.ndarray, second: Iterable[int] | np.ndarray) -> int:
-    """Player ``i``'s preference between two coalitions (player ids, (s₁,) and (s₂,)) that both contain it.
-
-    ``friends`` is the (n, n) sparse friendship matrix (row i: F_i).
-
-    Returns 1 when i strictly prefers ``first`` (more friends, or as many friends and fewer
-    members), -1 when it strictly prefers ``second``, 0 when indifferent.
-    """
-    n = friends.shape[0]
-    a, b = _members(first, n), _members(second, n)
-    if i not in a or i not in b:
-        raise ConfigError(f"player {i} must belong to both coalitions it compares", hint="add the player to both")
-    key_a = (friend_count(friends, i, a), -len(a))
-    key_b = (friend_count(friends, i, b), -len(b))
-    return (key_a > key_b) - (key_a < key_b)

@@ -14,7 +14,7 @@ ranked first by its choice set, then by size. The paper's utility, the mean φ o
 partners (a missing one counting 0), has the same choice sets when threshold ≥ 0; it differs in
 how it ranks two lists that differ in more than one position ((5, 1) beats (3, 3) here, they tie
 under the mean). The cover is core stable under either (proof in
-:mod:`hedonic.game.available_cover`, which uses only the choice sets and that a list can only get
+:mod:`hedonic.game.friends.available_cover`, which uses only the choice sets and that a list can only get
 worse in a subset, assuming no ties of means); the checks here implement the order above, exact
 for any threshold and any ties. Values compare in float32, the precision of every ranking in
 the game.
@@ -48,13 +48,13 @@ import numpy as np
 
 from hedonic.errors import ConfigError
 from hedonic.game.coalition_index import CoalitionIndex, coalition_rows, player_blocks
-from hedonic.game.partner_lists import PartnerLists, best_columns
+from hedonic.game.friends.partner_lists import PartnerLists, best_columns
 from hedonic.game.preference import Deviations, MoveCheck, summarise_moves
-from hedonic.game.preferences import check_valuation_matrix
 
 @dataclass(frozen=True)
 class RankedPreference:
-    """The ``available`` rule's preference over φ (n, n): ``k`` best qualifying partners, then size.
+    """The ``available`` rule's preference over φ (n, n) (as :func:`~hedonic.game.phi.check_phi`
+    returns it): ``k`` best qualifying partners, then size.
 
     ``candidates``: exact partner lists of φ with this threshold (:meth:`PartnerLists.from_phi`),
     when already built, for :meth:`largest_gaining`; built there otherwise.
@@ -66,7 +66,6 @@ class RankedPreference:
     candidates: PartnerLists | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        check_valuation_matrix(self.phi)
         if isinstance(self.k, bool) or int(self.k) != self.k or self.k < 1:
             raise ConfigError(f"the available choice rule needs a positive k, got {self.k!r}", hint="pass k >= 1")
 

@@ -1,8 +1,25 @@
-"""The ``fixed`` friend preference as a :class:`~hedonic.game.preference.Preference` object.
+"""The preference of the ``fixed`` choice rule: a player counts its friends in a coalition.
 
 Player i ranks coalitions S ∋ i by |F_i ∩ S| (more friends is better), then by |S| (smaller is
-better), F_i its friends in the friendship digraph (:mod:`hedonic.game.preferences`). The digraph
-is a boolean CSR matrix (n, n) with sorted indices, arc i → j iff j ∈ F_i.
+better), F_i its friends in the friendship digraph (:mod:`hedonic.game.friends.rule`): the
+"friend-appreciation" instance of top-responsive preferences. Its choice set in R ∋ i is
+Ch(i, R) = {i} ∪ (F_i ∩ R), the smallest best coalition inside R. The digraph is a boolean CSR
+matrix (n, n) with sorted indices, arc i → j iff j ∈ F_i. :func:`choice_set`,
+:func:`friend_count` and :func:`compare` read it for one player; :class:`FriendPreference` is the
+preference as a :class:`~hedonic.game.preference.Preference`.
+
+Worked example (k = 1; F_0 = {1}, F_1 = {0}, F_2 = {3}, F_3 = {2}):
+
+>>> import numpy as np
+>>> from hedonic.game.friends.rule import friend_sets
+>>> phi = np.array([[0, .9, .2, .1], [.9, 0, .3, .4], [.2, .3, 0, .8], [.1, .4, .8, 0]], dtype=np.float32)
+>>> friends = friend_sets(phi, FriendRule(k=1, threshold=None))
+>>> choice_set(friends, 1, [1, 2, 3]).tolist()
+[1]
+>>> compare(friends, 0, [0, 1], [0, 1, 2])
+1
+>>> compare(friends, 0, [0, 2, 3], [0, 1, 2])
+-1
 
 Checks over a partition (labels (n,)):
 
@@ -27,9 +44,54 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from hedonic.errors import ConfigError
 from hedonic.game.coalition_index import CoalitionIndex
+from hedonic.game.friends.rule import FriendRule
 from hedonic.game.preference import Deviations, MoveCheck, summarise_moves
-from hedonic.game.preferences import FriendRule, compare
+
+
+def _members(coalition: Iterable[int] | np.ndarray, n: int) -> np.ndarray:
+    members = np.unique(np.fromiter(coalition, dtype=np.int64))
+    if len(members) and (members[0] < 0 or members[-1] >= n):
+        raise ConfigError(f"coalition member out of range 0..{n - 1}", hint="use player indices, the rows of φ")
+    return members
+
+
+def choice_set(friends: sp.csr_matrix, i: int, coalition: Iterable[int] | np.ndarray) -> np.ndarray:
+    """Ch(i, R) = {i} ∪ (F_i ∩ R), sorted player indices, for ``i`` and R = ``coalition``.
+
+    ``friends`` is the (n, n) friendship digraph; ``i`` need not belong to R.
+    """
+    members = _members(coalition, friends.shape[0])
+    own = friends.indices[friends.indptr[i] : friends.indptr[i + 1]]
+    return np.union1d([i], np.intersect1d(own, members))
+
+
+def friend_count(friends: sp.csr_matrix, i: int, coalition: Iterable[int] | np.ndarray) -> int:
+    """|F_i ∩ S|: how many of player ``i``'s friends are in ``coalition`` (player ids, (s,)).
+
+    ``friends`` is the (n, n) sparse friendship matrix (row i: F_i).
+    """
+    members = _members(coalition, friends.shape[0])
+    own = friends.indices[friends.indptr[i] : friends.indptr[i + 1]]
+    return int(np.isin(own, members).sum())
+
+
+def compare(friends: sp.csr_matrix, i: int, first: Iterable[int] | np.ndarray, second: Iterable[int] | np.ndarray) -> int:
+    """Player ``i``'s preference between two coalitions (player ids, (s₁,) and (s₂,)) that both contain it.
+
+    ``friends`` is the (n, n) sparse friendship matrix (row i: F_i).
+
+    Returns 1 when i strictly prefers ``first`` (more friends, or as many friends and fewer
+    members), -1 when it strictly prefers ``second``, 0 when indifferent.
+    """
+    n = friends.shape[0]
+    a, b = _members(first, n), _members(second, n)
+    if i not in a or i not in b:
+        raise ConfigError(f"player {i} must belong to both coalitions it compares", hint="add the player to both")
+    key_a = (friend_count(friends, i, a), -len(a))
+    key_b = (friend_count(friends, i, b), -len(b))
+    return (key_a > key_b) - (key_a < key_b)
 
 
 @dataclass(frozen=True)

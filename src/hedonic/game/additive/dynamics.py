@@ -11,10 +11,10 @@ round visits the players the screen of :meth:`AdditivePreference.screen` cannot 
 may have an improving move; one pass over φ). A round without a move ends the dynamics, and is
 the exact stability certificate: the screened-out players provably have no improving move, the
 others were each checked exactly. Every move raises the potential W
-(:mod:`hedonic.game.additive_preference`) by more than the tolerance, so the dynamics terminate;
+(:mod:`hedonic.game.additive.preference`) by more than the tolerance, so the dynamics terminate;
 :data:`MAX_ROUNDS` only guards against an asymmetric φ, for which W is no potential.
 
-The resolution τ_ij of the preference comes from :mod:`hedonic.game.resolution`.
+The resolution τ_ij of the preference comes from :mod:`hedonic.game.additive.resolution`.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hedonic.game.additive_preference import AdditivePreference
-from hedonic.game.top_cover import canonical_labels
+from hedonic.game.additive.preference import AdditivePreference
+from hedonic.game.coalition_index import canonical_labels
 
 MAX_ROUNDS = 1000
 """Rounds of moves after which the dynamics stop unconverged (only an asymmetric φ gets there)."""

@@ -23,16 +23,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-
-def canonical_labels(labels: np.ndarray) -> np.ndarray:
-    """Relabel coalitions 0, 1, ... in the order of their smallest member: (n,) int64 → (n,) int64."""
-    labels = np.asarray(labels)
-    if not len(labels):
-        return np.zeros(0, dtype=np.int64)
-    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
-    rank = np.empty(len(first), dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    return rank[inverse.ravel()]
+from hedonic.game.coalition_index import canonical_labels
+from hedonic.game.friends.rule import FriendRule, PartnerRanking, friend_graph
+from hedonic.game.friends.size_control import GroupCover
 
 
 def top_cover(friends: sp.spmatrix | sp.sparray) -> np.ndarray:
@@ -47,3 +40,13 @@ def top_cover(friends: sp.spmatrix | sp.sparray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     _, labels = connected_components(sp.csr_matrix(friends), directed=True, connection="strong")
     return canonical_labels(labels)
+
+
+def top_cover_within(ranking: PartnerRanking) -> GroupCover:
+    """The Top Cover inside groups, for size control: SCCs of ``ranking``'s friendship digraph
+    under a given rule, keeping only arcs within one group (groups (n,) int, −1 = not covered)."""
+
+    def cover(rule: FriendRule, groups: np.ndarray) -> np.ndarray:
+        return top_cover(friend_graph(ranking, rule, groups))
+
+    return cover
