@@ -255,7 +255,8 @@ def _partitions(
 ) -> dict[str, Partition]:
     """The hedonic partition, then the baselines by their method name, all of ``layer``."""
     from hedonic.errors import ConfigError
-    from hedonic.evaluation.layer_evaluation import baseline_files, partitions_of_layer
+    from hedonic.layer_partitions import partitions_of_layer
+    from hedonic.layout import baseline_files
 
     reference_path = partition or (layout.partition(layer) if layout else None)
     folder = baseline_dir or (layout.baselines_dir(layer) if layout else None)

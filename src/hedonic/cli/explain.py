@@ -70,10 +70,10 @@ def explain(
     """
     from hedonic.display import console as make_console
     from hedonic.errors import ConfigError
-    from hedonic.evaluation.layer_evaluation import baseline_files, partitions_of_layer
     from hedonic.evaluation.importance import NULL_METHOD
     from hedonic.data import balanced_queries
     from hedonic.evaluation import MeaningSettings, explain_layer, meaning_tables, save_meaning, summary_lines
+    from hedonic.layer_partitions import run_partitions
     from hedonic.layout import RunLayout
     from hedonic.models import open_model
 
@@ -98,10 +98,7 @@ def explain(
         max_length=max_length,
         seed=seed,
     )
-    partitions = {
-        layer: partitions_of_layer(layout.partition(layer), baseline_files(layout.baselines_dir(layer)), layer, reserved=[NULL_METHOD])
-        for layer in chosen
-    }
+    partitions = {layer: run_partitions(layout, layer, reserved=[NULL_METHOD]) for layer in chosen}
     groups, stats, excluded = _candidates(data, qrels, layout)
     groups = balanced_queries(groups, max_queries, seed=seed)
     loaded = open_model(model, adapter, device=device, allow_new_head=allow_new_head)

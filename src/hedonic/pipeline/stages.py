@@ -322,10 +322,10 @@ def _held_out_engine(pipeline: RunContext, layer: int, readout: str, count: int)
     """
     from hedonic.ablation import AblationEngine
     from hedonic.data import by_length
-    from hedonic.evaluation.layer_evaluation import baseline_files, partitions_of_layer
+    from hedonic.layer_partitions import run_partitions
 
     layout = pipeline.layout
-    partitions = partitions_of_layer(layout.partition(layer), baseline_files(layout.baselines_dir(layer)), layer)
+    partitions = run_partitions(layout, layer)
     heldout = pipeline.heldout[: count or None]
     if readout == "model":
         heldout = by_length(pipeline.model, heldout, pipeline.config.data.max_length)
@@ -409,16 +409,15 @@ def _print_evaluation(pipeline: RunContext, layer: int, found: LayerEvaluation, 
 
 def _coalition_stage_inputs(pipeline: RunContext, layer: int) -> list[Path]:
     """Files a stage over ``layer``'s hedonic and baseline coalitions on the held-out pairs depends on."""
-    from hedonic.evaluation.layer_evaluation import baseline_files
-
     layout = pipeline.layout
-    partitions = [layout.partition(layer), *baseline_files(layout.baselines_dir(layer))]
+    partitions = [layout.partition(layer), *layout.baseline_files(layer)]
     return [*partitions, layout.heldout, layout.inputs, *pipeline.model_files()]
 
 
 def meaning(pipeline: RunContext, layer: int) -> None:
     """Functional importance, interpretation and cross-domain probes of ``layer``'s coalitions (spec §8)."""
-    from hedonic.evaluation.layer_evaluation import REFERENCE, baseline_files, partitions_of_layer
+    from hedonic.layer_partitions import run_partitions
+    from hedonic.layout import REFERENCE
     from hedonic.evaluation.importance import NULL_METHOD
     from hedonic.evaluation import MeaningSettings, explain_layer, save_meaning, summary_lines
     from hedonic.data import query_groups
@@ -429,8 +428,7 @@ def meaning(pipeline: RunContext, layer: int) -> None:
         return
 
     def action() -> list[Path]:
-        baselines = baseline_files(layout.baselines_dir(layer))
-        partitions = partitions_of_layer(layout.partition(layer), baselines, layer, reserved=[NULL_METHOD])
+        partitions = run_partitions(layout, layer, reserved=[NULL_METHOD])
         settings = MeaningSettings(
             min_size=section.min_size,
             max_size=section.max_size,
@@ -476,8 +474,8 @@ def meaning(pipeline: RunContext, layer: int) -> None:
 def _findings(pipeline: RunContext, layer: int) -> list[tuple[int, ...]]:
     """The hedonic coalitions of ``layer`` that passed their significance test, strongest first (as many as the report shows)."""
     from hedonic.evaluation import load_synergy
-    from hedonic.evaluation.layer_evaluation import REFERENCE
     from hedonic.evaluation.significance import ranked_findings
+    from hedonic.layout import REFERENCE
 
     path = pipeline.layout.synergy(layer, REFERENCE)
     if not path.is_file():
