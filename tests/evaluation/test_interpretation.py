@@ -24,7 +24,7 @@ from hedonic.evaluation.interpretation import (
     most_aligned,
     top_inputs,
 )
-from hedonic.evaluation.statistics import benjamini_hochberg
+from hedonic.evaluation.inference import benjamini_hochberg
 from hedonic.testing import tiny_model
 from hedonic.testing import TINY_VOCAB
 from hedonic.stats import at_readout

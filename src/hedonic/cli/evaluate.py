@@ -164,7 +164,7 @@ def _settings(
     """The checked per-coalition test settings (None: no tests), the evaluated metrics and the verdict metric."""
     from hedonic.errors import ConfigError
     from hedonic.evaluation import DEFAULT_METRICS, METRICS
-    from hedonic.evaluation.rank_tests import check_rank_test
+    from hedonic.evaluation.inference import check_rank_test
     from hedonic.evaluation.significance import NullSettings
 
     check_rank_test(rank_test)

@@ -1,8 +1,7 @@
 """Stage ``evaluation``: synergy of coalitions on held-out inputs, its auditable artifact, the comparison of methods
-(ranks first: :mod:`~hedonic.evaluation.rank_tests`), each coalition against random groups
-(:mod:`~hedonic.evaluation.significance`), the computed verdict (:mod:`~hedonic.evaluation.verdict`), and what
-coalitions mean (importance, interpretation, cross-domain probes). The reusable statistics are in
-:mod:`~hedonic.evaluation.statistics`, the files in :mod:`~hedonic.evaluation.artifacts`, the terminal
+(ranks first), each coalition against random groups (:mod:`~hedonic.evaluation.significance`), the computed
+verdict (:mod:`~hedonic.evaluation.verdict`), and what coalitions mean (importance, interpretation, cross-domain
+probes). The rank tests, intervals and multiplicity corrections are in :mod:`~hedonic.evaluation.inference`, the files in :mod:`~hedonic.evaluation.artifacts`, the terminal
 tables in :mod:`~hedonic.evaluation.tables`."""
 
 from hedonic.evaluation.artifacts import (
@@ -49,7 +48,7 @@ from hedonic.evaluation.interpretation import (
 )
 from hedonic.evaluation.layer_evaluation import LayerEvaluation, compare_partitions
 from hedonic.evaluation.meaning import MeaningResult, MeaningSettings, explain_layer, select_coalitions
-from hedonic.evaluation.rank_tests import RANK_TESTS, RankTest, cliffs_delta, cliffs_delta_ci, rank_test
+from hedonic.evaluation.inference import RANK_TESTS, RankTest, cliffs_delta, cliffs_delta_ci, rank_test
 from hedonic.evaluation.significance import (
     NULL_METRICS,
     CoalitionTests,
@@ -79,7 +78,7 @@ from hedonic.evaluation.synergy import (
     required_sets,
     summary_metrics,
 )
-from hedonic.evaluation.statistics import benjamini_hochberg, bootstrap_mean_ci, cohens_d, difference_ci, holm_adjust, permutation_p_value
+from hedonic.evaluation.inference import benjamini_hochberg, bootstrap_mean_ci, cohens_d, difference_ci, holm_adjust, permutation_p_value
 from hedonic.evaluation.synergy_evaluation import evaluate_synergy
 from hedonic.evaluation.tables import comparison_tables, meaning_tables, ranked_coalitions, summary_lines
 

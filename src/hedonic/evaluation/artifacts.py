@@ -59,8 +59,7 @@ from hedonic.evaluation.importance import GroupImportance, ImportanceResult, Neu
 from hedonic.evaluation.interpretation import AlignmentSummary, FeatureCorrelation, InterpretationResult, TopInput
 from hedonic.evaluation.meaning import MeaningResult, MeaningSettings
 from hedonic.evaluation.probes import ProbeScore, ProbeSummary
-from hedonic.evaluation.rank_tests import check_rank_test
-from hedonic.evaluation.statistics import benjamini_hochberg
+from hedonic.evaluation.inference import benjamini_hochberg, check_rank_test
 from hedonic.evaluation.significance import CoalitionTests, NullSettings, Significance
 from hedonic.evaluation.synergy import METRIC_DEFINITIONS, CoalitionSynergy, SynergyPlan, SynergyResult, summary_metrics
 

@@ -25,7 +25,7 @@ import numpy as np
 from hedonic.ablation import AblationEngine
 from hedonic.errors import ConfigError
 from hedonic.evaluation.comparison import Comparison, compare_methods
-from hedonic.evaluation.rank_tests import BRUNNER_MUNZEL
+from hedonic.evaluation.inference import BRUNNER_MUNZEL
 from hedonic.evaluation.significance import NullSettings, Significance, coalition_tests, null_distribution
 from hedonic.evaluation.synergy import DEFAULT_MAX_PAIRS, DEFAULT_METRICS, METRICS, SynergyPlan, SynergyResult
 from hedonic.evaluation.synergy_evaluation import evaluate_synergy
