@@ -13,7 +13,7 @@ import pytest
 
 from hedonic import cli
 from hedonic.baselines import random_baseline
-from hedonic.evaluation import load_meaning
+from hedonic.meaning import load_meaning
 from hedonic.game import Partition, save_partition
 from hedonic.layout import RunLayout
 from hedonic.testing import save_tiny_checkpoint

@@ -70,9 +70,9 @@ def explain(
     """
     from hedonic.display import console as make_console
     from hedonic.errors import ConfigError
-    from hedonic.evaluation.importance import NULL_METHOD
+    from hedonic.meaning.importance import NULL_METHOD
     from hedonic.data import balanced_queries
-    from hedonic.evaluation import MeaningSettings, explain_layer, meaning_tables, save_meaning, summary_lines
+    from hedonic.meaning import MeaningSettings, explain_layer, meaning_tables, save_meaning, summary_lines
     from hedonic.layer_partitions import run_partitions
     from hedonic.layout import RunLayout
     from hedonic.models import open_model

@@ -418,8 +418,8 @@ def meaning(pipeline: RunContext, layer: int) -> None:
     """Functional importance, interpretation and cross-domain probes of ``layer``'s coalitions (spec §8)."""
     from hedonic.layer_partitions import run_partitions
     from hedonic.layout import REFERENCE
-    from hedonic.evaluation.importance import NULL_METHOD
-    from hedonic.evaluation import MeaningSettings, explain_layer, save_meaning, summary_lines
+    from hedonic.meaning.importance import NULL_METHOD
+    from hedonic.meaning import MeaningSettings, explain_layer, save_meaning, summary_lines
     from hedonic.data import query_groups
 
     section = pipeline.config.meaning
@@ -457,7 +457,7 @@ def meaning(pipeline: RunContext, layer: int) -> None:
             pipeline.console.print(f"layer {layer}: {line}", highlight=False, markup=False)
         return [save_meaning(result, layout.meaning(layer))]
 
-    from hedonic.evaluation import MEANING_FORMAT_VERSION
+    from hedonic.meaning import MEANING_FORMAT_VERSION
 
     parameters = {
         "meaning": dataclasses.asdict(section),

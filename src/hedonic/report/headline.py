@@ -15,8 +15,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from hedonic.evaluation import Comparison, load_comparison, load_meaning, load_synergy
-from hedonic.evaluation.interpretation import InterpretationResult
+from hedonic.evaluation import Comparison, load_comparison, load_synergy
+
+from hedonic.meaning import load_meaning
+from hedonic.meaning.interpretation import InterpretationResult
 from hedonic.evaluation.significance import CoalitionTests, ranked_findings
 from hedonic.evaluation.synergy import SynergyResult
 from hedonic.evaluation.verdict import BaselineVerdict, model_verdicts, verdict_from_dict

@@ -15,7 +15,7 @@ from scipy import stats
 
 from hedonic.data import QueryDocPair, iter_batches
 from hedonic.errors import ConfigError, DataError
-from hedonic.evaluation.interpretation import (
+from hedonic.meaning.interpretation import (
     alignment_summary,
     coalition_activations,
     feature_correlations,
