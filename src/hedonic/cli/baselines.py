@@ -9,7 +9,16 @@ import typer
 
 from hedonic.baselines import BASELINE_METHODS
 from hedonic.cli._app import app
-from hedonic.cli.options import AdapterOption, AllowNewHeadOption, LayerOption, ModelOption, OutDirOption, RunDirOption, SeedOption
+from hedonic.cli.options import (
+    AdapterOption,
+    AllowNewHeadOption,
+    LayerOption,
+    ModelOption,
+    OutDirOption,
+    PartitionOption,
+    RunDirOption,
+    SeedOption,
+)
 
 if TYPE_CHECKING:
     from hedonic.baselines import BaselineInputs
@@ -21,7 +30,7 @@ METHODS_HELP = "Comma-separated methods: " + "; ".join(f"'{row.name}' ({row.desc
 def baselines(
     layer: LayerOption,
     phi: Annotated[Path | None, typer.Option("--phi", help="Valuation φ of the layer (.safetensors or .npy).")] = None,
-    partition: Annotated[Path | None, typer.Option("--partition", help="The hedonic partition to match (JSON).")] = None,
+    partition: PartitionOption = None,
     model: ModelOption = "",
     adapter: AdapterOption = None,
     stats: Annotated[Path | None, typer.Option("--stats", help="Activation statistics with Σaaᵀ (for agglomerative clustering).")] = None,

@@ -16,10 +16,12 @@ from hedonic.cli.options import (
     BatchSizeOption,
     DeviceOption,
     LayerOption,
+    LimitOption,
     MaxLengthOption,
     ModelOption,
     ModeOption,
     OutOption,
+    PartitionOption,
     PermutationsOption,
     ResamplesOption,
     RunDirOption,
@@ -45,7 +47,7 @@ def evaluate(
         str, typer.Option("--data", help="Held-out pairs (.jsonl, or MS MARCO .tsv), or 'demo' for the demo corpus' held-out split.")
     ],
     adapter: AdapterOption = None,
-    partition: Annotated[Path | None, typer.Option("--partition", help="The hedonic partition (JSON).")] = None,
+    partition: PartitionOption = None,
     baselines: Annotated[list[Path] | None, typer.Option("--baseline", help="A baseline partition file (repeat the option).")] = None,
     baseline_dir: Annotated[Path | None, typer.Option("--baseline-dir", help="Folder of baseline partitions (every *.json).")] = None,
     run_dir: RunDirOption = None,
@@ -53,7 +55,7 @@ def evaluate(
     exclude: Annotated[
         Path | None, typer.Option("--exclude", help="Pairs φ was built from (.jsonl/.tsv): none may be among the held-out inputs.")
     ] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Use only the first N held-out pairs.")] = None,
+    limit: LimitOption = None,
     readout: Annotated[str, typer.Option("--readout", help="Readout f: local (logit lens after the layer) or model.")] = "local",
     freeze_norms: Annotated[
         bool, typer.Option("--freeze-norms", help="Hold every norm from the layer to the readout at each input's clean scale (and mean).")

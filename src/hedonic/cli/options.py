@@ -37,6 +37,7 @@ DeviceOption = Annotated[str, typer.Option("--device", help="Torch device to loa
 BatchSizeOption = Annotated[int, typer.Option("--batch-size", min=1, help="Pairs per forward pass.")]
 MaxLengthOption = Annotated[int, typer.Option("--max-length", min=2, help="Truncate pairs to this many tokens.")]
 LimitOption = Annotated[int | None, typer.Option("--limit", min=1, help="Use only the first N pairs.")]
+PartitionOption = Annotated[Path | None, typer.Option("--partition", help="The hedonic partition of the layer (JSON).")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Random seed: the same seed, the same result.")]
 ModeOption = Annotated[str, typer.Option("--mode", help="Ablation: zero, or pre-lora (needs an adapter).")]
 ResamplesOption = Annotated[int, typer.Option("--n-resamples", min=1, help="Bootstrap resamples.")]
