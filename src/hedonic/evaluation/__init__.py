@@ -123,59 +123,12 @@ __all__ = [
     "summary_metrics",
 ]
 
-_MOVED_TO_MEANING = frozenset(
-    [
-        "IMPORTANCE_DEFINITIONS",
-        "IMPORTANCE_METRICS",
-        "MEANING_FORMAT_VERSION",
-        "MEANING_KIND",
-        "NULL_METHOD",
-        "AlignmentSummary",
-        "FeatureCorrelation",
-        "GroupImportance",
-        "ImportanceResult",
-        "InterpretationResult",
-        "MeaningResult",
-        "MeaningSettings",
-        "NeuronGroup",
-        "NullContrast",
-        "ProbeFit",
-        "ProbeScore",
-        "ProbeSummary",
-        "RankingSetup",
-        "TopInput",
-        "alignment_summary",
-        "coalition_activations",
-        "cross_domain_scores",
-        "explain_layer",
-        "feature_correlations",
-        "fit_probe",
-        "functional_importance",
-        "group_means",
-        "importance_comparison",
-        "interpret",
-        "load_meaning",
-        "matched_random_groups",
-        "meaning_tables",
-        "method_groups",
-        "most_aligned",
-        "ndcg_at_k",
-        "null_contrasts",
-        "probe_summary",
-        "ranked_coalitions",
-        "ranking_quality",
-        "reciprocal_rank",
-        "save_meaning",
-        "summary_lines",
-        "top_inputs",
-    ]
-)
-"""Names of :mod:`hedonic.meaning` that this package exported before the meaning stage had its own package."""
-
 
 def __getattr__(name: str) -> Any:
-    """A name moved to :mod:`hedonic.meaning`, with a :class:`FutureWarning` (this alias goes in the next release)."""
-    if name not in _MOVED_TO_MEANING:
+    """A name of :mod:`hedonic.meaning` (exported here before the meaning stage had its own package), with a
+    :class:`FutureWarning`: this alias goes in the next release."""
+    meaning = None if name.startswith("__") else importlib.import_module("hedonic.meaning")
+    if meaning is None or name not in meaning.__all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     warnings.warn(f"hedonic.evaluation.{name} moved to hedonic.meaning: import it from there", FutureWarning, stacklevel=2)
-    return getattr(importlib.import_module("hedonic.meaning"), name)
+    return getattr(meaning, name)
