@@ -69,6 +69,17 @@ def test_the_cli_page_covers_every_command_and_option() -> None:
     assert "`--phi <path>`" in text and "[default: additive]" in text
 
 
+def test_the_cli_page_speaks_one_vocabulary() -> None:
+    """Issue 29 item 2: the run directory is --run-dir everywhere, layers --layer; the former spellings stay out of the help."""
+    sections = dict(re.findall(r"## `hedonic (\w+)`\n(.*?)(?=\n## `|\Z)", _hooks().cli_reference(DOCS), flags=re.S))
+    for command in ("valuation", "baselines", "evaluate", "explain", "track", "report"):
+        assert "`--run-dir <path>`" in sections[command], command
+        assert f"hedonic {command} [OPTIONS]\n" in sections[command], command
+    for former in ("--layers", "--partitions", "Deprecated", "legacy"):
+        assert not any(former in text for text in sections.values()), former
+    assert "`--out-dir <path>`" in sections["collect"] and "`--layer <list[int]>`" in sections["collect"]
+
+
 def test_the_configuration_page_covers_every_key() -> None:
     text = _hooks().config_reference(DOCS)
     defaults = RunConfig()

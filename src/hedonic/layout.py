@@ -36,6 +36,13 @@ LOCK_NAME = "run.lock"
 """The lock file a run holds in its run directory."""
 STALE_DIR = "stale"
 """Folder of a run directory that receives the artifacts of another configuration."""
+REFERENCE = "hedonic"
+"""Name of the hedonic partition among a layer's partitions (its baselines go by their method names)."""
+
+
+def baseline_files(folder: Path) -> list[Path]:
+    """The baseline partition files (``*.json``) of a baselines folder, sorted; none when it does not exist."""
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,10 @@ class RunLayout:
     def baseline(self, layer: int, method: str) -> Path:
         """The ``method`` baseline partition of ``layer`` (JSON)."""
         return self.baselines_dir(layer) / f"{method}.json"
+
+    def baseline_files(self, layer: int) -> list[Path]:
+        """The baseline partition files of ``layer`` that exist, sorted (:func:`baseline_files`)."""
+        return baseline_files(self.baselines_dir(layer))
 
     def evaluation_dir(self, layer: int) -> Path:
         """Folder of the synergy evaluation of ``layer``."""

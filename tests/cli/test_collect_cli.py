@@ -52,7 +52,7 @@ def _model_args(saved: TinyCheckpoint, data: Path) -> list[str]:
 
 
 def test_writes_one_file_per_layer_equal_to_the_library(saved: TinyCheckpoint, data: Path, tmp_path: Path) -> None:
-    code = _run(*_model_args(saved, data), "--layers", "0,-1", "--grad", "--readout", "model", "--batch-size", "2", "--out", tmp_path)
+    code = _run(*_model_args(saved, data), "--layer", "0", "--layer", "-1", "--grad", "--readout", "model", "--batch-size", "2", "--out-dir", tmp_path)
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["layer0.safetensors", "layer2.safetensors"]
     adapter = load_model(saved.model_dir, saved.adapter_dir)
@@ -67,27 +67,27 @@ def test_writes_one_file_per_layer_equal_to_the_library(saved: TinyCheckpoint, d
 
 
 def test_neuron_subsets(saved: TinyCheckpoint, data: Path, tmp_path: Path) -> None:
-    assert _run(*_model_args(saved, data), "--layers", "1", "--diagonal", "--tokens", "all", "--out", tmp_path / "all") == 0
+    assert _run(*_model_args(saved, data), "--layer", "1", "--diagonal", "--tokens", "all", "--out-dir", tmp_path / "all") == 0
     whole = load_stats(tmp_path / "all" / "layer1.safetensors")
     assert whole.sum_outer is None and whole.tokens == "all" and whole.count > 5
-    assert _run(*_model_args(saved, data), "--layers", "1", "--tokens", "all", "--neurons", "variance:6", "--out", tmp_path / "v") == 0
+    assert _run(*_model_args(saved, data), "--layer", "1", "--tokens", "all", "--neurons", "variance:6", "--out-dir", tmp_path / "v") == 0
     by_variance = load_stats(tmp_path / "v" / "layer1.safetensors")
     assert by_variance.neurons.tolist() == top_k(whole.variance(), 6).tolist()
     np.testing.assert_allclose(by_variance.sum_sq, whole.sum_sq[by_variance.neurons], rtol=1e-6)
-    assert _run(*_model_args(saved, data), "--layers", "1", "--neurons", "lora:4", "--out", tmp_path / "l") == 0
+    assert _run(*_model_args(saved, data), "--layer", "1", "--neurons", "lora:4", "--out-dir", tmp_path / "l") == 0
     norms = lora_profile(load_model(saved.model_dir, saved.adapter_dir)).neuron_norms(1)
     assert load_stats(tmp_path / "l" / "layer1.safetensors").neurons.tolist() == top_k(norms, 4).tolist()
-    assert _run(*_model_args(saved, data), "--layers", "1", "--neurons", "3,0-1", "--limit", "2", "--out", tmp_path / "e") == 0
+    assert _run(*_model_args(saved, data), "--layer", "1", "--neurons", "3,0-1", "--limit", "2", "--out-dir", tmp_path / "e") == 0
     explicit = load_stats(tmp_path / "e" / "layer1.safetensors")
     assert explicit.neurons.tolist() == [0, 1, 3] and explicit.num_inputs == 2
 
 
 def test_ranked_subsets_of_a_layer_counted_from_the_end(saved: TinyCheckpoint, data: Path, tmp_path: Path) -> None:
-    assert _run(*_model_args(saved, data), "--layers", "2", "--diagonal", "--out", tmp_path / "all") == 0
+    assert _run(*_model_args(saved, data), "--layer", "2", "--diagonal", "--out-dir", tmp_path / "all") == 0
     whole = load_stats(tmp_path / "all" / "layer2.safetensors")
-    assert _run(*_model_args(saved, data), "--layers", "-1", "--diagonal", "--neurons", "variance:5", "--out", tmp_path / "v") == 0
+    assert _run(*_model_args(saved, data), "--layer", "-1", "--diagonal", "--neurons", "variance:5", "--out-dir", tmp_path / "v") == 0
     assert load_stats(tmp_path / "v" / "layer2.safetensors").neurons.tolist() == top_k(whole.variance(), 5).tolist()
-    assert _run(*_model_args(saved, data), "--layers", "-1", "--diagonal", "--neurons", "lora:3", "--out", tmp_path / "l") == 0
+    assert _run(*_model_args(saved, data), "--layer", "-1", "--diagonal", "--neurons", "lora:3", "--out-dir", tmp_path / "l") == 0
     norms = lora_profile(load_model(saved.model_dir, saved.adapter_dir)).neuron_norms(2)
     assert load_stats(tmp_path / "l" / "layer2.safetensors").neurons.tolist() == top_k(norms, 3).tolist()
 
@@ -95,23 +95,24 @@ def test_ranked_subsets_of_a_layer_counted_from_the_end(saved: TinyCheckpoint, d
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--layers", "7"], "out of range"),
-        (["--layers", "a"], "cannot read --layers"),
-        (["--layers", "0", "--readout", "logit"], "bad option"),
-        (["--layers", "0", "--neurons", "lora:"], "cannot read the neuron subset"),
-        (["--layers", "0", "--memory-budget", "0.000001"], "above the memory budget"),
+        (["--layer", "7"], "out of range"),
+        ([], "collect needs the layers and the output folder"),
+        (["--layer", "0", "--layers", "1"], "--layers 2,3 and --layer 2 --layer 3 both given"),
+        (["--layer", "0", "--readout", "logit"], "bad option"),
+        (["--layer", "0", "--neurons", "lora:"], "cannot read the neuron subset"),
+        (["--layer", "0", "--memory-budget", "0.000001"], "above the memory budget"),
     ],
 )
 def test_bad_options_exit_2_with_a_hint(
     saved: TinyCheckpoint, data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
-    assert _run(*_model_args(saved, data), *args, "--out", tmp_path) == 2
+    assert _run(*_model_args(saved, data), *args, "--out-dir", tmp_path) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert message in err and "hint:" in err
 
 
 def test_missing_data_exits_2(saved: TinyCheckpoint, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run(str(saved.model_dir), "--data", tmp_path / "none.jsonl", "--layers", "0", "--out", tmp_path) == 2
+    assert _run(str(saved.model_dir), "--data", tmp_path / "none.jsonl", "--layer", "0", "--out-dir", tmp_path) == 2
     assert "none.jsonl" in capsys.readouterr().err
 
 
@@ -122,12 +123,12 @@ def test_torchrun_with_two_processes_writes_the_single_process_statistics(
 ) -> None:
     hedonic = Path(sys.executable).with_name("hedonic")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HEDONIC_NO_PROGRESS": "1", "OMP_NUM_THREADS": "1"}
-    args = [*_model_args(saved, data), "--layers", "1", "--grad", "--batch-size", "2"]
+    args = [*_model_args(saved, data), "--layer", "1", "--grad", "--batch-size", "2"]
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(hedonic)]
-    done = subprocess.run([*torchrun, "collect", *args, "--out", str(tmp_path / "two")], env=env, capture_output=True, text=True)
+    done = subprocess.run([*torchrun, "collect", *args, "--out-dir", str(tmp_path / "two")], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "2 processes" in done.stdout
-    assert _run(*args, "--out", tmp_path / "one") == 0
+    assert _run(*args, "--out-dir", tmp_path / "one") == 0
     two, one = (load_stats(tmp_path / name / "layer1.safetensors") for name in ("two", "one"))
     assert (two.count, two.num_inputs) == (one.count, one.num_inputs) == (5, 5)
     for name in ("sum", "sum_outer", "sum_vv"):

@@ -16,7 +16,7 @@ from hedonic.models import load_lora_profile
 )
 def test_bad_demo_choice_exits_2(arguments: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as stop:
-        cli.main(["demo", "--out", str(tmp_path / "run"), *arguments])
+        cli.main(["demo", "--out-dir", str(tmp_path / "run"), *arguments])
     assert stop.value.code == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
@@ -40,7 +40,7 @@ def test_collect_runs_on_smollm2(smollm2_folder: Path, tmp_path: Path) -> None:
     from hedonic.stats import load_stats
 
     with pytest.raises(SystemExit) as stop:
-        cli.main(["collect", "smollm2", "--data", "demo", "--layers", "3", "--limit", "4", "--max-length", "64", "--out", str(tmp_path)])
+        cli.main(["collect", "smollm2", "--data", "demo", "--layer", "3", "--limit", "4", "--max-length", "64", "--out-dir", str(tmp_path)])
     assert stop.value.code == 0
     stats = load_stats(tmp_path / "layer3.safetensors")
     assert (stats.k, stats.num_inputs) == (1536, 4)

@@ -13,7 +13,7 @@ import pytest
 
 from hedonic import cli
 from hedonic.baselines import random_baseline
-from hedonic.evaluation import load_meaning
+from hedonic.meaning import load_meaning
 from hedonic.game import Partition, save_partition
 from hedonic.layout import RunLayout
 from hedonic.testing import save_tiny_checkpoint
@@ -63,7 +63,7 @@ def test_run_dir_explanation_writes_the_artifact_and_prints_the_tables(
     run = RunLayout(model_dir.parent.parent / "run")
     capsys.readouterr()
     with pytest.raises(SystemExit) as stop:
-        cli.main(["explain", str(run.root), "--model", str(model_dir), "--adapter", str(adapter_dir), "--max-queries", "6", *FAST])
+        cli.main(["explain", "--run-dir", str(run.root), "--model", str(model_dir), "--adapter", str(adapter_dir), "--max-queries", "6", *FAST])
     assert stop.value.code == 0
     printed = capsys.readouterr().out
     for text in ("ndcg_drop, coalitions of size", "Most important hedonic coalitions", "Cross-domain ridge probes", "wrote"):
@@ -87,7 +87,7 @@ def test_two_corpora_become_two_domains_with_qrels(setup: tuple[Path, Path], tmp
     qrels.write_text("".join(f"{p}{q} 0 d{q}-1 1\n" for q in range(4) for p in "mf"))
     with pytest.raises(SystemExit) as stop:
         cli.main([
-            "explain", str(run.root), "--layer", str(LAYER), "--model", str(model_dir), "--adapter", str(adapter_dir),
+            "explain", "--run-dir", str(run.root), "--layer", str(LAYER), "--model", str(model_dir), "--adapter", str(adapter_dir),
             "--data", str(first), "--data", str(second), "--qrels", str(qrels), "--readout", "local", *FAST,
         ])  # fmt: skip
     assert stop.value.code == 0
@@ -110,7 +110,7 @@ def test_bad_arguments_exit_2(setup: tuple[Path, Path], capsys: pytest.CaptureFi
     model_dir, adapter_dir = setup
     run = model_dir.parent.parent / "run"
     with pytest.raises(SystemExit) as stop:
-        cli.main(["explain", str(run), "--model", str(model_dir), "--adapter", str(adapter_dir), *arguments, *FAST])
+        cli.main(["explain", "--run-dir", str(run), "--model", str(model_dir), "--adapter", str(adapter_dir), *arguments, *FAST])
     assert stop.value.code == 2
     assert message in " ".join(capsys.readouterr().err.split())
 
@@ -118,11 +118,11 @@ def test_bad_arguments_exit_2(setup: tuple[Path, Path], capsys: pytest.CaptureFi
 def test_unlabelled_data_and_an_empty_run_dir_exit_2(setup: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     model_dir, _ = setup
     with pytest.raises(SystemExit) as stop:
-        cli.main(["explain", str(tmp_path), "--model", str(model_dir)])
+        cli.main(["explain", "--run-dir", str(tmp_path), "--model", str(model_dir)])
     assert stop.value.code == 2 and "holds no partition" in " ".join(capsys.readouterr().err.split())
     original = RunLayout(model_dir.parent.parent / "run")
     unlabelled = tmp_path / "pairs.jsonl"
     _write_pairs(unlabelled, 3, domains=("a",), labels=False)
     with pytest.raises(SystemExit) as stop:
-        cli.main(["explain", str(original.root), "--model", str(model_dir), "--data", str(unlabelled), "--allow-new-head"])
+        cli.main(["explain", "--run-dir", str(original.root), "--model", str(model_dir), "--data", str(unlabelled), "--allow-new-head"])
     assert stop.value.code == 2 and "no label" in " ".join(capsys.readouterr().err.split())

@@ -1,4 +1,4 @@
-"""``hedonic report RUN_DIR`` rebuilds the report from a run directory's files and names what is missing."""
+"""``hedonic report --run-dir RUN_DIR`` rebuilds the report from a run directory's files and names what is missing."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hedonic.pipeline.run import run_pipeline
 def _report(run: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     capsys.readouterr()
     with pytest.raises(SystemExit) as stop:
-        cli.main(["report", str(run)])
+        cli.main(["report", "--run-dir", str(run)])
     captured = capsys.readouterr()
     return int(stop.value.code or 0), captured.out, " ".join(captured.err.split())
 

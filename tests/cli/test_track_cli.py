@@ -46,7 +46,7 @@ def test_run_directory(tmp_path: Path, checkpoint: TinyCheckpoint, capsys: pytes
     stats = ActivationStats(0, np.arange(N), "readout", 2, 2, zeros, np.ones(N), zeros)
     save_stats(stats, run / "stats" / "layer0.safetensors")
     model = ["--model", str(checkpoint.model_dir), "--adapter", str(checkpoint.adapter_dir)]
-    code, out, _ = _run(["track", str(run), *model, "--rule", "tau", "--tau", "0.9", "--top-k", "3", "--min-size", "2"], capsys)
+    code, out, _ = _run(["track", "--run-dir", str(run), *model, "--rule", "tau", "--tau", "0.9", "--top-k", "3", "--min-size", "2"], capsys)
     assert code == 0
     assert "0→1" in out and "1→2" in out and "persist" in out and "emerge" in out and "rule tau" in out
     assert "E|a| not available for layer(s) 1: uniform weights used" in out
@@ -67,7 +67,7 @@ def test_run_directory_with_inputs_gives_intervals(tmp_path: Path, checkpoint: T
     for layer in (0, 1):
         save_partition(Partition.from_coalitions([range(0, 12), range(12, 32)], "x", layer=layer), run / "partitions" / f"layer{layer}.json")
     write_jsonl(tiny_pairs("t", 5, 3, seed=0), run / "data" / "inputs.jsonl")
-    code, out, _ = _run(["track", str(run), "--model", str(checkpoint.model_dir), "--rule", "shares", "--bootstrap", "30"], capsys)
+    code, out, _ = _run(["track", "--run-dir", str(run), "--model", str(checkpoint.model_dir), "--rule", "shares", "--bootstrap", "30"], capsys)
     assert code == 0 and "rule shares" in out and "persist, split, merge, vanish: % of layer ℓ's tracked coalitions" in out
     events = load_events(run / "tracking" / "events_0_1.json")
     assert events.intervals is not None and events.bootstrap["inputs"] == 15 and events.tracking.rule == "shares"
@@ -83,13 +83,13 @@ def test_default_rule_reads_the_links_and_causal_measure_runs(tmp_path: Path, ch
     for layer in (0, 1):
         save_partition(Partition.from_coalitions([range(0, 12), range(12, 32)], "x", layer=layer), run / "partitions" / f"layer{layer}.json")
     write_jsonl(tiny_pairs("t", 5, 3, seed=0), run / "data" / "inputs.jsonl")
-    code, out, _ = _run(["track", str(run), "--model", str(checkpoint.model_dir)], capsys)
+    code, out, _ = _run(["track", "--run-dir", str(run), "--model", str(checkpoint.model_dir)], capsys)
     assert code == 0 and "rule links (weights, BH 5%)" in out and "s_min (detection floor)" in out and "no intervals: the links rule" in out
     events = load_events(run / "tracking" / "events_0_1.json")
     assert events.tracking.rule == "links" and events.link_tests is not None and events.floor is not None and events.causal is None
     assert events.intervals is None and events.settings["measure"] == "weights"
     causal = ["--measure", "causal", "--causal-inputs", "6", "--causal-groups", "4", "--out-dir", str(tmp_path / "causal")]
-    code, out, _ = _run(["track", str(run), "--model", str(checkpoint.model_dir), *causal], capsys)
+    code, out, _ = _run(["track", "--run-dir", str(run), "--model", str(checkpoint.model_dir), *causal], capsys)
     assert code == 0 and "rule links (causal, BH 5%)" in out and "confirmed" in out and "log effect variance" in out
     events = load_events(tmp_path / "causal" / "events_0_1.json")
     assert events.causal is not None and events.causal.inputs == 6 and events.causal.ablations == 2 + 4 + 1
@@ -100,7 +100,7 @@ def test_explicit_partition_files(tmp_path: Path, checkpoint: TinyCheckpoint, ca
     first, second = _partition(1, tmp_path / "a.json"), _partition(2, tmp_path / "b.json")
     np.save(tmp_path / "e1.npy", np.linspace(0, 1, N))
     out_dir = tmp_path / "out"
-    args = ["track", "--partitions", str(first), str(second), "--model", str(checkpoint.model_dir)]
+    args = ["track", "--partition", str(first), "--partition", str(second), "--model", str(checkpoint.model_dir)]
     code, out, _ = _run([*args, "--mean-abs", str(tmp_path / "e1.npy"), "--out-dir", str(out_dir), "--center"], capsys)
     assert code == 0 and "1→2" in out and "uniform weights" not in out
     events = load_events(out_dir / "events_1_2.json")
@@ -125,13 +125,13 @@ def test_explicit_partition_files(tmp_path: Path, checkpoint: TinyCheckpoint, ca
 def test_bad_input_exits_2(
     tmp_path: Path, checkpoint: TinyCheckpoint, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
 ) -> None:
-    files = [str(_partition(layer, tmp_path / f"layer{layer}.json")) for layer in (0, 1)]
+    files = [arg for layer in (0, 1) for arg in ("--partition", str(_partition(layer, tmp_path / f"layer{layer}.json")))]
     extra = [str(tmp_path) if a == "OUT" else str(checkpoint.model_dir) if a == "MODEL" else a for a in extra]
     code, _, err = _run(["track", *files, *extra], capsys)
     assert code == 2 and message in err
 
 
 def test_layers_without_a_neighbour_exit_2(tmp_path: Path, checkpoint: TinyCheckpoint, capsys: pytest.CaptureFixture[str]) -> None:
-    files = [str(_partition(layer, tmp_path / f"layer{layer}.json")) for layer in (0, 2)]
+    files = [arg for layer in (0, 2) for arg in ("--partition", str(_partition(layer, tmp_path / f"layer{layer}.json")))]
     code, _, err = _run(["track", *files, "--model", str(checkpoint.model_dir), "--out-dir", str(tmp_path)], capsys)
     assert code == 2 and "no two consecutive layers" in err

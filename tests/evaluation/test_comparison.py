@@ -12,9 +12,8 @@ from scipy import stats
 from hedonic.errors import ArtifactError, ConfigError
 from hedonic.evaluation.artifacts import load_comparison, save_comparison
 from hedonic.evaluation.comparison import compare_methods
-from hedonic.evaluation.statistics import bootstrap_mean_ci, cohens_d, holm_adjust, permutation_p_value
 from hedonic.evaluation.tables import comparison_tables
-from hedonic.evaluation.rank_tests import cliffs_delta, cliffs_delta_batch, cliffs_delta_ci, rank_test
+from hedonic.evaluation.inference import bootstrap_mean_ci, cliffs_delta, cliffs_delta_batch, cliffs_delta_ci, cohens_d, holm_adjust, permutation_p_value, rank_test
 
 
 def _values(rng: np.random.Generator, shift: float, count: int = 60) -> tuple[dict, dict]:

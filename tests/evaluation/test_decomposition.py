@@ -10,7 +10,7 @@ from hedonic.ablation import AblationEngine, reference_effects
 from hedonic.errors import ConfigError
 from hedonic.evaluation import SynergyPlan, coalition_synergy, effect_table, evaluate_synergy, required_sets
 from hedonic.evaluation.decomposition import Decomposition, decompose_partitions
-from hedonic.evaluation.layer_evaluation import REFERENCE
+from hedonic.layout import REFERENCE
 from hedonic.game import Partition
 from hedonic.models import ModelAdapter
 from hedonic.testing import tiny_model

@@ -1,18 +1,15 @@
-"""Loading a layer's partitions, selecting the coalitions to compare, and testing each against random groups."""
+"""Selecting the coalitions to compare, and testing each against random groups."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pytest
 import torch
 
 from hedonic.ablation import AblationEngine
-from hedonic.errors import ConfigError
-from hedonic.evaluation.layer_evaluation import REFERENCE, baseline_files, compare_partitions, partitions_of_layer, select_coalitions
+from hedonic.evaluation.layer_evaluation import compare_partitions, select_coalitions
+from hedonic.layout import REFERENCE
 from hedonic.evaluation.significance import NullSettings
-from hedonic.game import Partition, save_partition
+from hedonic.game import Partition
 from hedonic.models import TokenBatch
 from hedonic.testing import tiny_model
 
@@ -28,21 +25,6 @@ def test_select_coalitions_caps_with_a_seeded_sample() -> None:
     capped = select_coalitions(partition, (2, 6), 3, 0, "h")
     assert len(capped) == 3 and capped == select_coalitions(partition, (2, 6), 3, 0, "h")
     assert all(c in partition.coalitions for c in capped)
-
-
-def test_partitions_of_layer_names_and_checks(tmp_path: Path) -> None:
-    reference = save_partition(_partition("top_cover"), tmp_path / "layer2.json")
-    folder = tmp_path / "baselines"
-    assert baseline_files(folder) == []
-    files = [save_partition(_partition(m), folder / f"{m}.json") for m in ("random", "spectral")]
-    found = partitions_of_layer(reference, baseline_files(folder), 2)
-    assert list(found) == [REFERENCE, "random", "spectral"]
-    with pytest.raises(ConfigError, match="two partitions named 'random'"):
-        partitions_of_layer(reference, [files[0], files[0]], 2)
-    with pytest.raises(ConfigError, match="two partitions named 'random'"):
-        partitions_of_layer(reference, files, 2, reserved=["random"])
-    with pytest.raises(ConfigError, match="of layer 2, not 3"):
-        partitions_of_layer(reference, files, 3)
 
 
 def test_every_coalition_is_tested_through_the_evaluation_readout() -> None:

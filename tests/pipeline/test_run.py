@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from hedonic.evaluation import load_comparison, load_meaning, load_synergy
+from hedonic.evaluation import load_comparison, load_synergy
+
+from hedonic.meaning import load_meaning
 from hedonic.game import load_partition
 from hedonic.layout import RunLayout
 from hedonic.pipeline import context as context_module

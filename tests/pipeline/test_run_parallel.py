@@ -35,7 +35,7 @@ def test_two_process_run_equals_one_process(tiny_config: RunConfig, tmp_path: Pa
     (tmp_path / "run.toml").write_text(config_toml(config))
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HEDONIC_NO_PROGRESS": "1", "OMP_NUM_THREADS": "1"}
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
-    command += ["-m", "hedonic.cli", "run", str(tmp_path / "run.toml"), "--out", str(both)]
+    command += ["-m", "hedonic.cli", "run", str(tmp_path / "run.toml"), "--out-dir", str(both)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=380)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count("report:") == 1  # one summary, from rank 0

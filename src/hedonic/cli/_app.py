@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import Any
 
 import typer
+from typer.core import TyperCommand
 
 app = typer.Typer(
     name="hedonic",
@@ -14,6 +16,18 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+class Command(TyperCommand):
+    """A command whose usage line leaves out its hidden parameters (a deprecated positional kept one release)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """``[OPTIONS]`` and the usage of every parameter that is not hidden."""
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for parameter in self.get_params(ctx):
+            if not getattr(parameter, "hidden", False):
+                pieces.extend(parameter.get_usage_pieces(ctx))
+        return pieces
 
 
 @app.callback()

@@ -9,7 +9,16 @@ import typer
 
 from hedonic.baselines import BASELINE_METHODS
 from hedonic.cli._app import app
-from hedonic.cli.options import AdapterOption, AllowNewHeadOption
+from hedonic.cli.options import (
+    AdapterOption,
+    AllowNewHeadOption,
+    LayerOption,
+    ModelOption,
+    OutDirOption,
+    PartitionOption,
+    RunDirOption,
+    SeedOption,
+)
 
 if TYPE_CHECKING:
     from hedonic.baselines import BaselineInputs
@@ -19,20 +28,18 @@ METHODS_HELP = "Comma-separated methods: " + "; ".join(f"'{row.name}' ({row.desc
 
 @app.command()
 def baselines(
-    layer: Annotated[int, typer.Option("--layer", help="The analysed layer (its φ, partition and statistics).")],
+    layer: LayerOption,
     phi: Annotated[Path | None, typer.Option("--phi", help="Valuation φ of the layer (.safetensors or .npy).")] = None,
-    partition: Annotated[Path | None, typer.Option("--partition", help="The hedonic partition to match (JSON).")] = None,
-    model: Annotated[str, typer.Option("--model", help="Model folder or hub id, or 'demo'; its weights feed spherical k-means.")] = "",
+    partition: PartitionOption = None,
+    model: ModelOption = "",
     adapter: AdapterOption = None,
     stats: Annotated[Path | None, typer.Option("--stats", help="Activation statistics with Σaaᵀ (for agglomerative clustering).")] = None,
-    run_dir: Annotated[
-        Path | None, typer.Option("--run-dir", help="Run directory: read valuation/, partitions/, stats/ and write baselines/layer<L>/.")
-    ] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Where to write <method>.json (default RUN_DIR/baselines/layer<L>).")] = None,
+    run_dir: RunDirOption = None,
+    out_dir: OutDirOption = None,
     methods: Annotated[
         str, typer.Option("--methods", help=METHODS_HELP)
     ] = ",".join(BASELINE_METHODS),
-    seed: Annotated[int, typer.Option("--seed", help="Seed of every randomised method.")] = 0,
+    seed: SeedOption = 0,
     match_sizes: Annotated[
         bool, typer.Option("--match-sizes/--no-match-sizes", help="Give every clustering exactly the hedonic size distribution.")
     ] = True,
@@ -45,9 +52,10 @@ def baselines(
     """Write one partition per baseline method, with the players and size distribution of the hedonic partition.
 
     Files: hedonic baselines --layer L --phi PHI --partition P.json --model MODEL [--stats S]
-    --out-dir DIR. Run directory: hedonic baselines --run-dir DIR --layer L --model MODEL.
-    Without --model spherical k-means is skipped; without statistics (or without Σaaᵀ in them)
-    agglomerative clustering is skipped; each skip is printed with its reason.
+    --out-dir DIR (one <method>.json each). Run directory: hedonic baselines --run-dir DIR --layer L
+    --model MODEL reads valuation/, partitions/ and stats/ and writes baselines/layer<L>/.
+    The model's weights feed spherical k-means: without --model it is skipped; without statistics
+    (or without Σaaᵀ in them) agglomerative clustering is skipped; each skip is printed with its reason.
     """
     from rich.table import Table
 

@@ -1,7 +1,7 @@
 """``hedonic collect``: stream a dataset through the model once and save per-layer activation statistics.
 
 Data-parallel: run the same command under torchrun, e.g.
-``torchrun --standalone --nproc_per_node 2 $(which hedonic) collect demo --data demo --layers 2,3 --out DIR``;
+``torchrun --standalone --nproc_per_node 2 $(which hedonic) collect demo --data demo --layer 2 --layer 3 --out-dir DIR``;
 each process takes every N-th batch, the sums are all-reduced and rank 0 writes the files.
 """
 
@@ -17,10 +17,17 @@ from hedonic.cli.options import (
     AdapterOption,
     AllowNewHeadOption,
     BatchSizeOption,
+    DeviceOption,
+    LayersOption,
+    LegacyLayersOption,
+    LegacyOutDirOption,
     LimitOption,
     MaxLengthOption,
     ModelArgument,
+    OutDirOption,
     analysis_pairs,
+    chosen_layers,
+    chosen_out_dir,
     gib_to_bytes,
 )
 
@@ -36,8 +43,8 @@ def collect(
     data: Annotated[
         str, typer.Option("--data", help="Pairs file (.jsonl with query/text, or MS MARCO .tsv), or 'demo' (demo corpus, train split).")
     ],
-    layers: Annotated[str, typer.Option("--layers", help="Comma-separated layer indices, e.g. 2,3 (negative from the end).")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for layer<L>.safetensors (a run's stats/ folder).")],
+    layers: LayersOption = None,
+    out_dir: OutDirOption = None,
     adapter: AdapterOption = None,
     grad: Annotated[bool, typer.Option("--grad", help="Also accumulate Σvvᵀ, v = a ⊙ ∂f/∂a (for PAS-grad).")] = False,
     readout: Annotated[
@@ -55,7 +62,7 @@ def collect(
     batch_size: BatchSizeOption = 16,
     max_length: MaxLengthOption = 256,
     limit: LimitOption = None,
-    device: Annotated[str, typer.Option("--device", help="Torch device ('cuda' means cuda:LOCAL_RANK under torchrun).")] = "cpu",
+    device: DeviceOption = "cpu",
     dtype: Annotated[
         str, typer.Option("--dtype", help="Model dtype: float32, float64, bfloat16 or float16 (sums stay float64).")
     ] = "float32",
@@ -63,11 +70,14 @@ def collect(
         float | None, typer.Option("--memory-budget", help="GiB allowed for the accumulators (default half the free memory).")
     ] = None,
     allow_new_head: AllowNewHeadOption = False,
+    legacy_layers: LegacyLayersOption = None,
+    legacy_out: LegacyOutDirOption = None,
 ) -> None:
-    """Write OUT/layer<L>.safetensors (count, Σa, Σ|a|, Σa², Σaaᵀ and with --grad Σv, Σvvᵀ) per layer.
+    """Write OUT_DIR/layer<L>.safetensors (count, Σa, Σ|a|, Σa², Σaaᵀ and with --grad Σv, Σvvᵀ) per layer.
 
+    The layers: --layer L, repeated (negative from the end); OUT_DIR: e.g. a run's stats/ folder.
     One forward pass per batch hooks every layer. Under torchrun (WORLD_SIZE > 1) the collection
-    runs data-parallel (gloo on CPU, nccl on CUDA) and rank 0 writes.
+    runs data-parallel (gloo on CPU, nccl on CUDA; --device cuda means cuda:LOCAL_RANK) and rank 0 writes.
     """
     from contextlib import nullcontext
 
@@ -80,14 +90,17 @@ def collect(
             f"bad option: --readout {readout!r}, --tokens {tokens!r}, --dtype {dtype!r}",
             hint=f"--readout is local or model, --tokens readout or all, --dtype one of {', '.join(DTYPES)}",
         )
-    chosen_layers = _parse_layers(layers)
+    chosen = chosen_layers(layers, legacy_layers)
+    out = chosen_out_dir(out_dir, legacy_out)
+    if not chosen or out is None:
+        raise ConfigError("collect needs the layers and the output folder", hint="e.g. --layer 2 --layer 3 --out-dir runs/stats")
     distributed = launched_by_torchrun()
     device = process_device(device) if distributed else device
     pairs = analysis_pairs(data, limit)
     loaded = open_model(model, adapter, dtype=dtype, device=device, allow_new_head=allow_new_head)
     with process_group(device) if distributed else nullcontext((0, 1)) as (rank, world_size):
-        job = _Job(loaded, pairs, chosen_layers, batch_size, max_length, distributed, gib_to_bytes(memory_budget))
-        subsets = resolve_layer_subsets(loaded, neurons, chosen_layers, lambda: job.run(tokens=tokens, outer=False))
+        job = _Job(loaded, pairs, chosen, batch_size, max_length, distributed, gib_to_bytes(memory_budget))
+        subsets = resolve_layer_subsets(loaded, neurons, chosen, lambda: job.run(tokens=tokens, outer=False))
         stats = job.run(
             neurons=subsets,
             tokens=tokens,
@@ -125,18 +138,6 @@ class _Job:
         total = -(-len(self.pairs) // self.batch_size)
         run = collect_stats_distributed if self.distributed else collect_stats
         return run(self.adapter, batches, self.layers, total=total, memory_budget=self.memory_budget, **options)
-
-
-def _parse_layers(text: str) -> list[int]:
-    from hedonic.errors import ConfigError
-
-    try:
-        layers = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError as exc:
-        raise ConfigError(f"cannot read --layers {text!r}", hint="pass comma-separated integers, e.g. 2,3") from exc
-    if not layers:
-        raise ConfigError("--layers is empty", hint="pass comma-separated integers, e.g. 2,3")
-    return layers
 
 
 def _write(stats: dict[int, ActivationStats], out: Path, world_size: int) -> None:

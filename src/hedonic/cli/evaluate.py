@@ -9,7 +9,24 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from hedonic.cli._app import app
-from hedonic.cli.options import DEMO_DATA, AdapterOption, AllowNewHeadOption, DeviceOption, ModelOption
+from hedonic.cli.options import (
+    DEMO_DATA,
+    AdapterOption,
+    AllowNewHeadOption,
+    BatchSizeOption,
+    DeviceOption,
+    LayerOption,
+    LimitOption,
+    MaxLengthOption,
+    ModelOption,
+    ModeOption,
+    OutOption,
+    PartitionOption,
+    PermutationsOption,
+    ResamplesOption,
+    RunDirOption,
+    SeedOption,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -24,24 +41,21 @@ if TYPE_CHECKING:
 
 @app.command()
 def evaluate(
-    layer: Annotated[int, typer.Option("--layer", help="The analysed layer.")],
+    layer: LayerOption,
     model: ModelOption,
     data: Annotated[
         str, typer.Option("--data", help="Held-out pairs (.jsonl, or MS MARCO .tsv), or 'demo' for the demo corpus' held-out split.")
     ],
     adapter: AdapterOption = None,
-    partition: Annotated[Path | None, typer.Option("--partition", help="The hedonic partition (JSON).")] = None,
+    partition: PartitionOption = None,
     baselines: Annotated[list[Path] | None, typer.Option("--baseline", help="A baseline partition file (repeat the option).")] = None,
     baseline_dir: Annotated[Path | None, typer.Option("--baseline-dir", help="Folder of baseline partitions (every *.json).")] = None,
-    run_dir: Annotated[
-        Path | None,
-        typer.Option("--run-dir", help="Run directory: partitions/layer<L>.json, baselines/layer<L>/, writes evaluation/layer<L>/."),
-    ] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Comparison JSON (default RUN_DIR/evaluation/layer<L>/comparison.json).")] = None,
+    run_dir: RunDirOption = None,
+    out: OutOption = None,
     exclude: Annotated[
         Path | None, typer.Option("--exclude", help="Pairs φ was built from (.jsonl/.tsv): none may be among the held-out inputs.")
     ] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Use only the first N held-out pairs.")] = None,
+    limit: LimitOption = None,
     readout: Annotated[str, typer.Option("--readout", help="Readout f: local (logit lens after the layer) or model.")] = "local",
     freeze_norms: Annotated[
         bool, typer.Option("--freeze-norms", help="Hold every norm from the layer to the readout at each input's clean scale (and mean).")
@@ -50,7 +64,7 @@ def evaluate(
         bool,
         typer.Option("--decompose", help="Evaluate with the norms free and frozen; write both next to the comparison (decomposition/)."),
     ] = False,
-    mode: Annotated[str, typer.Option("--mode", help="Ablation: zero, or pre-lora (needs an adapter).")] = "zero",
+    mode: ModeOption = "zero",
     min_size: Annotated[int, typer.Option("--min-size", min=2, help="Smallest coalition size evaluated.")] = 2,
     max_size: Annotated[str, typer.Option("--max-size", help="Largest coalition size evaluated, or 'none' (every size).")] = "none",
     metrics: Annotated[
@@ -62,9 +76,9 @@ def evaluate(
     max_coalitions: Annotated[
         int | None, typer.Option("--max-coalitions", min=2, help="Evaluate at most this many coalitions per method (seeded sample).")
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the coalition sample, bootstrap and permutations.")] = 0,
-    n_resamples: Annotated[int, typer.Option("--n-resamples", min=1, help="Bootstrap resamples.")] = 9999,
-    n_permutations: Annotated[int, typer.Option("--n-permutations", min=1, help="Permutations of each test.")] = 9999,
+    seed: SeedOption = 0,
+    n_resamples: ResamplesOption = 9999,
+    n_permutations: PermutationsOption = 9999,
     rank_test: Annotated[str, typer.Option("--rank-test", help="Headline rank test: brunner-munzel or mann-whitney.")] = "brunner-munzel",
     draws: Annotated[
         int, typer.Option("--significance-draws", min=0, help="Random groups per coalition size for the per-coalition tests (0: none).")
@@ -74,8 +88,8 @@ def evaluate(
     verdict_metric: Annotated[
         str, typer.Option("--verdict-metric", help="Metric the verdict (ahead / level / behind) is decided on (default na_abs, else the first of --metrics).")
     ] = "",
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Held-out pairs per forward batch.")] = 16,
-    max_length: Annotated[int, typer.Option("--max-length", min=8, help="Truncate pairs to this many tokens.")] = 256,
+    batch_size: BatchSizeOption = 16,
+    max_length: MaxLengthOption = 256,
     allow_new_head: AllowNewHeadOption = False,
     device: DeviceOption = "cpu",
 ) -> None:
@@ -86,8 +100,10 @@ def evaluate(
     readout; the verdict (hedonic ahead of / level with / behind each baseline) is printed last.
     --decompose evaluates twice, with the norms free (total) and frozen at each input's clean scale
     (the synergy of the computation), and writes both under decomposition/.
-    Writes the comparison (kind "comparison") and, next to it, one auditable synergy file per
-    method (synergy_<method>.json: neurons, Δ_i, Δ_ij, Δ_C, Δ_{C∖k}, the tests, readout, layer, input ids).
+    Writes the comparison (kind "comparison"; --out, by default RUN_DIR/evaluation/layer<L>/comparison.json)
+    and, next to it, one auditable synergy file per method (synergy_<method>.json: neurons, Δ_i,
+    Δ_ij, Δ_C, Δ_{C∖k}, the tests, readout, layer, input ids). Run directory: reads
+    partitions/layer<L>.json and baselines/layer<L>/.
     """
     from hedonic.ablation import AblationEngine
     from hedonic.cli.options import check_output
@@ -164,7 +180,7 @@ def _settings(
     """The checked per-coalition test settings (None: no tests), the evaluated metrics and the verdict metric."""
     from hedonic.errors import ConfigError
     from hedonic.evaluation import DEFAULT_METRICS, METRICS
-    from hedonic.evaluation.rank_tests import check_rank_test
+    from hedonic.evaluation.inference import check_rank_test
     from hedonic.evaluation.significance import NullSettings
 
     check_rank_test(rank_test)
@@ -255,7 +271,8 @@ def _partitions(
 ) -> dict[str, Partition]:
     """The hedonic partition, then the baselines by their method name, all of ``layer``."""
     from hedonic.errors import ConfigError
-    from hedonic.evaluation.layer_evaluation import baseline_files, partitions_of_layer
+    from hedonic.layer_partitions import partitions_of_layer
+    from hedonic.layout import baseline_files
 
     reference_path = partition or (layout.partition(layer) if layout else None)
     folder = baseline_dir or (layout.baselines_dir(layer) if layout else None)

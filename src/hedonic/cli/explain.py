@@ -9,26 +9,40 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hedonic.cli._app import app
+from hedonic.cli._app import Command, app
 from hedonic.cli.options import (
     DEMO_DATA,
     AdapterOption,
     AllowNewHeadOption,
     BatchSizeOption,
     DeviceOption,
+    LayersOption,
+    LegacyRunDirArgument,
     MaxLengthOption,
     ModelOption,
+    ModeOption,
+    PermutationsOption,
+    ResamplesOption,
+    RunDirOption,
+    SeedOption,
+    chosen_run_dir,
 )
+from hedonic.meaning import MeaningSettings
+from hedonic.pipeline.config import DataSection, EvaluationSection, MeaningSection, RunConfig
 
 if TYPE_CHECKING:
     from hedonic.data import CorpusStats, QueryDocPair
     from hedonic.layout import RunLayout
 
+MEANING, DATA, LIBRARY = MeaningSection(), DataSection(), MeaningSettings()
+"""The defaults: ``[meaning]``, ``[data]`` and ``[evaluation] mode`` of a run configuration, as ``hedonic run`` explains
+a layer; the settings the configuration does not hold are the library's."""
 
-@app.command()
+
+@app.command(cls=Command)
 def explain(
-    run_dir: Annotated[Path, typer.Argument(help="Run directory: partitions/layer<L>.json, baselines/layer<L>/*.json; writes meaning/layer<L>.json.")],
-    layers: Annotated[list[int] | None, typer.Option("--layer", help="Layer to explain (repeat; default: every layer with a partition).")] = None,
+    run_dir: RunDirOption = None,
+    layers: LayersOption = None,
     model: ModelOption = "demo",
     adapter: AdapterOption = None,
     data: Annotated[
@@ -40,68 +54,77 @@ def explain(
         ),
     ] = None,
     qrels: Annotated[Path | None, typer.Option("--qrels", help="TREC qrels giving the relevance labels of the --data files.")] = None,
-    max_queries: Annotated[int | None, typer.Option("--max-queries", min=1, help="Use at most this many queries, spread over the domains.")] = 30,
-    min_size: Annotated[int, typer.Option("--min-size", min=1, help="Smallest coalition size analysed.")] = 2,
-    max_size: Annotated[int, typer.Option("--max-size", min=1, help="Largest coalition size analysed.")] = 64,
+    max_queries: Annotated[
+        int | None, typer.Option("--max-queries", min=1, help="Use at most this many queries, spread over the domains.")
+    ] = DATA.heldout_queries or None,
+    min_size: Annotated[int, typer.Option("--min-size", min=1, help="Smallest coalition size analysed.")] = MEANING.min_size,
+    max_size: Annotated[int, typer.Option("--max-size", min=1, help="Largest coalition size analysed.")] = MEANING.max_size,
     max_coalitions: Annotated[
         int | None, typer.Option("--max-coalitions", min=2, help="At most this many coalitions per method (seeded sample).")
-    ] = 40,
-    importance_draws: Annotated[int, typer.Option("--importance-draws", min=1, help="Draws of size-matched random groups ablated.")] = 2,
-    probe_draws: Annotated[int, typer.Option("--probe-draws", min=1, help="Draws of size-matched random groups probed.")] = 20,
-    readout: Annotated[str, typer.Option("--readout", help="Score whose ranking is measured: model (the logit) or local (logit lens).")] = "model",
-    mode: Annotated[str, typer.Option("--mode", help="Ablation: zero, or pre-lora (needs an adapter).")] = "zero",
-    k: Annotated[int, typer.Option("--k", min=1, help="Cutoff of nDCG@k.")] = 10,
-    top_k: Annotated[int, typer.Option("--top-k", min=1, help="Top-activating inputs kept per coalition.")] = 5,
-    min_domain_size: Annotated[int, typer.Option("--min-domain-size", min=2, help="Domains with fewer inputs take no part in the probes.")] = 10,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the samples, random groups, bootstrap and permutations.")] = 0,
-    n_resamples: Annotated[int, typer.Option("--n-resamples", min=1, help="Bootstrap resamples.")] = 9999,
-    n_permutations: Annotated[int, typer.Option("--n-permutations", min=1, help="Permutations of each test.")] = 9999,
-    batch_size: BatchSizeOption = 16,
-    max_length: MaxLengthOption = 256,
+    ] = MEANING.max_coalitions or None,
+    importance_draws: Annotated[
+        int, typer.Option("--importance-draws", min=1, help="Draws of size-matched random groups ablated.")
+    ] = MEANING.importance_draws,
+    probe_draws: Annotated[int, typer.Option("--probe-draws", min=1, help="Draws of size-matched random groups probed.")] = MEANING.probe_draws,
+    readout: Annotated[
+        str, typer.Option("--readout", help="Score whose ranking is measured: model (the logit) or local (logit lens).")
+    ] = MEANING.readout,
+    mode: ModeOption = EvaluationSection().mode,
+    k: Annotated[int, typer.Option("--k", min=1, help="Cutoff of nDCG@k.")] = LIBRARY.k,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, help="Top-activating inputs kept per coalition.")] = LIBRARY.top_k,
+    min_domain_size: Annotated[
+        int, typer.Option("--min-domain-size", min=2, help="Domains with fewer inputs take no part in the probes.")
+    ] = LIBRARY.min_domain_size,
+    seed: SeedOption = RunConfig().seed,
+    n_resamples: ResamplesOption = MEANING.n_resamples,
+    n_permutations: PermutationsOption = MEANING.n_permutations,
+    batch_size: BatchSizeOption = DATA.batch_size,
+    max_length: MaxLengthOption = DATA.max_length,
     allow_new_head: AllowNewHeadOption = False,
     device: DeviceOption = "cpu",
+    legacy_run_dir: LegacyRunDirArgument = None,
 ) -> None:
     """Explain the hedonic coalitions of each layer against its baselines and size-matched random groups.
 
     Functional importance (score, nDCG@k and MRR drops when a group is ablated), interpretation
     (top-activating inputs, Pearson/Spearman correlation with IR features, Benjamini–Hochberg
-    q-values) and ridge probes trained on one domain and scored (R²) on another. Writes
-    RUN_DIR/meaning/layer<L>.json (kind "meaning") and prints the tables.
+    q-values) and ridge probes trained on one domain and scored (R²) on another. Reads
+    RUN_DIR/partitions/layer<L>.json and baselines/layer<L>/ (every layer with a partition unless
+    --layer is given), writes RUN_DIR/meaning/layer<L>.json (kind "meaning") and prints the tables.
+    The defaults are a run configuration's: its meaning table, its data table's batching, held-out
+    queries and length, and the evaluation's ablation mode.
     """
+    from hedonic.data import balanced_queries
     from hedonic.display import console as make_console
     from hedonic.errors import ConfigError
-    from hedonic.evaluation.layer_evaluation import baseline_files, partitions_of_layer
-    from hedonic.evaluation.importance import NULL_METHOD
-    from hedonic.data import balanced_queries
-    from hedonic.evaluation import MeaningSettings, explain_layer, meaning_tables, save_meaning, summary_lines
+    from hedonic.layer_partitions import run_partitions
     from hedonic.layout import RunLayout
+    from hedonic.meaning import NULL_METHOD, explain_layer, meaning_tables, save_meaning, summary_lines
     from hedonic.models import open_model
+    from hedonic.pipeline.stages import meaning_settings
 
-    layout = RunLayout(run_dir)
+    folder = chosen_run_dir(run_dir, legacy_run_dir)
+    if folder is None:
+        raise ConfigError("no run directory given", hint="pass --run-dir DIR (made by hedonic run, or by the sub-commands)")
+    layout = RunLayout(folder)
     chosen = list(layers or layout.layers_with("partitions"))
     if not chosen:
-        raise ConfigError(f"{run_dir} holds no partition (partitions/layer<L>.json)", hint="run `hedonic discover` first, or pass --layer")
-    settings = MeaningSettings(
+        raise ConfigError(f"{folder} holds no partition (partitions/layer<L>.json)", hint="run `hedonic discover` first, or pass --layer")
+    section = dataclasses.replace(
+        MEANING,
+        readout=readout,
         min_size=min_size,
         max_size=max_size,
-        max_coalitions=max_coalitions,
+        max_coalitions=max_coalitions or 0,
         importance_draws=importance_draws,
         probe_draws=probe_draws,
-        readout=readout,
-        mode=mode,
-        k=k,
-        top_k=top_k,
-        min_domain_size=min_domain_size,
         n_resamples=n_resamples,
         n_permutations=n_permutations,
-        batch_size=batch_size,
-        max_length=max_length,
-        seed=seed,
     )
-    partitions = {
-        layer: partitions_of_layer(layout.partition(layer), baseline_files(layout.baselines_dir(layer)), layer, reserved=[NULL_METHOD])
-        for layer in chosen
-    }
+    settings = dataclasses.replace(
+        meaning_settings(section, mode=mode, batch_size=batch_size, max_length=max_length, seed=seed), k=k, top_k=top_k, min_domain_size=min_domain_size
+    )
+    partitions = {layer: run_partitions(layout, layer, reserved=[NULL_METHOD]) for layer in chosen}
     groups, stats, excluded = _candidates(data, qrels, layout)
     groups = balanced_queries(groups, max_queries, seed=seed)
     loaded = open_model(model, adapter, device=device, allow_new_head=allow_new_head)
@@ -120,9 +143,8 @@ def _candidates(
     data: Sequence[str] | None, qrels: Path | None, layout: RunLayout
 ) -> tuple[list[tuple[QueryDocPair, ...]], CorpusStats | None, set[str]]:
     """(candidate lists, BM25 statistics or None for the candidates' own, pair ids φ was built from)."""
-    from hedonic.data import attach_qrels, build_demo_corpus, read_pairs, read_qrels
+    from hedonic.data import attach_qrels, build_demo_corpus, query_groups, read_pairs, read_qrels
     from hedonic.errors import ConfigError
-    from hedonic.data import query_groups
 
     sources = list(data or ([str(layout.heldout)] if layout.heldout.is_file() else []))
     if not sources:

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from hedonic.cli._app import app
-from hedonic.cli.options import AdapterOption, ModelArgument
+from hedonic.cli.options import AdapterOption, AllowNewHeadOption, DeviceOption, ModelArgument, OutOption
 
 
 @app.command()
 def lora(
     model: ModelArgument,
     adapter: AdapterOption = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the profile as a JSON artifact here.")] = None,
+    out: OutOption = None,
     top_k: Annotated[int, typer.Option("--top-k", min=1, help="How many layers to suggest for analysis.")] = 3,
-    allow_new_head: Annotated[
-        bool, typer.Option("--allow-new-head", help="Build a one-logit head when the checkpoint has none.")
-    ] = False,
-    device: Annotated[str, typer.Option("--device", help="Torch device to load the model on.")] = "cpu",
+    allow_new_head: AllowNewHeadOption = False,
+    device: DeviceOption = "cpu",
 ) -> None:
-    """Profile a LoRA update: ‖ΔW‖_F, relative norm and top neuron per layer and MLP module."""
+    """Profile a LoRA update: ‖ΔW‖_F, relative norm and top neuron per layer and MLP module (--out: also write it as a JSON artifact)."""
     from rich.table import Table
 
     from hedonic.cli.options import check_output

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from hedonic.cli import Interrupted
-from hedonic.cli._app import app
+from hedonic.cli._app import Command, app
+from hedonic.cli.options import LegacyOutDirOption, LegacyRunDirArgument, RunDirOption, chosen_out_dir, chosen_run_dir
 
 if TYPE_CHECKING:
     from hedonic.evaluation import Comparison
@@ -38,7 +39,8 @@ def resumable(command: str) -> Iterator[None]:
 @app.command()
 def run(
     config: Annotated[Path, typer.Argument(help="Run configuration (TOML); every key has a default, see README.")],
-    out: Annotated[Path | None, typer.Option("--out", help="Run directory (default: out_dir of the configuration).")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Run directory (default: out_dir of the configuration).")] = None,
+    legacy_out: LegacyOutDirOption = None,
 ) -> None:
     """Run every stage (LoRA profile → statistics → φ → partitions → baselines → synergy → tracking → report).
 
@@ -49,15 +51,16 @@ def run(
     from hedonic.pipeline.config import load_config
     from hedonic.pipeline.run import run_pipeline
 
-    with resumable(f"hedonic run {config}" + (f" --out {out}" if out is not None else "")):
+    out = chosen_out_dir(out_dir, legacy_out)
+    with resumable(f"hedonic run {config}" + (f" --out-dir {out}" if out is not None else "")):
         result = run_pipeline(load_config(config), out)
     _summarise(result)
 
 
 @app.command()
 def demo(
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Run directory (default hedonic-runs/demo, hedonic-runs/smollm2-TASK).")
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Run directory (default hedonic-runs/demo, hedonic-runs/smollm2-TASK).")
     ] = None,
     model: Annotated[
         str, typer.Option("--model", help="Shipped model: 'demo' (MiniLM-L6, BERT) or 'smollm2' (SmolLM2-135M, LLaMA).")
@@ -65,13 +68,15 @@ def demo(
     task: Annotated[
         str | None, typer.Option("--task", help="Adapter (task) of the model: relevance (the default), or cqtr or tf-l for smollm2.")
     ] = None,
+    legacy_out: LegacyOutDirOption = None,
 ) -> None:
     """The whole method on a shipped reranker (base model + bundled LoRA) and the demo corpus, offline."""
     from hedonic.pipeline.demos import demo_config
     from hedonic.pipeline.run import run_pipeline
 
+    out = chosen_out_dir(out_dir, legacy_out)
     config = demo_config(model, task)
-    options = {"--model": None if model == "demo" else model, "--task": task, "--out": out}
+    options = {"--model": None if model == "demo" else model, "--task": task, "--out-dir": out}
     command = " ".join(["hedonic demo", *(f"{key} {value}" for key, value in options.items() if value is not None)])
     with resumable(command):
         result = run_pipeline(config, out)
@@ -117,10 +122,8 @@ def _headline_metrics(comparison: Comparison) -> list[str]:
     return [m for m in dict.fromkeys([first, "pair", "na"]) if m in comparison.metrics]
 
 
-@app.command()
-def report(
-    run_dir: Annotated[Path, typer.Argument(help="A run directory (made by hedonic run / demo, or by the sub-commands).")],
-) -> None:
+@app.command(cls=Command)
+def report(run_dir: RunDirOption = None, legacy_run_dir: LegacyRunDirArgument = None) -> None:
     """Rebuild the HTML report of a run directory from its files (RUN_DIR/report.html); missing artifacts are named in it and warned about."""
     import sys
 
@@ -132,6 +135,9 @@ def report(
     from hedonic.report.build import write_report
     from hedonic.report.contents import run_layers
 
+    run_dir = chosen_run_dir(run_dir, legacy_run_dir)
+    if run_dir is None:
+        raise ArtifactError("no run directory given", hint="pass --run-dir DIR (the out_dir of `hedonic run` or `hedonic demo`)")
     if not run_dir.is_dir():
         what = "is a file, not a run directory" if run_dir.exists() else "does not exist"
         raise ArtifactError(f"{run_dir} {what}", hint="pass the run directory of `hedonic run` or `hedonic demo` (its out_dir)")

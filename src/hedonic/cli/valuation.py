@@ -13,11 +13,16 @@ import typer
 
 from hedonic.cli._app import app
 from hedonic.cli.options import (
+    AdapterOption,
     AllowNewHeadOption,
     BatchSizeOption,
     DeviceOption,
     LimitOption,
     MaxLengthOption,
+    ModelOption,
+    OutOption,
+    RunDirOption,
+    RunLayerOption,
     analysis_pairs,
     check_output,
     gib_to_bytes,
@@ -35,17 +40,11 @@ KIND_HELP = "Valuation: " + "; ".join(f"'{row.name}' ({row.description})" for ro
 def valuation(
     kind: Annotated[str, typer.Option("--kind", help=KIND_HELP)],
     stats: Annotated[Path | None, typer.Option("--stats", help="Activation statistics of the layer (hedonic collect).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Where to write φ (.safetensors).")] = None,
-    run_dir: Annotated[
-        Path | None, typer.Option("--run-dir", help="Run directory: read stats/layer<L>.safetensors, write valuation/layer<L>.safetensors.")
-    ] = None,
-    layer: Annotated[int | None, typer.Option("--layer", help="The layer (required with --run-dir).")] = None,
-    model: Annotated[
-        str | None, typer.Option("--model", help="Model folder, hub id or 'demo' (default: the one in the statistics).")
-    ] = None,
-    adapter: Annotated[
-        Path | None, typer.Option("--adapter", help="peft LoRA adapter folder (default: the one in the statistics).")
-    ] = None,
+    out: OutOption = None,
+    run_dir: RunDirOption = None,
+    layer: RunLayerOption = None,
+    model: ModelOption = "",
+    adapter: AdapterOption = None,
     measure: Annotated[str, typer.Option("--measure", help="OCA co-activation: pearson or covariance.")] = "pearson",
     neurons: Annotated[
         str, typer.Option("--neurons", help="Players: all, ids/ranges like 0-63,100, variance:K or lora:K (among the collected).")
@@ -75,8 +74,10 @@ def valuation(
 ) -> None:
     """Build φ (symmetric, zero diagonal) of one layer and write it as a valuation artifact.
 
-    Files: hedonic valuation --stats S --kind oca --out PHI [--model M --adapter A].
-    Run directory: hedonic valuation --run-dir DIR --layer L --kind pas-grad.
+    Files: hedonic valuation --stats S --kind oca --out PHI [--model M --adapter A] (φ as .safetensors).
+    Run directory: hedonic valuation --run-dir DIR --layer L --kind pas-grad reads
+    DIR/stats/layer<L>.safetensors and writes DIR/valuation/layer<L>.safetensors. The model and
+    adapter default to those named in the statistics.
     PAS-hess, PAS-exact and PAS-model also stream the analysis inputs (--data) through the model;
     PAS-model always reads the model's own logit (the later layers run).
     """

@@ -1,55 +1,27 @@
 """Stage ``evaluation``: synergy of coalitions on held-out inputs, its auditable artifact, the comparison of methods
-(ranks first: :mod:`~hedonic.evaluation.rank_tests`), each coalition against random groups
-(:mod:`~hedonic.evaluation.significance`), the computed verdict (:mod:`~hedonic.evaluation.verdict`), and what
-coalitions mean (importance, interpretation, cross-domain probes). The reusable statistics are in
-:mod:`~hedonic.evaluation.statistics`, the files in :mod:`~hedonic.evaluation.artifacts`, the terminal
-tables in :mod:`~hedonic.evaluation.tables`."""
+(ranks first), each coalition against random groups (:mod:`~hedonic.evaluation.significance`), and the computed
+verdict (:mod:`~hedonic.evaluation.verdict`). The rank tests, intervals and multiplicity corrections are in
+:mod:`~hedonic.evaluation.inference`, the files in :mod:`~hedonic.evaluation.artifacts`, the terminal tables in
+:mod:`~hedonic.evaluation.tables`. What coalitions mean (importance, interpretation, probes) is the next stage,
+:mod:`hedonic.meaning`; its names are still importable from here for one release, with a :class:`FutureWarning`.
+"""
+
+import importlib
+import warnings
+from typing import Any
 
 from hedonic.evaluation.artifacts import (
     COMPARISON_FORMAT_VERSION,
     COMPARISON_KIND,
-    MEANING_FORMAT_VERSION,
-    MEANING_KIND,
     SYNERGY_FORMAT_VERSION,
     SYNERGY_KIND,
     load_comparison,
-    load_meaning,
     load_synergy,
     save_comparison,
-    save_meaning,
     save_synergy,
 )
 from hedonic.evaluation.comparison import Comparison, Contrast, MethodSummary, compare_methods
-from hedonic.evaluation.importance import (
-    IMPORTANCE_DEFINITIONS,
-    IMPORTANCE_METRICS,
-    NULL_METHOD,
-    GroupImportance,
-    ImportanceResult,
-    NeuronGroup,
-    NullContrast,
-    functional_importance,
-    importance_comparison,
-    matched_random_groups,
-    method_groups,
-    null_contrasts,
-)
-from hedonic.evaluation.interpretation import (
-    AlignmentSummary,
-    FeatureCorrelation,
-    InterpretationResult,
-    TopInput,
-    alignment_summary,
-    coalition_activations,
-    feature_correlations,
-    group_means,
-    interpret,
-    most_aligned,
-    top_inputs,
-)
-from hedonic.evaluation.layer_evaluation import LayerEvaluation, compare_partitions
-from hedonic.evaluation.meaning import MeaningResult, MeaningSettings, explain_layer, select_coalitions
-from hedonic.evaluation.rank_tests import RANK_TESTS, RankTest, cliffs_delta, cliffs_delta_ci, rank_test
+from hedonic.evaluation.layer_evaluation import LayerEvaluation, compare_partitions, select_coalitions
 from hedonic.evaluation.significance import (
     NULL_METRICS,
     CoalitionTests,
@@ -61,8 +33,6 @@ from hedonic.evaluation.significance import (
     ranked_findings,
 )
 from hedonic.evaluation.verdict import BaselineVerdict, ModelVerdict, layer_verdicts, model_verdicts, verdict_from_dict
-from hedonic.evaluation.probes import ProbeFit, ProbeScore, ProbeSummary, cross_domain_scores, fit_probe, probe_summary
-from hedonic.evaluation.ranking import RankingSetup, ndcg_at_k, ranking_quality, reciprocal_rank
 from hedonic.evaluation.synergy import (
     ABSOLUTE_METRICS,
     DEFAULT_MAX_PAIRS,
@@ -79,9 +49,21 @@ from hedonic.evaluation.synergy import (
     required_sets,
     summary_metrics,
 )
-from hedonic.evaluation.statistics import benjamini_hochberg, bootstrap_mean_ci, cohens_d, difference_ci, holm_adjust, permutation_p_value
+from hedonic.evaluation.inference import (
+    RANK_TESTS,
+    RankTest,
+    benjamini_hochberg,
+    bootstrap_mean_ci,
+    cliffs_delta,
+    cliffs_delta_ci,
+    cohens_d,
+    difference_ci,
+    holm_adjust,
+    permutation_p_value,
+    rank_test,
+)
 from hedonic.evaluation.synergy_evaluation import evaluate_synergy
-from hedonic.evaluation.tables import comparison_tables, meaning_tables, ranked_coalitions, summary_lines
+from hedonic.evaluation.tables import comparison_tables
 
 __all__ = [
     "ABSOLUTE_METRICS",
@@ -109,77 +91,44 @@ __all__ = [
     "verdict_from_dict",
     "COMPARISON_FORMAT_VERSION",
     "COMPARISON_KIND",
-    "IMPORTANCE_DEFINITIONS",
-    "IMPORTANCE_METRICS",
-    "MEANING_FORMAT_VERSION",
-    "MEANING_KIND",
     "METRICS",
     "METRIC_DEFINITIONS",
-    "NULL_METHOD",
     "SIGNED_METRICS",
     "SYNERGY_FORMAT_VERSION",
     "SYNERGY_KIND",
-    "AlignmentSummary",
     "CoalitionSynergy",
     "Comparison",
     "Contrast",
-    "FeatureCorrelation",
-    "GroupImportance",
-    "ImportanceResult",
-    "InterpretationResult",
-    "MeaningResult",
-    "MeaningSettings",
     "MethodSummary",
-    "NeuronGroup",
-    "NullContrast",
-    "ProbeFit",
-    "ProbeScore",
-    "ProbeSummary",
-    "RankingSetup",
     "SynergyPlan",
     "SynergyResult",
-    "TopInput",
-    "alignment_summary",
     "benjamini_hochberg",
     "bootstrap_mean_ci",
     "cohens_d",
     "difference_ci",
     "holm_adjust",
     "permutation_p_value",
-    "coalition_activations",
     "coalition_synergy",
     "compare_methods",
     "comparison_tables",
-    "cross_domain_scores",
     "effect_table",
     "evaluate_synergy",
-    "explain_layer",
-    "feature_correlations",
-    "fit_probe",
-    "functional_importance",
-    "group_means",
-    "importance_comparison",
-    "interpret",
     "load_comparison",
-    "load_meaning",
     "load_synergy",
-    "matched_random_groups",
-    "meaning_tables",
-    "method_groups",
-    "most_aligned",
-    "ndcg_at_k",
-    "null_contrasts",
     "pairwise_psi",
-    "probe_summary",
-    "ranked_coalitions",
-    "ranking_quality",
-    "reciprocal_rank",
     "required_sets",
     "save_comparison",
-    "save_meaning",
     "save_synergy",
     "select_coalitions",
-    "summary_lines",
     "summary_metrics",
-    "top_inputs",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A name of :mod:`hedonic.meaning` (exported here before the meaning stage had its own package), with a
+    :class:`FutureWarning`: this alias goes in the next release."""
+    meaning = None if name.startswith("__") else importlib.import_module("hedonic.meaning")
+    if meaning is None or name not in meaning.__all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(f"hedonic.evaluation.{name} moved to hedonic.meaning: import it from there", FutureWarning, stacklevel=2)
+    return getattr(meaning, name)

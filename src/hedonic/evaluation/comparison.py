@@ -12,9 +12,9 @@ Per baseline and metric, against the reference method (:class:`Contrast`):
 
 - the headline, on ranks (per-coalition values are heavy-tailed): Cliff's δ = P[ref > baseline]
   − P[ref < baseline] with its bootstrap interval, and a two-sided rank test of δ = 0
-  (``rank_test``, a name of :data:`hedonic.evaluation.rank_tests.RANK_TESTS`, Brunner–Munzel by
+  (``rank_test``, a name of :data:`hedonic.evaluation.inference.RANK_TESTS`, Brunner–Munzel by
   default) with its Holm-adjusted p-value over the baselines of the same metric
-  (:mod:`hedonic.evaluation.rank_tests`);
+  (:mod:`hedonic.evaluation.inference`);
 - secondary, on means: the difference of means reference − baseline with its two-sample
   bootstrap interval, a two-sided permutation test of that difference
   (:func:`scipy.stats.permutation_test`, ``n_permutations`` random relabellings, exact when
@@ -43,8 +43,19 @@ import numpy as np
 
 from hedonic.display import graph_objects, html_grid, html_table
 from hedonic.errors import ConfigError
-from hedonic.evaluation.rank_tests import BRUNNER_MUNZEL, check_rank_test, classify, cliffs_delta, cliffs_delta_ci, rank_test
-from hedonic.evaluation.statistics import bootstrap_mean_ci, cohens_d, difference_ci, holm_adjust, permutation_p_value
+from hedonic.evaluation.inference import (
+    BRUNNER_MUNZEL,
+    bootstrap_mean_ci,
+    check_rank_test,
+    classify,
+    cliffs_delta,
+    cliffs_delta_ci,
+    cohens_d,
+    difference_ci,
+    holm_adjust,
+    permutation_p_value,
+    rank_test,
+)
 
 DEFAULT_SIZE_RANGE = (4, 32)
 _BOOTSTRAP, _DIFFERENCE, _PERMUTATION, _DELTA = 0, 1, 2, 3

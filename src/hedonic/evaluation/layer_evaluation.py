@@ -19,48 +19,19 @@ import time
 import zlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
 
 from hedonic.ablation import AblationEngine
 from hedonic.errors import ConfigError
 from hedonic.evaluation.comparison import Comparison, compare_methods
-from hedonic.evaluation.rank_tests import BRUNNER_MUNZEL
+from hedonic.evaluation.inference import BRUNNER_MUNZEL
 from hedonic.evaluation.significance import NullSettings, Significance, coalition_tests, null_distribution
 from hedonic.evaluation.synergy import DEFAULT_MAX_PAIRS, DEFAULT_METRICS, METRICS, SynergyPlan, SynergyResult
 from hedonic.evaluation.synergy_evaluation import evaluate_synergy
 from hedonic.evaluation.verdict import DEFAULT_VERDICT_METRIC, layer_verdicts
-from hedonic.game import Partition, load_partition
-
-REFERENCE = "hedonic"
-"""Name of the hedonic partition in comparisons."""
-
-
-def partitions_of_layer(
-    reference: Path, baselines: Sequence[Path], layer: int, *, reserved: Collection[str] = ()
-) -> dict[str, Partition]:
-    """The hedonic partition under :data:`REFERENCE`, then each baseline under its method name.
-
-    Raises :class:`ConfigError` when two files share a method (or a baseline takes a ``reserved``
-    name, e.g. the random null of the meaning stage) or a partition belongs to another layer.
-    """
-    found = {REFERENCE: load_partition(reference)}
-    for path in baselines:
-        baseline = load_partition(path)
-        if baseline.method in found or baseline.method in reserved:
-            raise ConfigError(f"two partitions named {baseline.method!r} (the second is {path})", hint="pass one partition per method")
-        found[baseline.method] = baseline
-    for name, each in found.items():
-        if each.layer is not None and each.layer != layer:
-            raise ConfigError(f"the {name} partition is of layer {each.layer}, not {layer}", hint="pass the partitions of the evaluated layer")
-    return found
-
-
-def baseline_files(folder: Path) -> list[Path]:
-    """The baseline partition files of a layer's baselines folder (none when it does not exist)."""
-    return sorted(folder.glob("*.json")) if folder.is_dir() else []
-
+from hedonic.game import Partition
+from hedonic.layout import REFERENCE
 
 SizeRange = tuple[int, int | None]
 """(smallest, largest) coalition size evaluated, inclusive; None: no upper bound."""

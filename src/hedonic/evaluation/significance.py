@@ -33,13 +33,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import combinations
 from typing import Any
 
 import numpy as np
 
 from hedonic.errors import ConfigError
-from hedonic.evaluation.statistics import benjamini_hochberg
+from hedonic.evaluation.inference import benjamini_hochberg
 from hedonic.evaluation.synergy import DEFAULT_MAX_PAIRS, DEFAULT_RATIO_FLOOR, PAIR_METRICS, WHOLE_METRICS, SynergyResult
 
 NULL_METRICS: tuple[str, ...] = ("pair", "pair_abs", "na", "na_abs", "ratio", "ratio_abs")

@@ -22,7 +22,7 @@ from typing import Any
 
 from hedonic.errors import ConfigError
 from hedonic.evaluation.comparison import Comparison
-from hedonic.evaluation.rank_tests import AHEAD, BEHIND, LEVEL, UNDETERMINED, classify
+from hedonic.evaluation.inference import AHEAD, BEHIND, LEVEL, UNDETERMINED, classify
 
 MIXED = "mixed"
 DEFAULT_VERDICT_METRIC = "na_abs"

@@ -48,7 +48,7 @@ class RunLock:
         except OSError as exc:
             raise ConfigError(
                 f"cannot create the lock file {self.path} ({exc.strerror or exc})",
-                hint="give the run a folder you can write to (out_dir, or --out DIR)",
+                hint="give the run a folder you can write to (out_dir, or --out-dir DIR)",
             ) from exc
         previous = _holder(self._fd)
         self.previous = previous if previous and previous.get("pid") != os.getpid() else None
@@ -135,7 +135,7 @@ def _holder(fd: int) -> dict[str, Any] | None:
 def _busy(path: Path, holder: dict[str, Any] | None) -> ConfigError:
     return ConfigError(
         f"run directory {path.parent} is in use: another hedonic run ({describe_holder(holder)}) holds {path}",
-        hint="wait for that run to finish (or stop it), or give this run another out_dir / --out",
+        hint="wait for that run to finish (or stop it), or give this run another out_dir / --out-dir",
     )
 
 

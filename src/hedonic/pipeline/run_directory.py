@@ -24,7 +24,7 @@ from hedonic.pipeline.stale import ARTIFACT_ROOTS
 
 MARKER_KIND = "run_directory"
 MARKER_FORMAT_VERSION = 1
-_OUT_DIR_HINT = 'give the run a folder of its own: out_dir = "runs/my-run" in the configuration, or --out DIR'
+_OUT_DIR_HINT = 'give the run a folder of its own: out_dir = "runs/my-run" in the configuration, or --out-dir DIR'
 
 
 def is_run_directory(root: Path) -> bool:
@@ -61,7 +61,7 @@ def check_out_dir(out_dir: str | Path) -> Path:
         shown = ", ".join(str(folder.relative_to(root)) for folder in locked[:3]) + (f" and {len(locked) - 3} more" if len(locked) > 3 else "")
         raise ConfigError(
             f"out_dir {root}: the run writes into {shown}, which {'is' if len(locked) == 1 else 'are'} not writable",
-            hint="make them writable (chmod u+w, chattr -i), or give the run another out_dir / --out DIR",
+            hint="make them writable (chmod u+w, chattr -i), or give the run another out_dir / --out-dir DIR",
         )
     if root.is_dir() and not is_run_directory(root):
         held = sorted(path.name for path in root.iterdir())

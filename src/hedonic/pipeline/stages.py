@@ -21,7 +21,8 @@ from hedonic.errors import ConfigError, DataError
 if TYPE_CHECKING:
     from hedonic.evaluation.layer_evaluation import LayerEvaluation
     from hedonic.evaluation.significance import NullSettings
-    from hedonic.pipeline.config import DecompositionSection, EvaluationSection, TrackingSection
+    from hedonic.meaning import MeaningSettings
+    from hedonic.pipeline.config import DecompositionSection, EvaluationSection, MeaningSection, TrackingSection
     from hedonic.pipeline.context import RunContext
     from hedonic.tracking import SankeyOptions, TrackingOptions
 
@@ -322,10 +323,10 @@ def _held_out_engine(pipeline: RunContext, layer: int, readout: str, count: int)
     """
     from hedonic.ablation import AblationEngine
     from hedonic.data import by_length
-    from hedonic.evaluation.layer_evaluation import baseline_files, partitions_of_layer
+    from hedonic.layer_partitions import run_partitions
 
     layout = pipeline.layout
-    partitions = partitions_of_layer(layout.partition(layer), baseline_files(layout.baselines_dir(layer)), layer)
+    partitions = run_partitions(layout, layer)
     heldout = pipeline.heldout[: count or None]
     if readout == "model":
         heldout = by_length(pipeline.model, heldout, pipeline.config.data.max_length)
@@ -409,18 +410,16 @@ def _print_evaluation(pipeline: RunContext, layer: int, found: LayerEvaluation, 
 
 def _coalition_stage_inputs(pipeline: RunContext, layer: int) -> list[Path]:
     """Files a stage over ``layer``'s hedonic and baseline coalitions on the held-out pairs depends on."""
-    from hedonic.evaluation.layer_evaluation import baseline_files
-
     layout = pipeline.layout
-    partitions = [layout.partition(layer), *baseline_files(layout.baselines_dir(layer))]
+    partitions = [layout.partition(layer), *layout.baseline_files(layer)]
     return [*partitions, layout.heldout, layout.inputs, *pipeline.model_files()]
 
 
 def meaning(pipeline: RunContext, layer: int) -> None:
     """Functional importance, interpretation and cross-domain probes of ``layer``'s coalitions (spec §8)."""
-    from hedonic.evaluation.layer_evaluation import REFERENCE, baseline_files, partitions_of_layer
-    from hedonic.evaluation.importance import NULL_METHOD
-    from hedonic.evaluation import MeaningSettings, explain_layer, save_meaning, summary_lines
+    from hedonic.layer_partitions import run_partitions
+    from hedonic.layout import REFERENCE
+    from hedonic.meaning import NULL_METHOD, explain_layer, save_meaning, summary_lines
     from hedonic.data import query_groups
 
     section = pipeline.config.meaning
@@ -429,21 +428,10 @@ def meaning(pipeline: RunContext, layer: int) -> None:
         return
 
     def action() -> list[Path]:
-        baselines = baseline_files(layout.baselines_dir(layer))
-        partitions = partitions_of_layer(layout.partition(layer), baselines, layer, reserved=[NULL_METHOD])
-        settings = MeaningSettings(
-            min_size=section.min_size,
-            max_size=section.max_size,
-            max_coalitions=section.max_coalitions or None,
-            importance_draws=section.importance_draws,
-            probe_draws=section.probe_draws,
-            readout=section.readout,
-            mode=pipeline.config.evaluation.mode,
-            n_resamples=section.n_resamples,
-            n_permutations=section.n_permutations,
-            batch_size=pipeline.config.data.batch_size,
-            max_length=pipeline.config.data.max_length,
-            seed=pipeline.config.seed,
+        partitions = run_partitions(layout, layer, reserved=[NULL_METHOD])
+        config = pipeline.config
+        settings = meaning_settings(
+            section, mode=config.evaluation.mode, batch_size=config.data.batch_size, max_length=config.data.max_length, seed=config.seed
         )
         result = explain_layer(
             pipeline.model,
@@ -459,7 +447,7 @@ def meaning(pipeline: RunContext, layer: int) -> None:
             pipeline.console.print(f"layer {layer}: {line}", highlight=False, markup=False)
         return [save_meaning(result, layout.meaning(layer))]
 
-    from hedonic.evaluation import MEANING_FORMAT_VERSION
+    from hedonic.meaning import MEANING_FORMAT_VERSION
 
     parameters = {
         "meaning": dataclasses.asdict(section),
@@ -473,11 +461,32 @@ def meaning(pipeline: RunContext, layer: int) -> None:
     pipeline.runner.run(f"meaning-layer{layer}", action, parameters, [*_coalition_stage_inputs(pipeline, layer), *synergy])
 
 
+def meaning_settings(section: MeaningSection, *, mode: str, batch_size: int, max_length: int, seed: int) -> MeaningSettings:
+    """How to explain a layer, from the ``[meaning]`` section, the ablation ``mode``, the batching and the ``seed``
+    (``max_coalitions = 0``: all); the other settings are :class:`~hedonic.meaning.MeaningSettings`' defaults."""
+    from hedonic.meaning import MeaningSettings
+
+    return MeaningSettings(
+        min_size=section.min_size,
+        max_size=section.max_size,
+        max_coalitions=section.max_coalitions or None,
+        importance_draws=section.importance_draws,
+        probe_draws=section.probe_draws,
+        readout=section.readout,
+        mode=mode,
+        n_resamples=section.n_resamples,
+        n_permutations=section.n_permutations,
+        batch_size=batch_size,
+        max_length=max_length,
+        seed=seed,
+    )
+
+
 def _findings(pipeline: RunContext, layer: int) -> list[tuple[int, ...]]:
     """The hedonic coalitions of ``layer`` that passed their significance test, strongest first (as many as the report shows)."""
     from hedonic.evaluation import load_synergy
-    from hedonic.evaluation.layer_evaluation import REFERENCE
     from hedonic.evaluation.significance import ranked_findings
+    from hedonic.layout import REFERENCE
 
     path = pipeline.layout.synergy(layer, REFERENCE)
     if not path.is_file():

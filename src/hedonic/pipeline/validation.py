@@ -163,8 +163,8 @@ def _integers(values: dict[str, Any], section: str = "") -> Iterator[tuple[str, 
 def _check_stage_parameters(config: RunConfig) -> None:
     """Build the stages' own parameter objects from the configuration: their checks run now."""
     from hedonic.baselines import BASELINE_METHODS
-    from hedonic.evaluation.meaning import MeaningSettings
     from hedonic.game import FriendRule, check_choice, check_method
+    from hedonic.meaning.explain import MeaningSettings
     from hedonic.pipeline.stages import sankey_section_options, tracking_options
     from hedonic.stats.subset import parse_subset
     from hedonic.tracking import Thresholds

@@ -144,7 +144,7 @@ def ships_adapter(name: str) -> bool:
 def _fix(layout: RunLayout, config: dict[str, Any] | None) -> str:
     if config is None:
         return "rerun the sub-command that writes it with --run-dir (see `hedonic --help`)"
-    return f"rerun `hedonic run {layout.config} --out {layout.root}` to recompute it (finished stages are reused)"
+    return f"rerun `hedonic run {layout.config} --out-dir {layout.root}` to recompute it (finished stages are reused)"
 
 
 def _relative(layout: RunLayout, path: Path) -> str:

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from hedonic.evaluation import Comparison, load_comparison, load_meaning, load_synergy
-from hedonic.evaluation.layer_evaluation import REFERENCE
-from hedonic.evaluation.interpretation import InterpretationResult
+from hedonic.evaluation import Comparison, load_comparison, load_synergy
+
+from hedonic.meaning import load_meaning
+from hedonic.meaning.interpretation import InterpretationResult
 from hedonic.evaluation.significance import CoalitionTests, ranked_findings
 from hedonic.evaluation.synergy import SynergyResult
 from hedonic.evaluation.verdict import BaselineVerdict, model_verdicts, verdict_from_dict
-from hedonic.layout import RunLayout
+from hedonic.layout import REFERENCE, RunLayout
 from hedonic.report.contents import Missing
 from hedonic.report.document import HtmlDocument
 

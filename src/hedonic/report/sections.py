@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from hedonic.evaluation import Comparison, SynergyResult, load_comparison, load_meaning, load_synergy
+from hedonic.evaluation import Comparison, SynergyResult, load_comparison, load_synergy
+
+from hedonic.meaning import load_meaning
 from hedonic.game import load_partition, partition_warnings
 from hedonic.game.size_distribution import share_above, size_bands
 from hedonic.layout import RunLayout

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hedonic.data import QueryDocPair
 from hedonic.errors import ConfigError, DataError
 from hedonic.data import query_groups
-from hedonic.evaluation.ranking import RankingSetup, ndcg_at_k, ranking_quality, reciprocal_rank
+from hedonic.meaning.ranking import RankingSetup, ndcg_at_k, ranking_quality, reciprocal_rank
 
 
 def test_ndcg_against_a_hand_computed_value() -> None:

@@ -15,7 +15,7 @@ from scipy import stats
 
 from hedonic.data import QueryDocPair, iter_batches
 from hedonic.errors import ConfigError, DataError
-from hedonic.evaluation.interpretation import (
+from hedonic.meaning.interpretation import (
     alignment_summary,
     coalition_activations,
     feature_correlations,
@@ -24,7 +24,7 @@ from hedonic.evaluation.interpretation import (
     most_aligned,
     top_inputs,
 )
-from hedonic.evaluation.statistics import benjamini_hochberg
+from hedonic.evaluation.inference import benjamini_hochberg
 from hedonic.testing import tiny_model
 from hedonic.testing import TINY_VOCAB
 from hedonic.stats import at_readout

@@ -2,12 +2,12 @@
 
 :func:`explain_layer` runs the three analyses on one set of held-out candidate lists:
 
-1. functional importance (:mod:`~hedonic.evaluation.importance`) of the reference (hedonic)
+1. functional importance (:mod:`~hedonic.meaning.importance`) of the reference (hedonic)
    coalitions, every baseline's groups and ``importance_draws`` draws of size-matched random
    groups, with the comparison of their distributions and each group against random groups of its size;
-2. interpretation (:mod:`~hedonic.evaluation.interpretation`) of the reference coalitions, and the
+2. interpretation (:mod:`~hedonic.meaning.interpretation`) of the reference coalitions, and the
    alignment with the IR features of every set of groups;
-3. ridge probes (:mod:`~hedonic.evaluation.probes`) from each set of groups to each IR feature,
+3. ridge probes (:mod:`~hedonic.meaning.probes`) from each set of groups to each IR feature,
    trained on one domain and scored on the others, with ``probe_draws`` random draws as the null.
 
 Coalitions: of each partition, those of size ``min_size``..``max_size``; at most
@@ -16,7 +16,7 @@ Random draws are cut with exactly the sizes of the selected reference coalitions
 
 The artifact (kind ``"meaning"``, format version 2, JSON) holds the settings, the inputs (ids,
 domains, queries), the IR features of every input, the reference coalitions' activations, every
-analysed group, and the three results (written and read by :mod:`hedonic.evaluation.artifacts`). Version 2: the
+analysed group, and the three results (written and read by :mod:`hedonic.meaning.artifacts`). Version 2: the
 embedded importance comparison carries the rank-based fields of
 :mod:`hedonic.evaluation.comparison` version 2 (medians, Cliff's δ interval, rank test), and
 ``findings`` / ``findings_interpretation`` hold the top-activating inputs and IR-feature
@@ -37,7 +37,7 @@ from hedonic.data.ir_features import CorpusStats
 from hedonic.errors import ConfigError, DataError
 from hedonic.evaluation.layer_evaluation import select_coalitions
 from hedonic.evaluation.comparison import Comparison
-from hedonic.evaluation.importance import (
+from hedonic.meaning.importance import (
     NULL_METHOD,
     ImportanceResult,
     NeuronGroup,
@@ -48,9 +48,9 @@ from hedonic.evaluation.importance import (
     method_groups,
     null_contrasts,
 )
-from hedonic.evaluation.interpretation import InterpretationResult, group_means, interpret
-from hedonic.evaluation.probes import DEFAULT_ALPHAS, ProbeScore, ProbeSummary, cross_domain_scores, probe_summary
-from hedonic.evaluation.ranking import RankingSetup
+from hedonic.meaning.interpretation import InterpretationResult, group_means, interpret
+from hedonic.meaning.probes import DEFAULT_ALPHAS, ProbeScore, ProbeSummary, cross_domain_scores, probe_summary
+from hedonic.meaning.ranking import RankingSetup
 from hedonic.game import Partition
 from hedonic.models import ModelAdapter
 

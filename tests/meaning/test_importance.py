@@ -13,7 +13,7 @@ import torch
 from hedonic.ablation import AblationEngine, reference_effects
 from hedonic.data import QueryDocPair, iter_batches
 from hedonic.errors import ConfigError
-from hedonic.evaluation.importance import (
+from hedonic.meaning.importance import (
     IMPORTANCE_METRICS,
     NULL_METHOD,
     ImportanceResult,
@@ -23,7 +23,7 @@ from hedonic.evaluation.importance import (
     method_groups,
     null_contrasts,
 )
-from hedonic.evaluation.ranking import RankingSetup, ranking_quality
+from hedonic.meaning.ranking import RankingSetup, ranking_quality
 from hedonic.models import ModelAdapter
 from hedonic.testing import tiny_model
 from hedonic.testing import TINY_VOCAB

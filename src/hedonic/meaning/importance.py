@@ -27,7 +27,7 @@ from hedonic.ablation import AblationEngine
 from hedonic.artifacts import json_float
 from hedonic.errors import ConfigError
 from hedonic.evaluation.comparison import Comparison, compare_methods
-from hedonic.evaluation.ranking import DEFAULT_CUTOFF, RankingSetup, ranking_quality
+from hedonic.meaning.ranking import DEFAULT_CUTOFF, RankingSetup, ranking_quality
 
 IMPORTANCE_METRICS: tuple[str, ...] = ("score_drop", "score_drop_abs", "ndcg_drop", "mrr_drop")
 """Names of the importance metrics, in table order."""

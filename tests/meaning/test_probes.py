@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hedonic.errors import ConfigError, DataError
-from hedonic.evaluation.probes import DEFAULT_ALPHAS, ProbeScore, cross_domain_scores, fit_probe, probe_summary
+from hedonic.meaning.probes import DEFAULT_ALPHAS, ProbeScore, cross_domain_scores, fit_probe, probe_summary
 
 
 def _domains(relation: bool, *, per_domain: int = 60, width: int = 8, seed: int = 0) -> tuple[np.ndarray, dict, list, list]:

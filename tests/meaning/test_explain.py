@@ -16,12 +16,12 @@ from rich.console import Console
 from hedonic.baselines import random_baseline
 from hedonic.data import QueryDocPair, balanced_queries, iter_batches
 from hedonic.errors import ArtifactError, ConfigError, DataError
-from hedonic.evaluation.importance import NULL_METHOD
-from hedonic.evaluation.interpretation import coalition_activations
-from hedonic.evaluation.artifacts import MEANING_FORMAT_VERSION, load_meaning, save_meaning
+from hedonic.meaning.importance import NULL_METHOD
+from hedonic.meaning.interpretation import coalition_activations
+from hedonic.meaning.artifacts import MEANING_FORMAT_VERSION, load_meaning, save_meaning
 from hedonic.data import by_length
-from hedonic.evaluation.meaning import MeaningResult, MeaningSettings, explain_layer
-from hedonic.evaluation.tables import meaning_tables, summary_lines
+from hedonic.meaning.explain import MeaningResult, MeaningSettings, explain_layer
+from hedonic.meaning.tables import meaning_tables, summary_lines
 from hedonic.game import Partition
 from hedonic.testing import tiny_model
 from hedonic.testing import TINY_VOCAB

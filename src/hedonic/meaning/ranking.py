@@ -37,7 +37,7 @@ def ndcg_at_k(scores: np.ndarray, labels: np.ndarray, k: int = DEFAULT_CUTOFF) -
 
 
 def reciprocal_rank(scores: np.ndarray, labels: np.ndarray, k: int | None = None) -> np.ndarray:
-    """1 / rank of the first relevant candidate (label > 0) within the first ``k``, else 0: scores (..., m) → (...).
+    """1 / rank of the first relevant candidate (label > 0) within the first ``k``, else 0: scores (..., m), labels (m,) → (...).
 
     float64; NaN when no label is > 0.
     """

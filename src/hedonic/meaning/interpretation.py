@@ -26,7 +26,7 @@ from scipy import sparse, stats
 
 from hedonic.data import QueryDocPair
 from hedonic.errors import ConfigError, DataError
-from hedonic.evaluation.statistics import benjamini_hochberg
+from hedonic.evaluation.inference import benjamini_hochberg
 from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.stats import at_readout, hooked_states
 
