@@ -21,11 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 
-from hedonic.ablation.cache import Contribution
-from hedonic.ablation.norm_readout import NormReadout
+if TYPE_CHECKING:
+    from hedonic.ablation.cache import Contribution
+    from hedonic.ablation.norm_readout import NormReadout
 
 
 def removed(terms: Sequence[Contribution], sets: torch.Tensor) -> torch.Tensor:

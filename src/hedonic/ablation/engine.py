@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -31,11 +32,13 @@ from hedonic.ablation.modes import check_mode
 from hedonic.ablation.readouts import check_readout, residual_readout
 from hedonic.ablation.sets import NeuronSets, pad_sets, set_tuples
 from hedonic.ablation.stacked import stacked_logits
-from hedonic.ablation.norm_readout import NormReadout
 from hedonic.errors import ConfigError, DataError
 from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.progress import progress
-from hedonic.stats import DataParallel
+
+if TYPE_CHECKING:
+    from hedonic.ablation.norm_readout import NormReadout
+    from hedonic.stats import DataParallel
 
 DEFAULT_MAX_ELEMENTS = 1 << 24
 """Default bound on the elements of the largest intermediate tensor of one chunk of sets."""

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
 from hedonic.errors import ModelError
-from hedonic.models import ModelAdapter
+
+if TYPE_CHECKING:
+    from hedonic.models import ModelAdapter
 
 
 @contextmanager

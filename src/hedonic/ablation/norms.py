@@ -20,14 +20,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import torch
 from torch import nn
 
 from hedonic.ablation.hooks import swapped_forwards
 from hedonic.errors import ModelError
-from hedonic.models import ModelAdapter
+
+if TYPE_CHECKING:
+    from hedonic.models import ModelAdapter
 
 NormKind = Literal["layer", "rms"]
 

@@ -15,9 +15,13 @@ forward), which makes the closed form ablation exact to float64 rounding whateve
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hedonic.ablation.norm_readout import NormReadout, norm_readout
 from hedonic.errors import ConfigError
-from hedonic.models import ModelAdapter
+
+if TYPE_CHECKING:
+    from hedonic.models import ModelAdapter
 
 READOUTS: tuple[str, ...] = ("local", "model", "linear")
 """Readout names, in the order the CLI lists them."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import ExitStack
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -18,8 +19,10 @@ from hedonic.ablation.hooks import zeroed_neurons
 from hedonic.ablation.modes import check_mode, reset_parameters
 from hedonic.ablation.norms import check_freezable, downstream_norms, frozen, recorded_scales
 from hedonic.ablation.readouts import check_readout, residual_readout
-from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.stats import at_readout, hooked_states
+
+if TYPE_CHECKING:
+    from hedonic.models import ModelAdapter, TokenBatch
 
 
 def reference_score(

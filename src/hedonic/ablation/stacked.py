@@ -12,16 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
-from hedonic.ablation.cache import LayerCache
 from hedonic.ablation.closed_form import removed
 from hedonic.ablation.hooks import swapped_forwards
 from hedonic.ablation.norms import check_freezable, downstream_norms, frozen
 from hedonic.errors import ModelError
-from hedonic.models import ModelAdapter, TokenBatch
+
+if TYPE_CHECKING:
+    from hedonic.ablation.cache import LayerCache
+    from hedonic.models import ModelAdapter, TokenBatch
 
 
 def block_output(adapter: ModelAdapter, layer: int, residual: torch.Tensor) -> torch.Tensor:
