@@ -22,9 +22,9 @@ import numpy as np
 from hedonic.baselines.build import check_n_clusters, check_players, clustering_partition
 from hedonic.baselines.sizes import cluster_affinity
 from hedonic.errors import ConfigError
-from hedonic.game import Partition
 
 if TYPE_CHECKING:
+    from hedonic.game import Partition
     from hedonic.stats import ActivationStats
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -10,9 +11,11 @@ from hedonic.baselines.correlation import activation_correlation
 from hedonic.baselines.kmeans import weight_features
 from hedonic.baselines.suite import BaselineInputs, rows_of
 from hedonic.errors import ConfigError
-from hedonic.models import ModelAdapter
-from hedonic.stats import ActivationStats
-from hedonic.valuation import Valuation
+
+if TYPE_CHECKING:
+    from hedonic.models import ModelAdapter
+    from hedonic.stats import ActivationStats
+    from hedonic.valuation import Valuation
 
 
 def baseline_inputs(

@@ -25,13 +25,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 
 from hedonic.baselines.build import check_n_clusters, check_players, clustering_partition
 from hedonic.errors import ConfigError
-from hedonic.game import Partition
+
+if TYPE_CHECKING:
+    from hedonic.game import Partition
 
 FEATURE_DESCRIPTION = "blockwise L2-normalised W_in rows and W_out column, concatenated, unit norm"
 
@@ -44,7 +47,7 @@ def weight_features(w_in: Mapping[str, np.ndarray], w_out: np.ndarray) -> np.nda
     """
     n = w_out.shape[1]
     blocks = [np.asarray(w_in[name], dtype=np.float32) for name in sorted(w_in)] + [np.asarray(w_out, dtype=np.float32).T]
-    for name, block in zip([*sorted(w_in), "out"], blocks):
+    for name, block in zip([*sorted(w_in), "out"], blocks, strict=True):
         if block.ndim != 2 or block.shape[0] != n:
             raise ConfigError(
                 f"weight block {name!r} has shape {block.shape}; expected ({n}, d) to match W_out's {n} neurons",
@@ -137,7 +140,8 @@ def _lloyd(x: np.ndarray, k: int, rng: np.random.Generator, max_iter: int) -> Sp
     centroids = _seed_centroids(x, k, rng)
     labels = np.full(n, -1, dtype=np.int64)
     iterations = 0
-    for iterations in range(1, max_iter + 1):
+    while iterations < max_iter:
+        iterations += 1
         new_labels = np.argmax(x @ centroids.T, axis=1)
         new_labels = _fill_empty(x, centroids, new_labels, k)
         if np.array_equal(new_labels, labels):

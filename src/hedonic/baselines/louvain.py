@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
@@ -29,8 +30,10 @@ from hedonic.baselines.build import check_n_clusters, check_players, clustering_
 from hedonic.baselines.sizes import cluster_affinity
 from hedonic.baselines.spectral import phi_affinity
 from hedonic.errors import ConfigError
-from hedonic.game import Partition
 from hedonic.game.top_k import top_entries
+
+if TYPE_CHECKING:
+    from hedonic.game import Partition
 
 DEFAULT_NEIGHBOURS = 10
 SEARCH_RANGE = (-3.0, 3.0)

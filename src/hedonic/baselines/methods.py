@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from hedonic.errors import ConfigError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from hedonic.game import Partition
 
 

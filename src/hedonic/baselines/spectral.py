@@ -22,13 +22,16 @@ raises :class:`~hedonic.errors.MemoryBudgetError` instead of running for a long 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hedonic.baselines.build import check_n_clusters, check_players, clustering_partition
 from hedonic.baselines.sizes import cluster_affinity
 from hedonic.errors import MemoryBudgetError
-from hedonic.game import Partition
+
+if TYPE_CHECKING:
+    from hedonic.game import Partition
 
 DEFAULT_FLOOR = 1e-6
 DEFAULT_MAX_PLAYERS = 4096

@@ -12,13 +12,16 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hedonic.baselines.methods import BASELINE_METHODS, BaselineJob, check_methods
 from hedonic.baselines.spectral import DEFAULT_MAX_PLAYERS
 from hedonic.errors import ConfigError, MemoryBudgetError
-from hedonic.game import Partition
+
+if TYPE_CHECKING:
+    from hedonic.game import Partition
 
 
 @dataclass(frozen=True)
