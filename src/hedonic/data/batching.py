@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hedonic.errors import ConfigError, DataError
-from hedonic.data.pairs import QueryDocPair
 from hedonic.progress import progress
 
 if TYPE_CHECKING:
+    from hedonic.data.pairs import QueryDocPair
     from hedonic.models import ModelAdapter, TokenBatch
 
 MAX_CHARS_PER_TOKEN = 64

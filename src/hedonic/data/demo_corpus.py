@@ -42,9 +42,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from math import log
 
-from hedonic.errors import ConfigError, DataError
 from hedonic.data.ir_features import CorpusStats, bm25_scores, corpus_stats, terms
 from hedonic.data.pairs import QueryDocPair
+from hedonic.errors import ConfigError, DataError
 
 TOPIC_GROUPS: dict[str, tuple[str, ...]] = {
     "statements": (
@@ -313,7 +313,7 @@ def _negatives(
         if not group:
             continue
         scores = bm25_scores([q.text for q in group], [passages[k].text for k in pool], stats, k1=BM25_K1, b=BM25_B)
-        for query, row in zip(group, scores):
+        for query, row in zip(group, scores, strict=True):
             eligible = [k for k in pool if k != query.source and not _also_relevant(query, tokens[k])]
             if len(eligible) < wanted:
                 raise DataError(

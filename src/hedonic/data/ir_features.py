@@ -20,12 +20,15 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 
 from hedonic.errors import ConfigError, DataError
-from hedonic.data.pairs import QueryDocPair
+
+if TYPE_CHECKING:
+    from hedonic.data.pairs import QueryDocPair
 
 WORD_PATTERN = re.compile(r"\w+")
 """A token is a maximal run of word characters of the lower-cased text."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hedonic.data.pairs import QueryDocPair
 from hedonic.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from hedonic.data.pairs import QueryDocPair
 
 
 def query_groups(pairs: Sequence[QueryDocPair]) -> list[tuple[QueryDocPair, ...]]:

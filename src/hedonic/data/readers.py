@@ -20,8 +20,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from hedonic.errors import ConfigError, DataError
 from hedonic.data.pairs import QueryDocPair
+from hedonic.errors import ConfigError, DataError
 
 PairFormat = Literal["msmarco", "jsonl"]
 """Dataset formats understood by :func:`read_pairs`."""

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hedonic.artifacts import atomic_write_text
-from hedonic.data.pairs import QueryDocPair
+
+if TYPE_CHECKING:
+    from hedonic.data.pairs import QueryDocPair
 
 
 def write_jsonl(pairs: Iterable[QueryDocPair], path: str | Path) -> Path:
