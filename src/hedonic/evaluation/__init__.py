@@ -21,6 +21,19 @@ from hedonic.evaluation.artifacts import (
     save_synergy,
 )
 from hedonic.evaluation.comparison import Comparison, Contrast, MethodSummary, compare_methods
+from hedonic.evaluation.inference import (
+    RANK_TESTS,
+    RankTest,
+    benjamini_hochberg,
+    bootstrap_mean_ci,
+    cliffs_delta,
+    cliffs_delta_ci,
+    cohens_d,
+    difference_ci,
+    holm_adjust,
+    permutation_p_value,
+    rank_test,
+)
 from hedonic.evaluation.layer_evaluation import LayerEvaluation, compare_partitions, select_coalitions
 from hedonic.evaluation.significance import (
     NULL_METRICS,
@@ -32,7 +45,6 @@ from hedonic.evaluation.significance import (
     null_distribution,
     ranked_findings,
 )
-from hedonic.evaluation.verdict import BaselineVerdict, ModelVerdict, layer_verdicts, model_verdicts, verdict_from_dict
 from hedonic.evaluation.synergy import (
     ABSOLUTE_METRICS,
     DEFAULT_MAX_PAIRS,
@@ -49,21 +61,9 @@ from hedonic.evaluation.synergy import (
     required_sets,
     summary_metrics,
 )
-from hedonic.evaluation.inference import (
-    RANK_TESTS,
-    RankTest,
-    benjamini_hochberg,
-    bootstrap_mean_ci,
-    cliffs_delta,
-    cliffs_delta_ci,
-    cohens_d,
-    difference_ci,
-    holm_adjust,
-    permutation_p_value,
-    rank_test,
-)
 from hedonic.evaluation.synergy_evaluation import evaluate_synergy
 from hedonic.evaluation.tables import comparison_tables
+from hedonic.evaluation.verdict import BaselineVerdict, ModelVerdict, layer_verdicts, model_verdicts, verdict_from_dict
 
 __all__ = [
     "ABSOLUTE_METRICS",

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hedonic.ablation import AblationEngine
 from hedonic.evaluation.synergy import CoalitionSynergy, SynergyPlan, with_metrics
+
+if TYPE_CHECKING:
+    from hedonic.ablation import AblationEngine
 
 MEAN_FIELDS = ("single", "single_abs", "pair_delta", "psi", "psi_abs", "leave_one_out")
 """Array fields of a CoalitionSynergy that are means over inputs (besides ``whole``)."""

@@ -18,17 +18,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hedonic.ablation import AblationEngine
 from hedonic.display import graph_objects, html_grid, html_table
 from hedonic.errors import ConfigError
 from hedonic.evaluation.layer_evaluation import LayerEvaluation, compare_partitions
-from hedonic.evaluation.synergy import SynergyResult
 from hedonic.evaluation.verdict import verdict_from_dict
-from hedonic.game import Partition
+
+if TYPE_CHECKING:
+    from hedonic.ablation import AblationEngine
+    from hedonic.evaluation.synergy import SynergyResult
+    from hedonic.game import Partition
 
 PARTS: tuple[str, ...] = ("total", "computation", "norm")
 """The parts of a coalition's synergy: free norms, frozen norms, and their difference."""

@@ -19,10 +19,10 @@ import time
 import zlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hedonic.ablation import AblationEngine
 from hedonic.errors import ConfigError
 from hedonic.evaluation.comparison import Comparison, compare_methods
 from hedonic.evaluation.inference import BRUNNER_MUNZEL
@@ -30,8 +30,11 @@ from hedonic.evaluation.significance import NullSettings, Significance, coalitio
 from hedonic.evaluation.synergy import DEFAULT_MAX_PAIRS, DEFAULT_METRICS, METRICS, SynergyPlan, SynergyResult
 from hedonic.evaluation.synergy_evaluation import evaluate_synergy
 from hedonic.evaluation.verdict import DEFAULT_VERDICT_METRIC, layer_verdicts
-from hedonic.game import Partition
 from hedonic.layout import REFERENCE
+
+if TYPE_CHECKING:
+    from hedonic.ablation import AblationEngine
+    from hedonic.game import Partition
 
 SizeRange = tuple[int, int | None]
 """(smallest, largest) coalition size evaluated, inclusive; None: no upper bound."""

@@ -5,8 +5,8 @@ data-parallel engine, combined over the ranks by :mod:`hedonic.evaluation.data_p
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from hedonic.ablation import AblationEngine
 from hedonic.errors import DataError
 from hedonic.evaluation.data_parallel import over_all_ranks
 from hedonic.evaluation.synergy import (
@@ -18,6 +18,9 @@ from hedonic.evaluation.synergy import (
     effect_table,
     required_sets,
 )
+
+if TYPE_CHECKING:
+    from hedonic.ablation import AblationEngine
 
 
 def evaluate_synergy(

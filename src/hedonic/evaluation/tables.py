@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hedonic.evaluation.comparison import Comparison
+if TYPE_CHECKING:
+    from hedonic.evaluation.comparison import Comparison
 
 
 def comparison_tables(comparison: Comparison, metrics: Sequence[str] | None = None) -> list[Any]:

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hedonic.errors import ConfigError
-from hedonic.evaluation.comparison import Comparison
 from hedonic.evaluation.inference import AHEAD, BEHIND, LEVEL, UNDETERMINED, classify
+
+if TYPE_CHECKING:
+    from hedonic.evaluation.comparison import Comparison
 
 MIXED = "mixed"
 DEFAULT_VERDICT_METRIC = "na_abs"
