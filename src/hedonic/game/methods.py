@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,9 +32,11 @@ from hedonic.game.additive.resolution import resolve_tau
 from hedonic.game.friends.choice import check_choice
 from hedonic.game.friends.pac import pac_sample_size
 from hedonic.game.friends.rule import FriendRule
-from hedonic.game.preference import Preference
 from hedonic.game.sampling import Sampler
 from hedonic.game.settings import DEFAULT_M, GameSettings
+
+if TYPE_CHECKING:
+    from hedonic.game.preference import Preference
 
 
 @dataclass(frozen=True)

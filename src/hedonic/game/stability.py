@@ -23,15 +23,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.special import betaincinv
 
 from hedonic.errors import ConfigError
-from hedonic.game.partition import Partition
-from hedonic.game.preference import Preference
 from hedonic.game.sampling import Sampler, draw_in_chunks
 from hedonic.game.stability_result import Stability
+
+if TYPE_CHECKING:
+    from hedonic.game.partition import Partition
+    from hedonic.game.preference import Preference
 
 EXHAUSTIVE_MAX_PLAYERS = 14
 """Largest game :func:`core_blocking_coalition` enumerates (2¹⁴ − 1 coalitions)."""

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -39,7 +40,7 @@ def planted_valuation(
     order = rng.permutation(n)
     truth = _truth(order, bounds)
     phi = _noise(rng, n, noise)
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in pairwise(bounds):
         members = order[a:b]
         phi[np.ix_(members, members)] += np.float32(1.0)
     np.fill_diagonal(phi, 0.0)
@@ -91,7 +92,7 @@ def heterogeneous_valuation(n: int, noise: float, *, shape: Heterogeneity = REAL
     truth = _truth(order, bounds)
     factor = np.sqrt(rng.uniform(*shape.strength, size=n)).astype(np.float32)
     phi = _noise(rng, n, noise)
-    groups = [order[a:b] for a, b in zip(bounds, bounds[1:])]
+    groups = [order[a:b] for a, b in pairwise(bounds)]
     for members in groups:
         phi[np.ix_(members, members)] += np.outer(factor[members], factor[members])
     paired = rng.permutation(len(groups))[: 2 * int(shape.repelling * len(groups) / 2)]
@@ -120,7 +121,7 @@ def _truth(order: np.ndarray, bounds: list[int]) -> np.ndarray:
     """True label (n,) of each player: group k for ranks in [bounds[k], bounds[k+1]), one label per remaining player."""
     n = len(order)
     by_rank = np.arange(n, dtype=np.int64) + len(bounds) - 1 - bounds[-1]
-    for group, (a, b) in enumerate(zip(bounds, bounds[1:])):
+    for group, (a, b) in enumerate(pairwise(bounds)):
         by_rank[a:b] = group
     truth = np.empty(n, dtype=np.int64)
     truth[order] = by_rank

@@ -21,11 +21,14 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hedonic.game.additive.preference import AdditivePreference
 from hedonic.game.coalition_index import canonical_labels
+
+if TYPE_CHECKING:
+    from hedonic.game.additive.preference import AdditivePreference
 
 MAX_ROUNDS = 1000
 """Rounds of moves after which the dynamics stop unconverged (only an asymmetric φ gets there)."""

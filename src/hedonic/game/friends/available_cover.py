@@ -41,12 +41,16 @@ O(|R|·k); re-ranking touches only the players that pointed into the removed coa
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from hedonic.game.coalition_index import canonical_labels
-from hedonic.game.friends.partner_lists import PartnerLists
+
+if TYPE_CHECKING:
+    from hedonic.game.friends.partner_lists import PartnerLists
 
 
 def available_cover(lists: PartnerLists, k: int) -> np.ndarray:

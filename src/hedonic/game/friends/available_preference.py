@@ -51,6 +51,7 @@ from hedonic.game.coalition_index import CoalitionIndex, coalition_rows, player_
 from hedonic.game.friends.partner_lists import PartnerLists, best_columns
 from hedonic.game.preference import Deviations, MoveCheck, summarise_moves
 
+
 @dataclass(frozen=True)
 class RankedPreference:
     """The ``available`` rule's preference over φ (n, n) (as :func:`~hedonic.game.phi.check_phi`

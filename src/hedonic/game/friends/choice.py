@@ -21,9 +21,7 @@ or observed in m sampled coalitions (PAC); :data:`CHOICE_RULES` holds one row pe
 from __future__ import annotations
 
 import math
-from typing import Any, Protocol, TypeVar
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from hedonic.errors import ConfigError
 from hedonic.game.friends.available_cover import available_cover
@@ -33,8 +31,12 @@ from hedonic.game.friends.fixed_preference import FriendPreference
 from hedonic.game.friends.partner_lists import PartnerLists
 from hedonic.game.friends.rule import FriendRule, PartnerRanking, friend_graph, observed_ranking, rank_partners
 from hedonic.game.friends.size_control import Refinement, refine
-from hedonic.game.preference import Preference
-from hedonic.game.sampling import Sampler
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from hedonic.game.preference import Preference
+    from hedonic.game.sampling import Sampler
 
 Candidates = TypeVar("Candidates")
 """What a choice rule's cover plays on."""

@@ -19,13 +19,17 @@ SCCs in O(n + nnz) = O(n·k + n) for top-k friends.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from hedonic.game.coalition_index import canonical_labels
 from hedonic.game.friends.rule import FriendRule, PartnerRanking, friend_graph
-from hedonic.game.friends.size_control import GroupCover
+
+if TYPE_CHECKING:
+    from hedonic.game.friends.size_control import GroupCover
 
 
 def top_cover(friends: sp.spmatrix | sp.sparray) -> np.ndarray:

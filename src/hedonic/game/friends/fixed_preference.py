@@ -39,15 +39,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from hedonic.errors import ConfigError
 from hedonic.game.coalition_index import CoalitionIndex
-from hedonic.game.friends.rule import FriendRule
 from hedonic.game.preference import Deviations, MoveCheck, summarise_moves
+
+if TYPE_CHECKING:
+    from hedonic.game.friends.rule import FriendRule
 
 
 def _members(coalition: Iterable[int] | np.ndarray, n: int) -> np.ndarray:

@@ -37,14 +37,17 @@ reported stability is the one measured on fresh samples (:mod:`hedonic.game.stab
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hedonic.errors import ConfigError
 from hedonic.game.friends.choice import check_choice
-from hedonic.game.friends.rule import FriendRule
 from hedonic.game.phi import check_phi
 from hedonic.game.sampling import Sampler, uniform_sampler
+
+if TYPE_CHECKING:
+    from hedonic.game.friends.rule import FriendRule
 
 
 def pac_sample_size(n: int, epsilon: float, delta: float, k: int, max_k: int, mutual: bool = False) -> int:

@@ -183,7 +183,7 @@ class PartnerLists:
         order = np.argsort(self.groups[rows], kind="stable")
         rows, widths = rows[order], widths[order]
         segments = np.flatnonzero(np.diff(self.groups[rows])) + 1
-        for segment_rows, segment_widths in zip(np.split(rows, segments), np.split(widths, segments)):
+        for segment_rows, segment_widths in zip(np.split(rows, segments), np.split(widths, segments), strict=True):
             columns = np.flatnonzero(self.alive & (self.groups == self.groups[segment_rows[0]]))
             for first in range(0, len(segment_rows), DEFAULT_BLOCK_ROWS):
                 self._rebuild_block(segment_rows[first : first + DEFAULT_BLOCK_ROWS], segment_widths[first : first + DEFAULT_BLOCK_ROWS], columns)

@@ -34,7 +34,6 @@ from hedonic.errors import ConfigError
 from hedonic.game.coalition_index import canonical_labels
 from hedonic.game.friends.rule import FriendRule, PartnerRanking
 
-
 GroupCover = Callable[[FriendRule, np.ndarray], np.ndarray]
 """Covers the game inside groups: (rule, groups (n,) int, −1 = not re-covered) -> labels (n,) int."""
 
