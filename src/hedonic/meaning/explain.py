@@ -28,15 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from hedonic.ablation import AblationEngine
 from hedonic.data import QueryDocPair, by_length, ir_features, iter_batches
-from hedonic.data.ir_features import CorpusStats
 from hedonic.errors import ConfigError, DataError
 from hedonic.evaluation.layer_evaluation import select_coalitions
-from hedonic.evaluation.comparison import Comparison
 from hedonic.meaning.importance import (
     NULL_METHOD,
     ImportanceResult,
@@ -51,8 +48,14 @@ from hedonic.meaning.importance import (
 from hedonic.meaning.interpretation import InterpretationResult, group_means, interpret
 from hedonic.meaning.probes import DEFAULT_ALPHAS, ProbeScore, ProbeSummary, cross_domain_scores, probe_summary
 from hedonic.meaning.ranking import RankingSetup
-from hedonic.game import Partition
-from hedonic.models import ModelAdapter
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from hedonic.data.ir_features import CorpusStats
+    from hedonic.evaluation.comparison import Comparison
+    from hedonic.game import Partition
+    from hedonic.models import ModelAdapter
 
 
 @dataclass(frozen=True)

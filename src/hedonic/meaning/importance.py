@@ -20,14 +20,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hedonic.ablation import AblationEngine
 from hedonic.artifacts import json_float
 from hedonic.errors import ConfigError
 from hedonic.evaluation.comparison import Comparison, compare_methods
 from hedonic.meaning.ranking import DEFAULT_CUTOFF, RankingSetup, ranking_quality
+
+if TYPE_CHECKING:
+    from hedonic.ablation import AblationEngine
 
 IMPORTANCE_METRICS: tuple[str, ...] = ("score_drop", "score_drop_abs", "ndcg_drop", "mrr_drop")
 """Names of the importance metrics, in table order."""

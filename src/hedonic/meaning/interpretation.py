@@ -19,16 +19,19 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from scipy import sparse, stats
 
-from hedonic.data import QueryDocPair
 from hedonic.errors import ConfigError, DataError
 from hedonic.evaluation.inference import benjamini_hochberg
-from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.stats import at_readout, hooked_states
+
+if TYPE_CHECKING:
+    from hedonic.data import QueryDocPair
+    from hedonic.models import ModelAdapter, TokenBatch
 
 DEFAULT_ALPHA = 0.05
 """False discovery rate under which a correlation counts as significant."""

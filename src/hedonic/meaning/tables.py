@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from hedonic.evaluation.tables import comparison_tables, number_text
-from hedonic.meaning.explain import MeaningResult
 from hedonic.meaning.importance import NULL_METHOD
-from hedonic.meaning.interpretation import AlignmentSummary, TopInput
+
+if TYPE_CHECKING:
+    from hedonic.meaning.explain import MeaningResult
+    from hedonic.meaning.interpretation import AlignmentSummary, TopInput
 
 
 def meaning_tables(result: MeaningResult, *, rows: int = 10) -> list[Any]:
