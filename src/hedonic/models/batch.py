@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from hedonic.errors import DataError, ModelError
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(frozen=True)

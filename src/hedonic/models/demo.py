@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
 from hedonic.errors import ModelError
-from hedonic.models.adapter import ModelAdapter
+
+if TYPE_CHECKING:
+    from hedonic.models.adapter import ModelAdapter
 
 DEMO_NAME = "demo"
 """Model name that the CLI resolves to the demo reranker."""

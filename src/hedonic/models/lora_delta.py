@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
 from hedonic.errors import ModelError
-from hedonic.models.families import Family
+
+if TYPE_CHECKING:
+    from hedonic.models.families import Family
 
 LoraKey = tuple[int, str]
 """(layer, short module name): ``"gate"``, ``"up"``, ``"fc"``, ``"out"`` or a block-relative path."""

@@ -5,14 +5,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from hedonic.artifacts import read_json, write_json
 from hedonic.errors import ArtifactError, ConfigError, ModelError, NumericalError
-from hedonic.models.adapter import ModelAdapter
 from hedonic.models.families import OUT_PROJ
+
+if TYPE_CHECKING:
+    from hedonic.models.adapter import ModelAdapter
 
 PROFILE_KIND = "lora_profile"
 PROFILE_FORMAT_VERSION = 1

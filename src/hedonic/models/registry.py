@@ -20,11 +20,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
 from hedonic.errors import ModelError
-from hedonic.models.adapter import ModelAdapter
+
+if TYPE_CHECKING:
+    from hedonic.models.adapter import ModelAdapter
 
 TASKS = ("relevance", "cqtr", "tf-l")
 """Tasks a named model can carry an adapter for (see the module docstring)."""
