@@ -25,8 +25,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hedonic.layout import RunLayout
 from hedonic.report.contents import Missing, missing_artifacts, read_config
 from hedonic.report.decomposition import decomposition_section, decomposition_verdict
 from hedonic.report.document import HtmlDocument
@@ -40,7 +40,10 @@ from hedonic.report.sections import (
     synergy_section,
     tracking_section,
 )
-from hedonic.tracking import SankeyOptions
+
+if TYPE_CHECKING:
+    from hedonic.layout import RunLayout
+    from hedonic.tracking import SankeyOptions
 
 HEADLINE_METRICS = ("na_abs", "pair_abs", "pair", "na")
 """Synergy metrics shown in the detail tables (absolute values per input, then signed)."""

@@ -11,17 +11,20 @@ gap where it would have shown the piece.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import tomllib
 
 from hedonic.artifacts import read_json
 from hedonic.errors import ArtifactError, ModelError
 from hedonic.evaluation import COMPARISON_FORMAT_VERSION, COMPARISON_KIND
-from hedonic.layout import RunLayout
 from hedonic.models import resolve_named
+
+if TYPE_CHECKING:
+    from hedonic.layout import RunLayout
 
 _STAGE_LAYER = re.compile(r"^(?P<stage>[a-z]+)-layer(?P<layer>\d+)$")
 _ANALYSED_STAGES = ("valuation", "partition")

@@ -5,6 +5,7 @@ free (total) and frozen (computation), and per layer one table and one figure of
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
@@ -12,9 +13,11 @@ import plotly.graph_objects as go
 from hedonic.evaluation import Comparison, load_comparison, load_synergy
 from hedonic.evaluation.decomposition import Decomposition
 from hedonic.evaluation.verdict import BaselineVerdict, verdict_from_dict
-from hedonic.layout import RunLayout
-from hedonic.report.document import HtmlDocument
 from hedonic.report.figures import LAYOUT, METHOD_COLORS
+
+if TYPE_CHECKING:
+    from hedonic.layout import RunLayout
+    from hedonic.report.document import HtmlDocument
 
 PARTS_WORDS = (
     "total: the ablations with every norm free; computation: the same ablations with every norm from the layer to the "

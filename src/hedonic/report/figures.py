@@ -6,14 +6,16 @@ Every function returns a plotly ``go.Figure`` from already loaded artifacts.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from hedonic.evaluation import SynergyResult
-from hedonic.game import Partition
-from hedonic.game.size_distribution import PowerLawFit
+if TYPE_CHECKING:
+    from hedonic.evaluation import SynergyResult
+    from hedonic.game import Partition
+    from hedonic.game.size_distribution import PowerLawFit
 
 LAYOUT = {"margin": {"l": 60, "r": 20, "t": 60, "b": 50}, "template": "plotly_white", "font": {"size": 13}}
 """Layout shared by the report's figures."""

@@ -12,19 +12,21 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hedonic.evaluation import Comparison, load_comparison, load_synergy
-
-from hedonic.meaning import load_meaning
-from hedonic.meaning.interpretation import InterpretationResult
 from hedonic.evaluation.significance import CoalitionTests, ranked_findings
-from hedonic.evaluation.synergy import SynergyResult
 from hedonic.evaluation.verdict import BaselineVerdict, model_verdicts, verdict_from_dict
 from hedonic.layout import REFERENCE, RunLayout
-from hedonic.report.contents import Missing
-from hedonic.report.document import HtmlDocument
+from hedonic.meaning import load_meaning
+
+if TYPE_CHECKING:
+    from hedonic.evaluation.synergy import SynergyResult
+    from hedonic.meaning.interpretation import InterpretationResult
+    from hedonic.report.contents import Missing
+    from hedonic.report.document import HtmlDocument
 
 
 def verdict_section(document: HtmlDocument, layout: RunLayout, evaluated: Sequence[int], missing: Sequence[Missing]) -> None:

@@ -9,23 +9,24 @@ named where it would have been shown (the full list is under the verdict,
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import plotly.graph_objects as go
 
 from hedonic.evaluation import Comparison, SynergyResult, load_comparison, load_synergy
-
-from hedonic.meaning import load_meaning
 from hedonic.game import load_partition, partition_warnings
 from hedonic.game.size_distribution import share_above, size_bands
-from hedonic.layout import RunLayout
+from hedonic.meaning import load_meaning
 from hedonic.models import load_lora_profile
 from hedonic.report.contents import ships_adapter
-from hedonic.report.document import HtmlDocument
 from hedonic.report.figures import LAYOUT, percentile_strips, size_histogram, synergy_distributions
 from hedonic.tracking import EVENT_TYPES, LayerPairEvents, SankeyOptions, link_notes, load_events, sankey_figure
 from hedonic.valuation import load_valuation
+
+if TYPE_CHECKING:
+    from hedonic.layout import RunLayout
+    from hedonic.report.document import HtmlDocument
 
 PHI_BINS = 120
 """Bins of the φ histogram (shared by all layers, over the full range of their off-diagonal φ)."""
