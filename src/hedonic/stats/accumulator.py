@@ -6,11 +6,15 @@ whatever the number of batches.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
 import torch
 
 from hedonic.errors import NumericalError
 from hedonic.stats.moments import ActivationStats, GradReadout, TokenScope
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class MomentAccumulator:

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
-from hedonic.models import ModelAdapter, TokenBatch
+if TYPE_CHECKING:
+    from hedonic.models import ModelAdapter, TokenBatch
 
 
 @dataclass(frozen=True)

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from torch import nn
 
 from hedonic.errors import ConfigError, ModelError
-from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.progress import progress
 from hedonic.stats.accumulator import MomentAccumulator
 from hedonic.stats.budget import check_budget, resolve_budget
 from hedonic.stats.capture import StopForward, at_readout, hooked_states, stop_after
-from hedonic.stats.moments import ActivationStats, GradReadout, TokenScope
+
+if TYPE_CHECKING:
+    from hedonic.models import ModelAdapter, TokenBatch
+    from hedonic.stats.moments import ActivationStats, GradReadout, TokenScope
 
 NeuronSelection = Mapping[int, Sequence[int] | np.ndarray] | Sequence[int] | np.ndarray | None
 """Neurons to analyse: None (all), one id list for every layer, or a list per layer."""
@@ -144,7 +146,7 @@ class StatsCollector:
         if self.grad == "model":
             assert logits is not None
             grads = torch.autograd.grad(logits.sum(), [activations[layer] for layer in self.layers])
-            return dict(zip(self.layers, grads))
+            return dict(zip(self.layers, grads, strict=True))
         result = {}
         for position, layer in enumerate(self.layers):
             readout = self._local[layer](at_readout(self.adapter, store[layer]["residual"], attention_mask))

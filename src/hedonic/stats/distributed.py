@@ -22,17 +22,19 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import torch
 import torch.distributed as dist
 
 from hedonic.errors import ConfigError, DataError, HedonicError
-from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.progress import progress
 from hedonic.stats.collect import NeuronSelection, StatsCollector
-from hedonic.stats.moments import ActivationStats, GradReadout, TokenScope
+
+if TYPE_CHECKING:
+    from hedonic.models import ModelAdapter, TokenBatch
+    from hedonic.stats.moments import ActivationStats, GradReadout, TokenScope
 
 T = TypeVar("T")
 

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from hedonic.errors import ConfigError
 from hedonic.models import LoraProfile, ModelAdapter, lora_profile
-from hedonic.stats.moments import ActivationStats
+
+if TYPE_CHECKING:
+    from hedonic.stats.moments import ActivationStats
 
 Ranking = Literal["lora", "variance"]
 """Scores a top-k subset is ranked by."""
