@@ -18,20 +18,29 @@ chain over consecutive layers with its files (:mod:`~hedonic.tracking.chain`,
 from hedonic.tracking.artifact import EVENTS_FORMAT_VERSION, EVENTS_KIND, LayerPairEvents, link_notes, load_events, save_events
 from hedonic.tracking.bootstrap import BootstrapSettings, InputActivity, collect_input_activity, share_intervals
 from hedonic.tracking.causal import CAUSAL_MODES, CausalLinks, CausalSettings, causal_floor, causal_inputs, causal_links
-from hedonic.tracking.chain import DEFAULT_MIN_SIZE, MEASURES, TrackingOptions, adjacent_pairs, track_chain, track_pair, tracked, tracked_members
+from hedonic.tracking.chain import (
+    DEFAULT_MIN_SIZE,
+    MEASURES,
+    TrackingOptions,
+    adjacent_pairs,
+    track_chain,
+    track_pair,
+    tracked,
+    tracked_members,
+)
 from hedonic.tracking.decomposition import Decomposition, decompose
 from hedonic.tracking.events import EVENT_TYPES, Event, Thresholds, Tracking, classify_events, max_weight_matching
-from hedonic.tracking.link_events import LINKS_RULE, LinkThresholds, classify_links
-from hedonic.tracking.planting import PlantedLinks, plant_links, planted_design, planted_events_found, planted_found, planted_model
-from hedonic.tracking.rules import DEFAULT_RULE, EVENT_RULES, check_rule, classify, rule_thresholds
-from hedonic.tracking.transitions import ShareThresholds, classify_transitions, transition_shares
+from hedonic.tracking.floor import DetectionFloor, FloorSettings
 from hedonic.tracking.influence import coalition_indicator, coalition_influence, player_influences
+from hedonic.tracking.link_events import LINKS_RULE, LinkThresholds, classify_links
 from hedonic.tracking.link_tests import DEFAULT_STATISTIC, LINK_STATISTICS, LinkTests, specific_links
 from hedonic.tracking.mean_abs import LayerMeanAbs, expand_mean_abs, mean_abs_from_npy, mean_abs_from_stats
+from hedonic.tracking.planting import PlantedLinks, plant_links, planted_design, planted_events_found, planted_found, planted_model
+from hedonic.tracking.rules import DEFAULT_RULE, EVENT_RULES, check_rule, classify, rule_thresholds
 from hedonic.tracking.run_dir import TrackingInputs, explicit_inputs, run_dir_inputs, write_tracking
 from hedonic.tracking.sankey import SankeyOptions, sankey_figure, sankey_layout, write_sankey_html
+from hedonic.tracking.transitions import ShareThresholds, classify_transitions, transition_shares
 from hedonic.tracking.virtual_weights import BOTH, VirtualMap, virtual_map, virtual_weights
-from hedonic.tracking.floor import DetectionFloor, FloorSettings
 from hedonic.tracking.weight_links import weight_floor, weight_links
 
 __all__ = [

@@ -61,10 +61,10 @@ from hedonic.errors import ArtifactError, HedonicError
 from hedonic.tracking.causal import CausalLinks, CausalSettings
 from hedonic.tracking.decomposition import Decomposition
 from hedonic.tracking.events import EVENT_TYPES, Event, Tracking
+from hedonic.tracking.floor import DetectionFloor
 from hedonic.tracking.link_tests import LinkTests
 from hedonic.tracking.rules import thresholds_dict, thresholds_from
 from hedonic.tracking.sankey import SankeyOptions, sankey_figure
-from hedonic.tracking.floor import DetectionFloor
 
 EVENTS_KIND = "events"
 EVENTS_FORMAT_VERSION = 4

@@ -19,18 +19,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from hedonic.errors import ConfigError
-from hedonic.game import Partition
-from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.progress import progress
 from hedonic.stats.capture import StopForward, at_readout, hooked_states, stop_after
 from hedonic.tracking.events import EVENT_TYPES
 from hedonic.tracking.rules import classify
+
+if TYPE_CHECKING:
+    from hedonic.game import Partition
+    from hedonic.models import ModelAdapter, TokenBatch
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import torch
@@ -43,14 +43,16 @@ from hedonic.ablation.cache import Contribution, LayerCache, build_cache
 from hedonic.ablation.closed_form import removed
 from hedonic.ablation.stacked import block_output, resumed_after
 from hedonic.errors import ConfigError
-from hedonic.game import Partition
-from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.progress import progress
 from hedonic.stats.capture import StopForward, at_readout, hooked_states, stop_after
 from hedonic.tracking.decomposition import Decomposition, decompose
 from hedonic.tracking.floor import DetectionFloor, FloorSettings, measure_floor
 from hedonic.tracking.link_tests import DEFAULT_LEVEL, LinkTests, bh_links, check_level, polish_residuals, side_z
 from hedonic.tracking.planting import PlantedLinks, planted_found, planted_model
+
+if TYPE_CHECKING:
+    from hedonic.game import Partition
+    from hedonic.models import ModelAdapter, TokenBatch
 
 CAUSAL_MODES = ("zero", "mean")
 Item = TypeVar("Item")

@@ -19,26 +19,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from hedonic.errors import ConfigError
 from hedonic.game import Partition
-from hedonic.models import ModelAdapter
-from hedonic.models import TokenBatch
 from hedonic.tracking.artifact import LayerPairEvents
 from hedonic.tracking.bootstrap import BootstrapSettings, InputActivity, influence_from_units, share_intervals
 from hedonic.tracking.causal import CausalLinks, CausalSettings, causal_floor, causal_links
 from hedonic.tracking.decomposition import decompose
+from hedonic.tracking.floor import FloorSettings
 from hedonic.tracking.influence import check_players
 from hedonic.tracking.link_events import LinkThresholds
 from hedonic.tracking.link_tests import DEFAULT_LEVEL, DEFAULT_STATISTIC, LinkTests, check_statistic
 from hedonic.tracking.rules import classify
 from hedonic.tracking.virtual_weights import BOTH, virtual_map
-from hedonic.tracking.floor import FloorSettings
 from hedonic.tracking.weight_links import weight_floor, weight_links
+
+if TYPE_CHECKING:
+    from hedonic.models import ModelAdapter, TokenBatch
 
 DEFAULT_MIN_SIZE = 10
 MEASURES = ("weights", "causal")

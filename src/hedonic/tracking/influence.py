@@ -16,15 +16,18 @@ event intervals and the link tests need.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 
 from hedonic.errors import ArtifactError, ConfigError, NumericalError
-from hedonic.game import Partition
 from hedonic.progress import progress
 from hedonic.tracking.virtual_weights import VirtualMap
+
+if TYPE_CHECKING:
+    from hedonic.game import Partition
 
 BLOCK_VALUES = 1 << 22
 """Default size of one block of W, in values (4 Mi values: 16 MiB in float32)."""

@@ -45,7 +45,7 @@ def classify_links(influence: np.ndarray, thresholds: LinkThresholds, links: set
     specific = np.zeros(values.shape, dtype=bool)
     for p, q in links:
         specific[p, q] = True
-    children, parents = specific.sum(axis=1), specific.sum(axis=0)
+    parents = specific.sum(axis=0)
     events: list[Event] = []
     for p in range(n_sources):
         targets = np.flatnonzero(specific[p])

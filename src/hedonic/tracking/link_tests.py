@@ -38,12 +38,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import stats
 
 from hedonic.errors import ConfigError
-from hedonic.game import Partition
+
+if TYPE_CHECKING:
+    from hedonic.game import Partition
 
 DEFAULT_LEVEL = 0.05
 POLISH_SWEEPS = 4

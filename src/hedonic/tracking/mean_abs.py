@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hedonic.artifacts import load_npy
 from hedonic.errors import ArtifactError
-from hedonic.game import Partition
 from hedonic.stats import load_stats
+
+if TYPE_CHECKING:
+    from hedonic.game import Partition
 
 
 @dataclass(frozen=True)

@@ -26,15 +26,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from hedonic.errors import ConfigError
-from hedonic.game import Partition
-from hedonic.models import ModelAdapter
-from hedonic.tracking.events import Tracking
 from hedonic.tracking.virtual_weights import VirtualMap, fold_write, folded_norms
+
+if TYPE_CHECKING:
+    from hedonic.game import Partition
+    from hedonic.models import ModelAdapter
+    from hedonic.tracking.events import Tracking
 
 DEFAULT_DIMS = 4
 """Dimension of each planted link's residual subspace."""

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from hedonic.errors import ConfigError
 from hedonic.tracking.events import SHARES_RULE, TAU_RULE, Thresholds, Tracking, classify_events
 from hedonic.tracking.link_events import LINKS_RULE, LinkThresholds, classify_links
 from hedonic.tracking.transitions import ShareThresholds, classify_transitions
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Links = set[tuple[int, int]] | None
 

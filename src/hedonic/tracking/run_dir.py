@@ -13,8 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from hedonic.errors import ArtifactError, ConfigError
 from hedonic.game import Partition, load_partition
@@ -22,6 +21,9 @@ from hedonic.layout import RunLayout
 from hedonic.tracking.artifact import LayerPairEvents, save_events
 from hedonic.tracking.mean_abs import LayerMeanAbs, expand_mean_abs, mean_abs_from_npy, mean_abs_from_stats
 from hedonic.tracking.sankey import SankeyOptions, sankey_figure, write_sankey_html
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _LAYER_NAME = re.compile(r"layer(\d+)")
 

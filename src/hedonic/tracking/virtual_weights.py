@@ -39,12 +39,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
 from hedonic.errors import ConfigError, ModelError
-from hedonic.models import ModelAdapter
+
+if TYPE_CHECKING:
+    from hedonic.models import ModelAdapter
 
 BOTH = "both"
 """Projection selector meaning every input projection of the family (combined as root sum of squares)."""

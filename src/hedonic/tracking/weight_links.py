@@ -9,14 +9,18 @@ virtual weights at each strength of the floor's grid and reruns the same test
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from hedonic.game import Partition
 from hedonic.tracking.floor import DetectionFloor, FloorSettings, measure_floor
 from hedonic.tracking.influence import player_influences
 from hedonic.tracking.link_tests import DEFAULT_LEVEL, DEFAULT_STATISTIC, LinkTests, check_statistic, specific_links
 from hedonic.tracking.planting import PlantedLinks, plant_links, planted_found
-from hedonic.tracking.virtual_weights import VirtualMap
+
+if TYPE_CHECKING:
+    from hedonic.game import Partition
+    from hedonic.tracking.virtual_weights import VirtualMap
 
 
 def weight_links(
