@@ -15,13 +15,13 @@ from hedonic.valuation.artifact import Valuation, check_phi, load_valuation, sav
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API reference (never run)
     from hedonic.stats.subset import SubsetSpec, explicit_subset, parse_subset, resolve_subset, top_k, top_k_by_lora, top_k_by_variance
-    from hedonic.valuation.memory import check_phi_memory, phi_bytes, stats_file_bytes, symmetric_from_blocks
     from hedonic.valuation.build import VALUATION_KINDS, ValuationJob, ValuationKind, build_valuation, check_kind
     from hedonic.valuation.coactivation import Measure, oca
     from hedonic.valuation.computation import pas_model
     from hedonic.valuation.exact import pas_exact, pas_exact_with_magnitude
     from hedonic.valuation.gradient import pas_grad
     from hedonic.valuation.hessian import pas_hess
+    from hedonic.valuation.memory import check_phi_memory, phi_bytes, stats_file_bytes, symmetric_from_blocks
 
 _LAZY = {
     **dict.fromkeys(("SubsetSpec", "explicit_subset", "parse_subset", "resolve_subset", "top_k", "top_k_by_lora", "top_k_by_variance"), "hedonic.stats.subset"),

@@ -8,14 +8,16 @@ get ρ = 0; a zero write direction has cosine 0 with every other.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from hedonic.errors import ConfigError, ModelError
-from hedonic.stats import ActivationStats
 from hedonic.valuation.artifact import Valuation
 from hedonic.valuation.memory import check_phi_memory, symmetric_from_blocks
+
+if TYPE_CHECKING:
+    from hedonic.stats import ActivationStats
 
 Measure = Literal["pearson", "covariance"]
 """Co-activation measure of OCA: Pearson correlation (default) or covariance."""

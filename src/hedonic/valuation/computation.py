@@ -18,19 +18,22 @@ same inputs; φ holds E[ψ] by ablation on those M pairs and the estimate on eve
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from hedonic.errors import ConfigError
-from hedonic.models import ModelAdapter, TokenBatch
-from hedonic.stats import DataParallel
 from hedonic.stats.budget import check_budget, resolve_budget
 from hedonic.stats.subset import explicit_subset
 from hedonic.valuation.artifact import Valuation
 from hedonic.valuation.exact import pas_exact
 from hedonic.valuation.gradient_rows import DEFAULT_ROWS, ESTIMATES, row_sums
 from hedonic.valuation.memory import SUBSET_HINT
+
+if TYPE_CHECKING:
+    from hedonic.models import ModelAdapter, TokenBatch
+    from hedonic.stats import DataParallel
 
 NAME = "pas-model"
 

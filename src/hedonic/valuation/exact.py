@@ -23,20 +23,22 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import torch
 
 from hedonic.ablation import AblationEngine, check_readout, norm_readout
 from hedonic.errors import ConfigError
-from hedonic.models import ModelAdapter, TokenBatch
-from hedonic.stats import DataParallel
 from hedonic.stats.budget import check_budget, resolve_budget
 from hedonic.stats.subset import explicit_subset
 from hedonic.valuation.artifact import Valuation
 from hedonic.valuation.memory import SUBSET_HINT
 from hedonic.valuation.pairwise import PairwiseSynergy, accumulate
+
+if TYPE_CHECKING:
+    from hedonic.models import ModelAdapter, TokenBatch
+    from hedonic.stats import DataParallel
 
 NAME = "pas-exact"
 ABS_NAME = "pas-exact-abs"
@@ -92,7 +94,7 @@ def pas_exact_with_magnitude(
 ) -> tuple[Valuation, Valuation]:
     """(E[ψ] named ``pas-exact``, E[|ψ|] named ``pas-exact-abs``), each φ (k, k) float32, from one pass; options as :func:`pas_exact`."""
     signed, magnitude = _pas_exact(adapter, layer, batches, readout, neurons, pairs, memory_budget, tile_elements, True, parallel)
-    return signed, cast(Valuation, magnitude)
+    return signed, cast("Valuation", magnitude)
 
 
 def _pas_exact(

@@ -6,12 +6,16 @@ v_i = Σ_t a_{i,t} ∂f/∂a_{i,t} per input, for the readout f the statistics w
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from hedonic.errors import ConfigError, NumericalError
-from hedonic.stats import ActivationStats
 from hedonic.valuation.artifact import Valuation
 from hedonic.valuation.memory import check_phi_memory, symmetric_from_blocks
+
+if TYPE_CHECKING:
+    from hedonic.stats import ActivationStats
 
 
 def pas_grad(stats: ActivationStats, *, memory_budget: int | None = None) -> Valuation:

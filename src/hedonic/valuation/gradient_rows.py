@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 from torch.nn.attention import SDPBackend, sdpa_kernel
@@ -37,9 +38,11 @@ from hedonic.ablation import Contribution, LayerCache, build_cache
 from hedonic.ablation.closed_form import removed
 from hedonic.ablation.stacked import stacked_forward
 from hedonic.errors import ConfigError, DataError
-from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.progress import progress
-from hedonic.stats import DataParallel
+
+if TYPE_CHECKING:
+    from hedonic.models import ModelAdapter, TokenBatch
+    from hedonic.stats import DataParallel
 
 ESTIMATES: tuple[str, ...] = ("secant", "hessian")
 """The estimates of ψ through the later layers (module docstring)."""

@@ -24,6 +24,7 @@ derivative, computed
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -31,7 +32,6 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from hedonic.ablation import check_readout, norm_readout
 from hedonic.errors import ConfigError, DataError
-from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.progress import progress
 from hedonic.stats.budget import check_budget, resolve_budget
 from hedonic.stats.subset import explicit_subset
@@ -39,6 +39,9 @@ from hedonic.valuation.artifact import Valuation
 from hedonic.valuation.gradient_rows import row_sums
 from hedonic.valuation.memory import SUBSET_HINT
 from hedonic.valuation.pairwise import PairwiseHessian, accumulate, readout_rows
+
+if TYPE_CHECKING:
+    from hedonic.models import ModelAdapter, TokenBatch
 
 NAME = "pas-hess"
 METHODS: tuple[str, ...] = ("auto", "closed-form", "autograd", "rows")

@@ -17,11 +17,15 @@ one matrix product per chunk of inputs. Exact (to float64 rounding) Hessian, no 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 
-from hedonic.ablation import NormReadout
 from hedonic.valuation.pairwise.streaming import PairwiseSums
 from hedonic.valuation.pairwise.terms import InputTerms, symmetrise
+
+if TYPE_CHECKING:
+    from hedonic.ablation import NormReadout
 
 BLOCK = 1024
 """Rows per block of the G̃-weighted term and of the final symmetrisation."""

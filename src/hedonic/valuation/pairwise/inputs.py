@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
 
-from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.stats import at_readout, capture_layer_states
+
+if TYPE_CHECKING:
+    import torch
+
+    from hedonic.models import ModelAdapter, TokenBatch
 
 
 def readout_rows(

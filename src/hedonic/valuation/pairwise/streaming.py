@@ -11,17 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import nullcontext
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from hedonic.ablation import NormReadout
 from hedonic.errors import DataError
-from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.progress import progress
-from hedonic.stats import DataParallel
 from hedonic.valuation.pairwise.inputs import readout_rows
 from hedonic.valuation.pairwise.terms import InputTerms, check_inputs, input_terms, neuron_geometry, row_chunks
+
+if TYPE_CHECKING:
+    import torch
+
+    from hedonic.ablation import NormReadout
+    from hedonic.models import ModelAdapter, TokenBatch
+    from hedonic.stats import DataParallel
 
 CHUNK_ELEMENTS = 1 << 22
 """Per-input terms (inputs × n [× m]) prepared at once; bounds the extra memory of one update."""

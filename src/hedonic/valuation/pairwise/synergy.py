@@ -27,13 +27,16 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import torch
 
-from hedonic.ablation import NormReadout
 from hedonic.errors import ConfigError
 from hedonic.valuation.pairwise.streaming import PairwiseSums
 from hedonic.valuation.pairwise.terms import InputTerms, NeuronGeometry, mirror_upper, upper_blocks
+
+if TYPE_CHECKING:
+    from hedonic.ablation import NormReadout
 
 CPU_TILE_ELEMENTS = 1 << 16
 """Default elements of one tile (i-block × j-block, one input) on the CPU: about a core's L2 cache."""

@@ -17,11 +17,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 
-from hedonic.ablation.norm_readout import NormReadout
 from hedonic.errors import ModelError, NumericalError
+
+if TYPE_CHECKING:
+    from hedonic.ablation.norm_readout import NormReadout
 
 
 @dataclass(frozen=True)
