@@ -14,8 +14,6 @@ import pytest
 
 from hedonic.data import QueryDocPair
 from hedonic.data.writers import write_jsonl
-from hedonic.testing import TinyCheckpoint, save_tiny_checkpoint
-from hedonic.testing import TINY_VOCAB
 from hedonic.pipeline.config import (
     BaselinesSection,
     DataSection,
@@ -26,6 +24,7 @@ from hedonic.pipeline.config import (
     RunConfig,
     TrackingSection,
 )
+from hedonic.testing import TINY_VOCAB, TinyCheckpoint, save_tiny_checkpoint
 
 WORDS = [word for word in TINY_VOCAB if not word.startswith("[")]
 

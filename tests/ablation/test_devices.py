@@ -18,10 +18,10 @@ from accelerate.hooks import AlignDevicesHook, add_hook_to_module
 from hedonic.ablation import AblationEngine, build_cache, norm_readout, pad_sets
 from hedonic.errors import ModelError
 from hedonic.models import ModelAdapter, load_model
-from hedonic.testing import TinyCheckpoint, save_tiny_checkpoint, tiny_model
 from hedonic.stats import StatsCollector, collect_stats
-from hedonic.valuation.pairwise import PairwiseSynergy, readout_rows
+from hedonic.testing import TinyCheckpoint, save_tiny_checkpoint, tiny_model
 from hedonic.valuation.exact import pas_exact
+from hedonic.valuation.pairwise import PairwiseSynergy, readout_rows
 
 META = torch.device("meta")
 CPU = torch.device("cpu")

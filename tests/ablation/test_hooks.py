@@ -7,9 +7,9 @@ import torch
 
 from hedonic.ablation import zeroed_neurons
 from hedonic.errors import ModelError
-from hedonic.testing import tiny_model
 from hedonic.stats import capture_layer_states
 from hedonic.stats.capture import unhooked
+from hedonic.testing import tiny_model
 
 
 def test_zeroed_neurons_reach_the_output_projection_and_change_the_logit() -> None:

@@ -8,8 +8,8 @@ import torch
 from hedonic.ablation import READOUTS, check_readout, residual_readout
 from hedonic.ablation.norm_readout import norm_readout
 from hedonic.errors import ConfigError, ModelError
-from hedonic.testing import TINY_FAMILIES, tiny_model
 from hedonic.stats import at_readout, capture_layer_states
+from hedonic.testing import TINY_FAMILIES, tiny_model
 
 QUERIES = ["read the file", "a list of python code", "test"]
 TEXTS = ["open the file and read it now", "the list is a type", "true false none"]

@@ -50,7 +50,7 @@ def data() -> Planted:
 
 def same_grouping(labels: np.ndarray, truth: np.ndarray) -> bool:
     """True when ``labels`` and ``truth`` (n,) describe the same partition."""
-    pairs = {(int(a), int(b)) for a, b in zip(labels, truth)}
+    pairs = {(int(a), int(b)) for a, b in zip(labels, truth, strict=True)}
     return len(pairs) == len(set(labels.tolist())) == len(set(truth.tolist()))
 
 

@@ -12,8 +12,8 @@ import pytest
 
 from hedonic import cli
 from hedonic.game import Partition, load_partition, save_partition
-from hedonic.testing import save_tiny_checkpoint
 from hedonic.stats import ActivationStats, save_stats
+from hedonic.testing import save_tiny_checkpoint
 from hedonic.valuation import Valuation, save_valuation
 
 LAYER = 1

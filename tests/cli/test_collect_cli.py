@@ -16,8 +16,8 @@ import pytest
 
 from hedonic import cli
 from hedonic.models import load_model, lora_profile
-from hedonic.testing import TinyCheckpoint, save_tiny_checkpoint
 from hedonic.stats import collect_stats, load_stats
+from hedonic.testing import TinyCheckpoint, save_tiny_checkpoint
 from hedonic.valuation import top_k
 
 PAIRS = [

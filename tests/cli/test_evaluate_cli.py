@@ -15,8 +15,7 @@ from hedonic import cli
 from hedonic.baselines import random_baseline
 from hedonic.evaluation import load_comparison, load_synergy
 from hedonic.game import Partition, save_partition
-from hedonic.testing import save_tiny_checkpoint
-from hedonic.testing import TINY_VOCAB
+from hedonic.testing import TINY_VOCAB, save_tiny_checkpoint
 
 LAYER = 1
 N = 32

@@ -13,11 +13,10 @@ import pytest
 
 from hedonic import cli
 from hedonic.baselines import random_baseline
-from hedonic.meaning import load_meaning
 from hedonic.game import Partition, save_partition
 from hedonic.layout import RunLayout
-from hedonic.testing import save_tiny_checkpoint
-from hedonic.testing import TINY_VOCAB
+from hedonic.meaning import load_meaning
+from hedonic.testing import TINY_VOCAB, save_tiny_checkpoint
 
 LAYER = 1
 N = 32

@@ -13,8 +13,8 @@ import pytest
 
 from hedonic import cli
 from hedonic.game import Partition, save_partition
-from hedonic.testing import TinyCheckpoint, save_tiny_checkpoint
 from hedonic.stats import ActivationStats, save_stats
+from hedonic.testing import TinyCheckpoint, save_tiny_checkpoint
 from hedonic.tracking import load_events
 
 N = 32  # the tiny models' intermediate size
@@ -59,9 +59,8 @@ def test_run_directory(tmp_path: Path, checkpoint: TinyCheckpoint, capsys: pytes
 
 
 def test_run_directory_with_inputs_gives_intervals(tmp_path: Path, checkpoint: TinyCheckpoint, capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.conftest import tiny_pairs
-
     from hedonic.data.writers import write_jsonl
+    from tests.conftest import tiny_pairs
 
     run = tmp_path / "run"
     for layer in (0, 1):
@@ -75,9 +74,8 @@ def test_run_directory_with_inputs_gives_intervals(tmp_path: Path, checkpoint: T
 
 
 def test_default_rule_reads_the_links_and_causal_measure_runs(tmp_path: Path, checkpoint: TinyCheckpoint, capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.conftest import tiny_pairs
-
     from hedonic.data.writers import write_jsonl
+    from tests.conftest import tiny_pairs
 
     run = tmp_path / "run"
     for layer in (0, 1):

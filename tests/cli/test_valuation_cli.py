@@ -15,8 +15,8 @@ from hedonic import cli
 from hedonic.data import QueryDocPair, iter_batches
 from hedonic.data.writers import write_jsonl
 from hedonic.models import load_model
-from hedonic.testing import TinyCheckpoint, save_tiny_checkpoint
 from hedonic.stats import collect_stats, load_stats, save_stats
+from hedonic.testing import TinyCheckpoint, save_tiny_checkpoint
 from hedonic.valuation import load_valuation, oca, pas_exact, pas_grad, pas_hess, pas_model, top_k
 from hedonic.valuation.build import VALUATION_KINDS
 
@@ -33,7 +33,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, TinyCheckpo
     stats = collect_stats(adapter, [batch], [1], grad="local", model_name=str(saved.model_dir), adapter_name=str(saved.adapter_dir))
     run = tmp_path_factory.mktemp("run")
     save_stats(stats[1], run / "stats" / "layer1.safetensors")
-    write_jsonl([QueryDocPair(f"q{i}", f"d{i}", q, t) for i, (q, t) in enumerate(zip(QUERIES, TEXTS))], run / "data" / "inputs.jsonl")
+    write_jsonl([QueryDocPair(f"q{i}", f"d{i}", q, t) for i, (q, t) in enumerate(zip(QUERIES, TEXTS, strict=True))], run / "data" / "inputs.jsonl")
     return run, saved
 
 
@@ -96,7 +96,7 @@ def test_pas_hess_on_a_data_file_with_the_model_readout(run_dir: tuple[Path, Tin
     args = ["--stats", stats_path, "--kind", "pas-hess", "--neurons", "variance:5", "--readout", "model", "--out", out]
     assert _run(*args, "--data", run / "data" / "inputs.jsonl", "--limit", 3, "--max-length", 16) == 0
     adapter = load_model(saved.model_dir, saved.adapter_dir)
-    pairs = [QueryDocPair(f"q{i}", f"d{i}", q, t) for i, (q, t) in enumerate(zip(QUERIES[:3], TEXTS[:3]))]
+    pairs = [QueryDocPair(f"q{i}", f"d{i}", q, t) for i, (q, t) in enumerate(zip(QUERIES[:3], TEXTS[:3], strict=True))]
     chosen = top_k(load_stats(stats_path).variance(), 5)
     expected = pas_hess(adapter, 1, iter_batches(adapter, pairs, 16, 16), readout="model", neurons=chosen)
     written = load_valuation(out)

@@ -24,12 +24,12 @@ import hedonic.pipeline.run
 import hedonic.report.build
 import hedonic.tracking
 from hedonic import cli
+from hedonic.data import QueryDocPair
 from hedonic.data.writers import write_jsonl
 from hedonic.game import Partition, save_partition
 from hedonic.layout import RunLayout
 from hedonic.pipeline.config import DataSection, EvaluationSection, MeaningSection, RunConfig, TrackingSection, config_toml
 from hedonic.pipeline.stages import meaning_settings, sankey_section_options, tracking_options
-from hedonic.data import QueryDocPair
 from hedonic.testing import TINY_VOCAB, TinyCheckpoint
 
 N = 32  # the tiny checkpoint's intermediate size

@@ -113,7 +113,7 @@ def test_negatives_are_hard_and_not_relevant(corpus: DemoCorpus) -> None:
     for group in corpus.heldout.candidates[:60]:
         query = group[0].query
         pool = [p.docid for p in corpus.passages if p.domain == group[0].domain]
-        scores = dict(zip(pool, bm25_scores([query], [texts[d] for d in pool], corpus.stats)[0]))
+        scores = dict(zip(pool, bm25_scores([query], [texts[d] for d in pool], corpus.stats)[0], strict=True))
         negatives = {p.docid for p in group if p.label == 0.0}
         hard += [scores[d] for d in negatives]
         other += [s for d, s in scores.items() if d not in negatives]

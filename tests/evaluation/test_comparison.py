@@ -12,8 +12,17 @@ from scipy import stats
 from hedonic.errors import ArtifactError, ConfigError
 from hedonic.evaluation.artifacts import load_comparison, save_comparison
 from hedonic.evaluation.comparison import compare_methods
+from hedonic.evaluation.inference import (
+    bootstrap_mean_ci,
+    cliffs_delta,
+    cliffs_delta_batch,
+    cliffs_delta_ci,
+    cohens_d,
+    holm_adjust,
+    permutation_p_value,
+    rank_test,
+)
 from hedonic.evaluation.tables import comparison_tables
-from hedonic.evaluation.inference import bootstrap_mean_ci, cliffs_delta, cliffs_delta_batch, cliffs_delta_ci, cohens_d, holm_adjust, permutation_p_value, rank_test
 
 
 def _values(rng: np.random.Generator, shift: float, count: int = 60) -> tuple[dict, dict]:
@@ -81,7 +90,7 @@ def test_complete_separation_falls_back_to_mann_whitney() -> None:
 def test_cliffs_delta_interval_and_batch() -> None:
     rng = np.random.default_rng(7)
     batch_x, batch_y = rng.normal(size=(5, 12)), rng.normal(size=(5, 9))
-    np.testing.assert_allclose(cliffs_delta_batch(batch_x, batch_y), [cliffs_delta(a, b) for a, b in zip(batch_x, batch_y)])
+    np.testing.assert_allclose(cliffs_delta_batch(batch_x, batch_y), [cliffs_delta(a, b) for a, b in zip(batch_x, batch_y, strict=True)])
     covered = 0
     for _ in range(100):  # X ~ N(0.5, 1), Y ~ N(0, 1): true δ = 2Φ(0.5/√2) − 1
         low, high = cliffs_delta_ci(rng.normal(0.5, 1, 40), rng.normal(0, 1, 40), n_resamples=299, rng=rng)

@@ -10,8 +10,8 @@ from hedonic.ablation import AblationEngine, reference_effects
 from hedonic.errors import ConfigError
 from hedonic.evaluation import SynergyPlan, coalition_synergy, effect_table, evaluate_synergy, required_sets
 from hedonic.evaluation.decomposition import Decomposition, decompose_partitions
-from hedonic.layout import REFERENCE
 from hedonic.game import Partition
+from hedonic.layout import REFERENCE
 from hedonic.models import ModelAdapter
 from hedonic.testing import tiny_model
 

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from hedonic.evaluation.comparison import compare_methods
 from hedonic.evaluation.significance import NullSettings, Significance, coalition_tests, null_distribution
 from hedonic.evaluation.synergy import SynergyResult, coalition_synergy, effect_table, required_sets
-from tests.evaluation.test_significance import N, X, PairwiseGame
+from tests.evaluation.test_significance import N, PairwiseGame, X
 
 
 def _result(tested: bool) -> SynergyResult:

@@ -7,9 +7,9 @@ import torch
 
 from hedonic.ablation import AblationEngine
 from hedonic.evaluation.layer_evaluation import compare_partitions, select_coalitions
-from hedonic.layout import REFERENCE
 from hedonic.evaluation.significance import NullSettings
 from hedonic.game import Partition
+from hedonic.layout import REFERENCE
 from hedonic.models import TokenBatch
 from hedonic.testing import tiny_model
 

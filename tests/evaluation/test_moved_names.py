@@ -7,7 +7,6 @@ import pytest
 import hedonic.evaluation as evaluation
 import hedonic.meaning as meaning
 
-
 MOVED = ("explain_layer", "MeaningSettings", "load_meaning", "save_meaning", "functional_importance", "interpret", "top_inputs")
 MOVED += ("coalition_activations", "feature_correlations", "cross_domain_scores", "reciprocal_rank", "meaning_tables", "summary_lines")
 

@@ -14,7 +14,6 @@ from hedonic.evaluation import SynergyPlan, coalition_synergy, effect_table, eva
 from hedonic.evaluation.significance import prefix_metrics, prefix_pairs
 from hedonic.evaluation.synergy import pair_standard_error
 from hedonic.testing import tiny_model
-
 from tests.evaluation.test_significance import PairwiseGame
 
 

@@ -11,7 +11,16 @@ from hypothesis import strategies as st
 from sklearn.metrics import adjusted_rand_score
 
 from hedonic.errors import ArtifactError, ConfigError
-from hedonic.game import Partition, auto_max_size, discover, load_partition, pac_sample_size, partition_warnings, planted_valuation, save_partition
+from hedonic.game import (
+    Partition,
+    auto_max_size,
+    discover,
+    load_partition,
+    pac_sample_size,
+    partition_warnings,
+    planted_valuation,
+    save_partition,
+)
 
 
 def _distinct_symmetric(n: int, seed: int) -> np.ndarray:

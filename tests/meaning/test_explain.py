@@ -14,17 +14,15 @@ import pytest
 from rich.console import Console
 
 from hedonic.baselines import random_baseline
-from hedonic.data import QueryDocPair, balanced_queries, iter_batches
+from hedonic.data import QueryDocPair, balanced_queries, by_length, iter_batches
 from hedonic.errors import ArtifactError, ConfigError, DataError
+from hedonic.game import Partition
+from hedonic.meaning.artifacts import MEANING_FORMAT_VERSION, load_meaning, save_meaning
+from hedonic.meaning.explain import MeaningResult, MeaningSettings, explain_layer
 from hedonic.meaning.importance import NULL_METHOD
 from hedonic.meaning.interpretation import coalition_activations
-from hedonic.meaning.artifacts import MEANING_FORMAT_VERSION, load_meaning, save_meaning
-from hedonic.data import by_length
-from hedonic.meaning.explain import MeaningResult, MeaningSettings, explain_layer
 from hedonic.meaning.tables import meaning_tables, summary_lines
-from hedonic.game import Partition
-from hedonic.testing import tiny_model
-from hedonic.testing import TINY_VOCAB
+from hedonic.testing import TINY_VOCAB, tiny_model
 
 LAYER = 1
 SIZES = [6, 5, 5, 4, 4, 3, 3, 2]

@@ -25,8 +25,7 @@ from hedonic.meaning.importance import (
 )
 from hedonic.meaning.ranking import RankingSetup, ranking_quality
 from hedonic.models import ModelAdapter
-from hedonic.testing import tiny_model
-from hedonic.testing import TINY_VOCAB
+from hedonic.testing import TINY_VOCAB, tiny_model
 
 LAYER = 1
 PLANTED = (3, 9, 17, 25)

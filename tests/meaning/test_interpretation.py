@@ -15,6 +15,7 @@ from scipy import stats
 
 from hedonic.data import QueryDocPair, iter_batches
 from hedonic.errors import ConfigError, DataError
+from hedonic.evaluation.inference import benjamini_hochberg
 from hedonic.meaning.interpretation import (
     alignment_summary,
     coalition_activations,
@@ -24,10 +25,8 @@ from hedonic.meaning.interpretation import (
     most_aligned,
     top_inputs,
 )
-from hedonic.evaluation.inference import benjamini_hochberg
-from hedonic.testing import tiny_model
-from hedonic.testing import TINY_VOCAB
 from hedonic.stats import at_readout
+from hedonic.testing import TINY_VOCAB, tiny_model
 
 
 def _synthetic(count: int = 120, seed: int = 0) -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -9,9 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hedonic.data import QueryDocPair
+from hedonic.data import QueryDocPair, query_groups
 from hedonic.errors import ConfigError, DataError
-from hedonic.data import query_groups
 from hedonic.meaning.ranking import RankingSetup, ndcg_at_k, ranking_quality, reciprocal_rank
 
 

@@ -9,8 +9,8 @@ import torch
 from safetensors.torch import load_file
 
 from hedonic.errors import ModelError
-from hedonic.models import demo_model_paths, load_model
 from hedonic.models import demo as demo_module
+from hedonic.models import demo_model_paths, load_model
 
 
 def test_missing_demo_adapter_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,8 +12,17 @@ from safetensors.torch import load_file
 
 from hedonic.errors import ModelError
 from hedonic.models import TokenBatch, load_model
-from hedonic.testing import TinyCheckpoint, save_tiny_checkpoint, tiny_lora, tiny_model
-from hedonic.testing import EOS_ID, _build, attach_tiny_lora, tiny_config, tiny_tokenizer
+from hedonic.testing import (
+    EOS_ID,
+    TinyCheckpoint,
+    _build,
+    attach_tiny_lora,
+    save_tiny_checkpoint,
+    tiny_config,
+    tiny_lora,
+    tiny_model,
+    tiny_tokenizer,
+)
 
 
 @pytest.fixture(scope="module")

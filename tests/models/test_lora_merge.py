@@ -7,9 +7,8 @@ from typing import Any
 
 import torch
 
-from hedonic.models import ModelAdapter, OUT_PROJ, TokenBatch
-from hedonic.testing import tiny_lora
-from hedonic.testing import attach_tiny_lora
+from hedonic.models import OUT_PROJ, ModelAdapter, TokenBatch
+from hedonic.testing import attach_tiny_lora, tiny_lora
 
 
 def test_merged_weights_differ_from_base_by_delta(base: ModelAdapter, tuned: ModelAdapter) -> None:

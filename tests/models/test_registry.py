@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from hedonic.errors import ModelError
-from hedonic.models import model_names, named_adapter, open_model, resolve_named
-from hedonic.models import registry
+from hedonic.models import model_names, named_adapter, open_model, registry, resolve_named
 
 
 def test_names_and_tasks() -> None:

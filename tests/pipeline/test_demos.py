@@ -11,8 +11,8 @@ from hedonic.layout import RunLayout
 from hedonic.models import load_lora_profile, select_window
 from hedonic.pipeline import stages
 from hedonic.pipeline.config import LayersSection, RunConfig
-from hedonic.pipeline.demos import DEMO_DECOMPOSITION, DEMO_WINDOW, SMOLLM2_DECOMPOSITION, SMOLLM2_WINDOW, demo_config, demo_names
 from hedonic.pipeline.context import RunContext
+from hedonic.pipeline.demos import DEMO_DECOMPOSITION, DEMO_WINDOW, SMOLLM2_DECOMPOSITION, SMOLLM2_WINDOW, demo_config, demo_names
 from hedonic.pipeline.validation import validate_config
 
 

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from hedonic.evaluation import load_comparison, load_synergy
-
-from hedonic.meaning import load_meaning
 from hedonic.game import load_partition
 from hedonic.layout import RunLayout
+from hedonic.meaning import load_meaning
 from hedonic.pipeline import context as context_module
 from hedonic.pipeline import stages
 from hedonic.pipeline.config import BaselinesSection, LayersSection, ModelSection, RunConfig, load_config

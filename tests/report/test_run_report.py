@@ -30,7 +30,7 @@ SECTIONS = (
 def check_sections(text: str) -> None:
     """Every section is there, in order, and nothing says a stage did not run or a piece is missing."""
     positions = [text.find(f">{section}") for section in SECTIONS]
-    assert all(p >= 0 for p in positions), [s for s, p in zip(SECTIONS, positions) if p < 0]
+    assert all(p >= 0 for p in positions), [s for s, p in zip(SECTIONS, positions, strict=True) if p < 0]
     assert positions == sorted(positions), "sections out of order"
     assert "did not run" not in text and "No synergy evaluation" not in text and "Missing pieces" not in text
 

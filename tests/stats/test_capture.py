@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from hedonic.models import TokenBatch
-from hedonic.testing import TINY_FAMILIES, tiny_model
 from hedonic.stats import at_readout, capture_layer_states
 from hedonic.stats.capture import unhooked
+from hedonic.testing import TINY_FAMILIES, tiny_model
 
 
 @pytest.mark.parametrize("family", TINY_FAMILIES)

@@ -12,9 +12,9 @@ import torch
 
 from hedonic.errors import ConfigError, MemoryBudgetError, ModelError, NumericalError
 from hedonic.models import ModelAdapter, TokenBatch
-from hedonic.testing import TINY_FAMILIES, tiny_model
 from hedonic.stats import ActivationStats, at_readout, capture_layer_states, collect_stats
 from hedonic.stats.capture import unhooked
+from hedonic.testing import TINY_FAMILIES, tiny_model
 
 ROTARY = ("llama", "mistral", "gpt_neox")
 BatchesMaker = Any

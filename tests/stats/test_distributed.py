@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from hedonic.errors import ConfigError
-from hedonic.testing import tiny_model
 from hedonic.stats import DataParallel, block, collect_stats, load_stats, process_group, shard
+from hedonic.testing import tiny_model
 
 SCRIPT = """
 import sys

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -107,7 +108,7 @@ def test_accumulated_sums_do_not_depend_on_batching(rows: int, k: int, cuts: lis
     v = generator.normal(size=(rows, k)).astype(np.float32)
     bounds = sorted({0, rows, *(c for c in cuts if c < rows)})
     accumulator = MomentAccumulator(3, np.arange(k), torch.device("cpu"), outer=True, grad=True)
-    for index, (start, stop) in enumerate(zip(bounds, bounds[1:])):
+    for index, (start, stop) in enumerate(pairwise(bounds)):
         accumulator.add(torch.from_numpy(x[start:stop]), stop - start, index, torch.from_numpy(v[start:stop]))
     stats = accumulator.result("readout", "model")
     exact = x.astype(np.float64)

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from hedonic.errors import ConfigError
 from hedonic.models import lora_profile
-from hedonic.testing import tiny_lora, tiny_model
 from hedonic.stats import ActivationStats, SubsetSpec, explicit_subset, parse_subset, resolve_subset, top_k
 from hedonic.stats.subset import resolve_layer_subsets, subset_of_stats, top_k_by_lora, top_k_by_variance
+from hedonic.testing import tiny_lora, tiny_model
 
 
 @given(scores=st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=40), data=st.data())

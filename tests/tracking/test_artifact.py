@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hedonic.artifacts import write_json
 from hedonic.errors import ArtifactError
-from hedonic.tracking import EVENTS_FORMAT_VERSION, EVENT_TYPES, LayerPairEvents, classify_transitions, load_events, save_events
+from hedonic.tracking import EVENT_TYPES, EVENTS_FORMAT_VERSION, LayerPairEvents, classify_transitions, load_events, save_events
 from tests.tracking.conftest import COALITIONS, INFLUENCE, links_pair
-
 
 MakePair = Callable[..., LayerPairEvents]
 

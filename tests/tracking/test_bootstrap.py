@@ -8,8 +8,8 @@ import pytest
 from hedonic.errors import ConfigError
 from hedonic.game import Partition
 from hedonic.models import ModelAdapter
-from hedonic.testing import tiny_model
 from hedonic.stats import collect_stats
+from hedonic.testing import tiny_model
 from hedonic.tracking import (
     BootstrapSettings,
     InputActivity,

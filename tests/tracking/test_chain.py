@@ -12,8 +12,8 @@ import torch
 from hedonic.errors import ArtifactError, ConfigError
 from hedonic.game import Partition, save_partition
 from hedonic.models import ModelAdapter
-from hedonic.testing import tiny_model
 from hedonic.stats import ActivationStats, save_stats
+from hedonic.testing import tiny_model
 from hedonic.tracking import (
     FloorSettings,
     ShareThresholds,
@@ -24,9 +24,9 @@ from hedonic.tracking import (
     adjacent_pairs,
     classify,
     coalition_influence,
+    expand_mean_abs,
     explicit_inputs,
     load_events,
-    expand_mean_abs,
     mean_abs_from_npy,
     mean_abs_from_stats,
     run_dir_inputs,

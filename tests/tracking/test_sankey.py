@@ -68,11 +68,11 @@ def test_colours_follow_events(chain: list[LayerPairEvents]) -> None:
 def test_size_filter_and_top_k_drop_nodes_and_their_links(chain: list[LayerPairEvents]) -> None:
     nodes, links = sankey_layout(chain, SankeyOptions(min_size=2))
     assert [(n.layer, n.index) for n in nodes] == [(4, 0), (4, 2), (5, 1), (5, 2), (6, 0), (6, 1)]
-    assert [(nodes[l.source].index, nodes[l.target].index) for l in links] == [(0, 1), (1, 0), (2, 1)]
+    assert [(nodes[link.source].index, nodes[link.target].index) for link in links] == [(0, 1), (1, 0), (2, 1)]
     nodes, links = sankey_layout(chain, SankeyOptions(top_k=1, max_size=2))
     # sizes ≤ 2, then the largest per layer (lower index on ties); layer 6 has only size-3 coalitions
     assert [(n.layer, n.index) for n in nodes] == [(4, 0), (5, 1)]
-    assert [(l.source, l.target) for l in links] == [(0, 1)]
+    assert [(link.source, link.target) for link in links] == [(0, 1)]
 
 
 def test_html_is_offline_and_matches_the_figure(chain: list[LayerPairEvents], tmp_path: Path) -> None:

@@ -24,8 +24,8 @@ from hedonic.errors import DataError
 from hedonic.evaluation import load_synergy
 from hedonic.evaluation.synergy_evaluation import evaluate_synergy
 from hedonic.models import ModelAdapter, TokenBatch
-from hedonic.testing import tiny_model
 from hedonic.stats import DataParallel
+from hedonic.testing import tiny_model
 from hedonic.valuation import load_valuation
 from hedonic.valuation.computation import pas_model
 from hedonic.valuation.exact import pas_exact, pas_exact_with_magnitude

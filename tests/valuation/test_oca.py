@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hedonic.errors import ConfigError, MemoryBudgetError, ModelError
-from hedonic.testing import tiny_model
 from hedonic.stats import ActivationStats, collect_stats
+from hedonic.testing import tiny_model
 from hedonic.valuation import check_phi, oca
 
 

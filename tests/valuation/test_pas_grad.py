@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from hedonic.errors import ConfigError, MemoryBudgetError
-from hedonic.testing import tiny_model
 from hedonic.stats import ActivationStats, collect_stats
+from hedonic.testing import tiny_model
 from hedonic.valuation import check_phi, pas_grad
 
 

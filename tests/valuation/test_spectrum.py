@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -56,7 +58,7 @@ def test_zero_phi_has_zero_shares() -> None:
 def test_shares_grow_with_the_count_and_the_record_round_trips(n: int, seed: int) -> None:
     spectrum = phi_spectrum(symmetric(n, seed))
     shares = [spectrum.share(count) for count in range(1, 22)]
-    assert all(0.0 <= low <= high <= 1.0 for low, high in zip(shares, shares[1:]))
+    assert all(0.0 <= low <= high <= 1.0 for low, high in pairwise(shares))
     again = Spectrum.from_dict(spectrum.to_dict())
     np.testing.assert_array_equal(again.eigenvalues, spectrum.eigenvalues)
     assert again.frobenius_sq == spectrum.frobenius_sq

@@ -16,9 +16,9 @@ from hedonic.game import (
     available_cover,
     check_choice,
     friend_graph,
+    planted_valuation,
     rank_partners,
     top_cover,
-    planted_valuation,
     uniform_sampler,
 )
 

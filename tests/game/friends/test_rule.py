@@ -47,7 +47,7 @@ def test_threshold_only_ranking_keeps_everything_above() -> None:
     np.fill_diagonal(phi, 5.0)
     ranking = rank_partners(phi, None, threshold=0.5, block_rows=7)
     expected = {(i, j) for i in range(30) for j in range(30) if i != j and phi[i, j] > 0.5}
-    assert set(zip(ranking.rows.tolist(), ranking.cols.tolist())) == expected
+    assert set(zip(ranking.rows.tolist(), ranking.cols.tolist(), strict=True)) == expected
     assert (np.diff(ranking.values[ranking.rows == 4]) <= 0).all()
 
 

@@ -12,11 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hedonic.ablation.norm_readout import NormReadout, norm_readout
-from hedonic.valuation.pairwise import PairwiseSynergy
-from hedonic.valuation.pairwise import PairwiseHessian
 from hedonic.models import ModelAdapter
-from hedonic.testing import TINY_FAMILIES, tiny_model
 from hedonic.stats import at_readout, capture_layer_states
+from hedonic.testing import TINY_FAMILIES, tiny_model
+from hedonic.valuation.pairwise import PairwiseHessian, PairwiseSynergy
 
 QUERIES = ["read the file", "a list", "python code"]
 TEXTS = ["open the file and read it", "the list is a type of data set", "import the code and test it with a loop"]

@@ -16,11 +16,11 @@ from torch import nn
 
 from hedonic.ablation import zeroed_neurons
 from hedonic.ablation.norm_readout import NormReadout, norm_readout
-from hedonic.valuation.pairwise import PairwiseSynergy
 from hedonic.errors import ConfigError, ModelError
 from hedonic.models import ModelAdapter, TokenBatch
-from hedonic.testing import TINY_FAMILIES, tiny_model
 from hedonic.stats import at_readout, capture_layer_states
+from hedonic.testing import TINY_FAMILIES, tiny_model
+from hedonic.valuation.pairwise import PairwiseSynergy
 
 QUERIES = ["read the file", "a list", "python code"]
 TEXTS = ["open the file and read it", "the list is a type of data set", "import the code and test it with a loop"]
