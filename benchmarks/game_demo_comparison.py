@@ -87,7 +87,7 @@ def compare_layer(folder: Path) -> None:
             delta, p = cliffs_delta(hedonic, other) if len(hedonic) and len(other) else (float("nan"), 1.0)
             rows.append((name, float(np.median(other)) if len(other) else float("nan"), len(other), delta, p))
         adjusted = holm([row[4] for row in rows])
-        cells = ", ".join(f"{name} δ {delta:+.2f} (p {p:.3f}, median {median:.2e}, n={count})" for (name, median, count, delta, _), p in zip(rows, adjusted))
+        cells = ", ".join(f"{name} δ {delta:+.2f} (p {p:.3f}, median {median:.2e}, n={count})" for (name, median, count, delta, _), p in zip(rows, adjusted, strict=True))
         print(f"    {metric:8s} hedonic median {np.median(hedonic):.2e} (n={len(hedonic)}): {cells}")
 
 

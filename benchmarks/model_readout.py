@@ -41,7 +41,7 @@ from hedonic.ablation.sets import pad_sets
 from hedonic.ablation.stacked import block_output, resumed_after
 from hedonic.data import build_demo_corpus, by_length, iter_batches
 from hedonic.evaluation import METRICS, SynergyPlan, required_sets
-from hedonic.models import ModelAdapter, TokenBatch, open_model
+from hedonic.models import ModelAdapter, open_model
 
 
 def before_effects(adapter: ModelAdapter, engine: AblationEngine, sets: list[tuple[int, ...]]) -> np.ndarray:

@@ -34,8 +34,8 @@ import numpy as np
 import torch
 
 from hedonic.ablation import NormReadout, norm_readout, zeroed_neurons
-from hedonic.valuation.pairwise import PairwiseSynergy, readout_rows
 from hedonic.models import ModelAdapter, TokenBatch, load_demo_model
+from hedonic.valuation.pairwise import PairwiseSynergy, readout_rows
 
 GIB = 1 << 30
 

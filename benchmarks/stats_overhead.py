@@ -26,9 +26,8 @@ from collections.abc import Callable
 import torch
 
 from hedonic.models import ModelAdapter, TokenBatch, load_demo_model
-from hedonic.testing import tiny_model
 from hedonic.stats import collect_stats
-
+from hedonic.testing import tiny_model
 
 DEMO_MODEL = "demo reranker (MiniLM-L6 + shipped LoRA adapter)"
 

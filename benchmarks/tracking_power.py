@@ -41,13 +41,13 @@ from hedonic.models import ModelAdapter, TokenBatch, open_model
 from hedonic.testing import TINY_VOCAB, tiny_model
 from hedonic.tracking import (
     CausalSettings,
-    VirtualMap,
     LinkThresholds,
-    Thresholds,
     ShareThresholds,
+    Thresholds,
+    VirtualMap,
+    causal_links,
     classify,
     collect_input_activity,
-    causal_links,
     plant_links,
     planted_design,
     planted_events_found,

@@ -68,21 +68,25 @@ def main() -> None:
     print(f"numpy {np.__version__}, torch {torch.__version__}, {torch.get_num_threads()} threads")
     for size in args.sizes.split(","):
         n, d = (int(x) for x in size.split(":"))
-        stats = synthetic_stats(n, args.rows, seed=n)
-        w_out = np.random.default_rng(d).normal(size=(d, n)).astype(np.float32)
-        budget = 1 << 40  # the benchmark measures time; the estimate is printed below
-        results = {}
-        oca_time = seconds(lambda: results.__setitem__("oca", oca(stats, w_out, memory_budget=budget)), args.repeats)
-        grad_time = seconds(lambda: results.__setitem__("pas-grad", pas_grad(stats, memory_budget=budget)), args.repeats)
-        for valuation in results.values():
-            check_phi(valuation.phi)
-        unit = w_out / np.linalg.norm(w_out, axis=0)
-        gram_time = seconds(lambda: unit.T @ unit, 1)
-        print(f"\nn = {n}, d = {d} ({args.rows} synthetic rows)")
-        print(f"  OCA φ        {oca_time:8.2f} s   (estimated peak {phi_bytes(n, d=d) / 2**30:.2f} GiB besides the statistics)")
-        print(f"  PAS-grad φ   {grad_time:8.2f} s   (estimated peak {phi_bytes(n) / 2**30:.2f} GiB besides the statistics)")
-        print(f"  for scale: one full float32 Gram matrix DᵀD ({n}×{d} by {d}×{n}) {gram_time:.2f} s; OCA/Gram {oca_time / gram_time:.2f}")
+        measure(n, d, args.rows, args.repeats)
 
+
+def measure(n: int, d: int, rows: int, repeats: int) -> None:
+    """Time OCA and PAS-grad on ``rows`` synthetic rows of ``n`` neurons (W_out of width ``d``) and print them."""
+    stats = synthetic_stats(n, rows, seed=n)
+    w_out = np.random.default_rng(d).normal(size=(d, n)).astype(np.float32)
+    budget = 1 << 40  # the benchmark measures time; the estimate is printed below
+    results = {}
+    oca_time = seconds(lambda: results.__setitem__("oca", oca(stats, w_out, memory_budget=budget)), repeats)
+    grad_time = seconds(lambda: results.__setitem__("pas-grad", pas_grad(stats, memory_budget=budget)), repeats)
+    for valuation in results.values():
+        check_phi(valuation.phi)
+    unit = w_out / np.linalg.norm(w_out, axis=0)
+    gram_time = seconds(lambda: unit.T @ unit, 1)
+    print(f"\nn = {n}, d = {d} ({rows} synthetic rows)")
+    print(f"  OCA φ        {oca_time:8.2f} s   (estimated peak {phi_bytes(n, d=d) / 2**30:.2f} GiB besides the statistics)")
+    print(f"  PAS-grad φ   {grad_time:8.2f} s   (estimated peak {phi_bytes(n) / 2**30:.2f} GiB besides the statistics)")
+    print(f"  for scale: one full float32 Gram matrix DᵀD ({n}×{d} by {d}×{n}) {gram_time:.2f} s; OCA/Gram {oca_time / gram_time:.2f}")
 
 if __name__ == "__main__":
     main()

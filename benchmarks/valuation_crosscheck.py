@@ -32,11 +32,9 @@ import torch
 from scipy.stats import spearmanr
 
 from hedonic.models import ModelAdapter, TokenBatch, load_demo_model
-from hedonic.testing import tiny_model
-from hedonic.testing import TINY_VOCAB
 from hedonic.stats import collect_stats
+from hedonic.testing import TINY_VOCAB, tiny_model
 from hedonic.valuation import Valuation, pas_exact, pas_grad, pas_hess, top_k_by_variance
-
 
 DEMO_MODEL = "demo reranker (MiniLM-L6 + shipped LoRA adapter)"
 

@@ -19,8 +19,8 @@ Nothing generated is committed; a command, option or key added to the code appea
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import importlib
+import inspect
 import json
 import math
 import pkgutil

@@ -29,11 +29,11 @@ import numpy as np
 import torch
 
 from hedonic.ablation import AblationEngine, Contribution, NormReadout
-from hedonic.valuation.pairwise import PairwiseSynergy
 from hedonic.ablation.closed_form import closed_form_effects, project_directions, project_terms, set_gram
 from hedonic.errors import HedonicError
 from hedonic.models import DTYPES, ModelAdapter, TokenBatch, open_model
 from hedonic.testing import tiny_model
+from hedonic.valuation.pairwise import PairwiseSynergy
 
 BIG = {"n": 14336, "d": 4096}
 TINY = {"n": 256, "d": 64}

@@ -186,7 +186,7 @@ def bi_encoder_scorer(adapter: ModelAdapter, max_length: int, batch_size: int = 
                 hidden = encoder(**encoded).last_hidden_state
             mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
-            vectors.update(zip(chunk, pooled))
+            vectors.update(zip(chunk, pooled, strict=True))
         return vectors
 
     def score(pairs: Sequence[QueryDocPair]) -> np.ndarray:
@@ -235,7 +235,7 @@ def evaluate(score: Scorer, split: DemoSplit, target: Target | None) -> dict[str
         pairs = split.candidate_pairs()
         return regression_metrics(score(pairs), target.values(pairs))
     unique = {p.pair_id: p for p in [*split.pairs, *split.candidate_pairs()]}
-    return relevance_metrics(dict(zip(unique, score(list(unique.values())))), split)
+    return relevance_metrics(dict(zip(unique, score(list(unique.values())), strict=True)), split)
 
 
 def relevance_metrics(scores: dict[str, float], split: DemoSplit) -> dict[str, float]:
