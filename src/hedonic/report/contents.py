@@ -11,12 +11,11 @@ gap where it would have shown the piece.
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import tomllib
 
 from hedonic.artifacts import read_json
 from hedonic.errors import ArtifactError, ModelError
