@@ -11,7 +11,7 @@ preference as a :class:`~hedonic.game.preference.Preference`.
 Worked example (k = 1; F_0 = {1}, F_1 = {0}, F_2 = {3}, F_3 = {2}):
 
 >>> import numpy as np
->>> from hedonic.game.friends.rule import friend_sets
+>>> from hedonic.game.friends.rule import FriendRule, friend_sets
 >>> phi = np.array([[0, .9, .2, .1], [.9, 0, .3, .4], [.2, .3, 0, .8], [.1, .4, .8, 0]], dtype=np.float32)
 >>> friends = friend_sets(phi, FriendRule(k=1, threshold=None))
 >>> choice_set(friends, 1, [1, 2, 3]).tolist()
