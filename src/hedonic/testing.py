@@ -107,7 +107,7 @@ def tiny_config(
         "pad_token_id": PAD_ID,
         "initializer_range": init_std,
     }
-    decoder_ids = {"bos_token_id": CLS_ID, "eos_token_id": EOS_ID}
+    decoder_ids: dict[str, Any] = {"bos_token_id": CLS_ID, "eos_token_id": EOS_ID}
     if family in ("llama", "mistral"):
         config_class = LlamaConfig if family == "llama" else MistralConfig
         return config_class(

@@ -38,9 +38,9 @@ def pad_sets(sets: NeuronSets, n: int) -> np.ndarray:
     ordered = np.sort(padded, axis=1)
     repeated = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] != PAD)
     if repeated.any():
-        row = int(np.nonzero(repeated.any(axis=1))[0][0])
+        first = int(np.nonzero(repeated.any(axis=1))[0][0])
         raise ConfigError(
-            f"set {row} names a neuron more than once",
+            f"set {first} names a neuron more than once",
             hint="give each neuron at most once per ablated set",
         )
     return padded

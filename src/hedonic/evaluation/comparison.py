@@ -223,7 +223,7 @@ def compare_methods(
             kept[method, metric] = sample[np.isfinite(sample)]
             generator = _generator(seed, metric, method, _BOOTSTRAP)
             summaries.append(_summarise(method, metric, kept[method, metric], int(sample.size), confidence, n_resamples, generator))
-    contrasts = []
+    contrasts: list[Contrast] = []
     for metric in metrics:
         settings = _ContrastSettings(seed, confidence, n_resamples, n_permutations, rank_test)
         raw = [_contrast(metric, reference, method, kept[reference, metric], kept[method, metric], settings) for method in methods[1:]]

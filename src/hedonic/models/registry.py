@@ -51,7 +51,7 @@ class NamedModel:
 
     def adapter(self, task: str) -> Path:
         """The bundled adapter folder of ``task``; :class:`ModelError` when it is missing."""
-        folder = Path(str(resources.files("hedonic").joinpath("assets", self.adapters[task])))
+        folder = Path(str(resources.files("hedonic").joinpath("assets").joinpath(self.adapters[task])))
         if not (folder / "adapter_config.json").is_file():
             raise ModelError(
                 f"the {self.name} adapter for {task} is missing ({folder} holds no adapter_config.json)",

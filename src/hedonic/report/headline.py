@@ -86,7 +86,7 @@ def summary_lines(verdicts: Sequence[BaselineVerdict]) -> list[str]:
     for model in dict.fromkeys(entry.model for entry in combined):
         mine = [entry for entry in combined if entry.model == model]
         layers = sorted({layer for entry in mine for layer in entry.layers})
-        groups = {}
+        groups: dict[str, list[str]] = {}
         for entry in mine:
             groups.setdefault(entry.verdict, []).append(entry.baseline)
         parts = [f"{_PHRASE.get(kind, kind)} {', '.join(names)}" for kind, names in groups.items()]

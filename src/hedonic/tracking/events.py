@@ -164,8 +164,8 @@ def classify_events(influence: np.ndarray, thresholds: Thresholds | None = None)
         index = np.arange(n_sources)
         mutual = (best_source[best_target] == index) & live[index, best_target]
         for p in np.flatnonzero(mutual):
-            q = int(best_target[p])
-            events.append(Event("persist", (int(p),), (q,), (float(values[p, q]),)))
+            target = int(best_target[p])
+            events.append(Event("persist", (int(p),), (target,), (float(values[p, target]),)))
     for p in np.flatnonzero(children.sum(axis=1) >= 2):
         targets = np.flatnonzero(children[p])
         events.append(Event("split", (int(p),), _ints(targets), _floats(values[p, targets])))

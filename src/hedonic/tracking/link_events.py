@@ -55,11 +55,11 @@ def classify_links(influence: np.ndarray, thresholds: LinkThresholds, links: set
             events.append(Event("split", (p,), tuple(int(q) for q in targets), tuple(float(values[p, q]) for q in targets)))
         elif not len(targets):
             events.append(Event("vanish", (p,), (), (float(values[p].max(initial=0.0)),)))
-    for q in np.flatnonzero(parents >= 2):
-        sources = np.flatnonzero(specific[:, q])
-        events.append(Event("merge", tuple(int(p) for p in sources), (int(q),), tuple(float(values[p, q]) for p in sources)))
-    for q in np.flatnonzero(parents == 0):
-        events.append(Event("emerge", (), (int(q),), (float(values[:, q].max(initial=0.0)),)))
+    for merged in np.flatnonzero(parents >= 2):
+        sources = np.flatnonzero(specific[:, merged])
+        events.append(Event("merge", tuple(int(p) for p in sources), (int(merged),), tuple(float(values[p, merged]) for p in sources)))
+    for emerged in np.flatnonzero(parents == 0):
+        events.append(Event("emerge", (), (int(emerged),), (float(values[:, emerged].max(initial=0.0)),)))
     masked = np.where(specific, values, 0.0)
     matched = [(p, q) for p, q in max_weight_matching(masked) if specific[p, q]] if values.size else []
     return Tracking(

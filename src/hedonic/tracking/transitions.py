@@ -106,8 +106,8 @@ def classify_transitions(influence: np.ndarray, thresholds: ShareThresholds | No
     merges: dict[int, list[int]] = {}
     for p, kind in enumerate(source_events(values, thresholds)):
         if kind == "persist":
-            q = int(np.argmax(np.where(high_alpha[p] & high_beta[p], values[p], -1.0)))
-            events.append(Event("persist", (p,), (q,), (float(values[p, q]),)))
+            target = int(np.argmax(np.where(high_alpha[p] & high_beta[p], values[p], -1.0)))
+            events.append(Event("persist", (p,), (target,), (float(values[p, target]),)))
         elif kind == "merge":
             merges.setdefault(int(np.argmax(np.where(high_alpha[p], values[p], -1.0))), []).append(p)
         elif kind == "split":
@@ -117,8 +117,8 @@ def classify_transitions(influence: np.ndarray, thresholds: ShareThresholds | No
             events.append(Event("vanish", (p,), (), (float(values[p].max(initial=0.0)),)))
     for q, sources in sorted(merges.items()):
         events.append(Event("merge", tuple(sources), (q,), tuple(float(values[p, q]) for p in sources)))
-    for q in np.flatnonzero(~(high_alpha | high_beta).any(axis=0)):
-        events.append(Event("emerge", (), (int(q),), (float(values[:, q].max(initial=0.0)),)))
+    for emerged in np.flatnonzero(~(high_alpha | high_beta).any(axis=0)):
+        events.append(Event("emerge", (), (int(emerged),), (float(values[:, emerged].max(initial=0.0)),)))
     strongest = np.zeros_like(high_alpha)
     if values.size:
         strongest[np.arange(values.shape[0]), values.argmax(axis=1)] = True
