@@ -39,10 +39,8 @@ from hedonic.errors import ConfigError
 from hedonic.game import GameParameters
 from hedonic.pipeline.config_loading import from_mapping
 from hedonic.spelling import NONE
-from hedonic.valuation.build import VALUATION_KINDS
-
-ValuationKindName = Literal[tuple(VALUATION_KINDS)]  # type: ignore[valid-type]
-"""The names of :data:`hedonic.valuation.build.VALUATION_KINDS` (what ``[valuation] kind`` accepts)."""
+from hedonic.stats.settings import StatsParameters
+from hedonic.valuation.settings import ValuationParameters
 
 
 @dataclass(frozen=True)
@@ -94,28 +92,12 @@ class LayersSection:
     window: int = 0
 
 
-@dataclass(frozen=True)
-class StatsSection:
-    """Statistics: which tokens enter them and the readout of the gradient moments ("none": no gradients)."""
-
-    tokens: Literal["readout", "all"] = "readout"
-    grad: Literal["local", "model", "none"] = "local"
+StatsSection = StatsParameters
+"""``[stats]``: the statistics' parameters, declared once by :class:`hedonic.stats.settings.StatsParameters`."""
 
 
-@dataclass(frozen=True)
-class ValuationSection:
-    """φ: its ``kind``, the players (``subset``: "all", "lora:K", "variance:K" or ids/ranges "0-63,100"),
-    the OCA co-activation ``measure``, and the number of analysis inputs PAS-hess / PAS-exact use.
-
-    The default, exact pairwise ablation synergy (closed form for the ``local`` readout), gave the
-    demo's layer-3 coalitions held-out synergy orders of magnitude above OCA's; layer 4 is mixed
-    (see README, "The game"). 24 inputs keep its cost within the demo's time budget.
-    """
-
-    kind: ValuationKindName = "pas-exact"
-    subset: str = "all"
-    measure: Literal["pearson", "covariance"] = "pearson"
-    exact_inputs: int = 24
+ValuationSection = ValuationParameters
+"""``[valuation]``: φ's parameters, declared once by :class:`hedonic.valuation.settings.ValuationParameters`."""
 
 
 GameSection = GameParameters
