@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from hedonic.baselines import BASELINE_METHODS
+from hedonic.baselines.settings import BaselineParameters
 from hedonic.evaluation.decomposition import DEFAULT_DECOMPOSITION_METRICS
 from hedonic.evaluation.synergy import DEFAULT_MAX_PAIRS, DEFAULT_METRICS
 from hedonic.errors import ConfigError
@@ -109,13 +109,16 @@ GameSection = GameParameters
 :func:`hedonic.pipeline.validation.validate_config`."""
 
 
-@dataclass(frozen=True)
-class BaselinesSection:
-    """Clustering baselines to compare against, matched to the hedonic size distribution (k-means restarts settable)."""
+RUN_KMEANS_N_INIT = 2
+"""The run's restarts of spherical k-means, half the library's :data:`hedonic.baselines.settings.KMEANS_N_INIT`:
+a smaller budget for the run's time (``hedonic baselines`` reads it too, so a run and the command cluster alike)."""
 
-    methods: list[str] = field(default_factory=lambda: list(BASELINE_METHODS))
-    match_sizes: bool = True
-    kmeans_n_init: int = 2
+
+@dataclass(frozen=True)
+class BaselinesSection(BaselineParameters):
+    """``[baselines]``: :class:`hedonic.baselines.settings.BaselineParameters` with :data:`RUN_KMEANS_N_INIT` restarts."""
+
+    kmeans_n_init: int = RUN_KMEANS_N_INIT
 
 
 SynergyMetric = Literal["pair", "ratio", "excess", "na", "pair_abs", "ratio_abs", "excess_abs", "na_abs"]
