@@ -20,7 +20,6 @@ from hedonic.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     from hedonic.evaluation.layer_evaluation import LayerEvaluation
-    from hedonic.evaluation.significance import NullSettings
     from hedonic.meaning import MeaningSettings
     from hedonic.pipeline.config import DecompositionSection, EvaluationSection, MeaningSection, TrackingSection
     from hedonic.pipeline.context import RunContext
@@ -303,18 +302,6 @@ def evaluation(pipeline: RunContext, layer: int) -> None:
     pipeline.runner.run(f"evaluation-layer{layer}", action, parameters, inputs, distributed=True)
 
 
-def null_settings(section: EvaluationSection | DecompositionSection, seed: int, alpha: float) -> NullSettings | None:
-    """The per-coalition test settings of an ``[evaluation]`` or ``[decomposition]`` section at level ``alpha``
-    (None when ``significance_draws = 0``)."""
-    from hedonic.evaluation.significance import NullSettings
-
-    if not section.significance_draws:
-        return None
-    return NullSettings(
-        draws=section.significance_draws, seed=seed, metrics=tuple(section.significance_metrics), alpha=alpha, max_pairs=section.pair_limit()
-    )
-
-
 def _held_out_engine(pipeline: RunContext, layer: int, readout: str, count: int) -> tuple[dict[str, Any], list[Any], Any]:
     """(the layer's hedonic and baseline partitions, the first ``count`` held-out pairs (0: all), an ablation engine on them).
 
@@ -351,7 +338,7 @@ def _comparison_options(pipeline: RunContext, section: EvaluationSection | Decom
         "n_resamples": evaluation.n_resamples,
         "n_permutations": evaluation.n_permutations,
         "rank_test": evaluation.rank_test,
-        "significance": null_settings(section, seed, evaluation.alpha),
+        "significance": section.null_settings(seed, evaluation.alpha),
         "verdict_metric": section.verdict_metric,
         "model_name": pipeline.config.model.name,
     }
