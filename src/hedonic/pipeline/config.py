@@ -44,6 +44,7 @@ from hedonic.evaluation.settings import (  # noqa: F401  (NO_LIMIT, size_bounds,
 )
 from hedonic.errors import ConfigError
 from hedonic.game import GameParameters
+from hedonic.meaning.settings import MeaningParameters
 from hedonic.pipeline.config_loading import from_mapping
 from hedonic.spelling import NONE
 from hedonic.stats.settings import StatsParameters
@@ -134,22 +135,8 @@ DecompositionSection = DecompositionParameters
 """``[decomposition]``: the decomposition's parameters, declared once by :class:`hedonic.evaluation.settings.DecompositionParameters`."""
 
 
-@dataclass(frozen=True)
-class MeaningSection:
-    """What the coalitions of the evaluated layers mean (spec §8): functional importance (ablation
-    through the ``readout``, against ``importance_draws`` size-matched random draws and the
-    baselines), IR-feature correlations, and cross-domain ridge probes (``probe_draws`` random
-    draws as the null). ``enabled = false`` skips the stage."""
-
-    enabled: bool = True
-    readout: Literal["model", "local"] = "model"
-    min_size: int = 3
-    max_size: int = 32
-    max_coalitions: int = 6
-    importance_draws: int = 1
-    probe_draws: int = 10
-    n_resamples: int = 2000
-    n_permutations: int = 2000
+MeaningSection = MeaningParameters
+"""``[meaning]``: the meaning stage's parameters, declared once by :class:`hedonic.meaning.settings.MeaningParameters`."""
 
 
 @dataclass(frozen=True)

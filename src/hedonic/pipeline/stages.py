@@ -20,7 +20,6 @@ from hedonic.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     from hedonic.evaluation.layer_evaluation import LayerEvaluation
-    from hedonic.meaning import MeaningSettings
     from hedonic.pipeline.config import DecompositionSection, EvaluationSection, MeaningSection, TrackingSection
     from hedonic.pipeline.context import RunContext
     from hedonic.tracking import SankeyOptions, TrackingOptions
@@ -417,9 +416,7 @@ def meaning(pipeline: RunContext, layer: int) -> None:
     def action() -> list[Path]:
         partitions = run_partitions(layout, layer, reserved=[NULL_METHOD])
         config = pipeline.config
-        settings = meaning_settings(
-            section, mode=config.evaluation.mode, batch_size=config.data.batch_size, max_length=config.data.max_length, seed=config.seed
-        )
+        settings = section.settings(mode=config.evaluation.mode, batch_size=config.data.batch_size, max_length=config.data.max_length, seed=config.seed)
         result = explain_layer(
             pipeline.model,
             layer,
@@ -446,27 +443,6 @@ def meaning(pipeline: RunContext, layer: int) -> None:
     }
     synergy = [layout.synergy(layer, REFERENCE)] if layout.synergy(layer, REFERENCE).is_file() else []
     pipeline.runner.run(f"meaning-layer{layer}", action, parameters, [*_coalition_stage_inputs(pipeline, layer), *synergy])
-
-
-def meaning_settings(section: MeaningSection, *, mode: str, batch_size: int, max_length: int, seed: int) -> MeaningSettings:
-    """How to explain a layer, from the ``[meaning]`` section, the ablation ``mode``, the batching and the ``seed``
-    (``max_coalitions = 0``: all); the other settings are :class:`~hedonic.meaning.MeaningSettings`' defaults."""
-    from hedonic.meaning import MeaningSettings
-
-    return MeaningSettings(
-        min_size=section.min_size,
-        max_size=section.max_size,
-        max_coalitions=section.max_coalitions or None,
-        importance_draws=section.importance_draws,
-        probe_draws=section.probe_draws,
-        readout=section.readout,
-        mode=mode,
-        n_resamples=section.n_resamples,
-        n_permutations=section.n_permutations,
-        batch_size=batch_size,
-        max_length=max_length,
-        seed=seed,
-    )
 
 
 def _findings(pipeline: RunContext, layer: int) -> list[tuple[int, ...]]:
