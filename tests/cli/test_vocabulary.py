@@ -28,7 +28,6 @@ from hedonic.data.writers import write_jsonl
 from hedonic.game import Partition, save_partition
 from hedonic.layout import RunLayout
 from hedonic.pipeline.config import DataSection, EvaluationSection, MeaningSection, RunConfig, TrackingSection, config_toml
-from hedonic.pipeline.stages import sankey_section_options, tracking_options
 from hedonic.data import QueryDocPair
 from hedonic.testing import TINY_VOCAB, TinyCheckpoint
 
@@ -115,8 +114,8 @@ def test_track_runs_with_the_defaults_of_the_tracking_table(
     reached, err = _main(["track", "--run-dir", str(run_dir.root), *_model(checkpoint), "--out-dir", str(run_dir.root / "t")], capsys)
     assert isinstance(reached, Reached), err
     section = TrackingSection()
-    assert seen["options"] == dataclasses.replace(tracking_options(section, RunConfig().seed), device="cpu")
-    assert reached.args_seen[2] == sankey_section_options(section)
+    assert seen["options"] == dataclasses.replace(section.options(RunConfig().seed), device="cpu")
+    assert reached.args_seen[2] == section.sankey()
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,7 @@ from hedonic.meaning.settings import MeaningParameters
 from hedonic.pipeline.config_loading import from_mapping
 from hedonic.spelling import NONE
 from hedonic.stats.settings import StatsParameters
+from hedonic.tracking.settings import TrackingParameters
 from hedonic.valuation.settings import ValuationParameters
 
 
@@ -139,51 +140,8 @@ MeaningSection = MeaningParameters
 """``[meaning]``: the meaning stage's parameters, declared once by :class:`hedonic.meaning.settings.MeaningParameters`."""
 
 
-@dataclass(frozen=True)
-class TrackingSection:
-    """Cross-layer tracking (spec §7, :mod:`hedonic.tracking`): only coalitions of at least
-    ``min_size`` neurons are tracked (10, as in the paper). The event ``rule``: ``links`` (events
-    read from the specific links of the link ``measure``, :mod:`hedonic.tracking.link_events`),
-    ``shares`` (transition shares; a share is high at ``alpha`` for α, ``beta`` for β,
-    :mod:`hedonic.tracking.transitions`) or ``tau`` (thresholds ``tau`` and ``presence``,
-    :mod:`hedonic.tracking.events`). The ``measure``: ``weights`` (the virtual weights, test
-    ``link_statistic``, :mod:`hedonic.tracking.link_tests`) or ``causal`` (each source coalition
-    ablated in ``causal_mode`` through the next layer on ``causal_inputs`` analysis inputs against
-    ``causal_groups`` random groups, :mod:`hedonic.tracking.causal`; the weight test runs too). The
-    detection floor plants ``floor_links`` links at each of ``floor_strengths``
-    (:mod:`hedonic.tracking.floor`; 0 links: no floor), into the causal test too with
-    ``causal_floor``. Each event share of the shares and τ rules gets a percentile interval over
-    ``bootstrap`` resamples of the analysis inputs behind E|a| (0: none). The input
-    ``projection``, and what the Sankey draws: links above ``link_threshold`` of the source's
-    strongest, the ``sankey_top_k`` largest tracked coalitions per layer (0: all)."""
-
-    rule: Literal["links", "shares", "tau"] = "links"
-    measure: Literal["weights", "causal"] = "weights"
-    link_statistic: Literal["polish", "influence"] = "polish"
-    floor_links: int = 12
-    floor_strengths: list[float] = field(default_factory=lambda: [0.025, 0.05, 0.1, 0.2, 0.4])
-    causal_mode: Literal["zero", "mean"] = "zero"
-    causal_inputs: int = 64
-    causal_groups: int = 64
-    causal_floor: bool = False
-    min_size: int = 10
-    alpha: float = 0.5
-    beta: float = 0.5
-    bootstrap: int = 200
-    tau: float = 0.5
-    presence: float = 0.1
-    projection: Literal["gate", "up", "fc", "both"] = "both"
-    link_threshold: float = 0.2
-    sankey_top_k: int = 40
-
-    def __post_init__(self) -> None:
-        if self.min_size < 1:
-            raise ConfigError(f"[tracking] min_size must be ≥ 1, got {self.min_size}", hint="e.g. 10")
-        if self.bootstrap < 0 or self.bootstrap == 1:
-            raise ConfigError(f"[tracking] bootstrap must be 0 (no intervals) or ≥ 2, got {self.bootstrap}", hint="e.g. 200")
-        for name, value in (("alpha", self.alpha), ("beta", self.beta)):
-            if not 0.0 < value <= 1.0:
-                raise ConfigError(f"[tracking] {name} must lie in (0, 1], got {value}", hint="e.g. 0.5")
+TrackingSection = TrackingParameters
+"""``[tracking]``: the tracking's parameters, declared once by :class:`hedonic.tracking.settings.TrackingParameters`."""
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,8 @@ from hedonic.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     from hedonic.evaluation.layer_evaluation import LayerEvaluation
-    from hedonic.pipeline.config import DecompositionSection, EvaluationSection, MeaningSection, TrackingSection
+    from hedonic.pipeline.config import DecompositionSection, EvaluationSection
     from hedonic.pipeline.context import RunContext
-    from hedonic.tracking import SankeyOptions, TrackingOptions
 
 DEMO_DATA = "demo"
 """``data.inputs`` / ``data.heldout`` value that selects the demo corpus' training / held-out split."""
@@ -483,7 +482,7 @@ def tracking(pipeline: RunContext, layers: list[int]) -> None:
         partitions = {layer: load_partition(layout.partition(layer)) for layer in layers}
         n = pipeline.model.intermediate_size
         mean_abs = {layer: expand_mean_abs(mean_abs_from_stats(layout.stats(layer)), layer, partitions[layer], n) for layer in layers}
-        options = tracking_options(section, pipeline.config.seed)
+        options = section.options(pipeline.config.seed)
         activity = batches = None
         if options.needs_activity():
             members = tracked_members(partitions, section.min_size)
@@ -496,7 +495,7 @@ def tracking(pipeline: RunContext, layers: list[int]) -> None:
         chain = track_chain(pipeline.model, partitions, mean_abs, options, activity, batches)
         for line in event_lines(chain):
             pipeline.console.print(line, highlight=False)
-        return write_tracking(chain, layout.tracking_dir, sankey_section_options(section))
+        return write_tracking(chain, layout.tracking_dir, section.sankey())
 
     parameters = {
         "tracking": dataclasses.asdict(section),
@@ -510,23 +509,6 @@ def tracking(pipeline: RunContext, layers: list[int]) -> None:
     pipeline.runner.run("tracking", action, parameters, [*inputs, layout.inputs, *pipeline.model_files()])
 
 
-def tracking_options(section: TrackingSection, seed: int) -> TrackingOptions:
-    """How to track, from the ``[tracking]`` section of a configuration."""
-    from hedonic.tracking import BootstrapSettings, CausalSettings, FloorSettings, TrackingOptions, rule_thresholds
-
-    return TrackingOptions(
-        projection=section.projection,
-        thresholds=rule_thresholds(section.rule, alpha=section.alpha, beta=section.beta, tau=section.tau, presence=section.presence),
-        min_size=section.min_size,
-        bootstrap=BootstrapSettings(resamples=section.bootstrap, seed=seed),
-        statistic=section.link_statistic,
-        floor=FloorSettings(strengths=tuple(section.floor_strengths), links=section.floor_links, seed=seed),
-        measure=section.measure,
-        causal=CausalSettings(mode=section.causal_mode, inputs=section.causal_inputs, random_groups=section.causal_groups, seed=seed),
-        causal_floor=section.causal_floor,
-    )
-
-
 def event_lines(chain: list[Any]) -> list[str]:
     """One line per layer pair: tracked coalitions, each event share (with its bootstrap interval), the link tests and their floors."""
     return [
@@ -536,13 +518,6 @@ def event_lines(chain: list[Any]) -> list[str]:
     ]
 
 
-def sankey_section_options(section: TrackingSection) -> SankeyOptions:
-    """What the Sankey diagrams draw, from the ``[tracking]`` section of a configuration."""
-    from hedonic.tracking import SankeyOptions
-
-    return SankeyOptions(link_threshold=section.link_threshold, min_size=section.min_size, top_k=section.sankey_top_k or None)
-
-
 def report(pipeline: RunContext, analysed: list[int], evaluated: list[int]) -> None:
     """The self-contained HTML report of the run (always rebuilt from the run directory's files); missing pieces are warned about."""
     from hedonic.report.build import write_report
@@ -550,7 +525,7 @@ def report(pipeline: RunContext, analysed: list[int], evaluated: list[int]) -> N
     def action() -> list[Path]:
         timings = pipeline.runner.recorded_timings()
         top = pipeline.config.report.top_coalitions
-        sankey = sankey_section_options(pipeline.config.tracking)
+        sankey = pipeline.config.tracking.sankey()
         written = write_report(
             pipeline.layout, analysed, evaluated, timings=timings, top_coalitions=top, sankey=sankey, notes=pipeline.model.notes
         )
