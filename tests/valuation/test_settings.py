@@ -21,3 +21,11 @@ def test_library_configuration_and_command_line_defaults_agree() -> None:
     valuation = command_defaults("valuation")
     assert (valuation["measure"], valuation["neurons"]) == (DEFAULTS.measure, DEFAULTS.subset)
     assert command_defaults("collect")["neurons"] == DEFAULTS.subset
+
+
+def test_the_commands_batch_as_a_run_does() -> None:
+    from hedonic.pipeline.config import DataSection
+
+    for name in ("valuation", "collect"):
+        defaults = command_defaults(name)
+        assert (defaults["batch_size"], defaults["max_length"]) == (DataSection().batch_size, DataSection().max_length), name

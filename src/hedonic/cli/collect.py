@@ -30,6 +30,7 @@ from hedonic.cli.options import (
     chosen_out_dir,
     gib_to_bytes,
 )
+from hedonic.pipeline.config import DataSection
 from hedonic.stats.settings import DEFAULTS as STATS
 from hedonic.valuation.settings import DEFAULTS as VALUATION
 
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
     from hedonic.data import QueryDocPair
     from hedonic.models import ModelAdapter
     from hedonic.stats import ActivationStats
+
+DATA = DataSection()
+"""The batching defaults: a run configuration's ``[data]``, as ``hedonic run`` batches."""
 
 
 @app.command()
@@ -61,8 +65,8 @@ def collect(
     diagonal: Annotated[
         bool, typer.Option("--diagonal", help="Keep only O(n) sums (mean, E|a|, variance), no Σaaᵀ.")
     ] = False,
-    batch_size: BatchSizeOption = 16,
-    max_length: MaxLengthOption = 256,
+    batch_size: BatchSizeOption = DATA.batch_size,
+    max_length: MaxLengthOption = DATA.max_length,
     limit: LimitOption = None,
     device: DeviceOption = "cpu",
     dtype: Annotated[

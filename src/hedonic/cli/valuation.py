@@ -28,11 +28,15 @@ from hedonic.cli.options import (
     gib_to_bytes,
     layer_layout,
 )
+from hedonic.pipeline.config import DataSection
 from hedonic.valuation.build import VALUATION_KINDS, Measure
 from hedonic.valuation.settings import DEFAULTS as VALUATION
 
 if TYPE_CHECKING:
     from hedonic.models import ModelAdapter, TokenBatch
+
+DATA = DataSection()
+"""The batching defaults: a run configuration's ``[data]``, as ``hedonic run`` batches."""
 
 KIND_HELP = "Valuation: " + "; ".join(f"'{row.name}' ({row.description})" for row in VALUATION_KINDS.values()) + "."
 
@@ -59,8 +63,8 @@ def valuation(
         ),
     ] = None,
     limit: LimitOption = None,
-    batch_size: BatchSizeOption = 16,
-    max_length: MaxLengthOption = 256,
+    batch_size: BatchSizeOption = DATA.batch_size,
+    max_length: MaxLengthOption = DATA.max_length,
     readout: Annotated[
         str, typer.Option("--readout", help="Readout f of pas-hess / pas-exact: local, model or linear (pas-grad: the statistics').")
     ] = "local",
