@@ -11,7 +11,7 @@ from hedonic.layout import RunLayout
 from hedonic.models import load_lora_profile, select_window
 from hedonic.pipeline import stages
 from hedonic.pipeline.config import LayersSection, RunConfig
-from hedonic.pipeline.demos import DEMO_DECOMPOSITION, DEMO_WINDOW, SMOLLM2_WINDOW, demo_config, demo_names
+from hedonic.pipeline.demos import DEMO_DECOMPOSITION, DEMO_WINDOW, SMOLLM2_DECOMPOSITION, SMOLLM2_WINDOW, demo_config, demo_names
 from hedonic.pipeline.context import RunContext
 from hedonic.pipeline.validation import validate_config
 
@@ -33,6 +33,7 @@ def test_smollm2_demo_analyses_a_lora_window(task: str | None, name: str) -> Non
     assert config.layers.window == SMOLLM2_WINDOW and not config.layers.analyse and not config.layers.evaluate
     assert (config.evaluation.max_coalitions, config.evaluation.significance_draws, config.meaning.max_coalitions) == (48, 100, 2)
     assert (config.data.inputs_limit, config.data.heldout_queries) == (240, 10)
+    assert config.decomposition == SMOLLM2_DECOMPOSITION and not config.decomposition.enabled
 
 
 def test_unknown_demo_or_task_is_a_config_error() -> None:

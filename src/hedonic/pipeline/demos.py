@@ -46,28 +46,32 @@ def demo_config(model: str = "demo", task: str | None = None) -> RunConfig:
         )
     name = model if task == entry.default_task else f"{model}:{task}"
     if model == "demo":
-        return _cut(RunConfig(), window=DEMO_WINDOW, meaning_coalitions=4)
+        return _cut(RunConfig(), window=DEMO_WINDOW, meaning_coalitions=4, decomposition=DEMO_DECOMPOSITION)
     config = replace(
         RunConfig(),
         out_dir=f"hedonic-runs/{model}-{task}",
         model=ModelSection(name=name),
         data=DataSection(inputs_limit=240, heldout_queries=10, batch_size=16, max_length=128),
     )
-    return _cut(config, window=SMOLLM2_WINDOW, meaning_coalitions=2)
+    return _cut(config, window=SMOLLM2_WINDOW, meaning_coalitions=2, decomposition=SMOLLM2_DECOMPOSITION)
 
 
 DEMO_DECOMPOSITION = DecompositionSection(max_coalitions=8, inputs=16, max_pairs=4)
 """The demos' synergy of the computation: 8 coalitions per method on 16 held-out inputs, 4 sampled pairs per coalition
 (every set runs the later layers twice, norms free and frozen: the stage's cost is set by these three numbers)."""
+SMOLLM2_DECOMPOSITION = replace(DEMO_DECOMPOSITION, enabled=False)
+"""The SmolLM2 demos skip the decomposition: from layer 20 of 30 every set reruns ten decoder layers twice, and the
+MiniLM cut (:data:`DEMO_DECOMPOSITION`) alone would take longer than the demo's 15 minutes on two cores. Run it on the
+finished run with ``hedonic evaluate --run-dir RUN --layer L --decompose`` (the README gives a measured run)."""
 
 
-def _cut(config: RunConfig, *, window: int, meaning_coalitions: int) -> RunConfig:
+def _cut(config: RunConfig, *, window: int, meaning_coalitions: int, decomposition: DecompositionSection) -> RunConfig:
     """``config`` with the demos' common cuts: a ``window`` of layers, 2 evaluated, ≤ 48 coalitions, 100 test draws,
-    :data:`DEMO_DECOMPOSITION`."""
+    and its ``decomposition``."""
     return replace(
         config,
         layers=LayersSection(window=window, top_k=2),
         evaluation=replace(config.evaluation, max_coalitions=48, significance_draws=100),
-        decomposition=DEMO_DECOMPOSITION,
+        decomposition=decomposition,
         meaning=replace(config.meaning, max_coalitions=meaning_coalitions),
     )
