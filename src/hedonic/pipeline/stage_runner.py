@@ -26,6 +26,7 @@ from typing import Any
 from hedonic.artifacts import read_json, sha256_file, write_json
 from hedonic.errors import ArtifactError
 from hedonic.pipeline.stale import artifact_files, set_aside
+from hedonic.stage_table import RECORDS_DIR
 
 STAGE_KIND = "stage_record"
 STAGE_FORMAT_VERSION = 2
@@ -91,7 +92,7 @@ class StageRunner:
 
     def record_path(self, name: str) -> Path:
         """Path of the record file of stage ``name``."""
-        return self.run_dir / "stages" / f"{name}.json"
+        return self.run_dir / RECORDS_DIR / f"{name}.json"
 
     def record(self, name: str) -> StageRecord | None:
         """The record of stage ``name``, or None when there is none that this hedonic can read."""
@@ -185,7 +186,7 @@ class StageRunner:
 
     def _recorded_outputs(self) -> list[Path]:
         found = []
-        for path in sorted((self.run_dir / "stages").glob("*.json")):
+        for path in sorted((self.run_dir / RECORDS_DIR).glob("*.json")):
             record = _read_record(path)
             found.extend(record.output_paths(self.run_dir) if record else [])
         return found
@@ -199,7 +200,7 @@ class StageRunner:
         Records this hedonic cannot read (another format version, a missing key) are left out.
         """
         timings: dict[str, float] = {}
-        for path in sorted((self.run_dir / "stages").glob("*.json")):
+        for path in sorted((self.run_dir / RECORDS_DIR).glob("*.json")):
             record = _read_record(path)
             if record is not None:
                 timings[record.name] = record.wall_time_s

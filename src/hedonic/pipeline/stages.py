@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from hedonic.errors import ConfigError, DataError
+from hedonic.stage_table import STAGE
 
 if TYPE_CHECKING:
     from hedonic.evaluation.layer_evaluation import LayerEvaluation
@@ -27,6 +29,11 @@ DEMO_DATA = "demo"
 """``data.inputs`` / ``data.heldout`` value that selects the demo corpus' training / held-out split."""
 
 
+def _name(stage: str, layer: int | None = None) -> str:
+    """The record name of ``stage`` (on ``layer``), from :data:`~hedonic.stage_table.STAGES`."""
+    return STAGE[stage].record_name(layer)
+
+
 def lora_profile(pipeline: RunContext) -> None:
     """The LoRA update profile (spec §2); skipped with a note when the model carries no adapter."""
     from hedonic.models import lora_profile as profile_of
@@ -34,14 +41,14 @@ def lora_profile(pipeline: RunContext) -> None:
 
     if not pipeline.model.lora_deltas:
         pipeline.console.print("the model has no LoRA adapter: no update profile; layers are chosen by position", style="yellow")
-        pipeline.runner.retire("lora", pipeline.layout.lora_profile)
+        pipeline.runner.retire(_name("lora"), pipeline.layout.lora_profile)
         return
 
     def action() -> list[Path]:
         profile = profile_of(pipeline.model, model_name=pipeline.config.model.name)
         return [save_lora_profile(profile, pipeline.layout.lora_profile)]
 
-    pipeline.runner.run("lora", action, pipeline.model_parameters(), pipeline.model_files())
+    pipeline.runner.run(_name("lora"), action, pipeline.model_parameters(), pipeline.model_files())
 
 
 def data(pipeline: RunContext) -> None:
@@ -70,7 +77,7 @@ def data(pipeline: RunContext) -> None:
         return [write_jsonl(inputs, pipeline.layout.inputs), write_jsonl(heldout, pipeline.layout.heldout)]
 
     parameters = {"data": dataclasses.asdict(section), "seed": pipeline.config.seed}
-    pipeline.runner.run("data", action, parameters, files)
+    pipeline.runner.run(_name("data"), action, parameters, files)
 
 
 def _read_splits(pipeline: RunContext) -> tuple[list[Any], list[Any]]:
@@ -138,7 +145,7 @@ def statistics(pipeline: RunContext, layers: list[int]) -> None:
         "subset": config.valuation.subset,
         "layers": layers,
     }
-    pipeline.runner.run("stats", action, parameters, [pipeline.layout.inputs, *pipeline.model_files()], distributed=True)
+    pipeline.runner.run(_name("stats"), action, parameters, [pipeline.layout.inputs, *pipeline.model_files()], distributed=True)
 
 
 def _collector(pipeline: RunContext) -> Any:
@@ -184,7 +191,7 @@ def valuation(pipeline: RunContext, layer: int) -> None:
 
     parameters = {"valuation": dataclasses.asdict(section), "readout": pipeline.config.evaluation.readout, "layer": layer}
     inputs = [pipeline.layout.stats(layer), pipeline.layout.inputs, *pipeline.model_files()]
-    pipeline.runner.run(f"valuation-layer{layer}", action, parameters, inputs, distributed=parallel is not None)
+    pipeline.runner.run(_name("valuation", layer), action, parameters, inputs, distributed=parallel is not None)
 
 
 def partition(pipeline: RunContext, layer: int) -> None:
@@ -211,7 +218,7 @@ def partition(pipeline: RunContext, layer: int) -> None:
         return [save_partition(found, pipeline.layout.partition(layer))]
 
     parameters = {"game": dataclasses.asdict(section), "seed": pipeline.config.seed, "layer": layer}
-    pipeline.runner.run(f"partition-layer{layer}", action, parameters, [pipeline.layout.valuation(layer)])
+    pipeline.runner.run(_name("partition", layer), action, parameters, [pipeline.layout.valuation(layer)])
 
 
 def baselines(pipeline: RunContext, layer: int) -> None:
@@ -240,7 +247,7 @@ def baselines(pipeline: RunContext, layer: int) -> None:
 
     parameters = {"baselines": dataclasses.asdict(section), "seed": pipeline.config.seed, "layer": layer}
     inputs = [layout.partition(layer), layout.valuation(layer), layout.stats(layer), *pipeline.model_files()]
-    pipeline.runner.run(f"baselines-layer{layer}", action, parameters, inputs, owns=[layout.baselines_dir(layer)])
+    pipeline.runner.run(_name("baselines", layer), action, parameters, inputs, owns=[layout.baselines_dir(layer)])
 
 
 def check_evaluable(pipeline: RunContext, layer: int) -> None:
@@ -297,7 +304,7 @@ def evaluation(pipeline: RunContext, layer: int) -> None:
         "formats": [SYNERGY_FORMAT_VERSION, COMPARISON_FORMAT_VERSION],
     }
     inputs = _coalition_stage_inputs(pipeline, layer)
-    pipeline.runner.run(f"evaluation-layer{layer}", action, parameters, inputs, distributed=True)
+    pipeline.runner.run(_name("evaluation", layer), action, parameters, inputs, distributed=True)
 
 
 def _held_out_engine(pipeline: RunContext, layer: int, readout: str, count: int) -> tuple[dict[str, Any], list[Any], Any]:
@@ -373,7 +380,7 @@ def decomposition(pipeline: RunContext, layer: int) -> None:
         "layer": layer,
         "formats": [SYNERGY_FORMAT_VERSION, COMPARISON_FORMAT_VERSION],
     }
-    pipeline.runner.run(f"decomposition-layer{layer}", action, parameters, _coalition_stage_inputs(pipeline, layer), distributed=True)
+    pipeline.runner.run(_name("decomposition", layer), action, parameters, _coalition_stage_inputs(pipeline, layer), distributed=True)
 
 
 def _print_evaluation(pipeline: RunContext, layer: int, found: LayerEvaluation, caching: float) -> None:
@@ -441,7 +448,7 @@ def meaning(pipeline: RunContext, layer: int) -> None:
         "findings": pipeline.config.report.top_coalitions,
     }
     synergy = [layout.synergy(layer, REFERENCE)] if layout.synergy(layer, REFERENCE).is_file() else []
-    pipeline.runner.run(f"meaning-layer{layer}", action, parameters, [*_coalition_stage_inputs(pipeline, layer), *synergy])
+    pipeline.runner.run(_name("meaning", layer), action, parameters, [*_coalition_stage_inputs(pipeline, layer), *synergy])
 
 
 def _findings(pipeline: RunContext, layer: int) -> list[tuple[int, ...]]:
@@ -506,7 +513,7 @@ def tracking(pipeline: RunContext, layers: list[int]) -> None:
         "format": EVENTS_FORMAT_VERSION,
     }
     inputs = [path for layer in layers for path in (layout.partition(layer), layout.stats(layer))]
-    pipeline.runner.run("tracking", action, parameters, [*inputs, layout.inputs, *pipeline.model_files()])
+    pipeline.runner.run(_name("tracking"), action, parameters, [*inputs, layout.inputs, *pipeline.model_files()])
 
 
 def event_lines(chain: list[Any]) -> list[str]:
@@ -540,7 +547,7 @@ def report(pipeline: RunContext, analysed: list[int], evaluated: list[int]) -> N
         "evaluated": evaluated,
         "notes": list(pipeline.model.notes),
     }
-    pipeline.runner.run("report", action, parameters, inputs)
+    pipeline.runner.run(_name("report"), action, parameters, inputs)
 
 
 def _report_input(pipeline: RunContext, path: Path) -> bool:
@@ -549,7 +556,24 @@ def _report_input(pipeline: RunContext, path: Path) -> bool:
     layout = pipeline.layout
     relative = path.relative_to(layout.root)
     return path.suffix == ".json" and relative.parts[0] not in ("data", layout.stale_dir.name) and relative not in (
-        Path("stages", "report.json"),
+        STAGE["report"].record_path(layout).relative_to(layout.root),
         Path("manifest.json"),
         Path(layout.marker.name),
     )
+
+
+ACTIONS: dict[str, Callable[[RunContext, Any], None]] = {
+    "data": lambda pipeline, layers: data(pipeline),
+    "lora": lambda pipeline, layers: lora_profile(pipeline),
+    "stats": lambda pipeline, layers: statistics(pipeline, layers.analysed),
+    "valuation": valuation,
+    "partition": partition,
+    "baselines": baselines,
+    "evaluation": evaluation,
+    "decomposition": decomposition,
+    "meaning": meaning,
+    "tracking": lambda pipeline, layers: tracking(pipeline, layers.analysed),
+    "report": lambda pipeline, layers: report(pipeline, layers.analysed, layers.evaluated),
+}
+"""The action of each stage of :data:`~hedonic.stage_table.STAGES`: a run stage's is called with the run's
+:class:`~hedonic.pipeline.run.RunLayers`, a per-layer stage's with its layer."""
