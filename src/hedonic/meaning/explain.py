@@ -37,6 +37,7 @@ from hedonic.data.ir_features import CorpusStats
 from hedonic.errors import ConfigError, DataError
 from hedonic.evaluation.layer_evaluation import select_coalitions
 from hedonic.evaluation.comparison import Comparison
+from hedonic.evaluation.inference import N_RESAMPLES
 from hedonic.meaning.importance import (
     NULL_METHOD,
     ImportanceResult,
@@ -73,8 +74,8 @@ class MeaningSettings:
     aligned_count: int = 3
     fdr_alpha: float = 0.05
     confidence: float = 0.95
-    n_resamples: int = 9999
-    n_permutations: int = 9999
+    n_resamples: int = N_RESAMPLES
+    n_permutations: int = N_RESAMPLES
     probe_alphas: tuple[float, ...] = DEFAULT_ALPHAS
     folds: int = 5
     min_domain_size: int = 10

@@ -33,6 +33,7 @@ from hedonic.models import ModelAdapter, TokenBatch
 from hedonic.progress import progress
 from hedonic.stats.collect import NeuronSelection, StatsCollector
 from hedonic.stats.moments import ActivationStats, GradReadout, TokenScope
+from hedonic.stats.settings import DEFAULTS
 
 T = TypeVar("T")
 
@@ -212,7 +213,7 @@ def collect_stats_distributed(
     layers: Sequence[int],
     *,
     neurons: NeuronSelection = None,
-    tokens: TokenScope = "readout",
+    tokens: TokenScope = DEFAULTS.tokens,
     outer: bool = True,
     grad: GradReadout | None = None,
     stop_early: bool = True,
