@@ -6,8 +6,9 @@ PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
 DOCS_STAMP := $(VENV)/.docs-installed
+LINT_STAMP := $(VENV)/.lint-installed
 
-.PHONY: demo test test-fast install docs clean
+.PHONY: demo test test-fast install docs lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +31,16 @@ $(DOCS_STAMP): $(STAMP)
 # The documentation site, built offline into site/; any warning (a broken reference, a missing page) fails.
 docs: $(DOCS_STAMP)
 	HF_HUB_OFFLINE=1 NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
+$(LINT_STAMP): $(STAMP)
+	$(PIP) install --quiet -c constraints.txt -e ".[dev]"
+	touch $(LINT_STAMP)
+
+# Style and types as pinned in pyproject.toml: ruff (lint, then formatting) and mypy on src/.
+lint: $(LINT_STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/ruff format --check src tests benchmarks scripts
+	$(VENV)/bin/mypy src
 
 demo: $(STAMP)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/hedonic demo

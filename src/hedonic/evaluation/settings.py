@@ -4,7 +4,7 @@ The run configuration's ``[evaluation]`` is :class:`SynergyParameters` and ``[de
 :class:`DecompositionParameters` (:mod:`hedonic.pipeline.config`); ``hedonic evaluate`` takes its
 defaults from :class:`SynergyParameters`, and where they are the library's
 (:func:`~hedonic.evaluation.layer_evaluation.compare_partitions`) both read the same constants. The
-run's smaller budgets are named: :data:`RUN_RESAMPLES`, :data:`RUN_MAX_COALITIONS`,
+run's smaller budgets are named: :data:`RUN_RESAMPLES`,
 :data:`DECOMPOSITION_MAX_PAIRS` and :data:`DECOMPOSITION_MAX_COALITIONS` (a test checks that
 library, configuration and command line agree).
 """
@@ -28,13 +28,11 @@ RUN_RESAMPLES = 2000
 """A run's bootstrap resamples and permutations per test, fewer than the library's
 :data:`~hedonic.evaluation.inference.N_RESAMPLES` (9999): a smaller budget for the run's time, ample for
 the intervals and p-values the report prints (``[meaning]`` uses it too)."""
-RUN_MAX_COALITIONS = 60
-"""Coalitions per method a run evaluates (a seeded sample; the library evaluates all of them)."""
 DECOMPOSITION_MAX_PAIRS = 16
 """Sampled pairs per coalition of the decomposition, fewer than the evaluation's
 :data:`~hedonic.evaluation.synergy.DEFAULT_MAX_PAIRS`: every set runs the later layers twice (norms free and frozen)."""
 DECOMPOSITION_MAX_COALITIONS = 16
-"""Coalitions per method of the decomposition, fewer than :data:`RUN_MAX_COALITIONS`, for the same reason."""
+"""Coalitions per method of the decomposition (a seeded sample; the evaluation scores all of them): the same reason."""
 
 
 SynergyMetric = Literal["pair", "ratio", "excess", "na", "pair_abs", "ratio_abs", "excess_abs", "na_abs"]
@@ -68,7 +66,7 @@ class SynergyParameters:
     max_pairs: int = DEFAULT_MAX_PAIRS
     min_size: int = 2
     max_size: int | str = NO_LIMIT
-    max_coalitions: int = RUN_MAX_COALITIONS
+    max_coalitions: int = 0
     n_resamples: int = RUN_RESAMPLES
     n_permutations: int = RUN_RESAMPLES
     rank_test: Literal["brunner-munzel", "mann-whitney"] = BRUNNER_MUNZEL
