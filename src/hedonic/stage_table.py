@@ -28,7 +28,7 @@ RECORDS_DIR = "stages"
 @dataclass(frozen=True)
 class StageOutput:
     """One output of a stage: its ``path`` getter on a :class:`RunLayout` (taking nothing, a layer, or a layer
-    pair, as ``scope`` says), and ``what`` the report calls it when it is missing (None: the report does not show it).
+    pair, as ``scope`` says), and ``what`` the report calls it when it is missing (None: the report does not show it; ``{0}``, ``{1}``: the layers).
     ``folder``: the path is a folder of files whose names depend on the configuration (e.g. one per baseline method)."""
 
     path: Callable[..., Path]
@@ -104,7 +104,7 @@ STAGES: tuple[StageRow, ...] = (
     ),
     StageRow(
         "tracking", "run", ("tracking", "stats.tokens", "data", "layers", "seed"), ("partition", "stats", "data"),
-        (StageOutput(RunLayout.events, "pair", "tracking events"), StageOutput(lambda layout: layout.sankey, "run")),
+        (StageOutput(RunLayout.events, "pair", "tracking events {0}→{1}"), StageOutput(lambda layout: layout.sankey, "run")),
     ),
     StageRow("report", "run", ("report", "layers"), (), (StageOutput(lambda layout: layout.report, "run"),), reads_run=True),
 )
