@@ -33,7 +33,7 @@ from hedonic.evaluation.verdict import verdict_from_dict
 from hedonic.game import load_partition
 from hedonic.game.size_distribution import share_above
 from hedonic.pipeline import run_pipeline
-from hedonic.pipeline.config import load_config
+from hedonic.pipeline.config import load_config, size_bounds
 
 METRICS = ("pair", "na", "pair_abs", "na_abs")
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -91,15 +91,17 @@ def compare_layer(folder: Path) -> None:
         print(f"    {metric:8s} hedonic median {np.median(hedonic):.2e} (n={len(hedonic)}): {cells}")
 
 
-def partition_summary(run: Path, layer: int, size_range: tuple[int, int]) -> str:
-    """Coalition count, largest, share of neurons in sizes > 32, singletons, coalitions in the evaluated range, the power-law fit."""
+def partition_summary(run: Path, layer: int, size_range: tuple[int, int | None]) -> str:
+    """Coalition count, largest, share of neurons in sizes > 32, singletons, coalitions in the evaluated range
+    (``None``: no upper bound), the power-law fit."""
     partition = load_partition(run / "partitions" / f"layer{layer}.json")
     sizes = partition.sizes()
-    evaluated = len(partition.in_size_range(*size_range))
+    low, high = size_range
+    evaluated = len(partition.in_size_range(low, partition.largest() if high is None else high))
     fit = partition.power_law()
     return (
         f"{len(sizes)} coalitions, largest {partition.largest()}, neurons in sizes > 32 {share_above(sizes, 32):.1%}, "
-        f"singletons {partition.singleton_share():.0%}, {evaluated} coalitions of size {size_range[0]}-{size_range[1]}; "
+        f"singletons {partition.singleton_share():.0%}, {evaluated} coalitions of size {low}-{high or 'any'}; "
         f"{'no power-law fit' if fit is None else fit.statement()}; τ rule {partition.parameters.get('tau_rule', '-')}"
     )
 
@@ -110,7 +112,9 @@ def verdict_lines(folder: Path) -> list[str]:
     return [verdict_from_dict(entry).line() for entry in context.get("verdict", [])]
 
 
-def run_variant(base: Path, target: Path, name: str, changes: dict[str, Any], eval_max_size: int | None, draws: int | None) -> None:
+def run_variant(
+    base: Path, target: Path, name: str, changes: dict[str, Any], eval_max_size: int | None, draws: int | None, max_coalitions: int | None
+) -> None:
     """Copy ``base`` to ``target``, rerun the pipeline with the variant's game, print its comparison."""
     if target.exists():
         shutil.rmtree(target)
@@ -118,6 +122,7 @@ def run_variant(base: Path, target: Path, name: str, changes: dict[str, Any], ev
     demo = load_config(base / "config.toml")
     evaluation = demo.evaluation if eval_max_size is None else dataclasses.replace(demo.evaluation, max_size=eval_max_size)
     evaluation = evaluation if draws is None else dataclasses.replace(evaluation, significance_draws=draws)
+    evaluation = evaluation if max_coalitions is None else dataclasses.replace(evaluation, max_coalitions=max_coalitions)
     config = dataclasses.replace(
         demo,
         out_dir=str(target),
@@ -133,7 +138,7 @@ def run_variant(base: Path, target: Path, name: str, changes: dict[str, Any], ev
     game_seconds = sum(v for k, v in timings.items() if k.startswith("partition-"))
     print(f"\n== {name} ({changes}): pipeline rerun {seconds:.0f} s, partition stages {game_seconds:.1f} s")
     for layer in result.evaluated:
-        print(f"  layer {layer}: {partition_summary(target, layer, (evaluation.min_size, evaluation.max_size))}")
+        print(f"  layer {layer}: {partition_summary(target, layer, size_bounds(evaluation.min_size, evaluation.max_size))}")
         for line in verdict_lines(target / "evaluation" / f"layer{layer}"):
             print(f"    {line}")
         compare_layer(target / "evaluation" / f"layer{layer}")
@@ -146,11 +151,12 @@ def main() -> None:
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, from {', '.join(VARIANTS)}")
     parser.add_argument("--eval-max-size", type=int, default=None, help="largest coalition the evaluation scores (default: the base run's)")
     parser.add_argument("--significance-draws", type=int, default=None, help="random groups per size for the per-coalition tests (0: none, faster; the verdict does not use them)")
+    parser.add_argument("--max-coalitions", type=int, default=None, help="coalitions per method and layer evaluated (0: all; default: the base run's)")
     arguments = parser.parse_args()
     os.environ.setdefault("HEDONIC_NO_PROGRESS", "1")
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     for name in arguments.variants.split(","):
-        run_variant(arguments.base, arguments.out / name, name, VARIANTS[name], arguments.eval_max_size, arguments.significance_draws)
+        run_variant(arguments.base, arguments.out / name, name, VARIANTS[name], arguments.eval_max_size, arguments.significance_draws, arguments.max_coalitions)
 
 
 if __name__ == "__main__":

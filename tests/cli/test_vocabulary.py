@@ -29,7 +29,6 @@ from hedonic.data.writers import write_jsonl
 from hedonic.game import Partition, save_partition
 from hedonic.layout import RunLayout
 from hedonic.pipeline.config import DataSection, EvaluationSection, MeaningSection, RunConfig, TrackingSection, config_toml
-from hedonic.pipeline.stages import meaning_settings, sankey_section_options, tracking_options
 from hedonic.testing import TINY_VOCAB, TinyCheckpoint
 
 N = 32  # the tiny checkpoint's intermediate size
@@ -95,7 +94,7 @@ def test_explain_runs_with_the_defaults_of_the_meaning_table(
     reached, err = _main(["explain", "--run-dir", str(run_dir.root), "--layer", "0", *_model(checkpoint)], capsys)
     assert isinstance(reached, Reached), err
     data, seed = DataSection(), RunConfig().seed
-    expected = meaning_settings(MeaningSection(), mode=EvaluationSection().mode, batch_size=data.batch_size, max_length=data.max_length, seed=seed)
+    expected = MeaningSection().settings(mode=EvaluationSection().mode, batch_size=data.batch_size, max_length=data.max_length, seed=seed)
     assert reached.kwargs["settings"] == expected
     assert (expected.min_size, expected.max_size, expected.max_coalitions, expected.n_resamples) == (3, 32, 6, 2000)
 
@@ -115,8 +114,8 @@ def test_track_runs_with_the_defaults_of_the_tracking_table(
     reached, err = _main(["track", "--run-dir", str(run_dir.root), *_model(checkpoint), "--out-dir", str(run_dir.root / "t")], capsys)
     assert isinstance(reached, Reached), err
     section = TrackingSection()
-    assert seen["options"] == dataclasses.replace(tracking_options(section, RunConfig().seed), device="cpu")
-    assert reached.args_seen[2] == sankey_section_options(section)
+    assert seen["options"] == dataclasses.replace(section.options(RunConfig().seed), device="cpu")
+    assert reached.args_seen[2] == section.sankey()
 
 
 @pytest.mark.parametrize(

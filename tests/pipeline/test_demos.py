@@ -21,7 +21,7 @@ def test_demo_is_the_default_configuration_on_a_lora_window() -> None:
     assert demo_config() == demo_config("demo", "relevance")
     config, defaults = demo_config(), RunConfig()
     assert config.layers == LayersSection(window=DEMO_WINDOW, top_k=2)
-    assert config.evaluation == replace(defaults.evaluation, max_coalitions=48, significance_draws=100) and config.meaning == replace(defaults.meaning, max_coalitions=4)
+    assert config.evaluation == replace(defaults.evaluation, significance_draws=100) and config.meaning == replace(defaults.meaning, max_coalitions=4)
     assert config.decomposition == DEMO_DECOMPOSITION and config.decomposition.readout == "model"
     assert replace(config, layers=defaults.layers, evaluation=defaults.evaluation, meaning=defaults.meaning, decomposition=defaults.decomposition) == defaults
 
@@ -31,7 +31,7 @@ def test_smollm2_demo_analyses_a_lora_window(task: str | None, name: str) -> Non
     config = demo_config("smollm2", task)
     assert config.model.name == name and config.out_dir == f"hedonic-runs/smollm2-{task or 'relevance'}"
     assert config.layers.window == SMOLLM2_WINDOW and not config.layers.analyse and not config.layers.evaluate
-    assert (config.evaluation.max_coalitions, config.evaluation.significance_draws, config.meaning.max_coalitions) == (48, 100, 2)
+    assert (config.evaluation.max_coalitions, config.evaluation.significance_draws, config.meaning.max_coalitions) == (0, 100, 2)
     assert (config.data.inputs_limit, config.data.heldout_queries) == (240, 10)
     assert config.decomposition == SMOLLM2_DECOMPOSITION and not config.decomposition.enabled
 

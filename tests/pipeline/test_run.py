@@ -71,7 +71,7 @@ def test_changed_parameter_reruns_only_what_depends_on_it(tiny_config: RunConfig
 
 
 def test_a_killed_run_leaves_no_partial_file_and_resumes(tiny_config: RunConfig, monkeypatch: pytest.MonkeyPatch) -> None:
-    original = stages.partition
+    original = stages.ACTIONS["partition"]
     calls: list[int] = []
 
     def dies_on_layer_1(pipeline: object, layer: int) -> None:
@@ -80,13 +80,13 @@ def test_a_killed_run_leaves_no_partial_file_and_resumes(tiny_config: RunConfig,
             raise KeyboardInterrupt
         original(pipeline, layer)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(stages, "partition", dies_on_layer_1)
+    monkeypatch.setitem(stages.ACTIONS, "partition", dies_on_layer_1)
     with pytest.raises(KeyboardInterrupt):
         run_pipeline(tiny_config)
     layout = RunLayout(Path(tiny_config.out_dir))
     assert layout.partition(0).is_file() and not layout.partition(1).exists()
     assert not [p for p in layout.root.rglob("*") if p.name.endswith(".tmp")]
-    monkeypatch.setattr(stages, "partition", original)
+    monkeypatch.setitem(stages.ACTIONS, "partition", original)
     result = run_pipeline(tiny_config)
     assert {"stats", "valuation-layer0", "partition-layer0"} <= set(result.reused)
     assert "partition-layer1" not in result.reused

@@ -89,3 +89,19 @@ def test_stages_this_run_does_not_have_are_set_aside_with_their_records(tmp_path
     assert (tmp_path / "notes.txt").read_text() == "the user's" and not (tmp_path / "meaning").exists()
     second.retire("partition-layer1")
     assert not (tmp_path / "partitions" / "layer1.json").exists() and (tmp_path / "stale" / "partitions" / "layer1.json").is_file()
+
+
+def test_the_stage_record_reads_back_what_it_wrote(tmp_path: Path) -> None:
+    """The record is a typed StageRecord; its JSON holds name, hash, outputs and wall time, nothing else."""
+    import json
+
+    from hedonic.pipeline.stage_runner import StageRecord
+
+    runner = StageRunner(tmp_path)
+    runner.run("s", lambda: [atomic_write_text(tmp_path / "out" / "s.txt", "s")], {"p": 1})
+    record = runner.record("s")
+    assert isinstance(record, StageRecord) and record.name == "s" and list(record.outputs) == ["out/s.txt"]
+    document = json.loads(runner.record_path("s").read_text())
+    assert sorted(document) == ["format_version", "hash", "kind", "name", "outputs", "wall_time_s"]
+    assert StageRecord.from_json(document) == record and StageRecord.from_json({**document, "hash": 1}) is None
+    assert record.output_paths(tmp_path) == [tmp_path / "out" / "s.txt"]

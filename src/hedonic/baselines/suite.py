@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hedonic.baselines.methods import BASELINE_METHODS, BaselineJob, check_methods
+from hedonic.baselines.settings import DEFAULTS
 from hedonic.baselines.spectral import DEFAULT_MAX_PLAYERS
 from hedonic.errors import ConfigError, MemoryBudgetError
 
@@ -51,12 +52,12 @@ class BaselineRun:
 def run_baselines(
     reference: Partition,
     inputs: BaselineInputs,
-    methods: Sequence[str] = tuple(BASELINE_METHODS),
+    methods: Sequence[str] = tuple(DEFAULTS.methods),
     *,
     seed: int = 0,
-    match_sizes: bool = True,
+    match_sizes: bool = DEFAULTS.match_sizes,
     max_spectral_players: int = DEFAULT_MAX_PLAYERS,
-    kmeans_n_init: int = 4,
+    kmeans_n_init: int = DEFAULTS.kmeans_n_init,
 ) -> BaselineRun:
     """Run ``methods`` on the players of ``reference``; see the module docstring.
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from hedonic.baselines import BASELINE_METHODS
+from hedonic.baselines.spectral import DEFAULT_MAX_PLAYERS
 from hedonic.cli._app import app
 from hedonic.cli.options import (
     AdapterOption,
@@ -19,9 +20,13 @@ from hedonic.cli.options import (
     RunDirOption,
     SeedOption,
 )
+from hedonic.pipeline.config import BaselinesSection
 
 if TYPE_CHECKING:
     from hedonic.baselines import BaselineInputs
+
+BASELINES = BaselinesSection()
+"""The defaults: a run configuration's ``[baselines]``, as ``hedonic run`` clusters."""
 
 METHODS_HELP = "Comma-separated methods: " + "; ".join(f"'{row.name}' ({row.description})" for row in BASELINE_METHODS.values()) + "."
 
@@ -36,17 +41,15 @@ def baselines(
     stats: Annotated[Path | None, typer.Option("--stats", help="Activation statistics with Σaaᵀ (for agglomerative clustering).")] = None,
     run_dir: RunDirOption = None,
     out_dir: OutDirOption = None,
-    methods: Annotated[
-        str, typer.Option("--methods", help=METHODS_HELP)
-    ] = ",".join(BASELINE_METHODS),
+    methods: Annotated[str, typer.Option("--methods", help=METHODS_HELP)] = ",".join(BASELINES.methods),
     seed: SeedOption = 0,
     match_sizes: Annotated[
         bool, typer.Option("--match-sizes/--no-match-sizes", help="Give every clustering exactly the hedonic size distribution.")
-    ] = True,
+    ] = BASELINES.match_sizes,
     max_spectral_players: Annotated[
         int, typer.Option("--max-spectral-players", min=2, help="Skip spectral clustering above this many neurons.")
-    ] = 4096,
-    kmeans_n_init: Annotated[int, typer.Option("--kmeans-n-init", min=1, help="Restarts of spherical k-means (lower it for very large layers).")] = 4,
+    ] = DEFAULT_MAX_PLAYERS,
+    kmeans_n_init: Annotated[int, typer.Option("--kmeans-n-init", min=1, help="Restarts of spherical k-means (lower it for very large layers).")] = BASELINES.kmeans_n_init,
     allow_new_head: AllowNewHeadOption = False,
 ) -> None:
     """Write one partition per baseline method, with the players and size distribution of the hedonic partition.

@@ -30,11 +30,17 @@ from hedonic.cli.options import (
     chosen_out_dir,
     gib_to_bytes,
 )
+from hedonic.pipeline.config import DataSection
+from hedonic.stats.settings import DEFAULTS as STATS
+from hedonic.valuation.settings import DEFAULTS as VALUATION
 
 if TYPE_CHECKING:
     from hedonic.data import QueryDocPair
     from hedonic.models import ModelAdapter
     from hedonic.stats import ActivationStats
+
+DATA = DataSection()
+"""The batching defaults: a run configuration's ``[data]``, as ``hedonic run`` batches."""
 
 
 @app.command()
@@ -49,18 +55,18 @@ def collect(
     grad: Annotated[bool, typer.Option("--grad", help="Also accumulate Σvvᵀ, v = a ⊙ ∂f/∂a (for PAS-grad).")] = False,
     readout: Annotated[
         str, typer.Option("--readout", help="Readout f of --grad: 'local' (logit lens after the layer) or 'model' (the logit).")
-    ] = "local",
+    ] = STATS.grad,
     tokens: Annotated[
         str, typer.Option("--tokens", help="Rows of the moments: 'readout' (one token per input) or 'all' non-padding tokens.")
-    ] = "readout",
+    ] = STATS.tokens,
     neurons: Annotated[
         str, typer.Option("--neurons", help="Neurons to analyse: all, ids/ranges like 0-63,100, lora:K or variance:K.")
-    ] = "all",
+    ] = VALUATION.subset,
     diagonal: Annotated[
         bool, typer.Option("--diagonal", help="Keep only O(n) sums (mean, E|a|, variance), no Σaaᵀ.")
     ] = False,
-    batch_size: BatchSizeOption = 16,
-    max_length: MaxLengthOption = 256,
+    batch_size: BatchSizeOption = DATA.batch_size,
+    max_length: MaxLengthOption = DATA.max_length,
     limit: LimitOption = None,
     device: DeviceOption = "cpu",
     dtype: Annotated[

@@ -27,6 +27,7 @@ from hedonic.cli.options import (
     RunDirOption,
     SeedOption,
 )
+from hedonic.pipeline.config import DataSection, EvaluationSection, RunConfig
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
     from hedonic.evaluation.significance import NullSettings
     from hedonic.game import Partition
     from hedonic.layout import RunLayout
+
+EVALUATION, DATA = EvaluationSection(), DataSection()
+"""The defaults: a run configuration's ``[evaluation]`` (and ``[data]``'s batching), as ``hedonic run`` evaluates."""
 
 
 @app.command()
@@ -56,40 +60,45 @@ def evaluate(
         Path | None, typer.Option("--exclude", help="Pairs φ was built from (.jsonl/.tsv): none may be among the held-out inputs.")
     ] = None,
     limit: LimitOption = None,
-    readout: Annotated[str, typer.Option("--readout", help="Readout f: local (logit lens after the layer) or model.")] = "local",
+    readout: Annotated[str, typer.Option("--readout", help="Readout f: local (logit lens after the layer) or model.")] = EVALUATION.readout,
     freeze_norms: Annotated[
         bool, typer.Option("--freeze-norms", help="Hold every norm from the layer to the readout at each input's clean scale (and mean).")
-    ] = False,
+    ] = EVALUATION.freeze_norms,
     decompose: Annotated[
         bool,
         typer.Option("--decompose", help="Evaluate with the norms free and frozen; write both next to the comparison (decomposition/)."),
     ] = False,
-    mode: ModeOption = "zero",
-    min_size: Annotated[int, typer.Option("--min-size", min=2, help="Smallest coalition size evaluated.")] = 2,
-    max_size: Annotated[str, typer.Option("--max-size", help="Largest coalition size evaluated, or 'none' (every size).")] = "none",
+    mode: ModeOption = EVALUATION.mode,
+    min_size: Annotated[int, typer.Option("--min-size", min=2, help="Smallest coalition size evaluated.")] = EVALUATION.min_size,
+    max_size: Annotated[str, typer.Option("--max-size", help="Largest coalition size evaluated, or 'none' (every size).")] = str(EVALUATION.max_size),
     metrics: Annotated[
-        str, typer.Option("--metrics", help="Comma-separated metrics; they decide what is ablated (default: all but excess, excess_abs).")
-    ] = "",
+        str, typer.Option("--metrics", help="Comma-separated metrics; they decide what is ablated.")
+    ] = ",".join(EVALUATION.metrics),
     max_pairs: Annotated[
         int, typer.Option("--max-pairs", min=0, help="Pairs per coalition at most (a seeded sample beyond; 0: every pair).")
-    ] = 64,
+    ] = EVALUATION.max_pairs,
     max_coalitions: Annotated[
         int | None, typer.Option("--max-coalitions", min=2, help="Evaluate at most this many coalitions per method (seeded sample).")
-    ] = None,
-    seed: SeedOption = 0,
-    n_resamples: ResamplesOption = 9999,
-    n_permutations: PermutationsOption = 9999,
-    rank_test: Annotated[str, typer.Option("--rank-test", help="Headline rank test: brunner-munzel or mann-whitney.")] = "brunner-munzel",
+    ] = EVALUATION.max_coalitions or None,
+    seed: SeedOption = RunConfig().seed,
+    n_resamples: ResamplesOption = EVALUATION.n_resamples,
+    n_permutations: PermutationsOption = EVALUATION.n_permutations,
+    rank_test: Annotated[str, typer.Option("--rank-test", help="Headline rank test: brunner-munzel or mann-whitney.")] = EVALUATION.rank_test,
     draws: Annotated[
         int, typer.Option("--significance-draws", min=0, help="Random groups per coalition size for the per-coalition tests (0: none).")
-    ] = 200,
-    significance_metrics: Annotated[str, typer.Option("--significance-metrics", help="Comma-separated metrics the per-coalition tests use.")] = "pair,na",
-    alpha: Annotated[float, typer.Option("--alpha", help="Level of the per-coalition tests (BH) and of the verdict.")] = 0.05,
+    ] = EVALUATION.significance_draws,
+    significance_metrics: Annotated[
+        str, typer.Option("--significance-metrics", help="Comma-separated metrics the per-coalition tests use.")
+    ] = ",".join(EVALUATION.significance_metrics),
+    alpha: Annotated[float, typer.Option("--alpha", help="Level of the per-coalition tests (BH) and of the verdict.")] = EVALUATION.alpha,
     verdict_metric: Annotated[
-        str, typer.Option("--verdict-metric", help="Metric the verdict (ahead / level / behind) is decided on (default na_abs, else the first of --metrics).")
+        str,
+        typer.Option(
+            "--verdict-metric", help=f"Metric the verdict (ahead / level / behind) is decided on (default {EVALUATION.verdict_metric}, else the first of --metrics)."
+        ),
     ] = "",
-    batch_size: BatchSizeOption = 16,
-    max_length: MaxLengthOption = 256,
+    batch_size: BatchSizeOption = DATA.batch_size,
+    max_length: MaxLengthOption = DATA.max_length,
     allow_new_head: AllowNewHeadOption = False,
     device: DeviceOption = "cpu",
 ) -> None:
@@ -165,7 +174,7 @@ def evaluate(
 def _size_range(min_size: int, max_size: str) -> tuple[int, int | None]:
     """``--min-size`` and ``--max-size`` (an integer or 'none'); :class:`ConfigError` for anything else."""
     from hedonic.errors import ConfigError
-    from hedonic.pipeline.config import NO_LIMIT
+    from hedonic.evaluation.settings import NO_LIMIT
 
     if max_size == NO_LIMIT:
         return min_size, None
@@ -179,7 +188,7 @@ def _settings(
 ) -> tuple[NullSettings | None, list[str], str]:
     """The checked per-coalition test settings (None: no tests), the evaluated metrics and the verdict metric."""
     from hedonic.errors import ConfigError
-    from hedonic.evaluation import DEFAULT_METRICS, METRICS
+    from hedonic.evaluation import METRICS
     from hedonic.evaluation.inference import check_rank_test
     from hedonic.evaluation.significance import NullSettings
 
@@ -188,11 +197,11 @@ def _settings(
     significance = NullSettings(draws=draws, seed=seed, metrics=tuple(tested), alpha=alpha) if draws else None
     if size_range[1] is not None and size_range[0] > size_range[1]:
         raise ConfigError(f"--min-size {size_range[0]} is larger than --max-size {size_range[1]}", hint="pass min ≤ max, e.g. 4 and 32")
-    chosen = [name.strip() for name in metrics.split(",") if name.strip()] or list(DEFAULT_METRICS)
+    chosen = [name.strip() for name in metrics.split(",") if name.strip()] or list(EVALUATION.metrics)
     unknown = sorted(set(chosen) - set(METRICS))
     if unknown:
         raise ConfigError(f"unknown metric(s): {', '.join(unknown)}", hint=f"choose among {', '.join(METRICS)}")
-    verdict_metric = verdict_metric or ("na_abs" if "na_abs" in chosen else chosen[0])
+    verdict_metric = verdict_metric or (EVALUATION.verdict_metric if EVALUATION.verdict_metric in chosen else chosen[0])
     if verdict_metric not in chosen:
         raise ConfigError(f"the verdict metric {verdict_metric!r} is not among the evaluated metrics", hint=f"choose one of {', '.join(chosen)}")
     return significance, chosen, verdict_metric

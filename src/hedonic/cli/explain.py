@@ -101,7 +101,6 @@ def explain(
     from hedonic.layout import RunLayout
     from hedonic.meaning import NULL_METHOD, explain_layer, meaning_tables, save_meaning, summary_lines
     from hedonic.models import open_model
-    from hedonic.pipeline.stages import meaning_settings
 
     folder = chosen_run_dir(run_dir, legacy_run_dir)
     if folder is None:
@@ -122,7 +121,7 @@ def explain(
         n_permutations=n_permutations,
     )
     settings = dataclasses.replace(
-        meaning_settings(section, mode=mode, batch_size=batch_size, max_length=max_length, seed=seed), k=k, top_k=top_k, min_domain_size=min_domain_size
+        section.settings(mode=mode, batch_size=batch_size, max_length=max_length, seed=seed), k=k, top_k=top_k, min_domain_size=min_domain_size
     )
     partitions = {layer: run_partitions(layout, layer, reserved=[NULL_METHOD]) for layer in chosen}
     groups, stats, excluded = _candidates(data, qrels, layout)

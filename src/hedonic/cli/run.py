@@ -131,7 +131,6 @@ def report(run_dir: RunDirOption = None, legacy_run_dir: LegacyRunDirArgument = 
     from hedonic.layout import RunLayout
     from hedonic.pipeline.config import RunConfig, load_config
     from hedonic.pipeline.stage_runner import StageRunner
-    from hedonic.pipeline.stages import sankey_section_options
     from hedonic.report.build import write_report
     from hedonic.report.contents import run_layers
 
@@ -153,7 +152,7 @@ def report(run_dir: RunDirOption = None, legacy_run_dir: LegacyRunDirArgument = 
         evaluated,
         timings=StageRunner(layout.root).recorded_timings(),
         top_coalitions=config.report.top_coalitions,
-        sankey=sankey_section_options(config.tracking),
+        sankey=config.tracking.sankey(),
         notes=notes + unreadable,
     )
     for line in unreadable + written.warnings():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, get_args
 
 import typer
 
@@ -28,10 +28,15 @@ from hedonic.cli.options import (
     gib_to_bytes,
     layer_layout,
 )
-from hedonic.valuation.build import VALUATION_KINDS
+from hedonic.pipeline.config import DataSection
+from hedonic.valuation.build import VALUATION_KINDS, Measure
+from hedonic.valuation.settings import DEFAULTS as VALUATION
 
 if TYPE_CHECKING:
     from hedonic.models import ModelAdapter, TokenBatch
+
+DATA = DataSection()
+"""The batching defaults: a run configuration's ``[data]``, as ``hedonic run`` batches."""
 
 KIND_HELP = "Valuation: " + "; ".join(f"'{row.name}' ({row.description})" for row in VALUATION_KINDS.values()) + "."
 
@@ -45,10 +50,10 @@ def valuation(
     layer: RunLayerOption = None,
     model: ModelOption = "",
     adapter: AdapterOption = None,
-    measure: Annotated[str, typer.Option("--measure", help="OCA co-activation: pearson or covariance.")] = "pearson",
+    measure: Annotated[str, typer.Option("--measure", help=f"OCA co-activation: {' or '.join(get_args(Measure))}.")] = VALUATION.measure,
     neurons: Annotated[
         str, typer.Option("--neurons", help="Players: all, ids/ranges like 0-63,100, variance:K or lora:K (among the collected).")
-    ] = "all",
+    ] = VALUATION.subset,
     data: Annotated[
         str | None,
         typer.Option(
@@ -58,8 +63,8 @@ def valuation(
         ),
     ] = None,
     limit: LimitOption = None,
-    batch_size: BatchSizeOption = 16,
-    max_length: MaxLengthOption = 256,
+    batch_size: BatchSizeOption = DATA.batch_size,
+    max_length: MaxLengthOption = DATA.max_length,
     readout: Annotated[
         str, typer.Option("--readout", help="Readout f of pas-hess / pas-exact: local, model or linear (pas-grad: the statistics').")
     ] = "local",
@@ -92,8 +97,8 @@ def valuation(
     from hedonic.valuation.build import build_valuation, check_kind
 
     check_kind(kind)
-    if measure not in ("pearson", "covariance"):
-        raise ConfigError(f"unknown --measure {measure!r}", hint="use pearson or covariance")
+    if measure not in get_args(Measure):
+        raise ConfigError(f"unknown --measure {measure!r}", hint=f"use {' or '.join(get_args(Measure))}")
     check_readout(readout)
     if freeze_norms and kind != "pas-model":
         raise ConfigError(f"--freeze-norms is for --kind pas-model, not {kind}", hint="drop --freeze-norms, or use --kind pas-model")

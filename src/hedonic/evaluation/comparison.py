@@ -45,6 +45,7 @@ from hedonic.display import graph_objects, html_grid, html_table
 from hedonic.errors import ConfigError
 from hedonic.evaluation.inference import (
     BRUNNER_MUNZEL,
+    N_RESAMPLES,
     bootstrap_mean_ci,
     check_rank_test,
     classify,
@@ -198,8 +199,8 @@ def compare_methods(
     reference: str = "hedonic",
     size_range: tuple[int, int] = DEFAULT_SIZE_RANGE,
     confidence: float = 0.95,
-    n_resamples: int = 9999,
-    n_permutations: int = 9999,
+    n_resamples: int = N_RESAMPLES,
+    n_permutations: int = N_RESAMPLES,
     seed: int = 0,
     rank_test: str = BRUNNER_MUNZEL,
     context: Mapping[str, Any] | None = None,

@@ -39,6 +39,8 @@ from scipy import stats
 
 from hedonic.errors import ConfigError
 
+N_RESAMPLES = 9999
+"""The library's bootstrap resamples and permutations of each test (scipy's default)."""
 BRUNNER_MUNZEL = "brunner-munzel"
 MANN_WHITNEY = "mann-whitney"
 AHEAD, LEVEL, BEHIND, UNDETERMINED = "ahead", "level", "behind", "undetermined"
@@ -123,7 +125,7 @@ def cliffs_delta(x: np.ndarray, y: np.ndarray) -> float | None:
 
 
 def cliffs_delta_ci(
-    x: np.ndarray, y: np.ndarray, *, confidence: float = 0.95, n_resamples: int = 9999, rng: np.random.Generator
+    x: np.ndarray, y: np.ndarray, *, confidence: float = 0.95, n_resamples: int = N_RESAMPLES, rng: np.random.Generator
 ) -> tuple[float, float] | None:
     """Percentile bootstrap interval of Cliff's δ of x (a,) and y (b,), resampled independently; None with < 2 values on a side."""
     if x.size < 2 or y.size < 2:
@@ -143,7 +145,7 @@ def cliffs_delta_ci(
 
 
 def bootstrap_mean_ci(
-    sample: np.ndarray, *, confidence: float = 0.95, n_resamples: int = 9999, rng: np.random.Generator
+    sample: np.ndarray, *, confidence: float = 0.95, n_resamples: int = N_RESAMPLES, rng: np.random.Generator
 ) -> tuple[float, float] | None:
     """Percentile bootstrap interval of the mean of ``sample`` (k,); None when k < 2."""
     if sample.size < 2:
@@ -155,7 +157,7 @@ def bootstrap_mean_ci(
 
 
 def difference_ci(
-    x: np.ndarray, y: np.ndarray, *, confidence: float = 0.95, n_resamples: int = 9999, rng: np.random.Generator
+    x: np.ndarray, y: np.ndarray, *, confidence: float = 0.95, n_resamples: int = N_RESAMPLES, rng: np.random.Generator
 ) -> tuple[float, float] | None:
     """Percentile bootstrap interval of mean(x) − mean(y) for samples x (k,) and y (m,), resampling each on its own; None when either has < 2 values."""
     if x.size < 2 or y.size < 2:
@@ -166,7 +168,7 @@ def difference_ci(
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
-def permutation_p_value(x: np.ndarray, y: np.ndarray, *, n_permutations: int = 9999, rng: np.random.Generator) -> float | None:
+def permutation_p_value(x: np.ndarray, y: np.ndarray, *, n_permutations: int = N_RESAMPLES, rng: np.random.Generator) -> float | None:
     """Two-sided permutation p-value of mean(x) − mean(y) for samples x (k,) and y (m,) (exact when fewer relabellings exist); None when either has < 2 values."""
     if x.size < 2 or y.size < 2:
         return None

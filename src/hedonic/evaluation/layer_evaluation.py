@@ -25,7 +25,7 @@ import numpy as np
 
 from hedonic.errors import ConfigError
 from hedonic.evaluation.comparison import Comparison, compare_methods
-from hedonic.evaluation.inference import BRUNNER_MUNZEL
+from hedonic.evaluation.inference import BRUNNER_MUNZEL, N_RESAMPLES
 from hedonic.evaluation.significance import NullSettings, Significance, coalition_tests, null_distribution
 from hedonic.evaluation.synergy import DEFAULT_MAX_PAIRS, DEFAULT_METRICS, METRICS, SynergyPlan, SynergyResult
 from hedonic.evaluation.synergy_evaluation import evaluate_synergy
@@ -104,8 +104,8 @@ def compare_partitions(
     metrics: Sequence[str] = DEFAULT_METRICS,
     max_pairs: int | None = DEFAULT_MAX_PAIRS,
     seed: int = 0,
-    n_resamples: int = 9999,
-    n_permutations: int = 9999,
+    n_resamples: int = N_RESAMPLES,
+    n_permutations: int = N_RESAMPLES,
     rank_test: str = BRUNNER_MUNZEL,
     significance: NullSettings | None = None,
     verdict_metric: str = DEFAULT_VERDICT_METRIC,

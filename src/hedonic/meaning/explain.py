@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from hedonic.ablation import AblationEngine
 from hedonic.data import QueryDocPair, by_length, ir_features, iter_batches
 from hedonic.errors import ConfigError, DataError
+from hedonic.evaluation.inference import N_RESAMPLES
 from hedonic.evaluation.layer_evaluation import select_coalitions
 from hedonic.meaning.importance import (
     NULL_METHOD,
@@ -76,8 +77,8 @@ class MeaningSettings:
     aligned_count: int = 3
     fdr_alpha: float = 0.05
     confidence: float = 0.95
-    n_resamples: int = 9999
-    n_permutations: int = 9999
+    n_resamples: int = N_RESAMPLES
+    n_permutations: int = N_RESAMPLES
     probe_alphas: tuple[float, ...] = DEFAULT_ALPHAS
     folds: int = 5
     min_domain_size: int = 10

@@ -27,6 +27,7 @@ import numpy as np
 from hedonic.artifacts import json_float
 from hedonic.errors import ConfigError
 from hedonic.evaluation.comparison import Comparison, compare_methods
+from hedonic.evaluation.inference import N_RESAMPLES
 from hedonic.meaning.ranking import DEFAULT_CUTOFF, RankingSetup, ranking_quality
 
 if TYPE_CHECKING:
@@ -221,8 +222,8 @@ def importance_comparison(
     *,
     reference: str = "hedonic",
     confidence: float = 0.95,
-    n_resamples: int = 9999,
-    n_permutations: int = 9999,
+    n_resamples: int = N_RESAMPLES,
+    n_permutations: int = N_RESAMPLES,
     seed: int = 0,
 ) -> Comparison:
     """Distributions of every importance metric per method vs ``reference`` (bootstrap CIs, permutation tests).

@@ -32,17 +32,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from hedonic.baselines import BASELINE_METHODS
-from hedonic.evaluation.decomposition import DEFAULT_DECOMPOSITION_METRICS
-from hedonic.evaluation.synergy import DEFAULT_MAX_PAIRS, DEFAULT_METRICS
+from hedonic.baselines.settings import BaselineParameters
+from hedonic.evaluation.settings import (  # noqa: F401  (NO_LIMIT, size_bounds, the metric names: where they were)
+    NO_LIMIT,
+    DecompositionParameters,
+    NullMetric,
+    SynergyMetric,
+    SynergyParameters,
+    check_synergy_options,
+    size_bounds,
+)
 from hedonic.errors import ConfigError
 from hedonic.game import GameParameters
+from hedonic.meaning.settings import MeaningParameters
 from hedonic.pipeline.config_loading import from_mapping
 from hedonic.spelling import NONE
-from hedonic.valuation.build import VALUATION_KINDS
-
-ValuationKindName = Literal[tuple(VALUATION_KINDS)]  # type: ignore[valid-type]
-"""The names of :data:`hedonic.valuation.build.VALUATION_KINDS` (what ``[valuation] kind`` accepts)."""
+from hedonic.stats.settings import StatsParameters
+from hedonic.tracking.settings import TrackingParameters
+from hedonic.valuation.settings import ValuationParameters
 
 
 @dataclass(frozen=True)
@@ -94,28 +101,12 @@ class LayersSection:
     window: int = 0
 
 
-@dataclass(frozen=True)
-class StatsSection:
-    """Statistics: which tokens enter them and the readout of the gradient moments ("none": no gradients)."""
-
-    tokens: Literal["readout", "all"] = "readout"
-    grad: Literal["local", "model", "none"] = "local"
+StatsSection = StatsParameters
+"""``[stats]``: the statistics' parameters, declared once by :class:`hedonic.stats.settings.StatsParameters`."""
 
 
-@dataclass(frozen=True)
-class ValuationSection:
-    """φ: its ``kind``, the players (``subset``: "all", "lora:K", "variance:K" or ids/ranges "0-63,100"),
-    the OCA co-activation ``measure``, and the number of analysis inputs PAS-hess / PAS-exact use.
-
-    The default, exact pairwise ablation synergy (closed form for the ``local`` readout), gave the
-    demo's layer-3 coalitions held-out synergy orders of magnitude above OCA's; layer 4 is mixed
-    (see README, "The game"). 24 inputs keep its cost within the demo's time budget.
-    """
-
-    kind: ValuationKindName = "pas-exact"
-    subset: str = "all"
-    measure: Literal["pearson", "covariance"] = "pearson"
-    exact_inputs: int = 24
+ValuationSection = ValuationParameters
+"""``[valuation]``: φ's parameters, declared once by :class:`hedonic.valuation.settings.ValuationParameters`."""
 
 
 GameSection = GameParameters
@@ -127,194 +118,30 @@ GameSection = GameParameters
 :func:`hedonic.pipeline.validation.validate_config`."""
 
 
-@dataclass(frozen=True)
-class BaselinesSection:
-    """Clustering baselines to compare against, matched to the hedonic size distribution (k-means restarts settable)."""
-
-    methods: list[str] = field(default_factory=lambda: list(BASELINE_METHODS))
-    match_sizes: bool = True
-    kmeans_n_init: int = 2
-
-
-SynergyMetric = Literal["pair", "ratio", "excess", "na", "pair_abs", "ratio_abs", "excess_abs", "na_abs"]
-NullMetric = Literal["pair", "pair_abs", "na", "na_abs", "ratio", "ratio_abs"]
-
-
-NO_LIMIT = NONE
-"""The TOML spelling of "no upper bound" (``[evaluation] max_size``)."""
+RUN_KMEANS_N_INIT = 2
+"""The run's restarts of spherical k-means, half the library's :data:`hedonic.baselines.settings.KMEANS_N_INIT`:
+a smaller budget for the run's time (``hedonic baselines`` reads it too, so a run and the command cluster alike)."""
 
 
 @dataclass(frozen=True)
-class EvaluationSection:
-    """Synergy on held-out inputs (spec §6): readout (``freeze_norms``: every norm from the layer
-    to the readout at its clean statistics), ablation mode, the ``metrics`` measured (they decide
-    the sets ablated; pairs beyond ``max_pairs`` per coalition are a seeded sample, 0: every pair),
-    the coalition size range (``max_size = "none"``: every size the partition has), at most
-    ``max_coalitions`` per method (0: all), and how the results are judged.
+class BaselinesSection(BaselineParameters):
+    """``[baselines]``: :class:`hedonic.baselines.settings.BaselineParameters` with :data:`RUN_KMEANS_N_INIT` restarts."""
 
-    Headline: ``rank_test`` (Brunner–Munzel or Mann–Whitney) and Cliff's δ of hedonic vs each
-    baseline, Holm over baselines; means with ``n_resamples`` bootstrap resamples and a
-    permutation test (``n_permutations``) stay as secondary columns. Each coalition is tested
-    against ``significance_draws`` size-matched random groups of its layer (0: no tests) on
-    ``significance_metrics`` through the same readout, Benjamini–Hochberg per method at ``alpha``.
-    The verdict per layer (ahead / level / behind each baseline) is on ``verdict_metric`` at ``alpha``.
-    """
-
-    readout: Literal["local", "model"] = "local"
-    freeze_norms: bool = False
-    mode: Literal["zero", "pre-lora"] = "zero"
-    metrics: list[SynergyMetric] = field(default_factory=lambda: list(DEFAULT_METRICS))
-    max_pairs: int = DEFAULT_MAX_PAIRS
-    min_size: int = 2
-    max_size: int | str = NO_LIMIT
-    max_coalitions: int = 60
-    n_resamples: int = 2000
-    n_permutations: int = 2000
-    rank_test: Literal["brunner-munzel", "mann-whitney"] = "brunner-munzel"
-    significance_draws: int = 200
-    significance_metrics: list[NullMetric] = field(default_factory=lambda: ["pair", "na"])
-    alpha: float = 0.05
-    verdict_metric: SynergyMetric = "na_abs"
-
-    def __post_init__(self) -> None:
-        if self.significance_draws < 0 or self.significance_draws == 1:
-            raise ConfigError(f"[evaluation] significance_draws must be 0 (no tests) or ≥ 2, got {self.significance_draws}", hint="e.g. 200")
-        if not self.significance_metrics:
-            raise ConfigError("[evaluation] significance_metrics is empty", hint='e.g. ["pair", "na"]')
-        if not 0.0 < self.alpha < 1.0:
-            raise ConfigError(f"[evaluation] alpha must lie in (0, 1), got {self.alpha}", hint="e.g. 0.05")
-        check_synergy_options("evaluation", self)
-
-    def size_range(self) -> tuple[int, int | None]:
-        """(min_size, max_size), None for no upper bound."""
-        return size_bounds(self.min_size, self.max_size)
-
-    def pair_limit(self) -> int | None:
-        """``max_pairs`` as the library spells it (None: every pair)."""
-        return self.max_pairs or None
+    kmeans_n_init: int = RUN_KMEANS_N_INIT
 
 
-@dataclass(frozen=True)
-class DecompositionSection:
-    """Synergy of the computation vs the norms' coupling (spec §6, :mod:`hedonic.evaluation.decomposition`):
-    the evaluated layers' coalitions through ``readout`` (default the model's own logit), once with the
-    norms free (total) and once frozen (computation), compared across methods on both. At most
-    ``max_coalitions`` per method (0: all) in ``[evaluation]``'s size range, on the first ``inputs``
-    held-out pairs (0: all), ``metrics`` with at most ``max_pairs`` sampled pairs per coalition
-    (0: every pair), ``significance_draws`` random groups per size for the per-coalition tests (0:
-    none); the ablation mode, rank test, resamples and alpha are ``[evaluation]``'s.
-    ``enabled = false`` skips the stage."""
-
-    enabled: bool = True
-    readout: Literal["model", "local"] = "model"
-    metrics: list[SynergyMetric] = field(default_factory=lambda: list(DEFAULT_DECOMPOSITION_METRICS))
-    max_pairs: int = 16
-    max_coalitions: int = 16
-    inputs: int = 0
-    significance_draws: int = 0
-    significance_metrics: list[NullMetric] = field(default_factory=lambda: ["na"])
-    verdict_metric: SynergyMetric = "na_abs"
-
-    def __post_init__(self) -> None:
-        if self.significance_draws < 0 or self.significance_draws == 1:
-            raise ConfigError(f"[decomposition] significance_draws must be 0 (no tests) or ≥ 2, got {self.significance_draws}", hint="e.g. 100")
-        check_synergy_options("decomposition", self)
-
-    def pair_limit(self) -> int | None:
-        """``max_pairs`` as the library spells it (None: every pair)."""
-        return self.max_pairs or None
+EvaluationSection = SynergyParameters
+"""``[evaluation]``: the synergy evaluation's parameters, declared once by :class:`hedonic.evaluation.settings.SynergyParameters`."""
+DecompositionSection = DecompositionParameters
+"""``[decomposition]``: the decomposition's parameters, declared once by :class:`hedonic.evaluation.settings.DecompositionParameters`."""
 
 
-def size_bounds(low: int, high: int | str) -> tuple[int, int | None]:
-    """A size range from its TOML spelling: ``high`` an integer or :data:`NO_LIMIT` (None)."""
-    return low, None if high == NO_LIMIT else int(high)
+MeaningSection = MeaningParameters
+"""``[meaning]``: the meaning stage's parameters, declared once by :class:`hedonic.meaning.settings.MeaningParameters`."""
 
 
-def check_synergy_options(section: str, options: Any) -> None:
-    """The metric options of an evaluating section: known metrics, the verdict metric among them, max_pairs 0 or ≥ 2, a size bound."""
-    if not options.metrics:
-        raise ConfigError(f"[{section}] metrics is empty", hint=f"e.g. {list(DEFAULT_METRICS)}")
-    if options.verdict_metric not in options.metrics:
-        raise ConfigError(
-            f"[{section}] verdict_metric {options.verdict_metric!r} is not among the metrics {options.metrics}",
-            hint="add it to metrics or pick one of them",
-        )
-    if options.max_pairs < 0 or options.max_pairs == 1:
-        raise ConfigError(f"[{section}] max_pairs must be 0 (every pair) or ≥ 2, got {options.max_pairs}", hint=f"e.g. {DEFAULT_MAX_PAIRS}")
-    missing = sorted(set(options.significance_metrics) - set(options.metrics))
-    if missing and options.significance_draws:
-        raise ConfigError(
-            f"[{section}] significance_metrics {missing} are not among the metrics {options.metrics}",
-            hint="test only metrics the section measures",
-        )
-    high = getattr(options, "max_size", NO_LIMIT)
-    if isinstance(high, str) and high != NO_LIMIT:
-        raise ConfigError(f'[{section}] max_size must be an integer or "{NO_LIMIT}", got {high!r}', hint=f'e.g. max_size = "{NO_LIMIT}" or 32')
-
-
-@dataclass(frozen=True)
-class MeaningSection:
-    """What the coalitions of the evaluated layers mean (spec §8): functional importance (ablation
-    through the ``readout``, against ``importance_draws`` size-matched random draws and the
-    baselines), IR-feature correlations, and cross-domain ridge probes (``probe_draws`` random
-    draws as the null). ``enabled = false`` skips the stage."""
-
-    enabled: bool = True
-    readout: Literal["model", "local"] = "model"
-    min_size: int = 3
-    max_size: int = 32
-    max_coalitions: int = 6
-    importance_draws: int = 1
-    probe_draws: int = 10
-    n_resamples: int = 2000
-    n_permutations: int = 2000
-
-
-@dataclass(frozen=True)
-class TrackingSection:
-    """Cross-layer tracking (spec §7, :mod:`hedonic.tracking`): only coalitions of at least
-    ``min_size`` neurons are tracked (10, as in the paper). The event ``rule``: ``links`` (events
-    read from the specific links of the link ``measure``, :mod:`hedonic.tracking.link_events`),
-    ``shares`` (transition shares; a share is high at ``alpha`` for α, ``beta`` for β,
-    :mod:`hedonic.tracking.transitions`) or ``tau`` (thresholds ``tau`` and ``presence``,
-    :mod:`hedonic.tracking.events`). The ``measure``: ``weights`` (the virtual weights, test
-    ``link_statistic``, :mod:`hedonic.tracking.link_tests`) or ``causal`` (each source coalition
-    ablated in ``causal_mode`` through the next layer on ``causal_inputs`` analysis inputs against
-    ``causal_groups`` random groups, :mod:`hedonic.tracking.causal`; the weight test runs too). The
-    detection floor plants ``floor_links`` links at each of ``floor_strengths``
-    (:mod:`hedonic.tracking.floor`; 0 links: no floor), into the causal test too with
-    ``causal_floor``. Each event share of the shares and τ rules gets a percentile interval over
-    ``bootstrap`` resamples of the analysis inputs behind E|a| (0: none). The input
-    ``projection``, and what the Sankey draws: links above ``link_threshold`` of the source's
-    strongest, the ``sankey_top_k`` largest tracked coalitions per layer (0: all)."""
-
-    rule: Literal["links", "shares", "tau"] = "links"
-    measure: Literal["weights", "causal"] = "weights"
-    link_statistic: Literal["polish", "influence"] = "polish"
-    floor_links: int = 12
-    floor_strengths: list[float] = field(default_factory=lambda: [0.025, 0.05, 0.1, 0.2, 0.4])
-    causal_mode: Literal["zero", "mean"] = "zero"
-    causal_inputs: int = 64
-    causal_groups: int = 64
-    causal_floor: bool = False
-    min_size: int = 10
-    alpha: float = 0.5
-    beta: float = 0.5
-    bootstrap: int = 200
-    tau: float = 0.5
-    presence: float = 0.1
-    projection: Literal["gate", "up", "fc", "both"] = "both"
-    link_threshold: float = 0.2
-    sankey_top_k: int = 40
-
-    def __post_init__(self) -> None:
-        if self.min_size < 1:
-            raise ConfigError(f"[tracking] min_size must be ≥ 1, got {self.min_size}", hint="e.g. 10")
-        if self.bootstrap < 0 or self.bootstrap == 1:
-            raise ConfigError(f"[tracking] bootstrap must be 0 (no intervals) or ≥ 2, got {self.bootstrap}", hint="e.g. 200")
-        for name, value in (("alpha", self.alpha), ("beta", self.beta)):
-            if not 0.0 < value <= 1.0:
-                raise ConfigError(f"[tracking] {name} must lie in (0, 1], got {value}", hint="e.g. 0.5")
+TrackingSection = TrackingParameters
+"""``[tracking]``: the tracking's parameters, declared once by :class:`hedonic.tracking.settings.TrackingParameters`."""
 
 
 @dataclass(frozen=True)

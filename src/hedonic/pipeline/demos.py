@@ -3,7 +3,7 @@
 ``demo`` (the default, ``make demo``) is :class:`RunConfig`'s defaults on the MiniLM reranker, except
 for four cuts that keep it within 10 minutes on two CPU cores: it analyses the window of
 :data:`DEMO_WINDOW` consecutive layers with the largest LoRA update (layers 2–5 of 6; the paper's
-7–14 were chosen the same way), evaluates at most 48 coalitions per method and layer, tests each
+7–14 were chosen the same way), evaluates every coalition of two or more neurons (as the defaults), tests each
 against 100 size-matched random groups (the default is 200), and interprets 4 per method in the
 meaning stage. ``smollm2`` runs the same method on the 30-layer SmolLM2 decoder with the same
 cuts, a window of :data:`SMOLLM2_WINDOW` layers and 2 coalitions per method in the meaning stage
@@ -66,12 +66,12 @@ finished run with ``hedonic evaluate --run-dir RUN --layer L --decompose`` (the 
 
 
 def _cut(config: RunConfig, *, window: int, meaning_coalitions: int, decomposition: DecompositionSection) -> RunConfig:
-    """``config`` with the demos' common cuts: a ``window`` of layers, 2 evaluated, ≤ 48 coalitions, 100 test draws,
+    """``config`` with the demos' common cuts: a ``window`` of layers, 2 evaluated, 100 test draws,
     and its ``decomposition``."""
     return replace(
         config,
         layers=LayersSection(window=window, top_k=2),
-        evaluation=replace(config.evaluation, max_coalitions=48, significance_draws=100),
+        evaluation=replace(config.evaluation, significance_draws=100),
         decomposition=decomposition,
         meaning=replace(config.meaning, max_coalitions=meaning_coalitions),
     )

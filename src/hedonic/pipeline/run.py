@@ -8,7 +8,7 @@ family, weights (safetensors, never pickles), head, adapter, layers and position
 (:func:`~hedonic.pipeline.validation.validate_model`). The run then claims the folder and holds
 its lock (:class:`~hedonic.pipeline.lock.RunLock`) until it ends.
 
-Stages, in order (spec §2–§8): ``data`` (analysis and held-out pairs, read and checked before the
+Stages, in order (the rows of :data:`~hedonic.stage_table.STAGES`, spec §2–§8): ``data`` (analysis and held-out pairs, read and checked before the
 model loads) → ``lora`` (update profile) → ``stats`` (one pass for all analysed layers) → per
 layer ``valuation`` and ``partition`` → per evaluated layer ``baselines``, ``evaluation``
 (synergy on held-out inputs), ``decomposition`` (that synergy with the norms free and frozen) and ``meaning`` → ``tracking`` (consecutive analysed layers) →
@@ -29,6 +29,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 
 from rich.console import Console
@@ -43,6 +46,7 @@ from hedonic.pipeline.context import RunContext
 from hedonic.pipeline.lock import RunLock, describe_holder
 from hedonic.pipeline.run_directory import check_out_dir, claim, discard_unused, first_missing
 from hedonic.pipeline.validation import validate_config, validate_model
+from hedonic.stage_table import STAGES, StageRow
 from hedonic.stats import DataParallel, launched_by_torchrun, process_device, process_group
 
 
@@ -61,8 +65,9 @@ class RunResult:
 
 @dataclass
 class Pipeline:
-    """The orchestrator of one run: validates, claims and locks the run directory, then calls the
-    stages of :mod:`hedonic.pipeline.stages` in order on its :class:`RunContext`."""
+    """The orchestrator of one run: validates, claims and locks the run directory, then walks the
+    stages of :data:`~hedonic.stage_table.STAGES` in order, calling their actions
+    (:data:`hedonic.pipeline.stages.ACTIONS`) on its :class:`RunContext`."""
 
     context: RunContext
 
@@ -102,33 +107,13 @@ class Pipeline:
             path.unlink(missing_ok=True)
 
     def _run_stages(self, started: str) -> RunResult:
-        from hedonic.pipeline import stages
-
         context = self.context
         if context.writer:
             atomic_write_text(context.layout.config, config_toml(context.config))
-        stages.data(context)
-        stages.lora_profile(context)
-        for note in context.model.notes:
-            context.console.print(f"model: {note}", style="yellow", highlight=False)
-        analysed = context.analysed_layers()
-        evaluated = context.evaluated_layers(analysed)
-        context.console.print(f"analysed layers {analysed}; evaluated layers {evaluated}", highlight=False)
-        stages.statistics(context, analysed)
-        for layer in analysed:
-            stages.valuation(context, layer)
-            stages.partition(context, layer)
-        for layer in evaluated:
-            stages.check_evaluable(context, layer)
-        for layer in evaluated:
-            stages.baselines(context, layer)
-            stages.evaluation(context, layer)
-            stages.decomposition(context, layer)
-            stages.meaning(context, layer)
-        stages.tracking(context, analysed)
-        if context.writer:
-            self.set_aside_stale()
-        stages.report(context, analysed, evaluated)
+        layers = RunLayers(context)
+        for scope, group in groupby(STAGES, key=attrgetter("scope")):
+            self._run_group(scope, list(group), layers)
+        analysed, evaluated = layers.analysed, layers.evaluated
         timings = context.runner.recorded_timings()
         if context.writer:
             write_manifest(
@@ -145,16 +130,65 @@ class Pipeline:
             )
         return RunResult(context.layout, analysed, evaluated, timings, list(context.runner.skipped), list(context.runner.moved))
 
+    def _run_group(self, scope: str, rows: list[StageRow], layers: RunLayers) -> None:
+        """Run consecutive ``rows`` of one ``scope``: each run stage once (after the sweep of other configurations'
+        artifacts when it reads the whole run directory), the per-layer ones layer by layer, all of their stages
+        on a layer before the next layer (the evaluated layers checked first, before any of them runs)."""
+        from hedonic.pipeline.stages import ACTIONS, check_evaluable
+
+        context = self.context
+        if scope == "run":
+            for row in rows:
+                if row.reads_run and context.writer:
+                    self.set_aside_stale()
+                ACTIONS[row.name](context, layers)
+            return
+        targets = layers.analysed if scope == "layer" else layers.evaluated
+        for layer in targets if scope == "evaluated" else ():
+            check_evaluable(context, layer)
+        for layer in targets:
+            for row in rows:
+                ACTIONS[row.name](context, layer)
+
     def set_aside_stale(self) -> None:
         """Move every artifact this configuration did not produce to ``stale/``, and say so (before the report)."""
         context = self.context
-        context.runner.set_aside_others(pending=["report"])
+        context.runner.set_aside_others(pending=[row.record_name() for row in STAGES if row.reads_run])
         moved = context.runner.moved
         if moved:
             shown = ", ".join(moved[:3]) + (f" and {len(moved) - 3} more" if len(moved) > 3 else "")
             context.console.print(
                 f"moved {len(moved)} file(s) of another configuration to {context.layout.stale_dir}: {shown}", style="yellow", highlight=False
             )
+
+
+@dataclass
+class RunLayers:
+    """The analysed and evaluated layers of a run, worked out when a stage first asks for them (the
+    ``stats`` stage: ``data`` and ``lora`` run before they are known, the window reads the LoRA profile),
+    after the model's notes, with a line that names them."""
+
+    context: RunContext
+
+    @cached_property
+    def _both(self) -> tuple[list[int], list[int]]:
+        context = self.context
+        for note in context.model.notes:
+            context.console.print(f"model: {note}", style="yellow", highlight=False)
+        analysed = context.analysed_layers()
+        evaluated = context.evaluated_layers(analysed)
+        context.console.print(f"analysed layers {analysed}; evaluated layers {evaluated}", highlight=False)
+        return analysed, evaluated
+
+    @property
+    def analysed(self) -> list[int]:
+        """The analysed layers (:meth:`RunContext.analysed_layers`)."""
+        return self._both[0]
+
+    @property
+    def evaluated(self) -> list[int]:
+        """The evaluated layers (:meth:`RunContext.evaluated_layers`), among the analysed ones."""
+        return self._both[1]
 
 
 def run_pipeline(config: RunConfig, out_dir: str | Path | None = None, console: Console | None = None) -> RunResult:

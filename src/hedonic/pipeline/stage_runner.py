@@ -26,9 +26,45 @@ from typing import Any
 from hedonic.artifacts import read_json, sha256_file, write_json
 from hedonic.errors import ArtifactError
 from hedonic.pipeline.stale import artifact_files, set_aside
+from hedonic.stage_table import RECORDS_DIR
 
 STAGE_KIND = "stage_record"
 STAGE_FORMAT_VERSION = 2
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    """What ``stages/<name>.json`` holds: the stage ``name``, the content ``hash`` of its parameters and
+    input files (:func:`content_hash`), its ``outputs`` (path relative to the run directory → SHA-256)
+    and its ``wall_time_s`` (seconds)."""
+
+    name: str
+    hash: str
+    outputs: Mapping[str, str]
+    wall_time_s: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The record's JSON payload (without kind and format version, which :func:`write_json` adds)."""
+        return {"name": self.name, "hash": self.hash, "outputs": dict(self.outputs), "wall_time_s": self.wall_time_s}
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> StageRecord | None:
+        """The record in ``document``, or None when a field is missing or of the wrong type."""
+        outputs = document.get("outputs")
+        complete = (
+            isinstance(document.get("name"), str)
+            and isinstance(document.get("hash"), str)
+            and isinstance(outputs, dict)
+            and all(isinstance(value, str) for value in outputs.values())
+            and isinstance(document.get("wall_time_s"), (int, float))
+        )
+        if not complete:
+            return None
+        return cls(document["name"], document["hash"], dict(outputs), float(document["wall_time_s"]))
+
+    def output_paths(self, run_dir: Path) -> list[Path]:
+        """The recorded outputs as paths under ``run_dir``."""
+        return [run_dir / output for output in self.outputs]
 
 
 def content_hash(parameters: Mapping[str, Any], inputs: Sequence[str | Path]) -> str:
@@ -56,9 +92,9 @@ class StageRunner:
 
     def record_path(self, name: str) -> Path:
         """Path of the record file of stage ``name``."""
-        return self.run_dir / "stages" / f"{name}.json"
+        return self.run_dir / RECORDS_DIR / f"{name}.json"
 
-    def record(self, name: str) -> dict[str, Any] | None:
+    def record(self, name: str) -> StageRecord | None:
         """The record of stage ``name``, or None when there is none that this hedonic can read."""
         return _read_record(self.record_path(name))
 
@@ -68,9 +104,9 @@ class StageRunner:
         A record of another format version (an older hedonic), or one that lacks a key, counts as absent.
         """
         record = self.record(name)
-        if record is None or record["hash"] != digest:
+        if record is None or record.hash != digest:
             return False
-        outputs = {self.run_dir / output: expected for output, expected in record["outputs"].items()}
+        outputs = {self.run_dir / output: expected for output, expected in record.outputs.items()}
         return all(output.is_file() and sha256_file(output) == expected for output, expected in outputs.items())
 
     def run(
@@ -109,7 +145,7 @@ class StageRunner:
         digest: str,
         outputs: Sequence[str | Path],
         seconds: float,
-        previous: Mapping[str, Any] | None = None,
+        previous: StageRecord | None = None,
         owns: Sequence[Path] = (),
     ) -> None:
         """Record that stage ``name`` (hash ``digest``) wrote ``outputs`` in ``seconds`` of wall time,
@@ -118,20 +154,15 @@ class StageRunner:
         self.timings[name] = seconds
         root = self.run_dir.resolve()
         relative = {str(Path(output).resolve().relative_to(root)): sha256_file(output) for output in outputs}
-        write_json(
-            self.record_path(name),
-            STAGE_KIND,
-            STAGE_FORMAT_VERSION,
-            {"name": name, "hash": digest, "outputs": relative, "wall_time_s": seconds},
-        )
+        write_json(self.record_path(name), STAGE_KIND, STAGE_FORMAT_VERSION, StageRecord(name, digest, relative, seconds).to_json())
         if previous is not None:
-            self._move(self.run_dir / output for output in previous["outputs"] if output not in relative)
+            self._move(self.run_dir / output for output in previous.outputs if output not in relative)
         self._set_aside_in(owns)
 
     def retire(self, name: str, *paths: Path) -> None:
         """Set aside stage ``name``'s record and outputs, and ``paths``: this run does not have the stage."""
         record = self.record(name)
-        outputs = [self.run_dir / output for output in record["outputs"]] if record else []
+        outputs = record.output_paths(self.run_dir) if record else []
         self._move([self.record_path(name), *outputs, *paths])
 
     def set_aside_others(self, pending: Sequence[str] = ()) -> None:
@@ -142,8 +173,8 @@ class StageRunner:
         current = set(self.timings) | set(self.skipped) | set(pending)
         keep = {self.record_path(name).resolve() for name in current}
         for name in current:
-            record = self.record(name) or {"outputs": {}}
-            keep |= {(self.run_dir / output).resolve() for output in record["outputs"]}
+            record = self.record(name)
+            keep |= {path.resolve() for path in (record.output_paths(self.run_dir) if record else [])}
         self._move(path for path in artifact_files(self.run_dir) if path.resolve() not in keep)
 
     def _set_aside_in(self, folders: Sequence[Path]) -> None:
@@ -155,9 +186,9 @@ class StageRunner:
 
     def _recorded_outputs(self) -> list[Path]:
         found = []
-        for path in sorted((self.run_dir / "stages").glob("*.json")):
+        for path in sorted((self.run_dir / RECORDS_DIR).glob("*.json")):
             record = _read_record(path)
-            found.extend(self.run_dir / output for output in (record or {"outputs": {}})["outputs"])
+            found.extend(record.output_paths(self.run_dir) if record else [])
         return found
 
     def _move(self, paths: Iterable[Path]) -> None:
@@ -169,26 +200,18 @@ class StageRunner:
         Records this hedonic cannot read (another format version, a missing key) are left out.
         """
         timings: dict[str, float] = {}
-        for path in sorted((self.run_dir / "stages").glob("*.json")):
+        for path in sorted((self.run_dir / RECORDS_DIR).glob("*.json")):
             record = _read_record(path)
             if record is not None:
-                timings[record["name"]] = float(record["wall_time_s"])
+                timings[record.name] = record.wall_time_s
         return timings
 
 
-def _read_record(path: Path) -> dict[str, Any] | None:
+def _read_record(path: Path) -> StageRecord | None:
     """The stage record at ``path`` when it is a complete one of this format version, else None."""
     if not path.is_file():
         return None
     try:
-        record = read_json(path, STAGE_KIND, STAGE_FORMAT_VERSION)
+        return StageRecord.from_json(read_json(path, STAGE_KIND, STAGE_FORMAT_VERSION))
     except ArtifactError:
         return None
-    complete = (
-        isinstance(record.get("name"), str)
-        and isinstance(record.get("hash"), str)
-        and isinstance(record.get("outputs"), dict)
-        and all(isinstance(value, str) for value in record["outputs"].values())
-        and isinstance(record.get("wall_time_s"), (int, float))
-    )
-    return record if complete else None

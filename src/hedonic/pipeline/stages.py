@@ -11,23 +11,27 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from hedonic.errors import ConfigError, DataError
+from hedonic.stage_table import STAGE
 
 if TYPE_CHECKING:
     from hedonic.evaluation.layer_evaluation import LayerEvaluation
-    from hedonic.evaluation.significance import NullSettings
-    from hedonic.meaning import MeaningSettings
-    from hedonic.pipeline.config import DecompositionSection, EvaluationSection, MeaningSection, TrackingSection
+    from hedonic.pipeline.config import DecompositionSection, EvaluationSection
     from hedonic.pipeline.context import RunContext
-    from hedonic.tracking import SankeyOptions, TrackingOptions
 
 DEMO_DATA = "demo"
 """``data.inputs`` / ``data.heldout`` value that selects the demo corpus' training / held-out split."""
+
+
+def _name(stage: str, layer: int | None = None) -> str:
+    """The record name of ``stage`` (on ``layer``), from :data:`~hedonic.stage_table.STAGES`."""
+    return STAGE[stage].record_name(layer)
 
 
 def lora_profile(pipeline: RunContext) -> None:
@@ -37,14 +41,14 @@ def lora_profile(pipeline: RunContext) -> None:
 
     if not pipeline.model.lora_deltas:
         pipeline.console.print("the model has no LoRA adapter: no update profile; layers are chosen by position", style="yellow")
-        pipeline.runner.retire("lora", pipeline.layout.lora_profile)
+        pipeline.runner.retire(_name("lora"), pipeline.layout.lora_profile)
         return
 
     def action() -> list[Path]:
         profile = profile_of(pipeline.model, model_name=pipeline.config.model.name)
         return [save_lora_profile(profile, pipeline.layout.lora_profile)]
 
-    pipeline.runner.run("lora", action, pipeline.model_parameters(), pipeline.model_files())
+    pipeline.runner.run(_name("lora"), action, pipeline.model_parameters(), pipeline.model_files())
 
 
 def data(pipeline: RunContext) -> None:
@@ -73,7 +77,7 @@ def data(pipeline: RunContext) -> None:
         return [write_jsonl(inputs, pipeline.layout.inputs), write_jsonl(heldout, pipeline.layout.heldout)]
 
     parameters = {"data": dataclasses.asdict(section), "seed": pipeline.config.seed}
-    pipeline.runner.run("data", action, parameters, files)
+    pipeline.runner.run(_name("data"), action, parameters, files)
 
 
 def _read_splits(pipeline: RunContext) -> tuple[list[Any], list[Any]]:
@@ -141,7 +145,7 @@ def statistics(pipeline: RunContext, layers: list[int]) -> None:
         "subset": config.valuation.subset,
         "layers": layers,
     }
-    pipeline.runner.run("stats", action, parameters, [pipeline.layout.inputs, *pipeline.model_files()], distributed=True)
+    pipeline.runner.run(_name("stats"), action, parameters, [pipeline.layout.inputs, *pipeline.model_files()], distributed=True)
 
 
 def _collector(pipeline: RunContext) -> Any:
@@ -187,7 +191,7 @@ def valuation(pipeline: RunContext, layer: int) -> None:
 
     parameters = {"valuation": dataclasses.asdict(section), "readout": pipeline.config.evaluation.readout, "layer": layer}
     inputs = [pipeline.layout.stats(layer), pipeline.layout.inputs, *pipeline.model_files()]
-    pipeline.runner.run(f"valuation-layer{layer}", action, parameters, inputs, distributed=parallel is not None)
+    pipeline.runner.run(_name("valuation", layer), action, parameters, inputs, distributed=parallel is not None)
 
 
 def partition(pipeline: RunContext, layer: int) -> None:
@@ -214,7 +218,7 @@ def partition(pipeline: RunContext, layer: int) -> None:
         return [save_partition(found, pipeline.layout.partition(layer))]
 
     parameters = {"game": dataclasses.asdict(section), "seed": pipeline.config.seed, "layer": layer}
-    pipeline.runner.run(f"partition-layer{layer}", action, parameters, [pipeline.layout.valuation(layer)])
+    pipeline.runner.run(_name("partition", layer), action, parameters, [pipeline.layout.valuation(layer)])
 
 
 def baselines(pipeline: RunContext, layer: int) -> None:
@@ -243,7 +247,7 @@ def baselines(pipeline: RunContext, layer: int) -> None:
 
     parameters = {"baselines": dataclasses.asdict(section), "seed": pipeline.config.seed, "layer": layer}
     inputs = [layout.partition(layer), layout.valuation(layer), layout.stats(layer), *pipeline.model_files()]
-    pipeline.runner.run(f"baselines-layer{layer}", action, parameters, inputs, owns=[layout.baselines_dir(layer)])
+    pipeline.runner.run(_name("baselines", layer), action, parameters, inputs, owns=[layout.baselines_dir(layer)])
 
 
 def check_evaluable(pipeline: RunContext, layer: int) -> None:
@@ -300,19 +304,7 @@ def evaluation(pipeline: RunContext, layer: int) -> None:
         "formats": [SYNERGY_FORMAT_VERSION, COMPARISON_FORMAT_VERSION],
     }
     inputs = _coalition_stage_inputs(pipeline, layer)
-    pipeline.runner.run(f"evaluation-layer{layer}", action, parameters, inputs, distributed=True)
-
-
-def null_settings(section: EvaluationSection | DecompositionSection, seed: int, alpha: float) -> NullSettings | None:
-    """The per-coalition test settings of an ``[evaluation]`` or ``[decomposition]`` section at level ``alpha``
-    (None when ``significance_draws = 0``)."""
-    from hedonic.evaluation.significance import NullSettings
-
-    if not section.significance_draws:
-        return None
-    return NullSettings(
-        draws=section.significance_draws, seed=seed, metrics=tuple(section.significance_metrics), alpha=alpha, max_pairs=section.pair_limit()
-    )
+    pipeline.runner.run(_name("evaluation", layer), action, parameters, inputs, distributed=True)
 
 
 def _held_out_engine(pipeline: RunContext, layer: int, readout: str, count: int) -> tuple[dict[str, Any], list[Any], Any]:
@@ -351,7 +343,7 @@ def _comparison_options(pipeline: RunContext, section: EvaluationSection | Decom
         "n_resamples": evaluation.n_resamples,
         "n_permutations": evaluation.n_permutations,
         "rank_test": evaluation.rank_test,
-        "significance": null_settings(section, seed, evaluation.alpha),
+        "significance": section.null_settings(seed, evaluation.alpha),
         "verdict_metric": section.verdict_metric,
         "model_name": pipeline.config.model.name,
     }
@@ -388,7 +380,7 @@ def decomposition(pipeline: RunContext, layer: int) -> None:
         "layer": layer,
         "formats": [SYNERGY_FORMAT_VERSION, COMPARISON_FORMAT_VERSION],
     }
-    pipeline.runner.run(f"decomposition-layer{layer}", action, parameters, _coalition_stage_inputs(pipeline, layer), distributed=True)
+    pipeline.runner.run(_name("decomposition", layer), action, parameters, _coalition_stage_inputs(pipeline, layer), distributed=True)
 
 
 def _print_evaluation(pipeline: RunContext, layer: int, found: LayerEvaluation, caching: float) -> None:
@@ -430,9 +422,7 @@ def meaning(pipeline: RunContext, layer: int) -> None:
     def action() -> list[Path]:
         partitions = run_partitions(layout, layer, reserved=[NULL_METHOD])
         config = pipeline.config
-        settings = meaning_settings(
-            section, mode=config.evaluation.mode, batch_size=config.data.batch_size, max_length=config.data.max_length, seed=config.seed
-        )
+        settings = section.settings(mode=config.evaluation.mode, batch_size=config.data.batch_size, max_length=config.data.max_length, seed=config.seed)
         result = explain_layer(
             pipeline.model,
             layer,
@@ -458,28 +448,7 @@ def meaning(pipeline: RunContext, layer: int) -> None:
         "findings": pipeline.config.report.top_coalitions,
     }
     synergy = [layout.synergy(layer, REFERENCE)] if layout.synergy(layer, REFERENCE).is_file() else []
-    pipeline.runner.run(f"meaning-layer{layer}", action, parameters, [*_coalition_stage_inputs(pipeline, layer), *synergy])
-
-
-def meaning_settings(section: MeaningSection, *, mode: str, batch_size: int, max_length: int, seed: int) -> MeaningSettings:
-    """How to explain a layer, from the ``[meaning]`` section, the ablation ``mode``, the batching and the ``seed``
-    (``max_coalitions = 0``: all); the other settings are :class:`~hedonic.meaning.MeaningSettings`' defaults."""
-    from hedonic.meaning import MeaningSettings
-
-    return MeaningSettings(
-        min_size=section.min_size,
-        max_size=section.max_size,
-        max_coalitions=section.max_coalitions or None,
-        importance_draws=section.importance_draws,
-        probe_draws=section.probe_draws,
-        readout=section.readout,
-        mode=mode,
-        n_resamples=section.n_resamples,
-        n_permutations=section.n_permutations,
-        batch_size=batch_size,
-        max_length=max_length,
-        seed=seed,
-    )
+    pipeline.runner.run(_name("meaning", layer), action, parameters, [*_coalition_stage_inputs(pipeline, layer), *synergy])
 
 
 def _findings(pipeline: RunContext, layer: int) -> list[tuple[int, ...]]:
@@ -520,7 +489,7 @@ def tracking(pipeline: RunContext, layers: list[int]) -> None:
         partitions = {layer: load_partition(layout.partition(layer)) for layer in layers}
         n = pipeline.model.intermediate_size
         mean_abs = {layer: expand_mean_abs(mean_abs_from_stats(layout.stats(layer)), layer, partitions[layer], n) for layer in layers}
-        options = tracking_options(section, pipeline.config.seed)
+        options = section.options(pipeline.config.seed)
         activity = batches = None
         if options.needs_activity():
             members = tracked_members(partitions, section.min_size)
@@ -533,7 +502,7 @@ def tracking(pipeline: RunContext, layers: list[int]) -> None:
         chain = track_chain(pipeline.model, partitions, mean_abs, options, activity, batches)
         for line in event_lines(chain):
             pipeline.console.print(line, highlight=False)
-        return write_tracking(chain, layout.tracking_dir, sankey_section_options(section))
+        return write_tracking(chain, layout.tracking_dir, section.sankey())
 
     parameters = {
         "tracking": dataclasses.asdict(section),
@@ -544,24 +513,7 @@ def tracking(pipeline: RunContext, layers: list[int]) -> None:
         "format": EVENTS_FORMAT_VERSION,
     }
     inputs = [path for layer in layers for path in (layout.partition(layer), layout.stats(layer))]
-    pipeline.runner.run("tracking", action, parameters, [*inputs, layout.inputs, *pipeline.model_files()])
-
-
-def tracking_options(section: TrackingSection, seed: int) -> TrackingOptions:
-    """How to track, from the ``[tracking]`` section of a configuration."""
-    from hedonic.tracking import BootstrapSettings, CausalSettings, FloorSettings, TrackingOptions, rule_thresholds
-
-    return TrackingOptions(
-        projection=section.projection,
-        thresholds=rule_thresholds(section.rule, alpha=section.alpha, beta=section.beta, tau=section.tau, presence=section.presence),
-        min_size=section.min_size,
-        bootstrap=BootstrapSettings(resamples=section.bootstrap, seed=seed),
-        statistic=section.link_statistic,
-        floor=FloorSettings(strengths=tuple(section.floor_strengths), links=section.floor_links, seed=seed),
-        measure=section.measure,
-        causal=CausalSettings(mode=section.causal_mode, inputs=section.causal_inputs, random_groups=section.causal_groups, seed=seed),
-        causal_floor=section.causal_floor,
-    )
+    pipeline.runner.run(_name("tracking"), action, parameters, [*inputs, layout.inputs, *pipeline.model_files()])
 
 
 def event_lines(chain: list[Any]) -> list[str]:
@@ -573,13 +525,6 @@ def event_lines(chain: list[Any]) -> list[str]:
     ]
 
 
-def sankey_section_options(section: TrackingSection) -> SankeyOptions:
-    """What the Sankey diagrams draw, from the ``[tracking]`` section of a configuration."""
-    from hedonic.tracking import SankeyOptions
-
-    return SankeyOptions(link_threshold=section.link_threshold, min_size=section.min_size, top_k=section.sankey_top_k or None)
-
-
 def report(pipeline: RunContext, analysed: list[int], evaluated: list[int]) -> None:
     """The self-contained HTML report of the run (always rebuilt from the run directory's files); missing pieces are warned about."""
     from hedonic.report.build import write_report
@@ -587,7 +532,7 @@ def report(pipeline: RunContext, analysed: list[int], evaluated: list[int]) -> N
     def action() -> list[Path]:
         timings = pipeline.runner.recorded_timings()
         top = pipeline.config.report.top_coalitions
-        sankey = sankey_section_options(pipeline.config.tracking)
+        sankey = pipeline.config.tracking.sankey()
         written = write_report(
             pipeline.layout, analysed, evaluated, timings=timings, top_coalitions=top, sankey=sankey, notes=pipeline.model.notes
         )
@@ -602,7 +547,7 @@ def report(pipeline: RunContext, analysed: list[int], evaluated: list[int]) -> N
         "evaluated": evaluated,
         "notes": list(pipeline.model.notes),
     }
-    pipeline.runner.run("report", action, parameters, inputs)
+    pipeline.runner.run(_name("report"), action, parameters, inputs)
 
 
 def _report_input(pipeline: RunContext, path: Path) -> bool:
@@ -611,7 +556,24 @@ def _report_input(pipeline: RunContext, path: Path) -> bool:
     layout = pipeline.layout
     relative = path.relative_to(layout.root)
     return path.suffix == ".json" and relative.parts[0] not in ("data", layout.stale_dir.name) and relative not in (
-        Path("stages", "report.json"),
+        STAGE["report"].record_path(layout).relative_to(layout.root),
         Path("manifest.json"),
         Path(layout.marker.name),
     )
+
+
+ACTIONS: dict[str, Callable[[RunContext, Any], None]] = {
+    "data": lambda pipeline, layers: data(pipeline),
+    "lora": lambda pipeline, layers: lora_profile(pipeline),
+    "stats": lambda pipeline, layers: statistics(pipeline, layers.analysed),
+    "valuation": valuation,
+    "partition": partition,
+    "baselines": baselines,
+    "evaluation": evaluation,
+    "decomposition": decomposition,
+    "meaning": meaning,
+    "tracking": lambda pipeline, layers: tracking(pipeline, layers.analysed),
+    "report": lambda pipeline, layers: report(pipeline, layers.analysed, layers.evaluated),
+}
+"""The action of each stage of :data:`~hedonic.stage_table.STAGES`: a run stage's is called with the run's
+:class:`~hedonic.pipeline.run.RunLayers`, a per-layer stage's with its layer."""

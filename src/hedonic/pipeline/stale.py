@@ -16,9 +16,11 @@ from pathlib import Path
 
 from hedonic.artifacts import write_errors
 from hedonic.layout import STALE_DIR
+from hedonic.stage_table import artifact_roots
 
-ARTIFACT_ROOTS = ("lora_profile.json", "data", "stats", "valuation", "partitions", "baselines", "evaluation", "meaning", "tracking", "stages")
-"""Files and folders of a run directory that only hedonic's stages write (see :mod:`hedonic.layout`)."""
+ARTIFACT_ROOTS = artifact_roots()
+"""Files and folders of a run directory that only hedonic's stages write: the top of every output of
+:data:`~hedonic.stage_table.STAGES` but the report's, and the stage records."""
 
 
 def set_aside(root: Path, paths: Iterable[Path]) -> list[str]:

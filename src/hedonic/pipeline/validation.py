@@ -165,7 +165,6 @@ def _check_stage_parameters(config: RunConfig) -> None:
     from hedonic.baselines import BASELINE_METHODS
     from hedonic.game import FriendRule, check_choice, check_method
     from hedonic.meaning.explain import MeaningSettings
-    from hedonic.pipeline.stages import sankey_section_options, tracking_options
     from hedonic.stats.subset import parse_subset
     from hedonic.tracking import Thresholds
 
@@ -180,8 +179,8 @@ def _check_stage_parameters(config: RunConfig) -> None:
     _in_section("valuation", lambda: parse_subset(config.valuation.subset))
     tracking = config.tracking
     _in_section("tracking", lambda: Thresholds(tau=tracking.tau, presence=tracking.presence))
-    _in_section("tracking", lambda: sankey_section_options(tracking))
-    _in_section("tracking", lambda: tracking_options(tracking, config.seed))
+    _in_section("tracking", tracking.sankey)
+    _in_section("tracking", lambda: tracking.options(config.seed))
     meaning = config.meaning
     if meaning.enabled:
         _in_section(

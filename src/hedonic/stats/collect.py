@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 import numpy as np
 import torch
@@ -22,10 +22,11 @@ from hedonic.progress import progress
 from hedonic.stats.accumulator import MomentAccumulator
 from hedonic.stats.budget import check_budget, resolve_budget
 from hedonic.stats.capture import StopForward, at_readout, hooked_states, stop_after
+from hedonic.stats.moments import ActivationStats, GradReadout, TokenScope
+from hedonic.stats.settings import DEFAULTS
 
 if TYPE_CHECKING:
     from hedonic.models import ModelAdapter, TokenBatch
-    from hedonic.stats.moments import ActivationStats, GradReadout, TokenScope
 
 NeuronSelection = Mapping[int, Sequence[int] | np.ndarray] | Sequence[int] | np.ndarray | None
 """Neurons to analyse: None (all), one id list for every layer, or a list per layer."""
@@ -53,13 +54,13 @@ class StatsCollector:
         layers: Sequence[int],
         *,
         neurons: NeuronSelection = None,
-        tokens: TokenScope = "readout",
+        tokens: TokenScope = DEFAULTS.tokens,
         outer: bool = True,
         grad: GradReadout | None = None,
         stop_early: bool = True,
         memory_budget: int | None = None,
     ) -> None:
-        if tokens not in ("readout", "all"):
+        if tokens not in get_args(TokenScope):
             raise ConfigError(f"unknown token scope {tokens!r}", hint="use 'readout' or 'all'")
         if grad not in (None, "model", "local"):
             raise ConfigError(f"unknown gradient readout {grad!r}", hint="use 'model', 'local' or None")
@@ -161,7 +162,7 @@ def collect_stats(
     layers: Sequence[int],
     *,
     neurons: NeuronSelection = None,
-    tokens: TokenScope = "readout",
+    tokens: TokenScope = DEFAULTS.tokens,
     outer: bool = True,
     grad: GradReadout | None = None,
     stop_early: bool = True,

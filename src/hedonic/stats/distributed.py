@@ -31,6 +31,7 @@ import torch.distributed as dist
 from hedonic.errors import ConfigError, DataError, HedonicError
 from hedonic.progress import progress
 from hedonic.stats.collect import NeuronSelection, StatsCollector
+from hedonic.stats.settings import DEFAULTS
 
 if TYPE_CHECKING:
     from hedonic.models import ModelAdapter, TokenBatch
@@ -214,7 +215,7 @@ def collect_stats_distributed(
     layers: Sequence[int],
     *,
     neurons: NeuronSelection = None,
-    tokens: TokenScope = "readout",
+    tokens: TokenScope = DEFAULTS.tokens,
     outer: bool = True,
     grad: GradReadout | None = None,
     stop_early: bool = True,

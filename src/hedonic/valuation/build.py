@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from hedonic.errors import ConfigError
 
@@ -23,7 +23,11 @@ if TYPE_CHECKING:
     from hedonic.models import ModelAdapter, TokenBatch
     from hedonic.stats import ActivationStats, DataParallel
     from hedonic.valuation.artifact import Valuation
-    from hedonic.valuation.coactivation import Measure
+
+Measure = Literal["pearson", "covariance"]
+"""Co-activation measure of OCA: Pearson correlation (default) or covariance."""
+DEFAULT_MEASURE: Measure = "pearson"
+"""The co-activation measure when none is named."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class ValuationJob:
     stats: ActivationStats
     model: Callable[[], ModelAdapter]
     batches: Callable[[], Iterable[TokenBatch]]
-    measure: Measure = "pearson"
+    measure: Measure = DEFAULT_MEASURE
     readout: str = "local"
     memory_budget: int | None = None
     parallel: DataParallel | None = None
@@ -122,7 +126,7 @@ def build_valuation(
     model: Callable[[], ModelAdapter],
     batches: Callable[[], Iterable[TokenBatch]],
     *,
-    measure: Measure = "pearson",
+    measure: Measure = DEFAULT_MEASURE,
     readout: str = "local",
     memory_budget: int | None = None,
     parallel: DataParallel | None = None,

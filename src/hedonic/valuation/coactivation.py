@@ -8,26 +8,24 @@ get ρ = 0; a zero write direction has cosine 0 with every other.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, get_args
 
 import numpy as np
 
 from hedonic.errors import ConfigError, ModelError
 from hedonic.valuation.artifact import Valuation
+from hedonic.valuation.build import DEFAULT_MEASURE, Measure
 from hedonic.valuation.memory import check_phi_memory, symmetric_from_blocks
 
 if TYPE_CHECKING:
     from hedonic.stats import ActivationStats
-
-Measure = Literal["pearson", "covariance"]
-"""Co-activation measure of OCA: Pearson correlation (default) or covariance."""
 
 
 def oca(
     stats: ActivationStats,
     w_out: np.ndarray,
     *,
-    measure: Measure = "pearson",
+    measure: Measure = DEFAULT_MEASURE,
     memory_budget: int | None = None,
 ) -> Valuation:
     """The OCA valuation of the neurons ``stats.neurons`` of one layer.
@@ -39,8 +37,8 @@ def oca(
     :class:`~hedonic.errors.MemoryBudgetError` before allocating φ above the budget (bytes;
     default see :func:`hedonic.stats.budget.resolve_budget`).
     """
-    if measure not in ("pearson", "covariance"):
-        raise ConfigError(f"unknown OCA measure {measure!r}", hint="use 'pearson' or 'covariance'")
+    if measure not in get_args(Measure):
+        raise ConfigError(f"unknown OCA measure {measure!r}", hint=f"use one of {', '.join(get_args(Measure))}")
     if stats.sum_outer is None:
         raise ConfigError(
             f"the statistics of layer {stats.layer} hold no Σaaᵀ: OCA needs the co-activations",
