@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from hedonic.game import Partition
     from hedonic.layout import RunLayout
 
-EVALUATION, DATA = EvaluationSection(), DataSection()
+EVALUATION, DATA, RUN = EvaluationSection(), DataSection(), RunConfig()
 """The defaults: a run configuration's ``[evaluation]`` (and ``[data]``'s batching), as ``hedonic run`` evaluates."""
 
 
@@ -80,7 +80,7 @@ def evaluate(
     max_coalitions: Annotated[
         int | None, typer.Option("--max-coalitions", min=2, help="Evaluate at most this many coalitions per method (seeded sample).")
     ] = EVALUATION.max_coalitions or None,
-    seed: SeedOption = RunConfig().seed,
+    seed: SeedOption = RUN.seed,
     n_resamples: ResamplesOption = EVALUATION.n_resamples,
     n_permutations: PermutationsOption = EVALUATION.n_permutations,
     rank_test: Annotated[str, typer.Option("--rank-test", help="Headline rank test: brunner-munzel or mann-whitney.")] = EVALUATION.rank_test,
@@ -119,8 +119,8 @@ def evaluate(
     from hedonic.data import by_length, iter_batches
     from hedonic.display import console as make_console
     from hedonic.errors import ConfigError
-    from hedonic.evaluation.artifacts import COMPARISON_KIND
     from hedonic.evaluation import SynergyPlan
+    from hedonic.evaluation.artifacts import COMPARISON_KIND
     from hedonic.evaluation.decomposition import decompose_partitions
     from hedonic.evaluation.layer_evaluation import compare_partitions
     from hedonic.layout import RunLayout

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from hedonic.layout import RunLayout
 
 MEANING, DATA, LIBRARY = MeaningSection(), DataSection(), MeaningSettings()
+EVALUATION, RUN = EvaluationSection(), RunConfig()
 """The defaults: ``[meaning]``, ``[data]`` and ``[evaluation] mode`` of a run configuration, as ``hedonic run`` explains
 a layer; the settings the configuration does not hold are the library's."""
 
@@ -69,13 +70,13 @@ def explain(
     readout: Annotated[
         str, typer.Option("--readout", help="Score whose ranking is measured: model (the logit) or local (logit lens).")
     ] = MEANING.readout,
-    mode: ModeOption = EvaluationSection().mode,
+    mode: ModeOption = EVALUATION.mode,
     k: Annotated[int, typer.Option("--k", min=1, help="Cutoff of nDCG@k.")] = LIBRARY.k,
     top_k: Annotated[int, typer.Option("--top-k", min=1, help="Top-activating inputs kept per coalition.")] = LIBRARY.top_k,
     min_domain_size: Annotated[
         int, typer.Option("--min-domain-size", min=2, help="Domains with fewer inputs take no part in the probes.")
     ] = LIBRARY.min_domain_size,
-    seed: SeedOption = RunConfig().seed,
+    seed: SeedOption = RUN.seed,
     n_resamples: ResamplesOption = MEANING.n_resamples,
     n_permutations: PermutationsOption = MEANING.n_permutations,
     batch_size: BatchSizeOption = DATA.batch_size,

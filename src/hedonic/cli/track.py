@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from hedonic.models import ModelAdapter, TokenBatch
     from hedonic.tracking import InputActivity, LayerPairEvents, TrackingInputs, TrackingOptions
 
-TRACKING, DATA = TrackingSection(), DataSection()
+TRACKING, DATA, RUN = TrackingSection(), DataSection(), RunConfig()
 """The defaults: ``[tracking]`` (and ``[data]``'s batching, ``[stats] tokens``) of a run configuration, as ``hedonic run`` tracks."""
 
 
@@ -72,7 +72,7 @@ def track(
     tokens: Annotated[str, typer.Option("--tokens", help="Rows behind E|a|: readout or all (as the statistics were collected).")] = StatsSection().tokens,
     batch_size: BatchSizeOption = DATA.batch_size,
     max_length: MaxLengthOption = DATA.max_length,
-    seed: SeedOption = RunConfig().seed,
+    seed: SeedOption = RUN.seed,
     link_threshold: Annotated[float, typer.Option("--link-threshold", help="Draw links with S ≥ this × the source coalition's strongest link.")] = TRACKING.link_threshold,
     max_size: Annotated[int | None, typer.Option("--max-size", help="Draw coalitions of at most this size.")] = None,
     top_k: Annotated[

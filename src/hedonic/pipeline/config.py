@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hedonic.baselines.settings import BaselineParameters
+from hedonic.errors import ConfigError
 from hedonic.evaluation.settings import (  # noqa: F401  (NO_LIMIT, size_bounds, the metric names: where they were)
     NO_LIMIT,
     DecompositionParameters,
@@ -42,7 +43,6 @@ from hedonic.evaluation.settings import (  # noqa: F401  (NO_LIMIT, size_bounds,
     check_synergy_options,
     size_bounds,
 )
-from hedonic.errors import ConfigError
 from hedonic.game import GameParameters
 from hedonic.meaning.settings import MeaningParameters
 from hedonic.pipeline.config_loading import from_mapping

@@ -7,19 +7,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from hedonic.data import QueryDocPair, iter_batches, read_pairs
 from hedonic.display import console as make_console
 from hedonic.errors import ConfigError
-from hedonic.layout import RunLayout
 from hedonic.models import ModelAdapter, TokenBatch, open_model
-from hedonic.pipeline.config import RunConfig
 from hedonic.pipeline.parallel_runner import ParallelStageRunner
 from hedonic.pipeline.stage_runner import StageRunner
 from hedonic.stats import DataParallel, process_device
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from hedonic.layout import RunLayout
+    from hedonic.pipeline.config import RunConfig
 
 
 @dataclass

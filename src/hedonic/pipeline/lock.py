@@ -140,4 +140,4 @@ def _busy(path: Path, holder: dict[str, Any] | None) -> ConfigError:
 
 
 def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")

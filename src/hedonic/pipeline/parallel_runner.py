@@ -12,10 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hedonic.pipeline.stage_runner import StageRunner, content_hash
-from hedonic.stats import DataParallel
+
+if TYPE_CHECKING:
+    from hedonic.stats import DataParallel
 
 
 class ParallelStageRunner(StageRunner):

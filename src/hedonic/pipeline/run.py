@@ -33,8 +33,7 @@ from functools import cached_property
 from itertools import groupby
 from operator import attrgetter
 from pathlib import Path
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from hedonic.artifacts import atomic_write_text, leftover_temporaries
 from hedonic.display import console as make_console
@@ -48,6 +47,9 @@ from hedonic.pipeline.run_directory import check_out_dir, claim, discard_unused,
 from hedonic.pipeline.validation import validate_config, validate_model
 from hedonic.stage_table import STAGES, StageRow
 from hedonic.stats import DataParallel, launched_by_torchrun, process_device, process_group
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @dataclass
@@ -221,4 +223,4 @@ def run_pipeline(config: RunConfig, out_dir: str | Path | None = None, console: 
 
 
 def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from hedonic.errors import ConfigError, DataError
 from hedonic.stage_table import STAGE
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from hedonic.evaluation.layer_evaluation import LayerEvaluation
     from hedonic.pipeline.config import DecompositionSection, EvaluationSection
     from hedonic.pipeline.context import RunContext
@@ -81,9 +81,8 @@ def data(pipeline: RunContext) -> None:
 
 
 def _read_splits(pipeline: RunContext) -> tuple[list[Any], list[Any]]:
-    from hedonic.data import DemoCorpusConfig, build_demo_corpus, read_pairs
+    from hedonic.data import DemoCorpusConfig, balanced_queries, build_demo_corpus, query_groups, read_pairs
     from hedonic.data.batching import char_limit
-    from hedonic.data import balanced_queries, query_groups
 
     section = pipeline.config.data
     corpus = None
@@ -256,9 +255,8 @@ def check_evaluable(pipeline: RunContext, layer: int) -> None:
     A degenerate partition (one coalition holding most neurons, or mostly singletons, e.g. with
     ``[game] threshold`` above every φ) is named as such: widening the size range would not help.
     """
-    from hedonic.game import load_partition
-
     from hedonic.evaluation.layer_evaluation import size_text
+    from hedonic.game import load_partition
 
     size_range = pipeline.config.evaluation.size_range()
     low, high = size_range
@@ -409,10 +407,10 @@ def _coalition_stage_inputs(pipeline: RunContext, layer: int) -> list[Path]:
 
 def meaning(pipeline: RunContext, layer: int) -> None:
     """Functional importance, interpretation and cross-domain probes of ``layer``'s coalitions (spec §8)."""
+    from hedonic.data import query_groups
     from hedonic.layer_partitions import run_partitions
     from hedonic.layout import REFERENCE
     from hedonic.meaning import NULL_METHOD, explain_layer, save_meaning, summary_lines
-    from hedonic.data import query_groups
 
     section = pipeline.config.meaning
     layout = pipeline.layout
