@@ -83,10 +83,7 @@ def main() -> None:
     sets = required_sets(coalitions, SynergyPlan(("pair",), max_pairs=None))
     print(f"model: {DEMO_MODEL}")
     print(f"device: {adapter.device}, torch threads: {torch.get_num_threads()}, layer {options.layer}/{adapter.num_layers}")
-    print(
-        f"inputs: {len(batch)} pairs x {batch.input_ids.shape[1]} tokens; "
-        f"{options.coalitions} coalitions of size {options.size}"
-    )
+    print(f"inputs: {len(batch)} pairs x {batch.input_ids.shape[1]} tokens; {options.coalitions} coalitions of size {options.size}")
     print(f"sets to ablate for Pair(C): {len(sets)} (singletons and pairs, deduplicated)")
 
     engine, cache_seconds = timed(AblationEngine, adapter, options.layer, batch, max_rows=options.max_rows)

@@ -80,12 +80,20 @@ def memory_case(options: argparse.Namespace, out: Path, parallel: Any) -> dict[s
 
     n, d, inputs = options.neurons, 1024, 8
     generator = torch.Generator().manual_seed(0)
-    readout = NormReadout("rms", 1e-5, torch.randn(1, d, generator=generator, dtype=torch.float64), torch.zeros(1, dtype=torch.float64), None, torch.ones(1, dtype=torch.float64), 0.0)
+    readout = NormReadout(
+        "rms",
+        1e-5,
+        torch.randn(1, d, generator=generator, dtype=torch.float64),
+        torch.zeros(1, dtype=torch.float64),
+        None,
+        torch.ones(1, dtype=torch.float64),
+        0.0,
+    )
     w_out = 0.02 * torch.randn(d, n, generator=generator)
     rows = [(torch.randn(1, d, generator=generator), torch.randn(1, n, generator=generator)) for _ in range(inputs)]
     before, start = peak_mib(), time.perf_counter()
     synergy = PairwiseSynergy(readout, w_out)
-    for _, row in (enumerate(rows) if parallel is None else parallel.shard(rows)):
+    for _, row in enumerate(rows) if parallel is None else parallel.shard(rows):
         synergy.update(*row)
     if parallel is not None:
         synergy.all_reduce(parallel)
@@ -162,7 +170,12 @@ def main() -> None:
     if options.worker:
         worker(options)
         return
-    options.passthrough = [f"--inputs={options.inputs}", f"--heldout={options.heldout}", f"--coalitions={options.coalitions}", f"--neurons={options.neurons}"]
+    options.passthrough = [
+        f"--inputs={options.inputs}",
+        f"--heldout={options.heldout}",
+        f"--coalitions={options.coalitions}",
+        f"--neurons={options.neurons}",
+    ]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; one torch thread per process")
     with tempfile.TemporaryDirectory() as scratch:
         for case in options.cases.split(","):

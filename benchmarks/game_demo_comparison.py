@@ -87,7 +87,10 @@ def compare_layer(folder: Path) -> None:
             delta, p = cliffs_delta(hedonic, other) if len(hedonic) and len(other) else (float("nan"), 1.0)
             rows.append((name, float(np.median(other)) if len(other) else float("nan"), len(other), delta, p))
         adjusted = holm([row[4] for row in rows])
-        cells = ", ".join(f"{name} δ {delta:+.2f} (p {p:.3f}, median {median:.2e}, n={count})" for (name, median, count, delta, _), p in zip(rows, adjusted, strict=True))
+        cells = ", ".join(
+            f"{name} δ {delta:+.2f} (p {p:.3f}, median {median:.2e}, n={count})"
+            for (name, median, count, delta, _), p in zip(rows, adjusted, strict=True)
+        )
         print(f"    {metric:8s} hedonic median {np.median(hedonic):.2e} (n={len(hedonic)}): {cells}")
 
 
@@ -150,13 +153,28 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder for one run directory per variant")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, from {', '.join(VARIANTS)}")
     parser.add_argument("--eval-max-size", type=int, default=None, help="largest coalition the evaluation scores (default: the base run's)")
-    parser.add_argument("--significance-draws", type=int, default=None, help="random groups per size for the per-coalition tests (0: none, faster; the verdict does not use them)")
-    parser.add_argument("--max-coalitions", type=int, default=None, help="coalitions per method and layer evaluated (0: all; default: the base run's)")
+    parser.add_argument(
+        "--significance-draws",
+        type=int,
+        default=None,
+        help="random groups per size for the per-coalition tests (0: none, faster; the verdict does not use them)",
+    )
+    parser.add_argument(
+        "--max-coalitions", type=int, default=None, help="coalitions per method and layer evaluated (0: all; default: the base run's)"
+    )
     arguments = parser.parse_args()
     os.environ.setdefault("HEDONIC_NO_PROGRESS", "1")
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     for name in arguments.variants.split(","):
-        run_variant(arguments.base, arguments.out / name, name, VARIANTS[name], arguments.eval_max_size, arguments.significance_draws, arguments.max_coalitions)
+        run_variant(
+            arguments.base,
+            arguments.out / name,
+            name,
+            VARIANTS[name],
+            arguments.eval_max_size,
+            arguments.significance_draws,
+            arguments.max_coalitions,
+        )
 
 
 if __name__ == "__main__":

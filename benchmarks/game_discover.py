@@ -52,7 +52,9 @@ def one_size(n: int, noises: tuple[float, ...], uniform: bool) -> None:
         start = time.perf_counter()
         phi, truth = planted(n, noise, uniform)
         sizes = np.bincount(truth)
-        print(f"\nn = {n}, noise σ = {noise} ({(sizes > 1).sum()} planted groups, largest {sizes.max()}, {share_above(sizes, 32):.0%} of neurons in groups > 32; φ made in {time.perf_counter() - start:.1f} s)")
+        print(
+            f"\nn = {n}, noise σ = {noise} ({(sizes > 1).sum()} planted groups, largest {sizes.max()}, {share_above(sizes, 32):.0%} of neurons in groups > 32; φ made in {time.perf_counter() - start:.1f} s)"
+        )
         reference = None
         for name in GAME_METHODS:
             start, cpu = time.perf_counter(), time.process_time()
@@ -61,7 +63,9 @@ def one_size(n: int, noises: tuple[float, ...], uniform: bool) -> None:
             reference = reference or seconds
             ari = adjusted_rand_score(truth, partition.labels())
             statement = partition.stability.statement if partition.stability else ""
-            print(f"  {name:20s} ARI {ari:.3f}  {seconds:6.2f} s wall ({seconds / reference:5.2f}× {DEFAULTS.method}), {cpu:6.2f} s CPU; {summary(partition)}")
+            print(
+                f"  {name:20s} ARI {ari:.3f}  {seconds:6.2f} s wall ({seconds / reference:5.2f}× {DEFAULTS.method}), {cpu:6.2f} s CPU; {summary(partition)}"
+            )
             print(f"  {'':20s} {statement}")
 
 

@@ -91,7 +91,9 @@ def measure(adapter: ModelAdapter, name: str, layer: int, pairs: list, options: 
     coalitions = coalitions_of(adapter.intermediate_size, options.coalitions, options.seed)
     rate_sets = required_sets(coalitions, SynergyPlan(("na",)))[: options.rate_sets]
     X = len(pairs)
-    print(f"\n{name} layer {layer} of {adapter.num_layers}: {X} inputs, {real} real tokens, padded {padded_tokens[0]} (file order) / {padded_tokens[1]} (by length)")
+    print(
+        f"\n{name} layer {layer} of {adapter.num_layers}: {X} inputs, {real} real tokens, padded {padded_tokens[0]} (file order) / {padded_tokens[1]} (by length)"
+    )
     seconds = best_of(
         options.repeats,
         lambda: before_effects(adapter, before_engine, rate_sets),
@@ -120,7 +122,9 @@ def measure(adapter: ModelAdapter, name: str, layer: int, pairs: list, options: 
         fast = engine.effects(check, "model", freeze_norms=freeze).delta
         _, reference = reference_effects(adapter, batch, layer, [list(s) for s in check], readout="model", freeze_norms=freeze)
         error = np.abs(fast - reference).max() / np.abs(reference).max()
-        print(f"  fast path vs one forward per set ({len(check)} sets, {'frozen norms' if freeze else 'free norms'}): max relative difference {error:.1e}")
+        print(
+            f"  fast path vs one forward per set ({len(check)} sets, {'frozen norms' if freeze else 'free norms'}): max relative difference {error:.1e}"
+        )
 
 
 def main() -> None:

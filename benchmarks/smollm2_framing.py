@@ -78,7 +78,10 @@ def main() -> None:
 
     shipped = adapter.tokenizer.backend_tokenizer.post_processor
     ids = [(token, adapter.tokenizer.convert_tokens_to_ids(token)) for token in SMOLLM2.special_tokens]
-    for name, processor in (("query first", TemplateProcessing(single=SMOLLM2.single_template, pair=QUERY_FIRST, special_tokens=ids)), ("passage first", shipped)):
+    for name, processor in (
+        ("query first", TemplateProcessing(single=SMOLLM2.single_template, pair=QUERY_FIRST, special_tokens=ids)),
+        ("passage first", shipped),
+    ):
         adapter.tokenizer.backend_tokenizer.post_processor = processor
         states = readout_states(adapter, train, layers), readout_states(adapter, test, layers)
         for column, where in enumerate([f"after layer {layer}" for layer in layers] + ["final norm"]):

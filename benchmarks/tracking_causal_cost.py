@@ -37,7 +37,9 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     model = tiny_model("llama", hidden=args.d, intermediate=args.n, layers=2, heads=args.heads, vocab_size=64)
-    print(f"random LLaMA d = {args.d}, n = {args.n}, 2 layers, built in {time.perf_counter() - start:.0f} s; {torch.get_num_threads()} torch threads; load {os.getloadavg()[0]:.1f}")
+    print(
+        f"random LLaMA d = {args.d}, n = {args.n}, 2 layers, built in {time.perf_counter() - start:.0f} s; {torch.get_num_threads()} torch threads; load {os.getloadavg()[0]:.1f}"
+    )
     source = Partition.from_coalitions([list(range(k * 32, k * 32 + 32)) for k in range(args.coalitions)], "x", layer=0)
     target = Partition.from_coalitions([list(range(k * 32, k * 32 + 32)) for k in range(20)], "x", layer=1)
     ids = torch.randint(5, len(TINY_VOCAB), (args.inputs, args.tokens), generator=torch.Generator().manual_seed(0))
@@ -47,7 +49,9 @@ def main() -> None:
     cpu, wall = time.process_time() - start_cpu, time.perf_counter() - start
     rows = (sets.shape[0] + 1) * args.inputs * args.tokens
     flop = 2 * (4 * args.d * args.d + 2 * args.d * args.n)  # q, k, v, o and gate, up per token (no GQA in this config)
-    print(f"{sets.shape[0] + 1} stacked rows × {args.inputs} inputs × {args.tokens} tokens = {rows} row·tokens: {cpu:.1f} s CPU, {wall:.1f} s wall")
+    print(
+        f"{sets.shape[0] + 1} stacked rows × {args.inputs} inputs × {args.tokens} tokens = {rows} row·tokens: {cpu:.1f} s CPU, {wall:.1f} s wall"
+    )
     print(f"{cpu / rows * 1e3:.2f} ms CPU per row·token; {flop / 1e9:.2f} GFLOP per row·token; {rows * flop / cpu / 1e9:.0f} GFLOP/s")
 
 

@@ -96,11 +96,15 @@ def main() -> None:
     dense_mib = args.n * args.n * 4 / 2**20
     extra = rss_peak - rss_inputs
     print(f"influence (blockwise, {-(-args.n // block_rows)} blocks): {influence_s:.1f} s wall, {influence_cpu:.1f} s CPU")
-    print(f"per-player influences (one pass, both reductions): {players_cpu:.1f} s CPU = {players_cpu / influence_cpu:.2f}× the coalition influence")
+    print(
+        f"per-player influences (one pass, both reductions): {players_cpu:.1f} s CPU = {players_cpu / influence_cpu:.2f}× the coalition influence"
+    )
     print(f"events + matching on S {influence.shape}: {events_s:.2f} s")
     print(f"overhead over bare gate+up matmuls on {len(rows)} rows: {sampled:.2f} s / {bare:.2f} s = {sampled / bare:.2f}×")
     print(f"peak resident memory: {rss_peak:.0f} MiB; inputs (factors, partitions) {rss_inputs:.0f} MiB")
-    print(f"extra peak during influence: {extra:.0f} MiB = {extra / dense_mib:.2f}× one dense {args.n}×{args.n} float32 W ({dense_mib:.0f} MiB)")
+    print(
+        f"extra peak during influence: {extra:.0f} MiB = {extra / dense_mib:.2f}× one dense {args.n}×{args.n} float32 W ({dense_mib:.0f} MiB)"
+    )
     print(f"events: {tracking.counts()}")
     print("percentages:", {kind: round(value, 1) for kind, value in tracking.percentages().items()})
 

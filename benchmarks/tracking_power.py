@@ -83,10 +83,14 @@ def planted_model_table(args: argparse.Namespace) -> None:
     mean_abs = np.zeros(args.n)
     mean_abs[list(source.neurons)] = collect_input_activity(model, batches, {0: np.asarray(source.neurons)}, tokens="all")[0].mean_abs()
     design = planted_design(args.coalitions, args.coalitions, seed=args.seed)
-    print(f"\n1. planted model: tiny LLaMA d = {args.d}, n = {args.n}, {args.coalitions} → {args.coalitions} coalitions of {args.size}; "
-          f"{len(design.links)} planted links, {len(design.events)} planted source events; causal on {args.inputs} inputs × 16 tokens, {args.groups} random groups")
-    print("| s | shares rule: events found (vanish) | τ = 0.3 rule: persist / split / vanish | weight links: planted (false) | events from weight links "
-          "| causal links: planted (false) | events from causal links | weight s / causal s |")
+    print(
+        f"\n1. planted model: tiny LLaMA d = {args.d}, n = {args.n}, {args.coalitions} → {args.coalitions} coalitions of {args.size}; "
+        f"{len(design.links)} planted links, {len(design.events)} planted source events; causal on {args.inputs} inputs × 16 tokens, {args.groups} random groups"
+    )
+    print(
+        "| s | shares rule: events found (vanish) | τ = 0.3 rule: persist / split / vanish | weight links: planted (false) | events from weight links "
+        "| causal links: planted (false) | events from causal links | weight s / causal s |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for strength in args.strengths:
         with planted_model(model, 0, source, target, design, strength, seed=args.seed):
@@ -97,7 +101,9 @@ def planted_model_table(args: argparse.Namespace) -> None:
             causal = None
             if args.causal:
                 start = time.process_time()
-                causal = causal_links(model, 0, source, target, batches, CausalSettings(inputs=args.inputs, random_groups=args.groups, seed=args.seed))
+                causal = causal_links(
+                    model, 0, source, target, batches, CausalSettings(inputs=args.inputs, random_groups=args.groups, seed=args.seed)
+                )
                 causal_cpu = time.process_time() - start
         shares = classify(influence, ShareThresholds())
         tau = classify(influence, Thresholds(tau=0.3)).percentages()
@@ -109,7 +115,10 @@ def planted_model_table(args: argparse.Namespace) -> None:
             f"{planted_events_found(design, classify(influence, LinkThresholds(), weights.pairs()))} of {len(design.events)}",
         ]
         if causal is not None:
-            row += [_found(design, causal.tests.pairs()), f"{planted_events_found(design, classify(influence, LinkThresholds(), causal.tests.pairs()))} of {len(design.events)}"]
+            row += [
+                _found(design, causal.tests.pairs()),
+                f"{planted_events_found(design, classify(influence, LinkThresholds(), causal.tests.pairs()))} of {len(design.events)}",
+            ]
             row += [f"{weight_cpu:.2f} / {causal_cpu:.1f}"]
         else:
             row += ["–", "–", f"{weight_cpu:.2f} / –"]
@@ -134,13 +143,17 @@ def real_layer_tables(args: argparse.Namespace) -> None:
     source, target = (random_partition(rng, n, args.coalitions, args.size, layer + k) for k in (0, 1))
     design = planted_design(args.coalitions, args.coalitions, persist=args.links, split=0, merge=0, seed=args.seed)
     weighting = "E|a| of the run" if mean_abs is not None else "uniform E|a|"
-    print(f"\n2. spike-in: {args.model} layers {layer} → {layer + 1}, {args.coalitions} → {args.coalitions} random coalitions of {args.size}, "
-          f"{args.links} planted one-to-one links, {weighting}")
+    print(
+        f"\n2. spike-in: {args.model} layers {layer} → {layer + 1}, {args.coalitions} → {args.coalitions} random coalitions of {args.size}, "
+        f"{args.links} planted one-to-one links, {weighting}"
+    )
     print("| s | polish: planted (other) | influence: planted (other) |")
     print("|---|---|---|")
     for strength in args.strengths:
         planted = plant_links(vmap, source, target, design, strength, seed=args.seed)
-        cells = [_found(design, weight_links(planted, source, target, mean_abs, statistic=name)[1].pairs()) for name in ("polish", "influence")]
+        cells = [
+            _found(design, weight_links(planted, source, target, mean_abs, statistic=name)[1].pairs()) for name in ("polish", "influence")
+        ]
         print(f"| {strength:g} | " + " | ".join(cells) + " |", flush=True)
     counts: dict[str, list[int]] = {"polish": [], "influence": []}
     for shuffle in range(args.shuffles):
@@ -148,7 +161,9 @@ def real_layer_tables(args: argparse.Namespace) -> None:
         source, target = (random_partition(rng, n, args.coalitions, args.size, layer + k) for k in (0, 1))
         for name in counts:
             counts[name].append(len(weight_links(vmap, source, target, mean_abs, statistic=name)[1].links))
-    print(f"\n3. shuffled partitions of layers {layer} → {layer + 1} ({args.shuffles} shuffles, {args.coalitions} × {args.coalitions} links each):")
+    print(
+        f"\n3. shuffled partitions of layers {layer} → {layer + 1} ({args.shuffles} shuffles, {args.coalitions} × {args.coalitions} links each):"
+    )
     for name, found in counts.items():
         print(f"{name}: {sum(found)} false links in all, shuffles with any: {sum(k > 0 for k in found)} (per shuffle {found})")
 
@@ -168,8 +183,10 @@ def rotation_table(args: argparse.Namespace) -> None:
             orthogonal, _ = torch.linalg.qr(torch.randn(vmap.write.shape[0], vmap.write.shape[0], generator=generator))
             rotated = VirtualMap({name: read @ orthogonal for name, read in vmap.read.items()}, vmap.write, vmap.folded)
         counts.append(len(weight_links(rotated, source, target, None)[1].links))
-    print(f"\n4. the run's tracked coalitions, layers {layer} → {layer + 1} ({len(source.coalitions)} → {len(target.coalitions)}): "
-          f"{counts[0]} specific links; after {args.rotations} random rotations of the residual stream: {counts[1:]}")
+    print(
+        f"\n4. the run's tracked coalitions, layers {layer} → {layer + 1} ({len(source.coalitions)} → {len(target.coalitions)}): "
+        f"{counts[0]} specific links; after {args.rotations} random rotations of the residual stream: {counts[1:]}"
+    )
 
 
 def main() -> None:

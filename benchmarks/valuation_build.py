@@ -30,7 +30,9 @@ def synthetic_stats(n: int, rows: int, seed: int) -> ActivationStats:
     factor = generator.normal(size=(32, n)).astype(np.float32)
 
     def sample() -> np.ndarray:
-        return (generator.normal(size=(rows, 32)).astype(np.float32) @ factor + generator.normal(size=(rows, n)).astype(np.float32)).astype(np.float64)
+        return (generator.normal(size=(rows, 32)).astype(np.float32) @ factor + generator.normal(size=(rows, n)).astype(np.float32)).astype(
+            np.float64
+        )
 
     a, v = sample(), sample()
     return ActivationStats(
@@ -87,6 +89,7 @@ def measure(n: int, d: int, rows: int, repeats: int) -> None:
     print(f"  OCA φ        {oca_time:8.2f} s   (estimated peak {phi_bytes(n, d=d) / 2**30:.2f} GiB besides the statistics)")
     print(f"  PAS-grad φ   {grad_time:8.2f} s   (estimated peak {phi_bytes(n) / 2**30:.2f} GiB besides the statistics)")
     print(f"  for scale: one full float32 Gram matrix DᵀD ({n}×{d} by {d}×{n}) {gram_time:.2f} s; OCA/Gram {oca_time / gram_time:.2f}")
+
 
 if __name__ == "__main__":
     main()

@@ -66,9 +66,7 @@ def upper(phi: np.ndarray) -> np.ndarray:
     return phi[np.triu_indices(phi.shape[0], k=1)]
 
 
-def compare(
-    title: str, adapter: ModelAdapter, layer: int, batches: list[TokenBatch], neurons: np.ndarray | None, readout: str
-) -> None:
+def compare(title: str, adapter: ModelAdapter, layer: int, batches: list[TokenBatch], neurons: np.ndarray | None, readout: str) -> None:
     """Build the three valuations and print Spearman ρ against PAS-exact and the build times."""
     exact, exact_s = timed(lambda: pas_exact(adapter, layer, batches, readout=readout, neurons=neurons))
     hess, hess_s = timed(lambda: pas_hess(adapter, layer, batches, readout=readout, neurons=neurons))

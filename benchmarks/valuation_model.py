@@ -71,7 +71,9 @@ def accuracy(adapter: ModelAdapter, layer: int, batches: list[TokenBatch], playe
     truth = exact.phi[at[first], at[second]]
     inputs = sum(len(batch) for batch in batches)
     print(f"layer {layer}: {pairs} pairs of {players} random neurons, {inputs} inputs; exact ablation {exact_s:.0f} s")
-    print(f"  median |ψ| {np.median(np.abs(truth)):.3g}, 90th percentile {np.quantile(np.abs(truth), 0.9):.3g}, max {np.abs(truth).max():.3g}")
+    print(
+        f"  median |ψ| {np.median(np.abs(truth)):.3g}, 90th percentile {np.quantile(np.abs(truth), 0.9):.3g}, max {np.abs(truth).max():.3g}"
+    )
     estimates = {
         "PAS-model secant": lambda: pas_model(adapter, layer, batches, neurons=chosen),
         "PAS-model hessian": lambda: pas_model(adapter, layer, batches, neurons=chosen, estimate="hessian"),

@@ -74,7 +74,11 @@ def cli_reference(docs_dir: Path) -> str:
         usage = " ".join(["hedonic", name, *command.collect_usage_pieces(context)])
         rows = [_parameter_row(parameter, context) for parameter in command.params]
         table = ["| parameter | meaning |", "|---|---|", *(row for row in rows if row)] if any(rows) else []
-        sections.append("\n".join([f"## `hedonic {name}`", "", f"```\n{usage}\n```", "", plain_roles(inspect.cleandoc(command.help or "")), "", *table, ""]))
+        sections.append(
+            "\n".join(
+                [f"## `hedonic {name}`", "", f"```\n{usage}\n```", "", plain_roles(inspect.cleandoc(command.help or "")), "", *table, ""]
+            )
+        )
     return "\n".join(sections)
 
 
@@ -90,7 +94,11 @@ def config_reference(docs_dir: Path) -> str:
     """Markdown tables of every run-configuration key: one table per TOML table, its docstring above it."""
     from hedonic.pipeline import RunConfig
 
-    top = [field for field in dataclasses.fields(RunConfig) if not dataclasses.is_dataclass(field.type) and field.name not in _sections(RunConfig)]
+    top = [
+        field
+        for field in dataclasses.fields(RunConfig)
+        if not dataclasses.is_dataclass(field.type) and field.name not in _sections(RunConfig)
+    ]
     parts = ["### Top level", "", plain_roles(inspect.cleandoc(RunConfig.__doc__ or "")), "", *_key_table(RunConfig, [f.name for f in top])]
     for name, section in _sections(RunConfig).items():
         keys = [field.name for field in dataclasses.fields(section)]
@@ -100,7 +108,11 @@ def config_reference(docs_dir: Path) -> str:
 
 def _sections(config_class: type) -> dict[str, type]:
     defaults = config_class()
-    return {field.name: type(getattr(defaults, field.name)) for field in dataclasses.fields(config_class) if dataclasses.is_dataclass(getattr(defaults, field.name))}
+    return {
+        field.name: type(getattr(defaults, field.name))
+        for field in dataclasses.fields(config_class)
+        if dataclasses.is_dataclass(getattr(defaults, field.name))
+    }
 
 
 def _key_table(section: type, keys: list[str]) -> list[str]:

@@ -122,7 +122,10 @@ def pas_exact_figure(setup: Setup) -> str:
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     setup_seconds, synergy = timed(device, lambda: PairwiseSynergy(readout, w_out))
-    rows = [(torch.randn(1, d, generator=generator).to(device), torch.randn(1, n, generator=generator).to(device)) for _ in range(setup.inputs + 1)]
+    rows = [
+        (torch.randn(1, d, generator=generator).to(device), torch.randn(1, n, generator=generator).to(device))
+        for _ in range(setup.inputs + 1)
+    ]
     synergy.update(*rows[0])  # warm-up
     seconds, _ = timed(device, lambda: [synergy.update(*row) for row in rows[1:]])
     per_thousand = seconds / setup.inputs * 1000

@@ -122,9 +122,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--task", choices=TASKS, default="relevance")
     parser.add_argument("--seed", type=int, default=0, help="seed of the corpus, head, LoRA init and data order")
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument(
-        "--queries-per-batch", type=int, default=None, help=f"query groups ({GROUP_SIZE} pairs each) per step"
-    )
+    parser.add_argument("--queries-per-batch", type=int, default=None, help=f"query groups ({GROUP_SIZE} pairs each) per step")
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--rank", type=int, default=8, help="LoRA rank")
     parser.add_argument("--alpha", type=float, default=16.0, help="LoRA alpha (update scale alpha/rank)")
@@ -165,8 +163,7 @@ def cross_encoder_scorer(adapter: ModelAdapter, max_length: int, batch_size: int
 
     def score(pairs: Sequence[QueryDocPair]) -> np.ndarray:
         chunks = [
-            adapter.logits(adapter.encode([p.query for p in c], [p.text for p in c], max_length))
-            for c in batched_pairs(pairs, batch_size)
+            adapter.logits(adapter.encode([p.query for p in c], [p.text for p in c], max_length)) for c in batched_pairs(pairs, batch_size)
         ]
         return torch.cat(chunks).double().numpy()
 
@@ -308,9 +305,7 @@ def step_loss(logits: torch.Tensor, chunk: list[QueryDocPair], target: Target | 
     return listwise + binary(logits, torch.tensor([p.label for p in chunk], dtype=logits.dtype))
 
 
-def train(
-    model: torch.nn.Module, adapter: ModelAdapter, split: DemoSplit, target: Target | None, args: argparse.Namespace
-) -> dict:
+def train(model: torch.nn.Module, adapter: ModelAdapter, split: DemoSplit, target: Target | None, args: argparse.Namespace) -> dict:
     """Fine-tune the trainable parameters of ``model``; returns the mean loss per epoch, steps and warm-up.
 
     A step takes ``--queries-per-batch`` query groups (:func:`training_groups`, :func:`step_loss`).
@@ -386,36 +381,34 @@ def describe(args: argparse.Namespace, corpus_config: DemoCorpusConfig, sizes: d
     recipe, target = RECIPES[args.model], results["target"]
     names = ("accuracy", "pairwise_accuracy", "mrr") if target is None else ("r2", "spearman")
     header = {"accuracy": "accuracy", "pairwise_accuracy": "pairwise accuracy", "mrr": "MRR", "r2": "R²", "spearman": "Spearman ρ"}
-    rows = "\n".join(
-        f"| {name} | " + " | ".join(_cell(m.get(key)) for key in names) + " |" for name, m in results["metrics"].items()
-    )
+    rows = "\n".join(f"| {name} | " + " | ".join(_cell(m.get(key)) for key in names) + " |" for name, m in results["metrics"].items())
     losses = ", ".join(f"{x:.4f}" for x in results["losses"])
     return f"""# hedonic {args.model} reranker adapter: {args.task}
 
 LoRA adapter (peft) for {recipe.description}. Written by `scripts/train_demo_reranker.py` (see its
-docstring); rerunning `{results['command']}` reproduces this folder.
+docstring); rerunning `{results["command"]}` reproduces this folder.
 
 - Trained parameters: LoRA rank {args.rank}, alpha {args.alpha:g} on {recipe.modules}
   (`modules_to_save`). Everything else is frozen. Stored in {args.adapter_dtype}
-  ({results['adapter_bytes'] / 1e6:.2f} MB).
+  ({results["adapter_bytes"] / 1e6:.2f} MB).
 - Task: {_task_text(args.task, target)}
 - Data: `hedonic.data.build_demo_corpus({corpus_config})`
-  on CPython {sys.version.split()[0]}'s `pydoc_data.topics`: {sizes['passages']} passages,
-  {sizes['train_queries']} train queries ({results['queries']} used per epoch), {sizes['heldout_queries']}
-  held-out queries of which {sizes['scored_queries']} are scored ({sizes['heldout_pairs']} balanced
-  pairs, {sizes['heldout_candidates']} candidate pairs).
-- Training: seed {args.seed}; {args.epochs} epoch(s) of {results['steps']} steps; a step takes
+  on CPython {sys.version.split()[0]}'s `pydoc_data.topics`: {sizes["passages"]} passages,
+  {sizes["train_queries"]} train queries ({results["queries"]} used per epoch), {sizes["heldout_queries"]}
+  held-out queries of which {sizes["scored_queries"]} are scored ({sizes["heldout_pairs"]} balanced
+  pairs, {sizes["heldout_candidates"]} candidate pairs).
+- Training: seed {args.seed}; {args.epochs} epoch(s) of {results["steps"]} steps; a step takes
   {args.queries_per_batch} train queries of {GROUP_SIZE} pairs each; {_loss_text(target)}; AdamW, lr
-  {args.learning_rate:g}, {results['warmup']} warm-up steps then linear decay to 0, gradient norm
+  {args.learning_rate:g}, {results["warmup"]} warm-up steps then linear decay to 0, gradient norm
   clipped to 1; max length {args.max_length} tokens; {args.threads} torch thread(s). Mean loss per
-  epoch: {losses}. Training took {results['train_seconds']:.0f} s wall time and
-  {results['train_cpu_seconds']:.0f} s CPU time on a 2-core CPU machine shared with other jobs.
-{results['precision_note']}
+  epoch: {losses}. Training took {results["train_seconds"]:.0f} s wall time and
+  {results["train_cpu_seconds"]:.0f} s CPU time on a 2-core CPU machine shared with other jobs.
+{results["precision_note"]}
 
 Held-out metrics. {_metrics_text(args.model, target)}
 
-| model | {' | '.join(header[key] for key in names)} |
-|---|{'---|' * len(names)}
+| model | {" | ".join(header[key] for key in names)} |
+|---|{"---|" * len(names)}
 {rows}
 """
 
@@ -519,8 +512,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     for name, values in metrics.items():
         print(f"{name:32s} " + "  ".join(f"{k} {v:.3f}" for k, v in values.items()))
     print(results["precision_note"])
-    print(f"training wall time {train_seconds:.0f} s, CPU time {train_cpu_seconds:.0f} s; "
-          f"total wall time {time.perf_counter() - started:.0f} s, CPU time {time.process_time() - cpu_started:.0f} s")
+    print(
+        f"training wall time {train_seconds:.0f} s, CPU time {train_cpu_seconds:.0f} s; "
+        f"total wall time {time.perf_counter() - started:.0f} s, CPU time {time.process_time() - cpu_started:.0f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,11 @@ def test_json_roundtrip_and_determinism(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("{not json", "not a valid JSON"), ('{"kind": "other", "format_version": 1}', "expected 'thing'"),
-     ('{"kind": "thing", "format_version": 99}', "version 99")],
+    [
+        ("{not json", "not a valid JSON"),
+        ('{"kind": "other", "format_version": 1}', "expected 'thing'"),
+        ('{"kind": "thing", "format_version": 99}', "version 99"),
+    ],
 )
 def test_json_rejects_corrupt_or_wrong(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "bad.json"
@@ -125,7 +128,10 @@ def test_a_full_disk_is_a_write_error(tmp_path: Path, monkeypatch: pytest.Monkey
     [
         (b"hello world\n", r"not a \.npy array \(it does not start with the NUMPY header\)"),
         ("object", r"holds Python objects \(pickled data\), which hedonic never loads"),
-        ("forged", r"truncated \.npy array: its header declares shape \(300000, 300000\) of float32 \(360000000128 bytes\), the file holds 1128"),
+        (
+            "forged",
+            r"truncated \.npy array: its header declares shape \(300000, 300000\) of float32 \(360000000128 bytes\), the file holds 1128",
+        ),
     ],
 )
 def test_load_npy_never_unpickles_and_never_allocates_more_than_the_file(tmp_path: Path, content: object, message: str) -> None:

@@ -30,7 +30,9 @@ def test_a_console_on_a_terminal_takes_the_terminal_width(monkeypatch: pytest.Mo
     assert made.is_terminal and made.width != PIPED_WIDTH
 
 
-def test_piped_command_output_keeps_each_line_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_piped_command_output_keeps_each_line_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`hedonic discover` printed its stability statement wrapped at 80 columns into a log."""
     monkeypatch.delenv("COLUMNS", raising=False)
     x = np.random.default_rng(0).normal(size=(8, 8))

@@ -37,7 +37,10 @@ def _artifact_kinds() -> dict[str, int]:
         constants = {
             node.targets[0].id: node.value.value
             for node in ast.parse(path.read_text(encoding="utf-8")).body
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Constant)
+            if isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Constant)
         }
         for name, value in constants.items():
             version = constants.get(name.removesuffix("_KIND") + "_FORMAT_VERSION")

@@ -15,7 +15,20 @@ from typing import Any
 
 import pytest
 
-STAGES = ("models", "data", "stats", "ablation", "valuation", "game", "baselines", "evaluation", "meaning", "tracking", "report", "pipeline")
+STAGES = (
+    "models",
+    "data",
+    "stats",
+    "ablation",
+    "valuation",
+    "game",
+    "baselines",
+    "evaluation",
+    "meaning",
+    "tracking",
+    "report",
+    "pipeline",
+)
 ARRAY = re.compile(r"\b(?:np\.ndarray|ndarray|NDArray|torch\.Tensor|Tensor|ArrayLike)\b")
 SHAPE = re.compile(r"\((?:\s*[\w+\-·*/ ]{1,16},)+\s*[\w+\-·*/ ]{0,16}\)|×|\bshape\b")
 KNOWN_OFFENDERS = frozenset(

@@ -18,7 +18,13 @@ def test_accepts_ascending_ids_and_returns_a_new_int64_array() -> None:
 
 @pytest.mark.parametrize(
     ("values", "count", "message"),
-    [([1, 1], None, "strictly ascending"), ([2, 1], None, "strictly ascending"), ([-1, 2], None, "non-negative"), ([0, 1], 3, "3 strictly"), ([[0, 1]], None, "1-D")],
+    [
+        ([1, 1], None, "strictly ascending"),
+        ([2, 1], None, "strictly ascending"),
+        ([-1, 2], None, "non-negative"),
+        ([0, 1], 3, "3 strictly"),
+        ([[0, 1]], None, "1-D"),
+    ],
 )
 def test_refuses_bad_ids_naming_the_input(values: list, count: int | None, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as raised:

@@ -17,7 +17,9 @@ def _python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
 
 
-def test_readme_python_examples_run(tiny_config: RunConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_readme_python_examples_run(
+    tiny_config: RunConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     pipeline_example, game_example = _python_blocks()
     monkeypatch.chdir(tmp_path)
     (tmp_path / "my-run.toml").write_text(config_toml(tiny_config))

@@ -29,4 +29,15 @@ def test_record_names_read_back_their_layer() -> None:
 
 
 def test_the_swept_roots_are_the_tops_of_every_output_but_the_report() -> None:
-    assert artifact_roots() == ("data", "lora_profile.json", "stats", "valuation", "partitions", "baselines", "evaluation", "meaning", "tracking", "stages")
+    assert artifact_roots() == (
+        "data",
+        "lora_profile.json",
+        "stats",
+        "valuation",
+        "partitions",
+        "baselines",
+        "evaluation",
+        "meaning",
+        "tracking",
+        "stages",
+    )

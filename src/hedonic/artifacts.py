@@ -205,9 +205,7 @@ def canonical_safetensors(data: bytes) -> bytes:
     return len(text).to_bytes(8, "little") + text + data[8 + length :]
 
 
-def load_tensors(
-    path: str | Path, kind: str, format_version: int | tuple[int, ...]
-) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+def load_tensors(path: str | Path, kind: str, format_version: int | tuple[int, ...]) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """Load a safetensors artifact written by :func:`save_tensors`; returns (arrays, metadata).
 
     ``format_version``: the version read, or a tuple of the versions read. Raises

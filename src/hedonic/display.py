@@ -39,7 +39,9 @@ def html_table(title: str, rows: Iterable[tuple[str, Any]], *, note: str | None 
 
     Every label, value and the note are HTML-escaped; values are written with ``str``.
     """
-    body = "".join(f"<tr><th style='text-align:left'>{html.escape(label)}</th><td>{html.escape(str(value))}</td></tr>" for label, value in rows)
+    body = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(label)}</th><td>{html.escape(str(value))}</td></tr>" for label, value in rows
+    )
     footer = f"<p>{html.escape(note)}</p>" if note else ""
     return f"<div><strong>{html.escape(title)}</strong><table>{body}</table>{footer}</div>"
 

@@ -14,9 +14,7 @@ from hedonic.game import Partition, load_partition
 from hedonic.layout import REFERENCE, RunLayout
 
 
-def partitions_of_layer(
-    reference: Path, baselines: Sequence[Path], layer: int, *, reserved: Collection[str] = ()
-) -> dict[str, Partition]:
+def partitions_of_layer(reference: Path, baselines: Sequence[Path], layer: int, *, reserved: Collection[str] = ()) -> dict[str, Partition]:
     """The hedonic partition under :data:`~hedonic.layout.REFERENCE`, then each baseline under its method name.
 
     Raises :class:`ConfigError` when two files share a method (or a baseline takes a ``reserved``
@@ -30,7 +28,9 @@ def partitions_of_layer(
         found[baseline.method] = baseline
     for name, each in found.items():
         if each.layer is not None and each.layer != layer:
-            raise ConfigError(f"the {name} partition is of layer {each.layer}, not {layer}", hint="pass the partitions of the evaluated layer")
+            raise ConfigError(
+                f"the {name} partition is of layer {each.layer}, not {layer}", hint="pass the partitions of the evaluated layer"
+            )
     return found
 
 

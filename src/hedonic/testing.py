@@ -59,9 +59,7 @@ def tiny_tokenizer(family: str) -> Any:
             special_tokens=[("[CLS]", CLS_ID), ("[SEP]", SEP_ID)],
         )
     else:
-        backend.post_processor = processors.TemplateProcessing(
-            single="$A", pair="$A [SEP] $B:1", special_tokens=[("[SEP]", SEP_ID)]
-        )
+        backend.post_processor = processors.TemplateProcessing(single="$A", pair="$A [SEP] $B:1", special_tokens=[("[SEP]", SEP_ID)])
     specials: dict[str, Any] = {"pad_token": "[PAD]", "unk_token": "[UNK]"}
     if is_bert:
         specials |= {"cls_token": "[CLS]", "sep_token": "[SEP]"}

@@ -70,7 +70,9 @@ def test_baselines_use_only_the_reference_players(data: Planted) -> None:
 
 def test_missing_inputs_skip_their_methods(data: Planted) -> None:
     reference = _reference(list(range(data.groups.size)), [8] * 6)
-    run = run_baselines(reference, BaselineInputs(np.arange(data.groups.size), phi=data.phi), ["spherical-kmeans", "agglomerative", "spectral"])
+    run = run_baselines(
+        reference, BaselineInputs(np.arange(data.groups.size), phi=data.phi), ["spherical-kmeans", "agglomerative", "spectral"]
+    )
     assert set(run.partitions) == {"spectral"}
     assert run.skipped == {"spherical-kmeans": "no weight features given", "agglomerative": "no activation statistics given"}
 

@@ -53,7 +53,23 @@ def test_run_dir_writes_one_partition_per_method(tmp_path: Path, capsys: pytest.
     reference = _write_run(tmp_path / "run")
     capsys.readouterr()
     with pytest.raises(SystemExit) as stop:
-        cli.main(["baselines", "--run-dir", str(tmp_path / "run"), "--layer", str(LAYER), "--model", str(saved.model_dir), "--adapter", str(saved.adapter_dir), "--seed", "3", "--kmeans-n-init", "2"])
+        cli.main(
+            [
+                "baselines",
+                "--run-dir",
+                str(tmp_path / "run"),
+                "--layer",
+                str(LAYER),
+                "--model",
+                str(saved.model_dir),
+                "--adapter",
+                str(saved.adapter_dir),
+                "--seed",
+                "3",
+                "--kmeans-n-init",
+                "2",
+            ]
+        )
     assert stop.value.code == 0
     printed = capsys.readouterr().out
     assert "Baselines for layer 1" in printed
@@ -83,7 +99,10 @@ def test_files_without_model_or_outer_products_skip_with_reasons(tmp_path: Path,
     ("extra", "message"),
     [
         (["--methods", "kmeans"], "unknown or no baseline methods"),
-        (["--layer", "0", "--partition", "{run}/partitions/layer1.json", "--phi", "{run}/valuation/layer1.safetensors"], "partition of layer 1, not 0"),
+        (
+            ["--layer", "0", "--partition", "{run}/partitions/layer1.json", "--phi", "{run}/valuation/layer1.safetensors"],
+            "partition of layer 1, not 0",
+        ),
     ],
 )
 def test_bad_arguments_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str) -> None:

@@ -55,7 +55,9 @@ main(sys.argv[2:])
     [
         pytest.param("typer", "nothing was half-written", id="start-up"),
         pytest.param("hedonic.pipeline.config", "nothing was half-written", id="commands"),
-        pytest.param("peft", "the stages that finished are kept; rerun `hedonic run {config}` to resume", id="model-loading", marks=pytest.mark.slow),
+        pytest.param(
+            "peft", "the stages that finished are kept; rerun `hedonic run {config}` to resume", id="model-loading", marks=pytest.mark.slow
+        ),
     ],
 )
 def test_ctrl_c_at_any_moment_says_interrupted_with_exit_130_and_no_traceback(
@@ -93,7 +95,9 @@ def test_an_interrupted_sub_command_says_so(capsys: pytest.CaptureFixture[str]) 
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_ctrl_c_while_the_commands_are_imported_says_interrupted(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ctrl_c_while_the_commands_are_imported_says_interrupted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from hedonic.cli import _app
 
     def interrupted() -> None:
@@ -105,7 +109,9 @@ def test_ctrl_c_while_the_commands_are_imported_says_interrupted(monkeypatch: py
     assert stop.value.code == 130 and "interrupted (SIGINT)" in capsys.readouterr().err
 
 
-def test_a_signal_the_process_was_started_ignoring_stays_ignored(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_signal_the_process_was_started_ignoring_stays_ignored(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A background job of a script (SIGINT ignored, as Python itself leaves it) is not stopped by Ctrl-C on the script."""
 
     @cli.app.command("ignore-for-test")

@@ -52,7 +52,20 @@ def _model_args(saved: TinyCheckpoint, data: Path) -> list[str]:
 
 
 def test_writes_one_file_per_layer_equal_to_the_library(saved: TinyCheckpoint, data: Path, tmp_path: Path) -> None:
-    code = _run(*_model_args(saved, data), "--layer", "0", "--layer", "-1", "--grad", "--readout", "model", "--batch-size", "2", "--out-dir", tmp_path)
+    code = _run(
+        *_model_args(saved, data),
+        "--layer",
+        "0",
+        "--layer",
+        "-1",
+        "--grad",
+        "--readout",
+        "model",
+        "--batch-size",
+        "2",
+        "--out-dir",
+        tmp_path,
+    )
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["layer0.safetensors", "layer2.safetensors"]
     adapter = load_model(saved.model_dir, saved.adapter_dir)
@@ -118,9 +131,7 @@ def test_missing_data_exits_2(saved: TinyCheckpoint, tmp_path: Path, capsys: pyt
 
 @pytest.mark.slow
 @pytest.mark.timeout(150)
-def test_torchrun_with_two_processes_writes_the_single_process_statistics(
-    saved: TinyCheckpoint, data: Path, tmp_path: Path
-) -> None:
+def test_torchrun_with_two_processes_writes_the_single_process_statistics(saved: TinyCheckpoint, data: Path, tmp_path: Path) -> None:
     hedonic = Path(sys.executable).with_name("hedonic")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HEDONIC_NO_PROGRESS": "1", "OMP_NUM_THREADS": "1"}
     args = [*_model_args(saved, data), "--layer", "1", "--grad", "--batch-size", "2"]

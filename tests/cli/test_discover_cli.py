@@ -33,7 +33,9 @@ def test_a_float16_phi_is_accepted_and_partitioned_as_its_float32_values(tmp_pat
     """Item 4: rc 1 "scipy.sparse does not support dtype float16"."""
     phi = _phi().astype(np.float16)
     np.save(tmp_path / "f16.npy", phi)
-    code, _ = _exit(["discover", "--phi", str(tmp_path / "f16.npy"), "--out", str(tmp_path / "p.json"), "--stability-samples", "10"], capsys)
+    code, _ = _exit(
+        ["discover", "--phi", str(tmp_path / "f16.npy"), "--out", str(tmp_path / "p.json"), "--stability-samples", "10"], capsys
+    )
     assert code == 0
     expected = discover(phi.astype(np.float32), stability_samples=10)
     assert load_partition(tmp_path / "p.json").coalitions == expected.coalitions

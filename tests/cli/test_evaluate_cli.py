@@ -119,12 +119,27 @@ def test_inputs_that_built_phi_are_refused(setup: tuple[Path, Path], tmp_path: P
 def test_bad_arguments_exit_2(setup: tuple[Path, Path], capsys: pytest.CaptureFixture[str], extra: list[str], message: str) -> None:
     model_dir, root = setup
     with pytest.raises(SystemExit) as stop:
-        cli.main(["evaluate", "--layer", "1", "--model", str(model_dir), "--data", str(root / "heldout.jsonl"), "--run-dir", str(root / "run"), *extra])
+        cli.main(
+            [
+                "evaluate",
+                "--layer",
+                "1",
+                "--model",
+                str(model_dir),
+                "--data",
+                str(root / "heldout.jsonl"),
+                "--run-dir",
+                str(root / "run"),
+                *extra,
+            ]
+        )
     assert stop.value.code == 2
     assert message in " ".join(capsys.readouterr().err.split())
 
 
-def test_decompose_writes_the_synergy_with_the_norms_free_and_frozen(setup: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_decompose_writes_the_synergy_with_the_norms_free_and_frozen(
+    setup: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     model_dir, root = setup
     out = tmp_path / "eval" / "comparison.json"
     capsys.readouterr()

@@ -33,7 +33,12 @@ def _write_pairs(
         for q in range(queries):
             query = " ".join(rng.choice(WORDS, 3))
             for d in range(4):
-                record = {"qid": f"{prefix}{q}", "docid": f"d{q}-{d}", "query": query, "text": " ".join(rng.choice(WORDS, int(rng.integers(4, 9))))}
+                record = {
+                    "qid": f"{prefix}{q}",
+                    "docid": f"d{q}-{d}",
+                    "query": query,
+                    "text": " ".join(rng.choice(WORDS, int(rng.integers(4, 9)))),
+                }
                 if labels:
                     record["label"] = int(d == 0)
                 if domains[q % len(domains)] is not None:
@@ -62,7 +67,9 @@ def test_run_dir_explanation_writes_the_artifact_and_prints_the_tables(
     run = RunLayout(model_dir.parent.parent / "run")
     capsys.readouterr()
     with pytest.raises(SystemExit) as stop:
-        cli.main(["explain", "--run-dir", str(run.root), "--model", str(model_dir), "--adapter", str(adapter_dir), "--max-queries", "6", *FAST])
+        cli.main(
+            ["explain", "--run-dir", str(run.root), "--model", str(model_dir), "--adapter", str(adapter_dir), "--max-queries", "6", *FAST]
+        )
     assert stop.value.code == 0
     printed = capsys.readouterr().out
     for text in ("ndcg_drop, coalitions of size", "Most important hedonic coalitions", "Cross-domain ridge probes", "wrote"):

@@ -20,7 +20,9 @@ def _report(run: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, st
     return int(stop.value.code or 0), captured.out, " ".join(captured.err.split())
 
 
-def test_report_rebuilds_from_the_run_directory_and_names_missing_pieces(tiny_config: RunConfig, capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_rebuilds_from_the_run_directory_and_names_missing_pieces(
+    tiny_config: RunConfig, capsys: pytest.CaptureFixture[str]
+) -> None:
     layout = run_pipeline(tiny_config).layout
     layout.report.unlink()
     code, out, err = _report(layout.root, capsys)

@@ -46,7 +46,9 @@ def test_run_directory(tmp_path: Path, checkpoint: TinyCheckpoint, capsys: pytes
     stats = ActivationStats(0, np.arange(N), "readout", 2, 2, zeros, np.ones(N), zeros)
     save_stats(stats, run / "stats" / "layer0.safetensors")
     model = ["--model", str(checkpoint.model_dir), "--adapter", str(checkpoint.adapter_dir)]
-    code, out, _ = _run(["track", "--run-dir", str(run), *model, "--rule", "tau", "--tau", "0.9", "--top-k", "3", "--min-size", "2"], capsys)
+    code, out, _ = _run(
+        ["track", "--run-dir", str(run), *model, "--rule", "tau", "--tau", "0.9", "--top-k", "3", "--min-size", "2"], capsys
+    )
     assert code == 0
     assert "0→1" in out and "1→2" in out and "persist" in out and "emerge" in out and "rule tau" in out
     assert "E|a| not available for layer(s) 1: uniform weights used" in out
@@ -64,22 +66,30 @@ def test_run_directory_with_inputs_gives_intervals(tmp_path: Path, checkpoint: T
 
     run = tmp_path / "run"
     for layer in (0, 1):
-        save_partition(Partition.from_coalitions([range(0, 12), range(12, 32)], "x", layer=layer), run / "partitions" / f"layer{layer}.json")
+        save_partition(
+            Partition.from_coalitions([range(0, 12), range(12, 32)], "x", layer=layer), run / "partitions" / f"layer{layer}.json"
+        )
     write_jsonl(tiny_pairs("t", 5, 3, seed=0), run / "data" / "inputs.jsonl")
-    code, out, _ = _run(["track", "--run-dir", str(run), "--model", str(checkpoint.model_dir), "--rule", "shares", "--bootstrap", "30"], capsys)
+    code, out, _ = _run(
+        ["track", "--run-dir", str(run), "--model", str(checkpoint.model_dir), "--rule", "shares", "--bootstrap", "30"], capsys
+    )
     assert code == 0 and "rule shares" in out and "persist, split, merge, vanish: % of layer ℓ's tracked coalitions" in out
     events = load_events(run / "tracking" / "events_0_1.json")
     assert events.intervals is not None and events.bootstrap["inputs"] == 15 and events.tracking.rule == "shares"
     assert events.min_size == 10 and events.tracking.n_sources == 2
 
 
-def test_default_rule_reads_the_links_and_causal_measure_runs(tmp_path: Path, checkpoint: TinyCheckpoint, capsys: pytest.CaptureFixture[str]) -> None:
+def test_default_rule_reads_the_links_and_causal_measure_runs(
+    tmp_path: Path, checkpoint: TinyCheckpoint, capsys: pytest.CaptureFixture[str]
+) -> None:
     from hedonic.data.writers import write_jsonl
     from tests.conftest import tiny_pairs
 
     run = tmp_path / "run"
     for layer in (0, 1):
-        save_partition(Partition.from_coalitions([range(0, 12), range(12, 32)], "x", layer=layer), run / "partitions" / f"layer{layer}.json")
+        save_partition(
+            Partition.from_coalitions([range(0, 12), range(12, 32)], "x", layer=layer), run / "partitions" / f"layer{layer}.json"
+        )
     write_jsonl(tiny_pairs("t", 5, 3, seed=0), run / "data" / "inputs.jsonl")
     code, out, _ = _run(["track", "--run-dir", str(run), "--model", str(checkpoint.model_dir)], capsys)
     assert code == 0 and "rule links (weights, BH 5%)" in out and "s_min (detection floor)" in out and "no intervals: the links rule" in out

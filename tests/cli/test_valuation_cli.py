@@ -33,7 +33,9 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, TinyCheckpo
     stats = collect_stats(adapter, [batch], [1], grad="local", model_name=str(saved.model_dir), adapter_name=str(saved.adapter_dir))
     run = tmp_path_factory.mktemp("run")
     save_stats(stats[1], run / "stats" / "layer1.safetensors")
-    write_jsonl([QueryDocPair(f"q{i}", f"d{i}", q, t) for i, (q, t) in enumerate(zip(QUERIES, TEXTS, strict=True))], run / "data" / "inputs.jsonl")
+    write_jsonl(
+        [QueryDocPair(f"q{i}", f"d{i}", q, t) for i, (q, t) in enumerate(zip(QUERIES, TEXTS, strict=True))], run / "data" / "inputs.jsonl"
+    )
     return run, saved
 
 
@@ -147,7 +149,9 @@ def test_files_mode_needs_both_paths(capsys: pytest.CaptureFixture[str], tmp_pat
     assert "--run-dir and --layer" in capsys.readouterr().err
 
 
-def test_model_kinds_without_inputs_say_so(run_dir: tuple[Path, TinyCheckpoint], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_model_kinds_without_inputs_say_so(
+    run_dir: tuple[Path, TinyCheckpoint], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     run, _ = run_dir
     args = ["--stats", run / "stats" / "layer1.safetensors", "--out", tmp_path / "phi.safetensors", "--neurons", "0-3"]
     assert _run(*args, "--kind", "pas-exact") == 2

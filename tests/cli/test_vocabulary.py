@@ -39,7 +39,9 @@ def tiny_pairs(prefix: str, queries: int, docs: int, seed: int) -> list[QueryDoc
     rng = np.random.default_rng(seed)
     words = [word for word in TINY_VOCAB if not word.startswith("[")]
     return [
-        QueryDocPair(f"{prefix}{q}", f"d{q}-{d}", " ".join(rng.choice(words, 3)), " ".join(rng.choice(words, 6)), float(d == 0), "ab"[q % 2])
+        QueryDocPair(
+            f"{prefix}{q}", f"d{q}-{d}", " ".join(rng.choice(words, 3)), " ".join(rng.choice(words, 6)), float(d == 0), "ab"[q % 2]
+        )
         for q in range(queries)
         for d in range(docs)
     ]
@@ -125,7 +127,11 @@ def test_track_runs_with_the_defaults_of_the_tracking_table(
         (["report", "{run}"], (hedonic.report.build, "write_report"), "the positional RUN_DIR"),
         (["track", "{run}", "{model}"], (hedonic.tracking, "write_tracking"), "the positional RUN_DIR"),
         (["track", "{p0}", "{p1}", "--out-dir", "{out}", "{model}"], (hedonic.tracking, "write_tracking"), "partition files as arguments"),
-        (["track", "--partitions", "{p0}", "--partitions", "{p1}", "--out-dir", "{out}", "{model}"], (hedonic.tracking, "write_tracking"), "--partitions FILE"),
+        (
+            ["track", "--partitions", "{p0}", "--partitions", "{p1}", "--out-dir", "{out}", "{model}"],
+            (hedonic.tracking, "write_tracking"),
+            "--partitions FILE",
+        ),
         (["run", "{config}", "--out", "{out}"], (hedonic.pipeline.run, "run_pipeline"), "--out DIR (a folder)"),
         (["demo", "--out", "{out}"], (hedonic.pipeline.run, "run_pipeline"), "--out DIR (a folder)"),
     ],
@@ -143,7 +149,12 @@ def test_a_former_spelling_still_works_and_warns(
     monkeypatch.setattr(*stage, _stop)
     config = tmp_path / "run.toml"
     config.write_text(config_toml(RunConfig()))
-    values = {"{run}": str(run_dir.root), "{p0}": str(run_dir.partition(0)), "{p1}": str(run_dir.partition(1)), "{out}": str(tmp_path / "out")}
+    values = {
+        "{run}": str(run_dir.root),
+        "{p0}": str(run_dir.partition(0)),
+        "{p1}": str(run_dir.partition(1)),
+        "{out}": str(tmp_path / "out"),
+    }
     values["{config}"] = str(config)
     expanded = [part for arg in argv for part in (_model(checkpoint) if arg == "{model}" else [values.get(arg, arg)])]
     reached, err = _main(expanded, capsys)

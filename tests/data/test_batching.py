@@ -14,10 +14,7 @@ from hedonic.errors import ConfigError, DataError
 from hedonic.models import ModelAdapter
 from hedonic.testing import tiny_model
 
-PAIRS = [
-    QueryDocPair(f"q{i}", f"d{i}", "python list", " ".join(["the list is a data type"] * (i + 1)))
-    for i in range(5)
-]
+PAIRS = [QueryDocPair(f"q{i}", f"d{i}", "python list", " ".join(["the list is a data type"] * (i + 1))) for i in range(5)]
 
 
 @pytest.fixture(scope="module", params=["bert", "gpt2"])

@@ -175,7 +175,11 @@ def test_label_array_requires_labels() -> None:
 @pytest.mark.parametrize(
     ("name", "content", "match"),
     [
-        ("top.tsv", "1\t10\tq\tt\n1\t11\tq\tt\n\n1\t10\tq\tother\n", r"top\.tsv:4: the pair \(qid '1', docid '10'\) already appears at line 1"),
+        (
+            "top.tsv",
+            "1\t10\tq\tt\n1\t11\tq\tt\n\n1\t10\tq\tother\n",
+            r"top\.tsv:4: the pair \(qid '1', docid '10'\) already appears at line 1",
+        ),
         (
             "pairs.jsonl",
             '{"qid": "a", "docid": 1, "query": "q", "text": "t"}\n{"qid": "a", "docid": "1", "query": "q", "text": "u"}\n',

@@ -47,9 +47,7 @@ def assert_same(loaded: SynergyResult, result: SynergyResult) -> None:
             np.testing.assert_array_equal(getattr(got, field), getattr(expected, field))
         assert list(got.metrics) == list(expected.metrics) and loaded.plan == result.plan
         for name in expected.metrics:
-            assert got.metrics[name] == expected.metrics[name] or (
-                math.isnan(got.metrics[name]) and math.isnan(expected.metrics[name])
-            )
+            assert got.metrics[name] == expected.metrics[name] or (math.isnan(got.metrics[name]) and math.isnan(expected.metrics[name]))
 
 
 def test_round_trip_keeps_every_number(evaluated: tuple, tmp_path: Path) -> None:

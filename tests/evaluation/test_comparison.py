@@ -102,7 +102,12 @@ def test_heavy_tails_move_the_mean_but_not_the_ranks() -> None:
     rng = np.random.default_rng(8)
     hedonic = rng.lognormal(0.0, 0.5, 60)
     baseline = np.concatenate([rng.lognormal(-1.0, 0.5, 59), [1e4]])  # one dominant coalition
-    comparison = compare_methods({"hedonic": {"m": hedonic}, "random": {"m": baseline}}, {"hedonic": [5] * 60, "random": [5] * 60}, n_resamples=499, n_permutations=499)
+    comparison = compare_methods(
+        {"hedonic": {"m": hedonic}, "random": {"m": baseline}},
+        {"hedonic": [5] * 60, "random": [5] * 60},
+        n_resamples=499,
+        n_permutations=499,
+    )
     contrast = comparison.contrast("random", "m")
     assert contrast.difference is not None and contrast.difference < 0, "the mean says the baseline is ahead"
     assert contrast.cliffs_delta is not None and contrast.cliffs_delta > 0.6 and contrast.rank_p_holm < 1e-6, "the ranks say hedonic is"

@@ -58,7 +58,15 @@ def test_the_parts_add_up_and_the_computation_is_the_frozen_plain_ablation(famil
 def test_the_local_readout_of_a_linear_head_is_all_norm_coupling() -> None:
     _, _, engine = engine_of("mistral")
     found = decompose_partitions(
-        engine, partitions(), input_ids=IDS, readout="local", metrics=PLAN.metrics, max_pairs=4, size_range=(2, 8), n_resamples=20, n_permutations=20
+        engine,
+        partitions(),
+        input_ids=IDS,
+        readout="local",
+        metrics=PLAN.metrics,
+        max_pairs=4,
+        size_range=(2, 8),
+        n_resamples=20,
+        n_permutations=20,
     )
     for decomposition in found.decompositions.values():
         for metric in ("pair", "na"):
@@ -67,7 +75,9 @@ def test_the_local_readout_of_a_linear_head_is_all_norm_coupling() -> None:
             assert scale > 0 and np.abs(parts["computation"]).max() <= 1e-12 * scale
             np.testing.assert_allclose(decomposition.norm_share(metric), 1.0)
     assert found.total.comparison.context["freeze_norms"] is False and found.computation.comparison.context["freeze_norms"] is True
-    assert [c.neurons for c in found.total.synergy[REFERENCE].coalitions] == [c.neurons for c in found.computation.synergy[REFERENCE].coalitions]
+    assert [c.neurons for c in found.total.synergy[REFERENCE].coalitions] == [
+        c.neurons for c in found.computation.synergy[REFERENCE].coalitions
+    ]
 
 
 def test_a_decomposition_needs_the_same_coalitions_free_and_frozen() -> None:

@@ -43,7 +43,11 @@ def test_synergy_plot_is_one_box_of_every_coalition() -> None:
 
 def test_comparison_html_reads_each_contrast_and_the_plot_draws_every_baseline() -> None:
     rng = np.random.default_rng(0)
-    values = {"hedonic": {"pair": rng.normal(2, 1, 40)}, "random": {"pair": rng.normal(0, 1, 40)}, "spectral": {"pair": rng.normal(2, 1, 40)}}
+    values = {
+        "hedonic": {"pair": rng.normal(2, 1, 40)},
+        "random": {"pair": rng.normal(0, 1, 40)},
+        "spectral": {"pair": rng.normal(2, 1, 40)},
+    }
     sizes = {method: [5] * 40 for method in values}
     comparison = compare_methods(values, sizes, n_resamples=199, n_permutations=199)
     assert repr(comparison).startswith("Comparison(hedonic vs random, spectral on pair")

@@ -38,8 +38,14 @@ def test_every_coalition_is_tested_through_the_evaluation_readout() -> None:
     settings = NullSettings(draws=40, seed=1)
     found = {
         readout: compare_partitions(
-            engine, {REFERENCE: hedonic, "other": other}, input_ids=[f"x{k}" for k in range(6)], readout=readout,
-            size_range=(2, 8), n_resamples=50, n_permutations=50, significance=settings,
+            engine,
+            {REFERENCE: hedonic, "other": other},
+            input_ids=[f"x{k}" for k in range(6)],
+            readout=readout,
+            size_range=(2, 8),
+            n_resamples=50,
+            n_permutations=50,
+            significance=settings,
         )
         for readout in ("local", "model")
     }

@@ -90,7 +90,10 @@ def test_sampled_pair_agrees_with_the_full_one_within_its_standard_error(engine:
     coalitions = [sorted(rng.choice(48, size=14, replace=False).tolist()) for _ in range(4)]
     full = evaluate_synergy(engine, coalitions, input_ids=IDS, plan=SynergyPlan(("pair", "pair_abs"), max_pairs=None))
     assert not np.any(full.standard_errors("pair"))
-    runs = [evaluate_synergy(engine, coalitions, input_ids=IDS, plan=SynergyPlan(("pair", "pair_abs"), max_pairs=20, seed=seed)) for seed in range(100)]
+    runs = [
+        evaluate_synergy(engine, coalitions, input_ids=IDS, plan=SynergyPlan(("pair", "pair_abs"), max_pairs=20, seed=seed))
+        for seed in range(100)
+    ]
     assert all(c.sampled and len(c.pairs) == 20 for c in runs[0].coalitions)
     for metric in ("pair", "pair_abs"):
         errors = np.array([run.metric(metric) for run in runs]) - full.metric(metric)

@@ -35,7 +35,11 @@ def test_library_configuration_and_command_line_defaults_agree() -> None:
     cli = command_defaults("evaluate")
     for name in ("readout", "freeze_norms", "mode", "min_size", "max_pairs", "n_resamples", "n_permutations", "rank_test", "alpha"):
         assert cli[name] == getattr(section, name), f"hedonic evaluate --{name}"
-    assert cli["max_size"] == section.max_size and (cli["max_coalitions"] or 0) == section.max_coalitions and cli["draws"] == section.significance_draws
+    assert (
+        cli["max_size"] == section.max_size
+        and (cli["max_coalitions"] or 0) == section.max_coalitions
+        and cli["draws"] == section.significance_draws
+    )
     assert cli["metrics"].split(",") == section.metrics and cli["significance_metrics"].split(",") == section.significance_metrics  # type: ignore[union-attr]
     assert (cli["batch_size"], cli["max_length"]) == (DataSection().batch_size, DataSection().max_length)
     assert section.null_settings(0, section.alpha).draws == section.significance_draws and decomposition.null_settings(0, 0.05) is None  # type: ignore[union-attr]

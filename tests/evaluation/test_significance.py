@@ -58,7 +58,9 @@ def test_prefix_metrics_equal_the_synergy_metrics() -> None:
         np.testing.assert_allclose(found, [expected[m] for m in metrics], rtol=1e-12, atol=1e-12)
     rows = np.array([[5, 9, 2, 77, 13, 40]])
     nested = prefix_metrics(game, rows, [3, 6], ("na",))
-    assert nested[0, 0, 0] == pytest.approx(coalition_synergy((5, 9, 2), effect_table(required_sets([(5, 9, 2)]), game(required_sets([(5, 9, 2)])))).metrics["na"])
+    assert nested[0, 0, 0] == pytest.approx(
+        coalition_synergy((5, 9, 2), effect_table(required_sets([(5, 9, 2)]), game(required_sets([(5, 9, 2)])))).metrics["na"]
+    )
 
 
 def test_prefix_metrics_over_two_blocks_of_inputs_equal_one_process() -> None:

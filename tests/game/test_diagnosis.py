@@ -28,7 +28,11 @@ def test_a_rank_two_valuation_is_diagnosed_as_low_rank_and_hub_held(tmp_path: Pa
     assert record["size"] == partition.largest() and record["rank_share"] > 0.99 and record["hub_share"] > 0.5
     assert "nearly low rank" in record["cause"] and "hub neurons" in record["cause"] and "heavy-tailed" in record["cause"]
     warning = next(w for w in partition_warnings(partition) if "holds" in w)
-    assert f"a coalition of {partition.largest()} neurons holds" in warning and "likely cause: φ is nearly low rank" in warning and "tau = 'scaled'" in warning
+    assert (
+        f"a coalition of {partition.largest()} neurons holds" in warning
+        and "likely cause: φ is nearly low rank" in warning
+        and "tau = 'scaled'" in warning
+    )
     save_partition(partition, tmp_path / "p.json")
     assert load_partition(tmp_path / "p.json").parameters["large_coalition"] == record
 

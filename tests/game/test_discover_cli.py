@@ -31,11 +31,20 @@ def test_discover_on_a_npy_file_plays_the_default_additive_game(tmp_path: Path, 
     out = tmp_path / "partition.json"
     code, printed, _ = _run(["discover", "--phi", str(tmp_path / "phi.npy"), "--out", str(out), "--stability-samples", "500"], capsys)
     assert code == 0
-    assert _squeezed("additive on phi.npy: 120 neurons") in printed and "singletons" in printed and "τ_ij=" in printed and "(rulescaled)" in printed
+    assert (
+        _squeezed("additive on phi.npy: 120 neurons") in printed
+        and "singletons" in printed
+        and "τ_ij=" in printed
+        and "(rulescaled)" in printed
+    )
     assert _squeezed("Nash stable and individually stable") in printed and _squeezed("PAC stable at confidence 0.95") in printed
     assert _squeezed(f"wrote {out}") in printed and "WARNING" not in printed
     partition = load_partition(out)
-    assert partition.n_players == 120 and partition.parameters["tau_estimate"]["multiplier"] == 1.5 and partition.parameters["tau_rule"] == "scaled"
+    assert (
+        partition.n_players == 120
+        and partition.parameters["tau_estimate"]["multiplier"] == 1.5
+        and partition.parameters["tau_rule"] == "scaled"
+    )
     assert partition.stability is not None and partition.stability.nash_stable
     large, _ = planted_valuation(120, 0.1, sizes=(20, 30), seed=0)
     np.save(tmp_path / "large.npy", large)
@@ -59,7 +68,21 @@ def test_discover_on_a_run_directory(tmp_path: Path, capsys: pytest.CaptureFixtu
     phi, _ = planted_valuation(60, 0.1, seed=1)
     neurons = np.arange(60, dtype=np.int64) * 3
     save_valuation(Valuation(phi, "oca", neurons, layer=5), tmp_path / "run" / "valuation" / "layer5.safetensors")
-    argv = ["discover", "--run-dir", str(tmp_path / "run"), "--layer", "5", "--method", "top-cover", "--k", "3", "--max-size", "none", "--stability-samples", "200"]
+    argv = [
+        "discover",
+        "--run-dir",
+        str(tmp_path / "run"),
+        "--layer",
+        "5",
+        "--method",
+        "top-cover",
+        "--k",
+        "3",
+        "--max-size",
+        "none",
+        "--stability-samples",
+        "200",
+    ]
     code, printed, _ = _run(argv, capsys)
     assert code == 0 and _squeezed("top-cover on layer5.safetensors") in printed
     partition = load_partition(tmp_path / "run" / "partitions" / "layer5.json")
@@ -71,7 +94,19 @@ def test_discover_passes_the_choice_rule_and_stability_samples(tmp_path: Path, c
     phi, _ = planted_valuation(60, 0.1, seed=2)
     np.save(tmp_path / "phi.npy", phi)
     out = tmp_path / "partition.json"
-    argv = ["discover", "--phi", str(tmp_path / "phi.npy"), "--out", str(out), "--method", "top-cover", "--choice", "fixed", "--stability-samples", "300"]
+    argv = [
+        "discover",
+        "--phi",
+        str(tmp_path / "phi.npy"),
+        "--out",
+        str(out),
+        "--method",
+        "top-cover",
+        "--choice",
+        "fixed",
+        "--stability-samples",
+        "300",
+    ]
     code, _, _ = _run(argv, capsys)
     assert code == 0
     partition = load_partition(out)
@@ -115,9 +150,17 @@ def test_bad_invocations_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_bad_option_value_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     np.save(tmp_path / "phi.npy", np.zeros((4, 4), dtype=np.float32))
     code, _, err = _run(["discover", "--phi", str(tmp_path / "phi.npy"), "--out", str(tmp_path / "p.json"), "--method", "greedy"], capsys)
-    assert code == 2 and _squeezed("unknown game method 'greedy'") in err and _squeezed("additive, additive-individual, top-cover, pac-top-cover") in err
+    assert (
+        code == 2
+        and _squeezed("unknown game method 'greedy'") in err
+        and _squeezed("additive, additive-individual, top-cover, pac-top-cover") in err
+    )
     code, _, err = _run(["discover", "--phi", str(tmp_path / "phi.npy"), "--out", str(tmp_path / "p.json"), "--tau", "high"], capsys)
-    assert code == 2 and _squeezed("tau must be a finite number, 'auto' or a rule name") in err and _squeezed("scaled, noise, modularity") in err
+    assert (
+        code == 2
+        and _squeezed("tau must be a finite number, 'auto' or a rule name") in err
+        and _squeezed("scaled, noise, modularity") in err
+    )
 
 
 def test_defaults_recover_planted_groups_at_layer_scale(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -55,13 +55,17 @@ def test_every_player_once_and_same_seed_same_partition(n: int, method: str, k: 
 
 
 @settings(max_examples=30, deadline=None)
-@given(n=st.integers(2, 40), k=st.integers(1, 5), max_size=st.sampled_from(["none", 3, 8]), mutual=st.booleans(), seed=st.integers(0, 2**16))
+@given(
+    n=st.integers(2, 40), k=st.integers(1, 5), max_size=st.sampled_from(["none", 3, 8]), mutual=st.booleans(), seed=st.integers(0, 2**16)
+)
 def test_relabelling_players_permutes_the_exact_partition(n: int, k: int, max_size: int | str, mutual: bool, seed: int) -> None:
     phi = _distinct_symmetric(n, seed)
     order = np.random.default_rng(seed).permutation(n)
     new_index = np.argsort(order)
     before = discover(phi, method="top-cover", choice="fixed", k=k, mutual=mutual, max_size=max_size, stability_samples=100)
-    after = discover(phi[np.ix_(order, order)], method="top-cover", choice="fixed", k=k, mutual=mutual, max_size=max_size, stability_samples=100)
+    after = discover(
+        phi[np.ix_(order, order)], method="top-cover", choice="fixed", k=k, mutual=mutual, max_size=max_size, stability_samples=100
+    )
     assert _sets(after) == {frozenset(new_index[list(group)].tolist()) for group in before.coalitions}
 
 
@@ -87,12 +91,22 @@ def test_parameters_and_stability_are_recorded(tmp_path: Path) -> None:
     assert partition.method == "pac-top-cover" and partition.layer == 3 and partition.seed == 5
     assert partition.neurons[:3] == (0, 2, 4)
     parameters = partition.parameters
-    assert parameters["choice"] == "fixed" and parameters["m"] == 50000 and parameters["k"] == 6 and parameters["threshold"] == 0.0 and parameters["max_size"] == 16
+    assert (
+        parameters["choice"] == "fixed"
+        and parameters["m"] == 50000
+        and parameters["k"] == 6
+        and parameters["threshold"] == 0.0
+        and parameters["max_size"] == 16
+    )
     assert "tau" not in parameters
     levels = parameters["size_control"]["levels"]
     assert levels[0]["k"] == 6 and len(parameters["size_control"]["coalition_levels"]) == len(partition.coalitions)
     stability = partition.stability
-    assert stability is not None and stability.samples == 1000 and stability.preference == {"choice": "fixed", "k": 6, "threshold": 0.0, "mutual": False}
+    assert (
+        stability is not None
+        and stability.samples == 1000
+        and stability.preference == {"choice": "fixed", "k": 6, "threshold": 0.0, "mutual": False}
+    )
     assert stability.statement.endswith("block)") and stability.core_stable is None and stability.welfare is None
     assert stability.largest_blocking_coalition is not None and 0 <= stability.largest_blocking_coalition <= 300
     save_partition(partition, tmp_path / "p.json")

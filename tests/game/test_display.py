@@ -51,7 +51,9 @@ def test_plot_is_one_bar_trace_of_neurons_per_size(partition: Partition) -> None
 
 
 def test_stability_shows_violations_when_not_nash_stable() -> None:
-    stability = Stability(preference={"kind": "additive"}, nash_stable=False, nash_violations=3, individually_stable=False, individual_violations=1)
+    stability = Stability(
+        preference={"kind": "additive"}, nash_stable=False, nash_violations=3, individually_stable=False, individual_violations=1
+    )
     assert repr(stability) == "Stability(3 Nash violations)"
     page = stability._repr_html_()
     assert "no (3 neurons gain by moving)" in page and html.escape(stability.statement) in page

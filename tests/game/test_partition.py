@@ -47,7 +47,16 @@ def test_degenerate_flag() -> None:
 
 
 def test_roundtrip_is_byte_identical(tmp_path: Path) -> None:
-    partition = Partition.from_labels(np.arange(12) % 5, "top_cover", parameters={"k": 3}, seed=7, layer=2, stability=Stability({"game": "test"}, True, 0, True, 0, cap=4, samples=100, blocking=0, rate=0.0, epsilon_upper=0.03, confidence=0.95))
+    partition = Partition.from_labels(
+        np.arange(12) % 5,
+        "top_cover",
+        parameters={"k": 3},
+        seed=7,
+        layer=2,
+        stability=Stability(
+            {"game": "test"}, True, 0, True, 0, cap=4, samples=100, blocking=0, rate=0.0, epsilon_upper=0.03, confidence=0.95
+        ),
+    )
     first = save_partition(partition, tmp_path / "p.json").read_bytes()
     loaded = load_partition(tmp_path / "p.json")
     assert loaded == partition
@@ -55,7 +64,9 @@ def test_roundtrip_is_byte_identical(tmp_path: Path) -> None:
     document = json.loads(first)
     assert document["kind"] == "partition" and document["format_version"] == 3
     assert document["size_distribution"] == {"2": 3, "3": 2}
-    assert document["stability"]["statement"].startswith("Nash stable and individually stable (every unilateral move checked under the cap of 4)")
+    assert document["stability"]["statement"].startswith(
+        "Nash stable and individually stable (every unilateral move checked under the cap of 4)"
+    )
 
 
 def test_load_rejects_a_tampered_file(tmp_path: Path) -> None:

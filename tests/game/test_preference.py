@@ -47,7 +47,9 @@ def _preference(kind: str, phi: np.ndarray, k: int, threshold: float | None) -> 
     ties=st.booleans(),
     seed=st.integers(0, 2**16),
 )
-def test_move_checks_agree_with_brute_force(kind: str, n: int, k: int, threshold: float | None, cap: int | None, ties: bool, seed: int) -> None:
+def test_move_checks_agree_with_brute_force(
+    kind: str, n: int, k: int, threshold: float | None, cap: int | None, ties: bool, seed: int
+) -> None:
     phi = _phi(n, seed, ties)
     labels = np.random.default_rng(seed + 1).integers(0, max(1, n // 2), size=n)
     preference = _preference(kind, phi, k, threshold)

@@ -48,7 +48,12 @@ def test_the_configuration_spells_none_as_the_command_line_does(tmp_path: Path, 
     settings = load_config(path).game.settings()
     assert (settings.k, settings.threshold, settings.epsilon, settings.m) == (None, 0.5, 0.1, None)
     assert 'epsilon = "none"' in config_toml(RunConfig()) and 'k = "none"' in config_toml(replace(RunConfig(), game=GameSection(k=None)))
-    for text, name, meaning in (("k = 0", "k", None), ("m = 0", "m", None), ("threshold = -inf", "threshold", None), ("max_size = 0", "max_size", "auto")):
+    for text, name, meaning in (
+        ("k = 0", "k", None),
+        ("m = 0", "m", None),
+        ("threshold = -inf", "threshold", None),
+        ("max_size = 0", "max_size", "auto"),
+    ):
         path.write_text(f"[game]\n{text}\n")
         with pytest.warns(FutureWarning, match=f"write {name} = "):
             assert getattr(load_config(path).game.settings(), name) == meaning
@@ -99,7 +104,10 @@ def test_max_size_has_one_spelling_in_python_toml_and_the_cli(tmp_path: Path, ca
     from hedonic.cli import discover as discover_command  # noqa: F401  (registers the command)
     from hedonic.pipeline.config import load_config
 
-    assert GameSettings(max_size="none").size_bound(1000) is None and GameSettings(max_size="auto").size_bound(1000) == auto_max_size(1000) == 100
+    assert (
+        GameSettings(max_size="none").size_bound(1000) is None
+        and GameSettings(max_size="auto").size_bound(1000) == auto_max_size(1000) == 100
+    )
     assert GameSettings(max_size=7).size_bound(1000) == 7
     with pytest.warns(FutureWarning, match='max_size="none"'):
         assert GameSettings(max_size=None).max_size == "none"  # type: ignore[arg-type]

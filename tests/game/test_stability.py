@@ -125,4 +125,6 @@ def test_bad_stability_inputs_fail_clearly() -> None:
     with pytest.raises(ConfigError, match="build both from the same"):
         largest_blocking_coalition(big, FriendPreference(sp.csr_matrix((3, 3), dtype=bool)))
     with pytest.raises(ConfigError, match="delta"):
-        pac_stability(big, FriendPreference(sp.csr_matrix((15, 15), dtype=bool)), uniform_sampler(15, 3), np.random.default_rng(0), delta=1.5)
+        pac_stability(
+            big, FriendPreference(sp.csr_matrix((15, 15), dtype=bool)), uniform_sampler(15, 3), np.random.default_rng(0), delta=1.5
+        )

@@ -69,7 +69,10 @@ def test_every_analysis_covers_every_method(result: MeaningResult) -> None:
     assert len(result.interpretation.correlations) == 8 * 5 and len(result.interpretation.top_inputs) == 8 * 5
     assert [(s.method, s.draw) for s in result.interpretation.summaries][:2] == [("hedonic", 0), ("kmeans", 0)]
     assert len(result.interpretation.summaries) == 2 + 4
-    assert {(s.method, s.train_domain, s.test_domain) for s in result.probes} >= {("hedonic", "statements", "datamodel"), ("kmeans", "datamodel", "statements")}
+    assert {(s.method, s.train_domain, s.test_domain) for s in result.probes} >= {
+        ("hedonic", "statements", "datamodel"),
+        ("kmeans", "datamodel", "statements"),
+    }
     assert len(result.probes) == (2 + 4) * 2 * 5
     null = {s.feature: s for s in result.probe_summary if s.method == NULL_METHOD}
     assert null["bm25"].draws == 4 and result.notes == ()
@@ -78,7 +81,23 @@ def test_every_analysis_covers_every_method(result: MeaningResult) -> None:
 def test_round_trip_is_exact(result: MeaningResult, tmp_path: Path) -> None:
     path = save_meaning(result, tmp_path / "meaning" / "layer1.json")
     loaded = load_meaning(path)
-    for name in ("model", "layer", "settings", "input_ids", "domains", "query_ids", "groups", "sources", "importance", "importance_comparison", "null_contrasts", "interpretation", "probes", "probe_summary", "notes"):
+    for name in (
+        "model",
+        "layer",
+        "settings",
+        "input_ids",
+        "domains",
+        "query_ids",
+        "groups",
+        "sources",
+        "importance",
+        "importance_comparison",
+        "null_contrasts",
+        "interpretation",
+        "probes",
+        "probe_summary",
+        "notes",
+    ):
         assert getattr(loaded, name) == getattr(result, name), name
     assert np.array_equal(loaded.activations, result.activations)
     assert all(np.array_equal(loaded.features[k], result.features[k]) for k in result.features)
@@ -115,10 +134,21 @@ def test_tables_and_summary_render(result: MeaningResult) -> None:
     for table in meaning_tables(result):
         console.print(table)
     text = console.export_text()
-    for title in ("ndcg_drop, coalitions of size", "Most important hedonic coalitions", "most aligned", "Top-activating", "Alignment of each method", "Cross-domain ridge probes"):
+    for title in (
+        "ndcg_drop, coalitions of size",
+        "Most important hedonic coalitions",
+        "most aligned",
+        "Top-activating",
+        "Alignment of each method",
+        "Cross-domain ridge probes",
+    ):
         assert title in text
     lines = summary_lines(result)
-    assert lines[0].startswith("score_drop: hedonic median") and "Cliff" in lines[0] and any(line.startswith("probes: hedonic") for line in lines)
+    assert (
+        lines[0].startswith("score_drop: hedonic median")
+        and "Cliff" in lines[0]
+        and any(line.startswith("probes: hedonic") for line in lines)
+    )
 
 
 def test_held_out_inputs_must_not_have_built_phi_and_the_reference_is_needed() -> None:

@@ -38,7 +38,9 @@ def _candidates(queries: int = 6, per_query: int = 4, seed: int = 0) -> list[tup
     for q in range(queries):
         query = " ".join(rng.choice(WORDS, 3))
         groups.append(
-            tuple(QueryDocPair(f"q{q}", f"d{d}", query, " ".join(rng.choice(WORDS, 6)), float(d == q % per_query)) for d in range(per_query))
+            tuple(
+                QueryDocPair(f"q{q}", f"d{d}", query, " ".join(rng.choice(WORDS, 6)), float(d == q % per_query)) for d in range(per_query)
+            )
         )
     return groups
 

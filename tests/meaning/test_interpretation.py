@@ -118,7 +118,9 @@ def test_most_aligned_and_the_alignment_summary() -> None:
 def test_interpret_needs_the_reference_and_summarises_every_set() -> None:
     activations, features = _synthetic(count=20)
     pairs = _pairs(20)
-    result = interpret({("hedonic", 0): activations, ("random", 0): activations[:, ::-1], ("random", 1): activations}, pairs, features, top_k=3)
+    result = interpret(
+        {("hedonic", 0): activations, ("random", 0): activations[:, ::-1], ("random", 1): activations}, pairs, features, top_k=3
+    )
     assert [(s.method, s.draw) for s in result.summaries] == [("hedonic", 0), ("random", 0), ("random", 1)]
     assert len(result.correlations) == 6 and len(result.top_inputs) == 9 and result.features == ("bm25", "doc_length")
     with pytest.raises(ConfigError, match="reference"):
@@ -142,6 +144,8 @@ def test_group_activations_are_member_means_at_the_readout_token(family: str) ->
 
 def test_group_means_average_the_members_columns() -> None:
     values = np.arange(12.0).reshape(3, 4)
-    assert np.allclose(group_means(values, [[0, 2], [3], [1, 2, 3]]), np.column_stack([values[:, [0, 2]].mean(1), values[:, 3], values[:, 1:].mean(1)]))
+    assert np.allclose(
+        group_means(values, [[0, 2], [3], [1, 2, 3]]), np.column_stack([values[:, [0, 2]].mean(1), values[:, 3], values[:, 1:].mean(1)])
+    )
     with pytest.raises(ConfigError, match="empty"):
         group_means(values, [[]])

@@ -20,10 +20,16 @@ def test_library_configuration_and_command_line_defaults_agree() -> None:
     shared = [field.name for field in dataclasses.fields(MeaningParameters) if field.name not in ("enabled", "max_coalitions")]
     assert all(getattr(settings, name) == getattr(section, name) for name in shared) and settings.max_coalitions == section.max_coalitions
     assert (settings.mode, settings.batch_size, settings.max_length, settings.seed) == ("zero", 1, 8, 3)
-    others = {field.name for field in dataclasses.fields(MeaningSettings)} - set(shared) - {"max_coalitions", "mode", "batch_size", "max_length", "seed"}
+    others = (
+        {field.name for field in dataclasses.fields(MeaningSettings)}
+        - set(shared)
+        - {"max_coalitions", "mode", "batch_size", "max_length", "seed"}
+    )
     assert all(getattr(settings, name) == getattr(library, name) for name in others)
     # the run's smaller budget (RUN_MEANING), against the library's
-    assert (section.n_resamples, library.n_resamples) == (RUN_RESAMPLES, N_RESAMPLES) and section.max_coalitions < (library.max_coalitions or 0)
+    assert (section.n_resamples, library.n_resamples) == (RUN_RESAMPLES, N_RESAMPLES) and section.max_coalitions < (
+        library.max_coalitions or 0
+    )
     cli = command_defaults("explain")
     for name in ("readout", "min_size", "max_size", "importance_draws", "probe_draws", "n_resamples", "n_permutations"):
         assert cli[name] == getattr(section, name), f"hedonic explain --{name}"

@@ -153,13 +153,19 @@ def test_a_checkpoint_without_head_weights_is_refused_unless_allowed_then_seeded
         other = load_model(model_dir, allow_new_head=True, head_seed=4)
     batch = TokenBatch(*make_batch("right"))
     assert torch.equal(first.logits(batch), second.logits(batch)) and not torch.equal(first.logits(batch), other.logits(batch))
-    assert first.notes and "seed 3" in first.notes[0] and load_model(save_tiny_checkpoint("llama", tmp_path / "b", adapter=False, layers=2).model_dir).notes == ()
+    assert (
+        first.notes
+        and "seed 3" in first.notes[0]
+        and load_model(save_tiny_checkpoint("llama", tmp_path / "b", adapter=False, layers=2).model_dir).notes == ()
+    )
     assert sorted(p.name for p in model_dir.iterdir()) == before
 
 
 def test_a_checkpoint_missing_other_weights_is_refused(tmp_path: Path) -> None:
     model_dir = _without(save_tiny_checkpoint("llama", tmp_path, adapter=False, layers=2).model_dir, "model.layers.1.mlp.down_proj")
-    with pytest.raises(ModelError, match=r"no weights for 1 parameter\(s\) of the model \(e\.g\. model\.layers\.1\.mlp\.down_proj\.weight\)"):
+    with pytest.raises(
+        ModelError, match=r"no weights for 1 parameter\(s\) of the model \(e\.g\. model\.layers\.1\.mlp\.down_proj\.weight\)"
+    ):
         load_model(model_dir, allow_new_head=True)
 
 

@@ -40,9 +40,13 @@ def test_unknown_key_names_it_and_valid_ones() -> None:
 
 @pytest.mark.parametrize(
     ("data", "message"),
-    [({"inner": {"k": "3"}}, "config.inner.k: expected int"), ({"inner": {"k": True}}, "expected int"),
-     ({"inner": {"kind": "c"}}, "not one of"), ({"layers": [1, "2"]}, r"layers\[1\]"),
-     ({"limit": "no"}, "config.limit")],
+    [
+        ({"inner": {"k": "3"}}, "config.inner.k: expected int"),
+        ({"inner": {"k": True}}, "expected int"),
+        ({"inner": {"kind": "c"}}, "not one of"),
+        ({"layers": [1, "2"]}, r"layers\[1\]"),
+        ({"limit": "no"}, "config.limit"),
+    ],
 )
 def test_wrong_types_are_named(data: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):

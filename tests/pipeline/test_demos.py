@@ -21,12 +21,21 @@ def test_demo_is_the_default_configuration_on_a_lora_window() -> None:
     assert demo_config() == demo_config("demo", "relevance")
     config, defaults = demo_config(), RunConfig()
     assert config.layers == LayersSection(window=DEMO_WINDOW, top_k=2)
-    assert config.evaluation == replace(defaults.evaluation, significance_draws=100) and config.meaning == replace(defaults.meaning, max_coalitions=4)
+    assert config.evaluation == replace(defaults.evaluation, significance_draws=100) and config.meaning == replace(
+        defaults.meaning, max_coalitions=4
+    )
     assert config.decomposition == DEMO_DECOMPOSITION and config.decomposition.readout == "model"
-    assert replace(config, layers=defaults.layers, evaluation=defaults.evaluation, meaning=defaults.meaning, decomposition=defaults.decomposition) == defaults
+    assert (
+        replace(
+            config, layers=defaults.layers, evaluation=defaults.evaluation, meaning=defaults.meaning, decomposition=defaults.decomposition
+        )
+        == defaults
+    )
 
 
-@pytest.mark.parametrize(("task", "name"), [(None, "smollm2"), ("relevance", "smollm2"), ("cqtr", "smollm2:cqtr"), ("tf-l", "smollm2:tf-l")])
+@pytest.mark.parametrize(
+    ("task", "name"), [(None, "smollm2"), ("relevance", "smollm2"), ("cqtr", "smollm2:cqtr"), ("tf-l", "smollm2:tf-l")]
+)
 def test_smollm2_demo_analyses_a_lora_window(task: str | None, name: str) -> None:
     config = demo_config("smollm2", task)
     assert config.model.name == name and config.out_dir == f"hedonic-runs/smollm2-{task or 'relevance'}"

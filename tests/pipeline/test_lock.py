@@ -18,13 +18,18 @@ from hedonic.pipeline.lock import RunLock
 from hedonic.pipeline.run import run_pipeline
 from hedonic.pipeline.run_directory import claim
 
-HOLD = "import sys, time; from pathlib import Path; from hedonic.pipeline.lock import RunLock\n" "with RunLock(Path(sys.argv[1])):\n    print('held', flush=True)\n    time.sleep(60)\n"
+HOLD = (
+    "import sys, time; from pathlib import Path; from hedonic.pipeline.lock import RunLock\n"
+    "with RunLock(Path(sys.argv[1])):\n    print('held', flush=True)\n    time.sleep(60)\n"
+)
 
 
 def test_a_second_holder_is_refused_naming_the_first(tmp_path: Path) -> None:
     with RunLock(tmp_path) as held:
         assert json.loads(held.path.read_text())["pid"] == os.getpid()
-        with pytest.raises(ConfigError, match=rf"is in use: another hedonic run \(pid {os.getpid()} on .* since .*\) holds .*run\.lock") as error:
+        with pytest.raises(
+            ConfigError, match=rf"is in use: another hedonic run \(pid {os.getpid()} on .* since .*\) holds .*run\.lock"
+        ) as error:
             RunLock(tmp_path).__enter__()
         assert "another out_dir" in (error.value.hint or "")
     assert not (tmp_path / "run.lock").exists()
@@ -32,7 +37,9 @@ def test_a_second_holder_is_refused_naming_the_first(tmp_path: Path) -> None:
         assert again.previous is None
 
 
-def test_a_run_on_a_held_directory_fails_before_writing_and_a_killed_holders_lock_is_taken_over(tiny_config: RunConfig, tmp_path: Path) -> None:
+def test_a_run_on_a_held_directory_fails_before_writing_and_a_killed_holders_lock_is_taken_over(
+    tiny_config: RunConfig, tmp_path: Path
+) -> None:
     root = tmp_path / "run"
     claim(root)
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(root)], stdout=subprocess.PIPE, text=True)
@@ -48,7 +55,6 @@ def test_a_run_on_a_held_directory_fails_before_writing_and_a_killed_holders_loc
     with RunLock(root) as lock:
         assert lock.previous is not None and lock.previous["pid"] == holder.pid
         assert json.loads(lock.path.read_text())["pid"] == os.getpid()
-
 
 
 @pytest.mark.slow
@@ -67,7 +73,9 @@ def test_kill_9_mid_run_then_a_new_run_takes_the_lock_over_and_resumes_byte_iden
     config = quick(replace(tiny_config, out_dir=str(tmp_path / "killed")))
     (tmp_path / "run.toml").write_text(config_toml(config))
     root = Path(config.out_dir)
-    child = subprocess.Popen([sys.executable, "-m", "hedonic.cli", "run", str(tmp_path / "run.toml")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "hedonic.cli", "run", str(tmp_path / "run.toml")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 300
         while not (root / "stages" / "lora.json").is_file():  # the statistics run now

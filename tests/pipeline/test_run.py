@@ -36,7 +36,11 @@ def test_run_writes_every_stage_and_resumes(tiny_config: RunConfig) -> None:
         assert comparison.reference == "hedonic" and set(comparison.methods) >= {"hedonic", "random"}
         assert layout.synergy(layer, "hedonic").is_file()
         total, frozen = (load_synergy(layout.decomposed_synergy(layer, "hedonic", f)) for f in (False, True))
-        assert total.readout == "model" and frozen.freeze_norms and [c.neurons for c in total.coalitions] == [c.neurons for c in frozen.coalitions]
+        assert (
+            total.readout == "model"
+            and frozen.freeze_norms
+            and [c.neurons for c in total.coalitions] == [c.neurons for c in frozen.coalitions]
+        )
         assert load_comparison(layout.decomposed_comparison(layer, True)).context["freeze_norms"] is True
         assert load_meaning(layout.meaning(layer)).layer == layer
     assert load_events(layout.events(0, 1)).source_layer == 0 and layout.sankey.is_file()
@@ -51,7 +55,9 @@ def test_run_writes_every_stage_and_resumes(tiny_config: RunConfig) -> None:
     # issue 18 item 9: recomputed statistics are byte-identical, so every later stage is reused
     (layout.root / "stages" / "stats.json").unlink()
     recomputed = run_pipeline(tiny_config)
-    assert "stats" not in recomputed.reused and {"valuation-layer0", "partition-layer2", "evaluation-layer2", "tracking"} <= set(recomputed.reused)
+    assert "stats" not in recomputed.reused and {"valuation-layer0", "partition-layer2", "evaluation-layer2", "tracking"} <= set(
+        recomputed.reused
+    )
 
 
 def test_same_seed_gives_byte_identical_artifacts(tiny_config: RunConfig, tmp_path: Path) -> None:
@@ -112,7 +118,6 @@ def test_a_sub_command_names_a_corrupt_artifact_of_the_run(tiny_config: RunConfi
     assert "layer0.safetensors" in " ".join(capsys.readouterr().err.split())
 
 
-
 # ---------------------------------------------------------------- issue 18
 def quick(config: RunConfig) -> RunConfig:
     """Two analysed layers, one evaluated, one baseline, no meaning: the cheapest whole run."""
@@ -141,7 +146,14 @@ def test_artifacts_of_another_configuration_are_moved_aside_and_never_shown(tiny
     layout = result.layout
     assert layout.layers_with("partitions") == [0, 1] and not layout.meaning(0).exists() and not layout.events(1, 2).exists()
     assert sorted(p.name for p in layout.baselines_dir(1).iterdir()) == ["random.json"]
-    for moved in ("partitions/layer2.json", "stages/partition-layer2.json", "meaning/layer2.json", "tracking/events_1_2.json", "baselines/layer2/spectral.json", "baselines/layer0/random.json"):
+    for moved in (
+        "partitions/layer2.json",
+        "stages/partition-layer2.json",
+        "meaning/layer2.json",
+        "tracking/events_1_2.json",
+        "baselines/layer2/spectral.json",
+        "baselines/layer0/random.json",
+    ):
         assert moved in result.set_aside and (layout.stale_dir / moved).is_file(), moved
     assert not any("layer2" in name or "meaning" in name for name in result.timings)
     manifest = json.loads(layout.manifest.read_text())
@@ -150,9 +162,7 @@ def test_artifacts_of_another_configuration_are_moved_aside_and_never_shown(tiny
     assert (tmp_path / "beside.txt").read_text() == "not ours" and sorted(p.name for p in tmp_path.iterdir()) == ["beside.txt", "run"]
 
 
-def test_a_headless_checkpoint_is_refused_or_gets_a_seeded_head_said_in_manifest_and_report(
-    tiny_config: RunConfig, tmp_path: Path
-) -> None:
+def test_a_headless_checkpoint_is_refused_or_gets_a_seeded_head_said_in_manifest_and_report(tiny_config: RunConfig, tmp_path: Path) -> None:
     """Item 4: a checkpoint without score.weight loaded with an unseeded random head."""
     from safetensors.torch import load_file, save_file
 
@@ -177,7 +187,9 @@ def test_a_degenerate_partition_is_named_before_the_baselines(tiny_config: RunCo
     from hedonic.errors import DataError
 
     config = quick(replace(tiny_config, game=replace(tiny_config.game, tau=1e6)))
-    with pytest.raises(DataError, match=r"layer 1: the hedonic partition is degenerate \(largest coalition 1 of 32 neurons, singletons 100%\)") as error:
+    with pytest.raises(
+        DataError, match=r"layer 1: the hedonic partition is degenerate \(largest coalition 1 of 32 neurons, singletons 100%\)"
+    ) as error:
         run_pipeline(config)
     assert "size range is not the problem" in (error.value.hint or "")
     assert not RunLayout(Path(config.out_dir)).baselines_dir(1).exists()
@@ -214,7 +226,9 @@ def test_data_errors_name_the_users_file_and_line_before_the_model_loads(
     assert not Path(tiny_config.out_dir).exists()  # issue 28 item 8: nor is the new out dir left behind
 
 
-def test_a_huge_text_line_is_cut_once_when_the_data_is_read(tiny_config: RunConfig, datasets: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_huge_text_line_is_cut_once_when_the_data_is_read(
+    tiny_config: RunConfig, datasets: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Item 13: one 20 MB line cost 4.2 GB, every stage tokenising all of it."""
     from hedonic.data import read_pairs
     from hedonic.data.batching import char_limit
@@ -233,7 +247,9 @@ def test_a_huge_text_line_is_cut_once_when_the_data_is_read(tiny_config: RunConf
 def artifact_bytes(root: Path) -> dict[str, bytes]:
     """The bytes of every artifact a run computes (stage records, manifest and report hold timings)."""
     folders = ("data", "stats", "valuation", "partitions", "baselines", "evaluation", "meaning", "tracking")
-    return {name: data for folder in folders for name, data in _artifacts(root / folder).items()} | {"lora_profile.json": (root / "lora_profile.json").read_bytes()}
+    return {name: data for folder in folders for name, data in _artifacts(root / folder).items()} | {
+        "lora_profile.json": (root / "lora_profile.json").read_bytes()
+    }
 
 
 def test_a_write_the_system_refuses_ends_with_exit_2_naming_the_file_and_a_rerun_resumes(

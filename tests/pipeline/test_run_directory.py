@@ -37,12 +37,16 @@ def foreign(tmp_path: Path) -> Path:
 
 def test_a_non_empty_folder_that_is_not_a_run_directory_is_refused_and_left_alone(foreign: Path, tiny_config: RunConfig) -> None:
     before = snapshot(foreign.parent)
-    with pytest.raises(ConfigError, match=r"is not empty and is not a hedonic run directory \(it holds config\.toml, data, notes\.txt and 1 more\)"):
+    with pytest.raises(
+        ConfigError, match=r"is not empty and is not a hedonic run directory \(it holds config\.toml, data, notes\.txt and 1 more\)"
+    ):
         run_pipeline(replace(tiny_config, out_dir=str(foreign)))
     assert snapshot(foreign.parent) == before
 
 
-def test_an_empty_out_dir_is_refused_and_the_current_directory_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_config: RunConfig) -> None:
+def test_an_empty_out_dir_is_refused_and_the_current_directory_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_config: RunConfig
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "keep.txt").write_text("x")
     with pytest.raises(ConfigError, match="out_dir is empty: the run would be written into the current directory") as error:
@@ -124,7 +128,9 @@ def test_a_read_only_sub_folder_of_a_run_directory_is_refused_before_the_model_l
     assert snapshot(tmp_path) == before
 
 
-def test_a_run_refused_before_writing_leaves_no_folder_behind(tiny_config: RunConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_refused_before_writing_leaves_no_folder_behind(
+    tiny_config: RunConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Item 8: a run that stopped before its first stage left its new out dir (marker, config.toml) behind."""
     from hedonic.errors import DataError
     from hedonic.pipeline import stages

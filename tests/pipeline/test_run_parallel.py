@@ -27,9 +27,7 @@ LAYER = 1
 @pytest.mark.slow
 @pytest.mark.timeout(400)
 def test_two_process_run_equals_one_process(tiny_config: RunConfig, tmp_path: Path) -> None:
-    config = replace(
-        tiny_config, layers=LayersSection(analyse=[LAYER], evaluate=[LAYER]), meaning=MeaningSection(enabled=False)
-    )
+    config = replace(tiny_config, layers=LayersSection(analyse=[LAYER], evaluate=[LAYER]), meaning=MeaningSection(enabled=False))
     assert config.valuation.kind == "pas-exact"
     both = tmp_path / "two"
     (tmp_path / "run.toml").write_text(config_toml(config))

@@ -76,12 +76,16 @@ def test_outputs_a_stage_no_longer_writes_and_strangers_in_its_folder_are_set_as
 def test_stages_this_run_does_not_have_are_set_aside_with_their_records(tmp_path: Path) -> None:
     first = StageRunner(tmp_path)
     for layer in (0, 1, 2):
-        first.run(f"partition-layer{layer}", lambda layer=layer: [atomic_write_text(tmp_path / "partitions" / f"layer{layer}.json", "p")], {})
+        first.run(
+            f"partition-layer{layer}", lambda layer=layer: [atomic_write_text(tmp_path / "partitions" / f"layer{layer}.json", "p")], {}
+        )
     (tmp_path / "notes.txt").write_text("the user's")
     atomic_write_text(tmp_path / "meaning" / "layer5.json", "written by hedonic explain")
     second = StageRunner(tmp_path)
     for layer in (0, 1):
-        second.run(f"partition-layer{layer}", lambda layer=layer: [atomic_write_text(tmp_path / "partitions" / f"layer{layer}.json", "p")], {})
+        second.run(
+            f"partition-layer{layer}", lambda layer=layer: [atomic_write_text(tmp_path / "partitions" / f"layer{layer}.json", "p")], {}
+        )
     second.set_aside_others(pending=["report"])
     assert sorted(p.name for p in (tmp_path / "partitions").iterdir()) == ["layer0.json", "layer1.json"]
     assert set(second.recorded_timings()) == {"partition-layer0", "partition-layer1"}

@@ -121,7 +121,9 @@ def refused_at_the_command_line(config: RunConfig, tmp_path: Path, capsys: pytes
     return err
 
 
-def test_a_malicious_pickle_is_refused_before_anything_is_loaded(tiny_config: RunConfig, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_malicious_pickle_is_refused_before_anything_is_loaded(
+    tiny_config: RunConfig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Item 1: rc 1 and a traceback ending in torch's advice to retry with weights_only=False."""
     from tests.models.test_loading import malicious_checkpoint
 

@@ -50,10 +50,21 @@ def render_in_browser(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Pat
         text = path.read_text(encoding="utf-8")
         probed.write_text(text.replace("<head>", "<head>" + _PROBE, 1), encoding="utf-8")
         command = [
-            browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={work / 'profile'}", "--enable-logging=stderr", "--v=0",
-            "--virtual-time-budget=10000", "--dump-dom", probed.as_uri(),
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={work / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            probed.as_uri(),
         ]
         result = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
         dom = result.stdout

@@ -26,7 +26,7 @@ def test_document_is_self_contained_and_deterministic(tmp_path: Path) -> None:
     second = _document().write(tmp_path / "b.html").read_text()
     assert first == second
     assert "A &lt;test&gt; report" in first and "x &lt; y &amp; z" in first and "0.1235" in first
-    assert first.count("<script type=\"text/javascript\">") == 1
+    assert first.count('<script type="text/javascript">') == 1
     assert "<script src=" not in first and "<link" not in first
 
 
@@ -54,8 +54,13 @@ def test_verdict_summary_groups_the_baselines_per_model() -> None:
         return BaselineVerdict(model, layer, "na_abs", "hedonic", baseline, kind, 0.5, 0.1, 0.9, 0.01, "brunner-munzel", 10, 10)
 
     lines = summary_lines(
-        [verdict("a", 3, "random", "ahead"), verdict("a", 3, "louvain", "level"), verdict("a", 4, "random", "ahead"),
-         verdict("a", 4, "louvain", "behind"), verdict("b", 2, "random", "behind")]
+        [
+            verdict("a", 3, "random", "ahead"),
+            verdict("a", 3, "louvain", "level"),
+            verdict("a", 4, "random", "ahead"),
+            verdict("a", 4, "louvain", "behind"),
+            verdict("b", 2, "random", "behind"),
+        ]
     )
     assert lines == [
         "Model a, layers 3, 4: hedonic ahead of random; mixed (the layers disagree) against louvain (2 baselines).",

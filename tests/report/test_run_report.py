@@ -52,7 +52,9 @@ PAYLOADS = {
 """Markup an attacker could put in a dataset's query, passage and qid fields."""
 
 
-def test_query_passage_and_qid_text_cannot_inject_markup_into_the_report(tiny_config: RunConfig, datasets: tuple[Path, Path], tmp_path: Path) -> None:
+def test_query_passage_and_qid_text_cannot_inject_markup_into_the_report(
+    tiny_config: RunConfig, datasets: tuple[Path, Path], tmp_path: Path
+) -> None:
     """Issue 28, the injection try: every text of the data reaches the report escaped, and no script block is closed early."""
     from hedonic.data import read_pairs
     from hedonic.data.writers import write_jsonl

@@ -17,7 +17,14 @@ def test_weight_links_are_marked_confirmed_or_not_by_the_causal_test(tmp_path: P
     document = HtmlDocument("report")
     tracking_section(document, layout, [4, 5])
     page = "".join(document.blocks)
-    for header in ("weight links", "s_min", "causal links", "causal s_min", "weight links confirmed", "log effect: source / target / specific"):
+    for header in (
+        "weight links",
+        "s_min",
+        "causal links",
+        "causal s_min",
+        "weight links confirmed",
+        "log effect: source / target / specific",
+    ):
         assert f"<th>{header}</th>" in page or f">{header}<" in page, header
     assert "90% / 5% / 5%" in page and "60% / 30% / 10%" in page and ">1 of 3<" in page
     assert page.count("not confirmed") == 2 and page.count("confirmed (z 4.0)") == 1

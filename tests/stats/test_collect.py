@@ -25,8 +25,6 @@ def adapter(request: pytest.FixtureRequest) -> ModelAdapter:
     return tiny_model(request.param, seed=0, layers=3)
 
 
-
-
 def _close(left: ActivationStats, right: ActivationStats, rtol: float = 1e-5, atol: float = 1e-6) -> None:
     assert (left.count, left.num_inputs, left.neurons.tolist()) == (right.count, right.num_inputs, right.neurons.tolist())
     for name in ("sum", "sum_abs", "sum_sq", "sum_outer", "sum_v", "sum_vv"):

@@ -21,15 +21,26 @@ def test_round_trip_keeps_everything(tmp_path: Path, make_pair: MakePair) -> Non
     result = make_pair(4)
     loaded = load_events(save_events(result, tmp_path / "events.json"))
     assert loaded == LayerPairEvents(
-        result.source_layer, result.target_layer, result.source_coalitions, result.target_coalitions,
-        result.tracking, dict(result.settings),
+        result.source_layer,
+        result.target_layer,
+        result.source_coalitions,
+        result.target_coalitions,
+        result.tracking,
+        dict(result.settings),
     )
 
 
 def test_shares_rule_with_intervals_round_trips(tmp_path: Path) -> None:
     result = LayerPairEvents(
-        4, 5, COALITIONS[4], COALITIONS[5], classify_transitions(INFLUENCE[4]), {"weighting": "mean_abs"},
-        min_size=2, untracked=(3, 1), intervals={kind: (1.0, 2.0) for kind in EVENT_TYPES},
+        4,
+        5,
+        COALITIONS[4],
+        COALITIONS[5],
+        classify_transitions(INFLUENCE[4]),
+        {"weighting": "mean_abs"},
+        min_size=2,
+        untracked=(3, 1),
+        intervals={kind: (1.0, 2.0) for kind in EVENT_TYPES},
         bootstrap={"resamples": 10, "confidence": 0.95, "seed": 0, "inputs": 8, "tokens": "readout"},
     )
     path = save_events(result, tmp_path / "events.json")
@@ -63,7 +74,9 @@ def test_links_rule_with_both_measures_round_trips(tmp_path: Path) -> None:
 def test_inconsistent_link_fields_are_refused(tmp_path: Path, change: Callable[[dict], None], message: str) -> None:
     document = json.loads(save_events(links_pair(), tmp_path / "events.json").read_text())
     change(document)
-    write_json(tmp_path / "bad.json", "events", EVENTS_FORMAT_VERSION, {k: v for k, v in document.items() if k not in ("kind", "format_version")})
+    write_json(
+        tmp_path / "bad.json", "events", EVENTS_FORMAT_VERSION, {k: v for k, v in document.items() if k not in ("kind", "format_version")}
+    )
     with pytest.raises(ArtifactError, match=message):
         load_events(tmp_path / "bad.json")
 

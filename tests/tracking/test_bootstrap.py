@@ -26,8 +26,16 @@ from hedonic.tracking.bootstrap import influence_from_units
 
 N = 24
 QUERIES = ("read the file", "a list", "open data", "the error type", "python code", "search result rank", "a set", "the model")
-TEXTS = ("open the file and read it", "the list is a type of data set", "python", "an error is a value of a type",
-         "import the code and test it with a loop", "the model is a neuron layer", "a dict is not a set", "a neuron layer")
+TEXTS = (
+    "open the file and read it",
+    "the list is a type of data set",
+    "python",
+    "an error is a value of a type",
+    "import the code and test it with a loop",
+    "the model is a neuron layer",
+    "a dict is not a set",
+    "a neuron layer",
+)
 
 
 @pytest.fixture(scope="module")
@@ -118,4 +126,10 @@ def test_bad_bootstrap_settings_and_mismatched_activity_are_refused() -> None:
         BootstrapSettings(resamples=1)
     source = Partition.from_coalitions([[0, 1]], "x")
     with pytest.raises(ConfigError, match="does not cover"):
-        share_intervals(np.ones((2, 1)), source, InputActivity(0, np.array([0, 2]), np.ones((3, 2)), np.ones(3), "readout"), ShareThresholds(), BootstrapSettings())
+        share_intervals(
+            np.ones((2, 1)),
+            source,
+            InputActivity(0, np.array([0, 2]), np.ones((3, 2)), np.ones(3), "readout"),
+            ShareThresholds(),
+            BootstrapSettings(),
+        )

@@ -75,11 +75,12 @@ def test_chain_tracks_each_adjacent_pair(adapter: ModelAdapter, thresholds: obje
     assert uniform[0].settings["weighting"] == "uniform" and uniform[0].settings["projection"] == "gate"
 
 
-
 def test_a_pair_builds_each_row_of_w_once(adapter: ModelAdapter, monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[int] = []
     magnitude = VirtualMap.magnitude
-    monkeypatch.setattr(VirtualMap, "magnitude", lambda self, rows=None, columns=None: built.append(len(rows)) or magnitude(self, rows, columns))
+    monkeypatch.setattr(
+        VirtualMap, "magnitude", lambda self, rows=None, columns=None: built.append(len(rows)) or magnitude(self, rows, columns)
+    )
     options = TrackingOptions(block_rows=5, min_size=1, floor=FloorSettings(links=0))
     (result,) = track_chain(adapter, {0: partition(0), 1: partition(1)}, options=options)
     assert result.link_tests is not None and result.floor is None and sum(built) == N

@@ -107,9 +107,7 @@ def test_uniform_weights_when_mean_abs_is_missing() -> None:
     rng = np.random.default_rng(1)
     vmap = random_map(rng, 12, 10, 4, 1)
     source, target = random_partition(rng, np.arange(10), 3), random_partition(rng, np.arange(12), 4)
-    np.testing.assert_allclose(
-        coalition_influence(vmap, source, target), coalition_influence(vmap, source, target, np.ones(10))
-    )
+    np.testing.assert_allclose(coalition_influence(vmap, source, target), coalition_influence(vmap, source, target, np.ones(10)))
 
 
 def test_mean_abs_weights_the_source_neurons() -> None:

@@ -45,7 +45,9 @@ def planted() -> tuple:
 @pytest.mark.parametrize("measure", ["weights", "causal"])
 def test_planted_events_are_found_at_s_0_2_and_nothing_at_s_0(planted: tuple, measure: str) -> None:
     model, source, target, batches, design = planted
-    options = TrackingOptions(min_size=SIZE, measure=measure, floor=FloorSettings(links=0), causal=CausalSettings(inputs=16, random_groups=32))
+    options = TrackingOptions(
+        min_size=SIZE, measure=measure, floor=FloorSettings(links=0), causal=CausalSettings(inputs=16, random_groups=32)
+    )
     found = {}
     for strength in (0.0, 0.2):
         with planted_model(model, 0, source, target, design, strength, seed=SEED):

@@ -29,15 +29,24 @@ def test_one_node_per_coalition_and_one_link_per_kept_edge(chain: list[LayerPair
     assert trace["type"] == "sankey"
     # nodes with a drawn link first (plotly.js misplaces nodes after an unlinked one), then the rest
     assert trace["node"]["label"] == [
-        "L4 C0 (2)", "L4 C1 (1)",
-        "L5 C0 (1)", "L5 C1 (2)", "L5 C2 (2)",
-        "L6 C0 (3)", "L6 C1 (3)",
-        "L4 C2 (3)", "L5 C3 (1)",
+        "L4 C0 (2)",
+        "L4 C1 (1)",
+        "L5 C0 (1)",
+        "L5 C1 (2)",
+        "L5 C2 (2)",
+        "L6 C0 (3)",
+        "L6 C1 (3)",
+        "L4 C2 (3)",
+        "L5 C3 (1)",
     ]
     # kept links: 4→5 (0,0) (0,1) (1,2); 5→6 (0,0) (1,0) (2,1)
     assert _edges(trace) == [
-        ("L4 C0 (2)", "L5 C0 (1)"), ("L4 C0 (2)", "L5 C1 (2)"), ("L4 C1 (1)", "L5 C2 (2)"),
-        ("L5 C0 (1)", "L6 C0 (3)"), ("L5 C1 (2)", "L6 C0 (3)"), ("L5 C2 (2)", "L6 C1 (3)"),
+        ("L4 C0 (2)", "L5 C0 (1)"),
+        ("L4 C0 (2)", "L5 C1 (2)"),
+        ("L4 C1 (1)", "L5 C2 (2)"),
+        ("L5 C0 (1)", "L6 C0 (3)"),
+        ("L5 C1 (2)", "L6 C0 (3)"),
+        ("L5 C2 (2)", "L6 C1 (3)"),
     ]
     assert trace["node"]["x"][:2] == pytest.approx([0.001, 0.001]) and trace["node"]["x"][5] == pytest.approx(0.999)
 
@@ -46,8 +55,11 @@ def test_link_threshold_is_relative_to_the_source_strongest_link(chain: list[Lay
     trace = _trace(sankey_figure(chain, SankeyOptions(link_threshold=0.9)))
     # 4→5: source 0 links S = 5 and 4 (4/5 = 0.8 < 0.9 dropped); every other source has one link
     assert _edges(trace) == [
-        ("L4 C0 (2)", "L5 C0 (1)"), ("L4 C1 (1)", "L5 C2 (2)"),
-        ("L5 C0 (1)", "L6 C0 (3)"), ("L5 C1 (2)", "L6 C0 (3)"), ("L5 C2 (2)", "L6 C1 (3)"),
+        ("L4 C0 (2)", "L5 C0 (1)"),
+        ("L4 C1 (1)", "L5 C2 (2)"),
+        ("L5 C0 (1)", "L6 C0 (3)"),
+        ("L5 C1 (2)", "L6 C0 (3)"),
+        ("L5 C2 (2)", "L6 C1 (3)"),
     ]
     assert trace["link"]["value"] == pytest.approx([1.0] * 5)
     widths = _trace(sankey_figure(chain))["link"]["value"]
@@ -88,9 +100,7 @@ def test_html_is_offline_and_matches_the_figure(chain: list[LayerPairEvents], tm
     assert write_sankey_html(figure, tmp_path / "again.html").read_text() == html
 
 
-def test_mismatched_layers_and_bad_options_are_refused(
-    make_pair: Callable[..., LayerPairEvents], chain: list[LayerPairEvents]
-) -> None:
+def test_mismatched_layers_and_bad_options_are_refused(make_pair: Callable[..., LayerPairEvents], chain: list[LayerPairEvents]) -> None:
     other = make_pair(5)
     changed = LayerPairEvents(5, 6, ((0, 1, 2, 3, 4, 5),), other.target_coalitions, other.tracking, other.settings)
     with pytest.raises(ConfigError, match="different coalitions"):

@@ -34,7 +34,11 @@ def test_merge_is_high_alpha_and_low_beta() -> None:
     found = events([[8.0, 2.0], [8.0, 2.0], [8.0, 2.0]])
     assert found == [("merge", (0, 1, 2), (0,)), ("emerge", (), (1,))]
     assert event_percentages(np.array([[8.0, 2.0], [8.0, 2.0], [8.0, 2.0]])) == {
-        "persist": 0.0, "split": 0.0, "merge": 100.0, "vanish": 0.0, "emerge": 50.0
+        "persist": 0.0,
+        "split": 0.0,
+        "merge": 100.0,
+        "vanish": 0.0,
+        "emerge": 50.0,
     }
 
 

@@ -121,9 +121,7 @@ def _contributions(
     """
     if shared is None:
         return tuple(Contribution.of(coefficients, directions.to(dtype or directions.dtype)) for coefficients, directions in pairs)
-    return tuple(
-        Contribution(F.pad(coefficients, (0, 1)), term.directions) for (coefficients, _), term in zip(pairs, shared, strict=True)
-    )
+    return tuple(Contribution(F.pad(coefficients, (0, 1)), term.directions) for (coefficients, _), term in zip(pairs, shared, strict=True))
 
 
 def _recorded(scales: list[NormScale | None]) -> tuple[NormScale, ...]:

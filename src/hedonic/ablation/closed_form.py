@@ -38,9 +38,7 @@ def removed(terms: Sequence[Contribution], sets: torch.Tensor) -> torch.Tensor:
     One gather and one batched contraction per term; memory O(K · (prod(...) + d) · s) besides
     the result.
     """
-    parts = [
-        torch.einsum("...ks,dks->k...d", term.coefficients[..., sets], term.directions[:, sets]) for term in terms
-    ]
+    parts = [torch.einsum("...ks,dks->k...d", term.coefficients[..., sets], term.directions[:, sets]) for term in terms]
     return sum(parts[1:], parts[0])
 
 

@@ -284,6 +284,4 @@ def _split(batches: list[TokenBatch], batch_size: int | None) -> list[TokenBatch
         return batches
     if batch_size < 1:
         raise ConfigError(f"batch_size must be positive, got {batch_size}", hint="pass batch_size >= 1")
-    return [
-        batch.select(slice(start, start + batch_size)) for batch in batches for start in range(0, len(batch), batch_size)
-    ]
+    return [batch.select(slice(start, start + batch_size)) for batch in batches for start in range(0, len(batch), batch_size)]

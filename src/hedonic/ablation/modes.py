@@ -80,9 +80,7 @@ def base_in_parameters(adapter: ModelAdapter, layer: int) -> dict[str, torch.Ten
     input; the output projection is not touched.
     """
     base = base_mlp_weights(adapter, layer)
-    return {
-        parameter_name(adapter, layer, name): stored(adapter, weight) for name, weight in base.items() if name != OUT_PROJ
-    }
+    return {parameter_name(adapter, layer, name): stored(adapter, weight) for name, weight in base.items() if name != OUT_PROJ}
 
 
 def reset_parameters(adapter: ModelAdapter, layer: int, neurons: Sequence[int]) -> dict[str, torch.Tensor]:

@@ -139,7 +139,8 @@ def frozen(modules: list[nn.Module], scales: list[NormScale]) -> Iterator[None]:
     set on the instance (accelerate's device hooks).
     """
     forwards = [
-        (module, lambda states, *_a, _m=module, _s=scale, **_k: frozen_norm(_m, states, _s)) for module, scale in zip(modules, scales, strict=True)
+        (module, lambda states, *_a, _m=module, _s=scale, **_k: frozen_norm(_m, states, _s))
+        for module, scale in zip(modules, scales, strict=True)
     ]
     with swapped_forwards(forwards):
         yield

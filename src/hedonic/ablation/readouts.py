@@ -28,6 +28,7 @@ READOUTS: tuple[str, ...] = ("local", "model", "linear")
 CLOSED_FORM_READOUTS: tuple[str, ...] = ("local", "linear")
 """Readouts that depend on the residual stream at the readout token only (closed-form ablation)."""
 
+
 def check_readout(name: str) -> str:
     """Return ``name`` if it is one of :data:`READOUTS`; :class:`ConfigError` otherwise."""
     if name not in READOUTS:

@@ -69,5 +69,12 @@ def agglomerative_baseline(
         labels = np.unique(model.fit_predict(distance), return_inverse=True)[1]
     parameters = {"n_clusters": k, "distance": "1 - pearson rho", "linkage": "average"}
     return clustering_partition(
-        labels, ids, "agglomerative", affinity=cluster_affinity(rho, labels), match_to=match_to, parameters=parameters, seed=None, layer=layer
+        labels,
+        ids,
+        "agglomerative",
+        affinity=cluster_affinity(rho, labels),
+        match_to=match_to,
+        parameters=parameters,
+        seed=None,
+        layer=layer,
     )

@@ -68,9 +68,7 @@ class SphericalKMeans:
     iterations: int
 
 
-def spherical_kmeans(
-    features: np.ndarray, n_clusters: int, *, seed: int = 0, n_init: int = 4, max_iter: int = 100
-) -> SphericalKMeans:
+def spherical_kmeans(features: np.ndarray, n_clusters: int, *, seed: int = 0, n_init: int = 4, max_iter: int = 100) -> SphericalKMeans:
     """Spherical k-means of the rows of ``features`` (n, F) (normalised here) into ``n_clusters``.
 
     Runs ``n_init`` seeded restarts (seeds derived from ``seed``) of at most ``max_iter`` Lloyd

@@ -84,7 +84,10 @@ def louvain_baseline(
     Method name ``"louvain"``. Raises :class:`ConfigError` when networkx is missing.
     """
     if not louvain_available():
-        raise ConfigError("Louvain community detection needs networkx, which is not installed", hint="pip install networkx, or leave 'louvain' out of the methods")
+        raise ConfigError(
+            "Louvain community detection needs networkx, which is not installed",
+            hint="pip install networkx, or leave 'louvain' out of the methods",
+        )
     import networkx as nx
 
     ids = check_players(neurons, phi.shape[0], "φ")

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from hedonic.game import Partition
 
 
-
 @dataclass(frozen=True)
 class BaselineJob:
     """One baseline run on the reference's players.
@@ -100,9 +99,13 @@ def _random(job: BaselineJob) -> Partition:
 BASELINE_METHODS: dict[str, BaselineMethod] = {
     row.name: row
     for row in (
-        BaselineMethod("spherical-kmeans", _kmeans, "features", "weight features", "spherical k-means on MLP weight rows (the paper's baseline)"),
+        BaselineMethod(
+            "spherical-kmeans", _kmeans, "features", "weight features", "spherical k-means on MLP weight rows (the paper's baseline)"
+        ),
         BaselineMethod("spectral", _spectral, "phi", "φ", "spectral clustering of the φ affinity"),
-        BaselineMethod("agglomerative", _agglomerative, "correlation", "activation statistics", "average-linkage clustering on activation correlation"),
+        BaselineMethod(
+            "agglomerative", _agglomerative, "correlation", "activation statistics", "average-linkage clustering on activation correlation"
+        ),
         BaselineMethod(
             "louvain",
             _louvain,

@@ -90,8 +90,7 @@ def spectral_baseline(
     k = check_n_clusters(n_clusters, n)
     if n > max_players:
         raise MemoryBudgetError(
-            f"spectral clustering of {n} neurons needs a dense {n}×{n} eigenproblem "
-            f"(limit: {max_players} neurons)",
+            f"spectral clustering of {n} neurons needs a dense {n}×{n} eigenproblem (limit: {max_players} neurons)",
             hint="run it on a subset of the neurons (e.g. a partition of fewer players), raise max_players "
             "if the machine can take it, or leave 'spectral' out of the methods",
         )
@@ -105,5 +104,12 @@ def spectral_baseline(
         "assign_labels": "cluster_qr",
     }
     return clustering_partition(
-        labels, ids, "spectral", affinity=cluster_affinity(affinity, labels), match_to=match_to, parameters=parameters, seed=None, layer=layer
+        labels,
+        ids,
+        "spectral",
+        affinity=cluster_affinity(affinity, labels),
+        match_to=match_to,
+        parameters=parameters,
+        seed=None,
+        layer=layer,
     )

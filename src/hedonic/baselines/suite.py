@@ -70,7 +70,10 @@ def run_baselines(
     """
     chosen = check_methods(tuple(methods))
     rows = rows_of(reference.neurons, inputs.neurons, "the baseline inputs")
-    square = {name: None if value is None else value[np.ix_(rows, rows)] for name, value in (("phi", inputs.phi), ("correlation", inputs.correlation))}
+    square = {
+        name: None if value is None else value[np.ix_(rows, rows)]
+        for name, value in (("phi", inputs.phi), ("correlation", inputs.correlation))
+    }
     sizes = reference.sizes()
     job = BaselineJob(
         players=np.asarray(reference.neurons, dtype=np.int64),

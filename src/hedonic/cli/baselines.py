@@ -49,7 +49,9 @@ def baselines(
     max_spectral_players: Annotated[
         int, typer.Option("--max-spectral-players", min=2, help="Skip spectral clustering above this many neurons.")
     ] = DEFAULT_MAX_PLAYERS,
-    kmeans_n_init: Annotated[int, typer.Option("--kmeans-n-init", min=1, help="Restarts of spherical k-means (lower it for very large layers).")] = BASELINES.kmeans_n_init,
+    kmeans_n_init: Annotated[
+        int, typer.Option("--kmeans-n-init", min=1, help="Restarts of spherical k-means (lower it for very large layers).")
+    ] = BASELINES.kmeans_n_init,
     allow_new_head: AllowNewHeadOption = False,
 ) -> None:
     """Write one partition per baseline method, with the players and size distribution of the hedonic partition.
@@ -71,7 +73,9 @@ def baselines(
     chosen = [name.strip() for name in methods.split(",") if name.strip()]
     unknown = sorted(set(chosen) - set(BASELINE_METHODS))
     if unknown or not chosen:
-        raise ConfigError(f"unknown or no baseline methods: {', '.join(unknown) or methods!r}", hint=f"choose among {', '.join(BASELINE_METHODS)}")
+        raise ConfigError(
+            f"unknown or no baseline methods: {', '.join(unknown) or methods!r}", hint=f"choose among {', '.join(BASELINE_METHODS)}"
+        )
     layout = RunLayout(run_dir) if run_dir is not None else None
     phi_path = phi or (layout.valuation(layer) if layout else None)
     partition_path = partition or (layout.partition(layer) if layout else None)
@@ -91,7 +95,13 @@ def baselines(
     for note in notes:
         console.print(note, highlight=False)
     run = run_baselines(
-        reference, inputs, chosen, seed=seed, match_sizes=match_sizes, max_spectral_players=max_spectral_players, kmeans_n_init=kmeans_n_init
+        reference,
+        inputs,
+        chosen,
+        seed=seed,
+        match_sizes=match_sizes,
+        max_spectral_players=max_spectral_players,
+        kmeans_n_init=kmeans_n_init,
     )
 
     names = RunLayout(Path())  # file names as in a run directory
@@ -134,4 +144,3 @@ def _inputs(
         open_model(model, adapter, allow_new_head=allow_new_head) if model else None,
         load_stats(stats_path) if stats_path is not None else None,
     )
-

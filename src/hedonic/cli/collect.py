@@ -62,9 +62,7 @@ def collect(
     neurons: Annotated[
         str, typer.Option("--neurons", help="Neurons to analyse: all, ids/ranges like 0-63,100, lora:K or variance:K.")
     ] = VALUATION.subset,
-    diagonal: Annotated[
-        bool, typer.Option("--diagonal", help="Keep only O(n) sums (mean, E|a|, variance), no Σaaᵀ.")
-    ] = False,
+    diagonal: Annotated[bool, typer.Option("--diagonal", help="Keep only O(n) sums (mean, E|a|, variance), no Σaaᵀ.")] = False,
     batch_size: BatchSizeOption = DATA.batch_size,
     max_length: MaxLengthOption = DATA.max_length,
     limit: LimitOption = None,

@@ -62,7 +62,9 @@ def _paths(phi: Path | None, run_dir: Path | None, layer: int | None, out: Path 
         source = layout.valuation(layer)
         return source, check_output(out or layout.partition(layer), PARTITION_KIND, [source])
     if phi is None:
-        raise ConfigError("pass either --phi FILE or --run-dir DIR --layer L", hint="e.g. hedonic discover --phi phi.npy --out partition.json")
+        raise ConfigError(
+            "pass either --phi FILE or --run-dir DIR --layer L", hint="e.g. hedonic discover --phi phi.npy --out partition.json"
+        )
     if out is None:
         raise ConfigError("--phi needs --out", hint="e.g. --out partition.json")
     return phi, check_output(out, PARTITION_KIND, [phi])
@@ -71,7 +73,9 @@ def _paths(phi: Path | None, run_dir: Path | None, layer: int | None, out: Path 
 @app.command()
 def discover(
     phi: Annotated[Path | None, typer.Option("--phi", help="Valuation φ: a .safetensors artifact or a square .npy matrix.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Partition JSON to write (default with --run-dir: DIR/partitions/layer{L}.json).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Partition JSON to write (default with --run-dir: DIR/partitions/layer{L}.json).")
+    ] = None,
     run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Run directory: reads DIR/valuation/layer{L}.safetensors.")] = None,
     layer: Annotated[int | None, typer.Option("--layer", help="Layer to partition (with --run-dir; recorded in the output).")] = None,
     method: Annotated[str, typer.Option("--method", help=METHOD_HELP)] = DEFAULTS.method,
@@ -80,15 +84,21 @@ def discover(
     k: Annotated[
         str, typer.Option("--k", help=f"Top covers: friends per neuron, its k best partners ('{NONE}': no limit, the threshold alone).")
     ] = str(spell(DEFAULTS.k)),
-    threshold: Annotated[str, typer.Option("--threshold", help=f"Top covers: a friend's φ must exceed this ('{NONE}': no floor, top-k only).")] = str(
-        spell(DEFAULTS.threshold)
-    ),
+    threshold: Annotated[
+        str, typer.Option("--threshold", help=f"Top covers: a friend's φ must exceed this ('{NONE}': no floor, top-k only).")
+    ] = str(spell(DEFAULTS.threshold)),
     no_threshold: Annotated[bool, typer.Option("--no-threshold", hidden=True, help=f"Deprecated: write --threshold {NONE}.")] = False,
     mutual: Annotated[bool, typer.Option("--mutual/--no-mutual", help="Top covers: keep only reciprocated friendships.")] = DEFAULTS.mutual,
-    m: Annotated[int | None, typer.Option("--m", min=1, max=MAX_DRAWS, help="pac-top-cover: sampled coalitions (default 50000, or from --epsilon).")] = DEFAULTS.m,
-    epsilon: Annotated[float | None, typer.Option("--epsilon", help="pac-top-cover: derive m from (ε, δ) instead of --m.")] = DEFAULTS.epsilon,
+    m: Annotated[
+        int | None, typer.Option("--m", min=1, max=MAX_DRAWS, help="pac-top-cover: sampled coalitions (default 50000, or from --epsilon).")
+    ] = DEFAULTS.m,
+    epsilon: Annotated[
+        float | None, typer.Option("--epsilon", help="pac-top-cover: derive m from (ε, δ) instead of --m.")
+    ] = DEFAULTS.epsilon,
     delta: Annotated[float, typer.Option("--delta", help="Confidence parameter δ (sample size and stability bound).")] = DEFAULTS.delta,
-    max_k: Annotated[int, typer.Option("--max-k", min=2, help="Largest sampled coalition (PAC and the stability samples).")] = DEFAULTS.max_k,
+    max_k: Annotated[
+        int, typer.Option("--max-k", min=2, help="Largest sampled coalition (PAC and the stability samples).")
+    ] = DEFAULTS.max_k,
     max_size: Annotated[
         str,
         typer.Option("--max-size", help=f"Cap (additive) or size-control bound (top covers): N, 'auto' ({AUTO_HELP}) or 'none'."),
@@ -153,7 +163,9 @@ def _print_partition(partition: Partition, source: str) -> None:
         dynamics = parameters["dynamics"]
         rule = parameters.get("tau_rule", "fixed")
         pair = " + 1.5 σ̂_i σ̂_j / σ̂" if rule == "scaled" else " + k_i k_j / K" if rule == "modularity" else ""
-        console.print(f"τ_ij = {parameters['tau']:.4g}{pair} (rule {rule}); {dynamics['moves']} moves in {dynamics['rounds']} rounds", highlight=False)
+        console.print(
+            f"τ_ij = {parameters['tau']:.4g}{pair} (rule {rule}); {dynamics['moves']} moves in {dynamics['rounds']} rounds", highlight=False
+        )
     levels = parameters.get("size_control", {}).get("levels", [])
     if len(levels) > 1:
         steps = ", ".join(f"k={level['k']} threshold={level['threshold']} on {level['players']} neurons" for level in levels[1:])

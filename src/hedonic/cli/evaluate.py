@@ -70,10 +70,12 @@ def evaluate(
     ] = False,
     mode: ModeOption = EVALUATION.mode,
     min_size: Annotated[int, typer.Option("--min-size", min=2, help="Smallest coalition size evaluated.")] = EVALUATION.min_size,
-    max_size: Annotated[str, typer.Option("--max-size", help="Largest coalition size evaluated, or 'none' (every size).")] = str(EVALUATION.max_size),
-    metrics: Annotated[
-        str, typer.Option("--metrics", help="Comma-separated metrics; they decide what is ablated.")
-    ] = ",".join(EVALUATION.metrics),
+    max_size: Annotated[str, typer.Option("--max-size", help="Largest coalition size evaluated, or 'none' (every size).")] = str(
+        EVALUATION.max_size
+    ),
+    metrics: Annotated[str, typer.Option("--metrics", help="Comma-separated metrics; they decide what is ablated.")] = ",".join(
+        EVALUATION.metrics
+    ),
     max_pairs: Annotated[
         int, typer.Option("--max-pairs", min=0, help="Pairs per coalition at most (a seeded sample beyond; 0: every pair).")
     ] = EVALUATION.max_pairs,
@@ -83,7 +85,9 @@ def evaluate(
     seed: SeedOption = RUN.seed,
     n_resamples: ResamplesOption = EVALUATION.n_resamples,
     n_permutations: PermutationsOption = EVALUATION.n_permutations,
-    rank_test: Annotated[str, typer.Option("--rank-test", help="Headline rank test: brunner-munzel or mann-whitney.")] = EVALUATION.rank_test,
+    rank_test: Annotated[
+        str, typer.Option("--rank-test", help="Headline rank test: brunner-munzel or mann-whitney.")
+    ] = EVALUATION.rank_test,
     draws: Annotated[
         int, typer.Option("--significance-draws", min=0, help="Random groups per coalition size for the per-coalition tests (0: none).")
     ] = EVALUATION.significance_draws,
@@ -94,7 +98,8 @@ def evaluate(
     verdict_metric: Annotated[
         str,
         typer.Option(
-            "--verdict-metric", help=f"Metric the verdict (ahead / level / behind) is decided on (default {EVALUATION.verdict_metric}, else the first of --metrics)."
+            "--verdict-metric",
+            help=f"Metric the verdict (ahead / level / behind) is decided on (default {EVALUATION.verdict_metric}, else the first of --metrics).",
         ),
     ] = "",
     batch_size: BatchSizeOption = DATA.batch_size,
@@ -127,10 +132,14 @@ def evaluate(
     from hedonic.models import open_model
 
     size_range = _size_range(min_size, max_size)
-    significance, chosen, verdict_metric = _settings(rank_test, draws, significance_metrics, seed, alpha, size_range, metrics, verdict_metric)
+    significance, chosen, verdict_metric = _settings(
+        rank_test, draws, significance_metrics, seed, alpha, size_range, metrics, verdict_metric
+    )
     SynergyPlan(tuple(chosen), max_pairs or None)  # checked before the model loads
     if freeze_norms and decompose:
-        raise ConfigError("--freeze-norms and --decompose together", hint="--decompose evaluates with the norms free and frozen; drop --freeze-norms")
+        raise ConfigError(
+            "--freeze-norms and --decompose together", hint="--decompose evaluates with the norms free and frozen; drop --freeze-norms"
+        )
     layout = RunLayout(run_dir) if run_dir is not None else None
     destination = out or (layout.comparison(layer) if layout else None)
     if destination is None:
@@ -144,7 +153,9 @@ def evaluate(
     loaded = open_model(model, adapter, device=device, allow_new_head=allow_new_head)
     if readout == "model":
         pairs = by_length(loaded, pairs, max_length)
-    engine = AblationEngine(loaded, layer, list(iter_batches(loaded, pairs, batch_size, max_length)), mode=mode, token_states=readout == "model")
+    engine = AblationEngine(
+        loaded, layer, list(iter_batches(loaded, pairs, batch_size, max_length)), mode=mode, token_states=readout == "model"
+    )
     options = dict(
         input_ids=[pair.pair_id for pair in pairs],
         exclude_ids=excluded,
@@ -184,7 +195,14 @@ def _size_range(min_size: int, max_size: str) -> tuple[int, int | None]:
 
 
 def _settings(
-    rank_test: str, draws: int, significance_metrics: str, seed: int, alpha: float, size_range: tuple[int, int | None], metrics: str, verdict_metric: str
+    rank_test: str,
+    draws: int,
+    significance_metrics: str,
+    seed: int,
+    alpha: float,
+    size_range: tuple[int, int | None],
+    metrics: str,
+    verdict_metric: str,
 ) -> tuple[NullSettings | None, list[str], str]:
     """The checked per-coalition test settings (None: no tests), the evaluated metrics and the verdict metric."""
     from hedonic.errors import ConfigError
@@ -203,11 +221,15 @@ def _settings(
         raise ConfigError(f"unknown metric(s): {', '.join(unknown)}", hint=f"choose among {', '.join(METRICS)}")
     verdict_metric = verdict_metric or (EVALUATION.verdict_metric if EVALUATION.verdict_metric in chosen else chosen[0])
     if verdict_metric not in chosen:
-        raise ConfigError(f"the verdict metric {verdict_metric!r} is not among the evaluated metrics", hint=f"choose one of {', '.join(chosen)}")
+        raise ConfigError(
+            f"the verdict metric {verdict_metric!r} is not among the evaluated metrics", hint=f"choose one of {', '.join(chosen)}"
+        )
     return significance, chosen, verdict_metric
 
 
-def _check_counts(console: Console, partitions: dict[str, Partition], size_range: tuple[int, int | None], max_coalitions: int | None, seed: int) -> None:
+def _check_counts(
+    console: Console, partitions: dict[str, Partition], size_range: tuple[int, int | None], max_coalitions: int | None, seed: int
+) -> None:
     """Warn for a method with < 2 coalitions in the size range; :class:`ConfigError` when no method has any."""
     from hedonic.errors import ConfigError
     from hedonic.evaluation.layer_evaluation import select_coalitions, size_text
@@ -215,7 +237,11 @@ def _check_counts(console: Console, partitions: dict[str, Partition], size_range
     counts = {name: len(select_coalitions(found, size_range, max_coalitions, seed, name)) for name, found in partitions.items()}
     for name, count in counts.items():
         if count < 2:
-            console.print(f"{name}: {count} coalition(s) of size {size_text(size_range)}; its statistics stay undefined", style="yellow", highlight=False)
+            console.print(
+                f"{name}: {count} coalition(s) of size {size_text(size_range)}; its statistics stay undefined",
+                style="yellow",
+                highlight=False,
+            )
     if not any(counts.values()):
         raise ConfigError(f"no coalition of size {size_text(size_range)} in any partition", hint="widen --min-size/--max-size")
 
@@ -267,7 +293,9 @@ def _print_significance(console: Console, summary: dict[str, Any], seconds: dict
         table.add_column(column, justify="left" if column == "method" else "right")
     for method, entry in summary.items():
         shares = [f"{value:.0%}" if value is not None else "–" for value in entry["by_metric"].values()]
-        table.add_row(method, str(entry["coalitions"]), str(entry["significant"]), "–" if entry["share"] is None else f"{entry['share']:.0%}", *shares)
+        table.add_row(
+            method, str(entry["coalitions"]), str(entry["significant"]), "–" if entry["share"] is None else f"{entry['share']:.0%}", *shares
+        )
     console.print(table)
     console.print(
         f"per-coalition tests: {seconds.get('significance', 0.0):.1f} s of {sum(seconds.values()):.1f} s (synergy {seconds.get('synergy', 0.0):.1f} s)",
@@ -289,7 +317,9 @@ def _partitions(
     if reference_path is None:
         raise ConfigError("no hedonic partition given", hint="pass --partition FILE or --run-dir DIR")
     if not files:
-        raise ConfigError("no baseline partitions found", hint="run `hedonic baselines` first, or pass --baseline FILE / --baseline-dir DIR")
+        raise ConfigError(
+            "no baseline partitions found", hint="run `hedonic baselines` first, or pass --baseline FILE / --baseline-dir DIR"
+        )
     return partitions_of_layer(reference_path, files, layer)
 
 
@@ -305,4 +335,3 @@ def _held_out(data: str, exclude: Path | None, limit: int | None) -> tuple[list[
     else:
         pairs = read_pairs(data)
     return pairs[:limit], excluded
-

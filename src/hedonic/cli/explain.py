@@ -66,7 +66,9 @@ def explain(
     importance_draws: Annotated[
         int, typer.Option("--importance-draws", min=1, help="Draws of size-matched random groups ablated.")
     ] = MEANING.importance_draws,
-    probe_draws: Annotated[int, typer.Option("--probe-draws", min=1, help="Draws of size-matched random groups probed.")] = MEANING.probe_draws,
+    probe_draws: Annotated[
+        int, typer.Option("--probe-draws", min=1, help="Draws of size-matched random groups probed.")
+    ] = MEANING.probe_draws,
     readout: Annotated[
         str, typer.Option("--readout", help="Score whose ranking is measured: model (the logit) or local (logit lens).")
     ] = MEANING.readout,
@@ -122,7 +124,10 @@ def explain(
         n_permutations=n_permutations,
     )
     settings = dataclasses.replace(
-        section.settings(mode=mode, batch_size=batch_size, max_length=max_length, seed=seed), k=k, top_k=top_k, min_domain_size=min_domain_size
+        section.settings(mode=mode, batch_size=batch_size, max_length=max_length, seed=seed),
+        k=k,
+        top_k=top_k,
+        min_domain_size=min_domain_size,
     )
     partitions = {layer: run_partitions(layout, layer, reserved=[NULL_METHOD]) for layer in chosen}
     groups, stats, excluded = _candidates(data, qrels, layout)
@@ -130,13 +135,18 @@ def explain(
     loaded = open_model(model, adapter, device=device, allow_new_head=allow_new_head)
     console = make_console()
     for layer in chosen:
-        result = explain_layer(loaded, layer, partitions[layer], groups, settings=settings, model_name=model, stats=stats, exclude_ids=excluded)
+        result = explain_layer(
+            loaded, layer, partitions[layer], groups, settings=settings, model_name=model, stats=stats, exclude_ids=excluded
+        )
         path = save_meaning(result, layout.meaning(layer))
         for table in meaning_tables(result):
             console.print(table)
         for line in summary_lines(result):
             console.print(line, highlight=False, markup=False)
-        console.print(f"layer {layer}: {len(result.input_ids)} held-out inputs in {result.importance.num_queries} queries; wrote {path}", highlight=False)
+        console.print(
+            f"layer {layer}: {len(result.input_ids)} held-out inputs in {result.importance.num_queries} queries; wrote {path}",
+            highlight=False,
+        )
 
 
 def _candidates(
@@ -164,6 +174,8 @@ def _candidates(
         if judgements is not None:
             pairs = list(attach_qrels(pairs, judgements))
         if len(sources) > 1:
-            pairs = [pair if pair.domain is not None else dataclasses.replace(pair, domain=Path(source).name.split(".")[0]) for pair in pairs]
+            pairs = [
+                pair if pair.domain is not None else dataclasses.replace(pair, domain=Path(source).name.split(".")[0]) for pair in pairs
+            ]
         groups.extend(query_groups(pairs))
     return groups, stats, excluded

@@ -27,12 +27,8 @@ MODEL_HELP = "Model folder or hub id, or a shipped reranker: 'demo' (MiniLM), 's
 
 ModelArgument = Annotated[str, typer.Argument(help=MODEL_HELP)]
 ModelOption = Annotated[str, typer.Option("--model", help=MODEL_HELP)]
-AdapterOption = Annotated[
-    Path | None, typer.Option("--adapter", help="peft LoRA adapter folder (implied for a shipped reranker).")
-]
-AllowNewHeadOption = Annotated[
-    bool, typer.Option("--allow-new-head", help="Build a one-logit head when the checkpoint has none.")
-]
+AdapterOption = Annotated[Path | None, typer.Option("--adapter", help="peft LoRA adapter folder (implied for a shipped reranker).")]
+AllowNewHeadOption = Annotated[bool, typer.Option("--allow-new-head", help="Build a one-logit head when the checkpoint has none.")]
 DeviceOption = Annotated[str, typer.Option("--device", help="Torch device to load the model on (and compute on).")]
 BatchSizeOption = Annotated[int, typer.Option("--batch-size", min=1, help="Pairs per forward pass.")]
 MaxLengthOption = Annotated[int, typer.Option("--max-length", min=2, help="Truncate pairs to this many tokens.")]
@@ -45,12 +41,16 @@ PermutationsOption = Annotated[int, typer.Option("--n-permutations", min=1, help
 
 RunDirOption = Annotated[
     Path | None,
-    typer.Option("--run-dir", help="Run directory (of hedonic run / demo, or of the sub-commands): inputs and outputs at their places in it."),
+    typer.Option(
+        "--run-dir", help="Run directory (of hedonic run / demo, or of the sub-commands): inputs and outputs at their places in it."
+    ),
 ]
 LayerOption = Annotated[int, typer.Option("--layer", help="The analysed layer.")]
 RunLayerOption = Annotated[int | None, typer.Option("--layer", help="The analysed layer (required with --run-dir).")]
 LayersOption = Annotated[list[int] | None, typer.Option("--layer", help="A layer; repeat the option for several.")]
-OutOption = Annotated[Path | None, typer.Option("--out", help="The file to write (with --run-dir: by default its place in the run directory).")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="The file to write (with --run-dir: by default its place in the run directory).")
+]
 OutDirOption = Annotated[
     Path | None, typer.Option("--out-dir", help="The folder to write into (with --run-dir: by default its place in the run directory).")
 ]

@@ -172,5 +172,7 @@ def _model_notes(layout: RunLayout) -> tuple[list[str], list[str]]:
     try:
         notes = read_json(layout.manifest, MANIFEST_KIND, MANIFEST_FORMAT_VERSION).get("model_notes") or []
     except ArtifactError as error:
-        return [], [f"{error.message}; the model notes it holds (e.g. a head built from the seed) cannot be shown; rerun `hedonic run` to rewrite it"]
+        return [], [
+            f"{error.message}; the model notes it holds (e.g. a head built from the seed) cannot be shown; rerun `hedonic run` to rewrite it"
+        ]
     return [str(note) for note in notes], []

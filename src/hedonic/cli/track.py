@@ -49,31 +49,83 @@ def track(
         list[Path] | None, typer.Option("--stats", help="Activation statistics file per partition, in the same order; repeat the option.")
     ] = None,
     out_dir: OutDirOption = None,
-    projection: Annotated[str, typer.Option("--projection", help="Input projection of layer ℓ+1: gate, up, fc or both.")] = TRACKING.projection,
+    projection: Annotated[
+        str, typer.Option("--projection", help="Input projection of layer ℓ+1: gate, up, fc or both.")
+    ] = TRACKING.projection,
     center: Annotated[bool, typer.Option("--center", help="Also fold LayerNorm mean subtraction into the virtual weights.")] = False,
-    rule: Annotated[str, typer.Option("--rule", help="Event rule: links (events from the specific links, the default), shares (transition shares α/β) or tau.")] = TRACKING.rule,
-    measure: Annotated[str, typer.Option("--measure", help="Links the links rule reads: weights (virtual weights) or causal (ablations through the next layer; needs the inputs).")] = TRACKING.measure,
-    link_statistic: Annotated[str, typer.Option("--link-statistic", help="Weight link test: polish (loudness-free, the default) or influence (the E|a|-weighted terms of S).")] = TRACKING.link_statistic,
-    floor_links: Annotated[int, typer.Option("--floor-links", min=0, help="Links planted per strength for the detection floor (0: no floor).")] = TRACKING.floor_links,
-    causal_mode: Annotated[str, typer.Option("--causal-mode", help="causal measure: ablate to zero or to the mean activation.")] = TRACKING.causal_mode,
-    causal_inputs: Annotated[int, typer.Option("--causal-inputs", min=1, help="causal measure: analysis inputs used (a seeded subset).")] = TRACKING.causal_inputs,
-    causal_groups: Annotated[int, typer.Option("--causal-groups", min=2, help="causal measure: random source groups ablated as the null.")] = TRACKING.causal_groups,
-    causal_floor: Annotated[bool, typer.Option("--causal-floor", help="causal measure: also plant links into the model for the causal test's floor (one more test per strength).")] = TRACKING.causal_floor,
-    alpha: Annotated[float, typer.Option("--alpha", help="shares rule: α(p, q) is high from this share of p's outgoing influence.")] = TRACKING.alpha,
-    beta: Annotated[float, typer.Option("--beta", help="shares rule: β(p, q) is high from this share of q's incoming influence.")] = TRACKING.beta,
+    rule: Annotated[
+        str,
+        typer.Option(
+            "--rule", help="Event rule: links (events from the specific links, the default), shares (transition shares α/β) or tau."
+        ),
+    ] = TRACKING.rule,
+    measure: Annotated[
+        str,
+        typer.Option(
+            "--measure",
+            help="Links the links rule reads: weights (virtual weights) or causal (ablations through the next layer; needs the inputs).",
+        ),
+    ] = TRACKING.measure,
+    link_statistic: Annotated[
+        str,
+        typer.Option(
+            "--link-statistic", help="Weight link test: polish (loudness-free, the default) or influence (the E|a|-weighted terms of S)."
+        ),
+    ] = TRACKING.link_statistic,
+    floor_links: Annotated[
+        int, typer.Option("--floor-links", min=0, help="Links planted per strength for the detection floor (0: no floor).")
+    ] = TRACKING.floor_links,
+    causal_mode: Annotated[
+        str, typer.Option("--causal-mode", help="causal measure: ablate to zero or to the mean activation.")
+    ] = TRACKING.causal_mode,
+    causal_inputs: Annotated[
+        int, typer.Option("--causal-inputs", min=1, help="causal measure: analysis inputs used (a seeded subset).")
+    ] = TRACKING.causal_inputs,
+    causal_groups: Annotated[
+        int, typer.Option("--causal-groups", min=2, help="causal measure: random source groups ablated as the null.")
+    ] = TRACKING.causal_groups,
+    causal_floor: Annotated[
+        bool,
+        typer.Option(
+            "--causal-floor",
+            help="causal measure: also plant links into the model for the causal test's floor (one more test per strength).",
+        ),
+    ] = TRACKING.causal_floor,
+    alpha: Annotated[
+        float, typer.Option("--alpha", help="shares rule: α(p, q) is high from this share of p's outgoing influence.")
+    ] = TRACKING.alpha,
+    beta: Annotated[
+        float, typer.Option("--beta", help="shares rule: β(p, q) is high from this share of q's incoming influence.")
+    ] = TRACKING.beta,
     tau: Annotated[float, typer.Option("--tau", help="tau rule: relative threshold τ for children / parents links.")] = TRACKING.tau,
-    presence: Annotated[float, typer.Option("--presence", help="tau rule: a link is live when S ≥ presence × the median strongest link of a source (and ≥ --floor).")] = TRACKING.presence,
+    presence: Annotated[
+        float,
+        typer.Option(
+            "--presence", help="tau rule: a link is live when S ≥ presence × the median strongest link of a source (and ≥ --floor)."
+        ),
+    ] = TRACKING.presence,
     floor: Annotated[float, typer.Option("--floor", help="tau rule: absolute lower bound on S for a live link.")] = 0.0,
-    min_size: Annotated[int, typer.Option("--min-size", min=1, help="Track (and draw) only coalitions of at least this many neurons.")] = TRACKING.min_size,
+    min_size: Annotated[
+        int, typer.Option("--min-size", min=1, help="Track (and draw) only coalitions of at least this many neurons.")
+    ] = TRACKING.min_size,
     data: Annotated[
-        Path | None, typer.Option("--data", help="Analysis inputs behind E|a| (.jsonl/.tsv) for the bootstrap intervals (default RUN_DIR/data/inputs.jsonl).")
+        Path | None,
+        typer.Option(
+            "--data", help="Analysis inputs behind E|a| (.jsonl/.tsv) for the bootstrap intervals (default RUN_DIR/data/inputs.jsonl)."
+        ),
     ] = None,
-    bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples of the inputs for the event-share intervals (0: none).")] = TRACKING.bootstrap,
-    tokens: Annotated[str, typer.Option("--tokens", help="Rows behind E|a|: readout or all (as the statistics were collected).")] = StatsSection().tokens,
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples of the inputs for the event-share intervals (0: none).")
+    ] = TRACKING.bootstrap,
+    tokens: Annotated[
+        str, typer.Option("--tokens", help="Rows behind E|a|: readout or all (as the statistics were collected).")
+    ] = StatsSection().tokens,
     batch_size: BatchSizeOption = DATA.batch_size,
     max_length: MaxLengthOption = DATA.max_length,
     seed: SeedOption = RUN.seed,
-    link_threshold: Annotated[float, typer.Option("--link-threshold", help="Draw links with S ≥ this × the source coalition's strongest link.")] = TRACKING.link_threshold,
+    link_threshold: Annotated[
+        float, typer.Option("--link-threshold", help="Draw links with S ≥ this × the source coalition's strongest link.")
+    ] = TRACKING.link_threshold,
     max_size: Annotated[int | None, typer.Option("--max-size", help="Draw coalitions of at most this size.")] = None,
     top_k: Annotated[
         int | None, typer.Option("--top-k", min=1, help="Draw only the k largest coalitions of each layer.")
@@ -137,7 +189,9 @@ def track(
         )
     pairs_file = data or (RunLayout(run_dir).inputs if run_dir is not None else None)
     loaded = open_model(model, adapter, device=device, allow_new_head=allow_new_head)
-    activity = _activity(loaded, inputs.partitions, pairs_file, options, tokens, batch_size, max_length) if options.needs_activity() else None
+    activity = (
+        _activity(loaded, inputs.partitions, pairs_file, options, tokens, batch_size, max_length) if options.needs_activity() else None
+    )
     batches = _causal_batches(loaded, pairs_file, options, batch_size, max_length) if measure == "causal" else None
     results = track_chain(loaded, inputs.partitions, inputs.weights(loaded.intermediate_size), options, activity, batches)
     written = write_tracking(results, destination, drawing)
@@ -206,7 +260,9 @@ def _activity(
     return collect_input_activity(adapter, batches, members, tokens=tokens, total=-(-len(pairs) // batch_size))
 
 
-def _causal_batches(adapter: ModelAdapter, pairs_file: Path | None, options: TrackingOptions, batch_size: int, max_length: int) -> list[TokenBatch]:
+def _causal_batches(
+    adapter: ModelAdapter, pairs_file: Path | None, options: TrackingOptions, batch_size: int, max_length: int
+) -> list[TokenBatch]:
     """The token batches of the causal test's inputs (a seeded subset of the analysis inputs); :class:`ConfigError` when they are unknown."""
     from hedonic.data import iter_batches, read_pairs
     from hedonic.errors import ConfigError
@@ -218,7 +274,12 @@ def _causal_batches(adapter: ModelAdapter, pairs_file: Path | None, options: Tra
 
 
 def _print(
-    console: Console, results: list[LayerPairEvents], layers: list[int], partitions: dict[int, Partition], intervals: bool, written: list[Path]
+    console: Console,
+    results: list[LayerPairEvents],
+    layers: list[int],
+    partitions: dict[int, Partition],
+    intervals: bool,
+    written: list[Path],
 ) -> None:
     """The events table (shares, link tests, floors), notes on the links, weights, gaps and intervals, and the files written."""
     from rich.table import Table
@@ -241,7 +302,9 @@ def _print(
     for line in link_notes(results):
         console.print(line, highlight=False)
     if not intervals:
-        console.print("no intervals: the analysis inputs behind E|a| are unknown (pass --data FILE, or use a run directory)", highlight=False)
+        console.print(
+            "no intervals: the analysis inputs behind E|a| are unknown (pass --data FILE, or use a run directory)", highlight=False
+        )
     uniform = [result.source_layer for result in results if result.settings["weighting"] == "uniform"]
     if uniform:
         console.print(f"E|a| not available for layer(s) {', '.join(map(str, uniform))}: uniform weights used")

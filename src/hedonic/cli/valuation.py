@@ -69,7 +69,10 @@ def valuation(
         str, typer.Option("--readout", help="Readout f of pas-hess / pas-exact: local, model or linear (pas-grad: the statistics').")
     ] = "local",
     freeze_norms: Annotated[
-        bool, typer.Option("--freeze-norms", help="pas-model: hold every norm from the layer to the readout at each input's clean scale (and mean).")
+        bool,
+        typer.Option(
+            "--freeze-norms", help="pas-model: hold every norm from the layer to the readout at each input's clean scale (and mean)."
+        ),
     ] = False,
     memory_budget: Annotated[
         float | None, typer.Option("--memory-budget", help="GiB allowed for φ (default half the free memory).")
@@ -106,7 +109,9 @@ def valuation(
     stats_path = stats or (layout.stats(layer) if layout else None)
     out_path = out or (layout.valuation(layer) if layout else None)
     if stats_path is None or out_path is None:
-        raise ConfigError("pass --stats and --out, or --run-dir and --layer", hint="e.g. --stats stats/layer3.safetensors --out phi.safetensors")
+        raise ConfigError(
+            "pass --stats and --out, or --run-dir and --layer", hint="e.g. --stats stats/layer3.safetensors --out phi.safetensors"
+        )
     check_output(out_path, VALUATION_KIND, [stats_path])
     budget = gib_to_bytes(memory_budget)
     if stats_path.is_file() and stats_file_bytes(stats_path) > resolve_budget(budget):
@@ -129,7 +134,9 @@ def valuation(
 
     def batches() -> list[TokenBatch]:
         if inputs is None:
-            raise ConfigError(f"{kind} streams the analysis inputs through the model, and none were given", hint="pass --data FILE (or demo)")
+            raise ConfigError(
+                f"{kind} streams the analysis inputs through the model, and none were given", hint="pass --data FILE (or demo)"
+            )
         return list(iter_batches(load(), analysis_pairs(inputs, limit), batch_size, max_length))
 
     moments = subset_of_stats(moments, neurons, lambda: lora_profile(load()))

@@ -107,8 +107,7 @@ class DemoCorpusConfig:
             raise ConfigError(f"heldout_fraction must be in (0, 1), got {self.heldout_fraction}", hint="e.g. 0.3")
         if self.num_candidates < 2 or not 0 <= self.hard_negatives <= self.num_candidates - 1:
             raise ConfigError(
-                f"need num_candidates ≥ 2 and 0 ≤ hard_negatives ≤ num_candidates − 1, got "
-                f"{self.num_candidates}, {self.hard_negatives}",
+                f"need num_candidates ≥ 2 and 0 ≤ hard_negatives ≤ num_candidates − 1, got {self.num_candidates}, {self.hard_negatives}",
                 hint="e.g. num_candidates=8, hard_negatives=4",
             )
 
@@ -281,9 +280,7 @@ def _fragment(tokens: Sequence[str], salient: set[str], rng: random.Random) -> t
     return None
 
 
-def _split(
-    passages: Sequence[Passage], queries: Sequence[_Query], config: DemoCorpusConfig, rng: random.Random
-) -> dict[str, str]:
+def _split(passages: Sequence[Passage], queries: Sequence[_Query], config: DemoCorpusConfig, rng: random.Random) -> dict[str, str]:
     split_of: dict[str, str] = {}
     for domain in TOPIC_GROUPS:
         qids = [q.qid for q in queries if passages[q.source].domain == domain]
@@ -358,4 +355,3 @@ def _make_split(
         rng.shuffle(group)
         candidates.append(tuple(group))
     return DemoSplit(name, tuple(pairs), tuple(candidates))
-

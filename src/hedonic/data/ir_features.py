@@ -135,9 +135,7 @@ class IRFeatures:
         return {name: getattr(self, name) for name in FEATURE_NAMES}
 
 
-def ir_features(
-    pairs: Sequence[QueryDocPair], *, k1: float = 1.2, b: float = 0.75, stats: CorpusStats | None = None
-) -> IRFeatures:
+def ir_features(pairs: Sequence[QueryDocPair], *, k1: float = 1.2, b: float = 0.75, stats: CorpusStats | None = None) -> IRFeatures:
     """IR features of every pair (see the module docstring), as float64 arrays (pairs,).
 
     ``stats``: BM25 collection statistics; None computes them from the distinct documents among
@@ -171,9 +169,7 @@ def ir_features(
     return IRFeatures(*values, bm25_k1=float(k1), bm25_b=float(b))
 
 
-def bm25_scores(
-    queries: Sequence[str], documents: Sequence[str], stats: CorpusStats, *, k1: float = 1.2, b: float = 0.75
-) -> np.ndarray:
+def bm25_scores(queries: Sequence[str], documents: Sequence[str], stats: CorpusStats, *, k1: float = 1.2, b: float = 0.75) -> np.ndarray:
     """BM25 of every query against every document, float64 (queries, documents).
 
     The same score as :func:`ir_features` gives each pair, computed for all pairs at once with a
@@ -198,9 +194,7 @@ def bm25_scores(
     doc_term = sparse.csr_matrix((weights, (row_index, col_index)), shape=(len(documents), len(vocabulary)))
     q_rows = [i for i, ts in enumerate(query_terms) for _ in ts]
     q_cols = [vocabulary[t] for ts in query_terms for t in ts]
-    query_term = sparse.csr_matrix(
-        (np.ones(len(q_rows)), (q_rows, q_cols)), shape=(len(queries), len(vocabulary)), dtype=np.float64
-    )
+    query_term = sparse.csr_matrix((np.ones(len(q_rows)), (q_rows, q_cols)), shape=(len(queries), len(vocabulary)), dtype=np.float64)
     return np.asarray((query_term @ doc_term.T).todense(), dtype=np.float64)
 
 

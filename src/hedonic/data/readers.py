@@ -128,8 +128,7 @@ def read_qrels(path: str | Path) -> Qrels:
         columns = line.split()
         if len(columns) != 4:
             raise DataError(
-                f"{source}:{number}: expected 4 whitespace-separated columns (qid, iteration, docid, relevance), "
-                f"found {len(columns)}",
+                f"{source}:{number}: expected 4 whitespace-separated columns (qid, iteration, docid, relevance), found {len(columns)}",
                 hint="TREC qrels lines look like '1048585 0 7187158 1'",
             )
         qid, _iteration, docid, relevance = columns
@@ -223,16 +222,12 @@ def _lines(source: Path, limit: int | None) -> Iterator[tuple[int, str]]:
                 try:
                     line = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
                 except UnicodeDecodeError as exc:
-                    raise DataError(
-                        f"{source}:{number}: not valid UTF-8 ({exc.reason})", hint="re-encode the file as UTF-8"
-                    ) from exc
+                    raise DataError(f"{source}:{number}: not valid UTF-8 ({exc.reason})", hint="re-encode the file as UTF-8") from exc
                 if line.strip():
                     yielded += 1
                     yield number, line
     except (OSError, EOFError) as exc:
-        raise DataError(
-            f"cannot read {source} ({exc})", hint="check that the file is readable and not truncated"
-        ) from exc
+        raise DataError(f"cannot read {source} ({exc})", hint="check that the file is readable and not truncated") from exc
 
 
 def _check_not_empty(source: Path, count: int) -> None:
@@ -255,9 +250,7 @@ def _string(source: Path, number: int, record: dict[str, Any], key: str) -> str:
         )
     value = record[key]
     if not isinstance(value, str):
-        raise DataError(
-            f"{source}:{number}: {key!r} must be a string, found {type(value).__name__}", hint=f"quote the {key}"
-        )
+        raise DataError(f"{source}:{number}: {key!r} must be a string, found {type(value).__name__}", hint=f"quote the {key}")
     return value
 
 

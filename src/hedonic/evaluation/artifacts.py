@@ -144,7 +144,9 @@ def load_synergy(path: str | Path) -> SynergyResult:
         clean = _floats(inputs["clean"], len(ids), "inputs.clean")
         ratio_floor = float(document["ratio_floor"])
         max_pairs = document["max_pairs"]
-        plan = SynergyPlan(tuple(str(m) for m in document["metrics"]), None if max_pairs is None else int(max_pairs), int(document["pair_seed"]))
+        plan = SynergyPlan(
+            tuple(str(m) for m in document["metrics"]), None if max_pairs is None else int(max_pairs), int(document["pair_seed"])
+        )
         coalitions = []
         for index, entry in enumerate(document["coalitions"]):
             try:

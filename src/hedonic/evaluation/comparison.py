@@ -153,11 +153,24 @@ class Comparison:
 
     def _repr_html_(self, alpha: float = 0.05) -> str:
         rows = [
-            (entry.metric, entry.method, f"{entry.count_reference} vs {entry.count_method}", _delta_text(entry), _p_text(entry.rank_p_holm),
-             classify(entry.cliffs_delta, entry.rank_p_holm, alpha))
+            (
+                entry.metric,
+                entry.method,
+                f"{entry.count_reference} vs {entry.count_method}",
+                _delta_text(entry),
+                _p_text(entry.rank_p_holm),
+                classify(entry.cliffs_delta, entry.rank_p_holm, alpha),
+            )
             for entry in self.contrasts
         ]
-        header = ("metric", "baseline", "coalitions", f"Cliff's δ [{self.confidence:.0%} CI]", f"p {self.rank_test} (Holm)", f"{self.reference} is")
+        header = (
+            "metric",
+            "baseline",
+            "coalitions",
+            f"Cliff's δ [{self.confidence:.0%} CI]",
+            f"p {self.rank_test} (Holm)",
+            f"{self.reference} is",
+        )
         note = f"{self.reference} vs each baseline on coalitions of size {self.size_range[0]}–{self.size_range[1]}; ahead / behind at Holm p < {alpha:g}."
         facts = [("reference", self.reference), ("baselines", len(self.methods) - 1), ("metrics", ", ".join(self.metrics))]
         return html_table("Comparison", facts, note=note) + html_grid(header, rows)
@@ -169,22 +182,31 @@ class Comparison:
         for name in (metric,) if metric else self.metrics:
             shown = [entry for entry in self.contrasts if entry.metric == name and entry.cliffs_delta is not None]
             low = [entry.cliffs_delta - (entry.delta_ci_low if entry.delta_ci_low is not None else entry.cliffs_delta) for entry in shown]
-            high = [(entry.delta_ci_high if entry.delta_ci_high is not None else entry.cliffs_delta) - entry.cliffs_delta for entry in shown]
+            high = [
+                (entry.delta_ci_high if entry.delta_ci_high is not None else entry.cliffs_delta) - entry.cliffs_delta for entry in shown
+            ]
             figure.add_trace(
                 go.Scatter(
-                    x=[entry.cliffs_delta for entry in shown], y=[entry.method for entry in shown], mode="markers", name=name,
+                    x=[entry.cliffs_delta for entry in shown],
+                    y=[entry.method for entry in shown],
+                    mode="markers",
+                    name=name,
                     error_x={"type": "data", "symmetric": False, "array": high, "arrayminus": low},
                 )
             )
         figure.add_vline(x=0, line_dash="dot")
-        figure.update_layout(title=f"{self.reference} vs baselines: Cliff's δ ({self.confidence:.0%} CI)", xaxis_title="Cliff's δ", xaxis_range=[-1.05, 1.05])
+        figure.update_layout(
+            title=f"{self.reference} vs baselines: Cliff's δ ({self.confidence:.0%} CI)", xaxis_title="Cliff's δ", xaxis_range=[-1.05, 1.05]
+        )
         return figure
 
 
 def _delta_text(entry: Contrast) -> str:
     if entry.cliffs_delta is None:
         return "—"
-    interval = "" if entry.delta_ci_low is None or entry.delta_ci_high is None else f" [{entry.delta_ci_low:+.2f}, {entry.delta_ci_high:+.2f}]"
+    interval = (
+        "" if entry.delta_ci_low is None or entry.delta_ci_high is None else f" [{entry.delta_ci_low:+.2f}, {entry.delta_ci_high:+.2f}]"
+    )
     return f"{entry.cliffs_delta:+.2f}{interval}"
 
 
@@ -314,7 +336,10 @@ def _check_inputs(
     n_permutations: int,
 ) -> tuple[str, ...]:
     if reference not in values:
-        raise ConfigError(f"the reference method {reference!r} has no values (methods: {', '.join(sorted(values))})", hint="pass the hedonic partition's metrics under the reference name")
+        raise ConfigError(
+            f"the reference method {reference!r} has no values (methods: {', '.join(sorted(values))})",
+            hint="pass the hedonic partition's metrics under the reference name",
+        )
     if size_range[0] > size_range[1] or size_range[0] < 1:
         raise ConfigError(f"invalid size range {size_range[0]}–{size_range[1]}", hint="pass 1 ≤ low ≤ high, e.g. 4–32")
     if not 0 < confidence < 1 or n_resamples < 1 or n_permutations < 1:
@@ -325,7 +350,10 @@ def _check_inputs(
     metrics = tuple(values[reference])
     for method, by_metric in values.items():
         if set(by_metric) != set(metrics):
-            raise ConfigError(f"method {method!r} reports metrics {sorted(by_metric)}, the reference {sorted(metrics)}", hint="evaluate the same metrics for every method")
+            raise ConfigError(
+                f"method {method!r} reports metrics {sorted(by_metric)}, the reference {sorted(metrics)}",
+                hint="evaluate the same metrics for every method",
+            )
         if method not in sizes:
             raise ConfigError(f"no coalition sizes for method {method!r}", hint="pass sizes[method] aligned with its values")
         for metric, array in by_metric.items():
@@ -335,5 +363,3 @@ def _check_inputs(
                     hint="pass one value per coalition, aligned with the sizes",
                 )
     return metrics
-
-

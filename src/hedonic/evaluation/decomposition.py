@@ -105,7 +105,10 @@ class Decomposition:
         summary = self.summary()
         grid = html_grid(
             ("metric", "total", "computation", "norm", "norm share"),
-            ((metric, *(_text(entry.get(key)) for key in ("total", "computation", "norm", "norm_share"))) for metric, entry in summary.items()),
+            (
+                (metric, *(_text(entry.get(key)) for key in ("total", "computation", "norm", "norm_share")))
+                for metric, entry in summary.items()
+            ),
         )
         return html_table("Synergy: computation vs norm coupling (medians)", rows) + grid
 
@@ -118,7 +121,10 @@ class Decomposition:
         kind = "log" if positive else "linear"
         figure.update_layout(
             title=f"{self.total.model}, layer {self.total.layer}: {metric}, norms free vs frozen ({self.total.readout} readout)",
-            xaxis_title=f"{metric}, total", yaxis_title=f"{metric}, computation (norms frozen)", xaxis_type=kind, yaxis_type=kind,
+            xaxis_title=f"{metric}, total",
+            yaxis_title=f"{metric}, computation (norms frozen)",
+            xaxis_type=kind,
+            yaxis_type=kind,
         )
         return figure
 
@@ -158,7 +164,9 @@ class DecomposedEvaluation:
             if entry is not None:
                 text = ", ".join(f"{part} {_text(entry.get(part))}" for part in PARTS)
                 share = entry.get("norm_share")
-                found.append(f"layer {layer}: {name}: na ({readout} readout, medians) {text}; norm share {'–' if share is None else format(share, '.0%')}")
+                found.append(
+                    f"layer {layer}: {name}: na ({readout} readout, medians) {text}; norm share {'–' if share is None else format(share, '.0%')}"
+                )
         for title, part in (("total", self.total), ("computation (norms frozen)", self.computation)):
             found += [f"{title}: {verdict_from_dict(entry).line()}" for entry in part.comparison.context.get("verdict", [])]
         return found

@@ -173,7 +173,13 @@ def permutation_p_value(x: np.ndarray, y: np.ndarray, *, n_permutations: int = N
     if x.size < 2 or y.size < 2:
         return None
     result = stats.permutation_test(
-        (x, y), _difference_of_means, permutation_type="independent", n_resamples=n_permutations, alternative="two-sided", vectorized=True, rng=rng
+        (x, y),
+        _difference_of_means,
+        permutation_type="independent",
+        n_resamples=n_permutations,
+        alternative="two-sided",
+        vectorized=True,
+        rng=rng,
     )
     return float(result.pvalue)
 

@@ -183,7 +183,12 @@ def compare_partitions(
 def _judged(comparison: Comparison, per_method: Mapping[str, SynergyResult], metric: str, alpha: float, model: str) -> dict[str, object]:
     """The comparison's context with the verdict on ``metric`` at ``alpha`` and each method's significance summary."""
     verdicts = layer_verdicts(comparison, metric=metric, alpha=alpha, model=model)
-    context: dict[str, object] = {**comparison.context, "verdict_metric": metric, "alpha": alpha, "verdict": [v.as_dict() for v in verdicts]}
+    context: dict[str, object] = {
+        **comparison.context,
+        "verdict_metric": metric,
+        "alpha": alpha,
+        "verdict": [v.as_dict() for v in verdicts],
+    }
     summary = {name: part.significance.summary() for name, part in per_method.items() if part.significance is not None}
     if summary:
         context["significance"] = summary
@@ -205,7 +210,9 @@ def _check_request(partitions: Mapping[str, Partition], size_range: SizeRange, m
     if unknown:
         raise ConfigError(f"unknown metric(s): {', '.join(unknown)}", hint=f"choose among {', '.join(METRICS)}")
     if verdict_metric not in metrics:
-        raise ConfigError(f"the verdict metric {verdict_metric!r} is not among the evaluated metrics", hint=f"choose one of {', '.join(metrics)}")
+        raise ConfigError(
+            f"the verdict metric {verdict_metric!r} is not among the evaluated metrics", hint=f"choose one of {', '.join(metrics)}"
+        )
 
 
 def _with_significance(
@@ -237,7 +244,11 @@ def _with_significance(
     summary = null.summary()
     tested = {}
     for name, part in per_method.items():
-        observed = np.stack([part.metric(metric) for metric in settings.metrics], axis=-1) if part.coalitions else np.empty((0, len(settings.metrics)))
+        observed = (
+            np.stack([part.metric(metric) for metric in settings.metrics], axis=-1)
+            if part.coalitions
+            else np.empty((0, len(settings.metrics)))
+        )
         tests = coalition_tests(observed, [int(size) for size in part.sizes()], null, settings.alpha)
         significance = Significance(settings=settings, readout=readout, players=len(players), null=summary, tests=tests)
         tested[name] = replace(part, significance=significance)

@@ -77,7 +77,9 @@ class SynergyParameters:
 
     def __post_init__(self) -> None:
         if self.significance_draws < 0 or self.significance_draws == 1:
-            raise ConfigError(f"[evaluation] significance_draws must be 0 (no tests) or ≥ 2, got {self.significance_draws}", hint="e.g. 200")
+            raise ConfigError(
+                f"[evaluation] significance_draws must be 0 (no tests) or ≥ 2, got {self.significance_draws}", hint="e.g. 200"
+            )
         if not self.significance_metrics:
             raise ConfigError("[evaluation] significance_metrics is empty", hint='e.g. ["pair", "na"]')
         if not 0.0 < self.alpha < 1.0:
@@ -120,7 +122,9 @@ class DecompositionParameters:
 
     def __post_init__(self) -> None:
         if self.significance_draws < 0 or self.significance_draws == 1:
-            raise ConfigError(f"[decomposition] significance_draws must be 0 (no tests) or ≥ 2, got {self.significance_draws}", hint="e.g. 100")
+            raise ConfigError(
+                f"[decomposition] significance_draws must be 0 (no tests) or ≥ 2, got {self.significance_draws}", hint="e.g. 100"
+            )
         check_synergy_options("decomposition", self)
 
     def pair_limit(self) -> int | None:
@@ -156,7 +160,9 @@ def check_synergy_options(section: str, options: Any) -> None:
         )
     high = getattr(options, "max_size", NO_LIMIT)
     if isinstance(high, str) and high != NO_LIMIT:
-        raise ConfigError(f'[{section}] max_size must be an integer or "{NO_LIMIT}", got {high!r}', hint=f'e.g. max_size = "{NO_LIMIT}" or 32')
+        raise ConfigError(
+            f'[{section}] max_size must be an integer or "{NO_LIMIT}", got {high!r}', hint=f'e.g. max_size = "{NO_LIMIT}" or 32'
+        )
 
 
 def null_settings(section: SynergyParameters | DecompositionParameters, seed: int, alpha: float) -> NullSettings | None:
@@ -167,5 +173,9 @@ def null_settings(section: SynergyParameters | DecompositionParameters, seed: in
     if not section.significance_draws:
         return None
     return NullSettings(
-        draws=section.significance_draws, seed=seed, metrics=tuple(section.significance_metrics), alpha=alpha, max_pairs=section.pair_limit()
+        draws=section.significance_draws,
+        seed=seed,
+        metrics=tuple(section.significance_metrics),
+        alpha=alpha,
+        max_pairs=section.pair_limit(),
     )

@@ -254,7 +254,9 @@ def _chunk_metrics(
     for column, size in enumerate(sizes):
         inside = scored[size]
         total = size * (size - 1) // 2
-        values = _metrics_of(psi[:, inside], psi_abs[:, inside], single[:, :size], single_abs[:, :size], whole[:, column], ratio_floor, total)
+        values = _metrics_of(
+            psi[:, inside], psi_abs[:, inside], single[:, :size], single_abs[:, :size], whole[:, column], ratio_floor, total
+        )
         values["na_abs"] = na_abs[:, column]
         out[:, column] = np.stack([values[name] for name in metrics], axis=-1)
     return out

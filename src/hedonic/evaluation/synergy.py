@@ -236,7 +236,9 @@ class SynergyResult:
         if self.significance is None:
             return "not tested against random groups"
         summary = self.significance.summary()
-        return f"{summary['significant']} of {summary['coalitions']} more synergistic than random (BH q < {self.significance.tests.alpha:g})"
+        return (
+            f"{summary['significant']} of {summary['coalitions']} more synergistic than random (BH q < {self.significance.tests.alpha:g})"
+        )
 
     def __repr__(self) -> str:
         return (

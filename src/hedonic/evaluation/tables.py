@@ -42,7 +42,13 @@ def comparison_tables(comparison: Comparison, metrics: Sequence[str] | None = No
             contrast = comparison.contrast(method, metric)
             delta = number_text(contrast.cliffs_delta, "+.2f") + " " + _interval(contrast.delta_ci_low, contrast.delta_ci_high, "+.2f")
             table.add_row(
-                method, count, number_text(summary.median, ".3g"), delta, number_text(contrast.rank_p_holm, ".2g"), mean, number_text(contrast.p_holm, ".2g")
+                method,
+                count,
+                number_text(summary.median, ".3g"),
+                delta,
+                number_text(contrast.rank_p_holm, ".2g"),
+                mean,
+                number_text(contrast.p_holm, ".2g"),
             )
         tables.append(table)
     return tables

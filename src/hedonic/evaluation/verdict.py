@@ -52,8 +52,10 @@ class BaselineVerdict:
 
     def line(self) -> str:
         """One sentence, e.g. ``layer 3: hedonic ahead of spectral on na_abs, local readout (δ = +0.42 [+0.21, +0.60], p = 0.0012, Holm; 60 vs 60)``."""
-        evidence = "fewer than 2 coalitions on a side" if self.delta is None or self.p_holm is None else (
-            f"δ = {self.delta:+.2f}{_interval(self.delta_ci_low, self.delta_ci_high)}, {self.test} p = {self.p_holm:.2g} (Holm)"
+        evidence = (
+            "fewer than 2 coalitions on a side"
+            if self.delta is None or self.p_holm is None
+            else (f"δ = {self.delta:+.2f}{_interval(self.delta_ci_low, self.delta_ci_high)}, {self.test} p = {self.p_holm:.2g} (Holm)")
         )
         through = f", {self.readout} readout" if self.readout else ""
         return (

@@ -77,7 +77,9 @@ OWN_BLOCK_ELEMENTS = 1 << 22
 """Entries of (players, co-members) blocks :func:`coalition_rows` yields at once."""
 
 
-def coalition_rows(labels: np.ndarray, min_size: int = 1, max_elements: int = OWN_BLOCK_ELEMENTS) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def coalition_rows(
+    labels: np.ndarray, min_size: int = 1, max_elements: int = OWN_BLOCK_ELEMENTS
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Every player with the members of its own coalition: blocks (players (r,), members (r, s)).
 
     Coalitions of equal size s ≥ ``min_size`` are handled together, members in ascending order

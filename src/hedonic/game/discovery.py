@@ -126,8 +126,12 @@ def partition_warnings(partition: Partition) -> list[str]:
     found: list[str] = []
     diagnosis = partition.parameters.get("large_coalition")
     for size in partition.large_coalitions():
-        cause = f"likely cause: {diagnosis['cause']}; {REMEDY}" if diagnosis and diagnosis["size"] == size else "its cause was not diagnosed"
-        found.append(f"a coalition of {size} neurons holds {size / partition.n_players:.0%} of the layer (more than {LARGE_SHARE:.0%}): {cause}")
+        cause = (
+            f"likely cause: {diagnosis['cause']}; {REMEDY}" if diagnosis and diagnosis["size"] == size else "its cause was not diagnosed"
+        )
+        found.append(
+            f"a coalition of {size} neurons holds {size / partition.n_players:.0%} of the layer (more than {LARGE_SHARE:.0%}): {cause}"
+        )
     if partition.degenerate:
         found.append(
             f"degenerate partition: largest coalition {partition.largest()} of {partition.n_players} neurons, "
@@ -137,7 +141,9 @@ def partition_warnings(partition: Partition) -> list[str]:
     if "dynamics" in partition.parameters and bound is not None:
         full = int(np.sum(partition.sizes() == bound))
         if full:
-            found.append(f"{full} coalition(s) reached the size bound max_size = {bound}: the bound, not the game, set their size (raise it, or max_size = \"none\")")
+            found.append(
+                f'{full} coalition(s) reached the size bound max_size = {bound}: the bound, not the game, set their size (raise it, or max_size = "none")'
+            )
     seen = partition.parameters.get("observed_pair_share")
     if seen is not None and seen < OBSERVED_PAIR_FLOOR:
         found.append(

@@ -120,11 +120,23 @@ _TOP_COVER_SETTINGS = ("choice", "k", "threshold", "mutual", "max_size")
 GAME_METHODS: dict[str, GameMethod] = {
     row.name: row
     for row in (
-        GameMethod("additive", _additive(False), ("tau", "max_size"), "additively separable game, Nash-stable best-response dynamics (default)", True),
-        GameMethod("additive-individual", _additive(True), ("tau", "max_size"), "additively separable game, individually stable dynamics", True),
+        GameMethod(
+            "additive",
+            _additive(False),
+            ("tau", "max_size"),
+            "additively separable game, Nash-stable best-response dynamics (default)",
+            True,
+        ),
+        GameMethod(
+            "additive-individual", _additive(True), ("tau", "max_size"), "additively separable game, individually stable dynamics", True
+        ),
         GameMethod("top-cover", _top_cover(False), _TOP_COVER_SETTINGS, "top-responsive friend game, exact Top Cover on all of φ", False),
         GameMethod(
-            "pac-top-cover", _top_cover(True), (*_TOP_COVER_SETTINGS, "m", "epsilon"), "the paper's PAC-Top-Cover on m sampled coalitions", False
+            "pac-top-cover",
+            _top_cover(True),
+            (*_TOP_COVER_SETTINGS, "m", "epsilon"),
+            "the paper's PAC-Top-Cover on m sampled coalitions",
+            False,
         ),
     )
 }

@@ -94,7 +94,9 @@ class Partition:
         return cls(neurons=players, coalitions=canonical, method=method, **fields)
 
     @classmethod
-    def from_labels(cls, labels: Sequence[int] | np.ndarray, method: str, *, neurons: Sequence[int] | None = None, **fields: Any) -> Partition:
+    def from_labels(
+        cls, labels: Sequence[int] | np.ndarray, method: str, *, neurons: Sequence[int] | None = None, **fields: Any
+    ) -> Partition:
         """Partition from one coalition label per player: ``labels`` (n,), ``neurons`` (n,) ids.
 
         ``neurons`` defaults to ``range(n)``; players with equal labels share a coalition.
@@ -194,14 +196,18 @@ class Partition:
             ("degenerate", "yes" if self.degenerate else "no"),
         ]
         note = None if self.stability is None else f"Stability: {self.stability.statement}."
-        sizes = html_grid(("size", "coalitions", "neurons"), ((size, count, size * count) for size, count in self.size_distribution().items()))
+        sizes = html_grid(
+            ("size", "coalitions", "neurons"), ((size, count, size * count) for size, count in self.size_distribution().items())
+        )
         return html_table("Partition", rows, note=note) + sizes
 
     def plot(self) -> Any:
         """A Plotly bar chart (one trace): neurons in coalitions of each size, sizes on the x axis."""
         go = graph_objects()
         distribution = self.size_distribution()
-        figure = go.Figure(go.Bar(x=[str(size) for size in distribution], y=[size * count for size, count in distribution.items()], name="neurons"))
+        figure = go.Figure(
+            go.Bar(x=[str(size) for size in distribution], y=[size * count for size, count in distribution.items()], name="neurons")
+        )
         title = f"{self.method}" + ("" if self.layer is None else f", layer {self.layer}") + f": {self.n_players} neurons by coalition size"
         figure.update_layout(title=title, xaxis_title="coalition size", yaxis_title="neurons", xaxis_type="category")
         return figure

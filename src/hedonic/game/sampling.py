@@ -29,7 +29,9 @@ def uniform_coalitions(rng: np.random.Generator, n: int, m: int, max_k: int) -> 
     Returns (m, min(max_k, n)) int64, members then -1 padding. Requires n >= 2 and max_k >= 2.
     """
     if n < 2 or max_k < 2:
-        raise ConfigError(f"cannot sample coalitions of size >= 2 from {n} players with max_k={max_k}", hint="use n >= 2 players and max_k >= 2")
+        raise ConfigError(
+            f"cannot sample coalitions of size >= 2 from {n} players with max_k={max_k}", hint="use n >= 2 players and max_k >= 2"
+        )
     width = min(max_k, n)
     sizes = rng.integers(2, width + 1, size=m)
     out = np.full((m, width), -1, dtype=np.int64)
@@ -58,7 +60,10 @@ def check_samples(samples: np.ndarray, n: int) -> np.ndarray:
     """
     samples = np.asarray(samples)
     if samples.ndim != 2 or not np.issubdtype(samples.dtype, np.integer):
-        raise ConfigError(f"a sampler must return an (m, w) integer array, got {samples.dtype} {samples.shape}", hint="return member indices padded with -1")
+        raise ConfigError(
+            f"a sampler must return an (m, w) integer array, got {samples.dtype} {samples.shape}",
+            hint="return member indices padded with -1",
+        )
     samples = samples.astype(np.int64)
     if samples.size and (samples.min() < -1 or samples.max() >= n):
         raise ConfigError(f"sampled player indices must lie in 0..{n - 1} (or -1 for padding)", hint="fix the sampler")

@@ -52,7 +52,7 @@ class SizeBand:
 
     @property
     def label(self) -> str:
-        """"1", "3–4", …"""
+        """ "1", "3–4", …"""
         return str(self.low) if self.low == self.high else f"{self.low}–{self.high}"
 
     def as_dict(self) -> dict[str, Any]:

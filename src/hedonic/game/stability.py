@@ -117,7 +117,10 @@ def core_blocking_coalition(partition: Partition, preference: Preference) -> tup
     _check_players(partition, preference)
     n = partition.n_players
     if n > EXHAUSTIVE_MAX_PLAYERS:
-        raise ConfigError(f"exhaustive search is limited to {EXHAUSTIVE_MAX_PLAYERS} players, got {n}", hint="use pac_stability or largest_blocking_coalition")
+        raise ConfigError(
+            f"exhaustive search is limited to {EXHAUSTIVE_MAX_PLAYERS} players, got {n}",
+            hint="use pac_stability or largest_blocking_coalition",
+        )
     if n == 0:
         return None
     members = ((np.arange(1, 2**n)[:, None] >> np.arange(n)) & 1).astype(bool)

@@ -62,9 +62,15 @@ class Stability:
             moves = f"not Nash stable{cap}: {self.nash_violations} neurons gain by moving ({self.individual_violations} into a coalition that accepts them)"
         parts = [moves]
         if self.samples:
-            parts.append(f"core: {self.epsilon_upper:.3g}-PAC stable at confidence {self.confidence:g} ({self.blocking} of {self.samples} fresh samples from D block)")
+            parts.append(
+                f"core: {self.epsilon_upper:.3g}-PAC stable at confidence {self.confidence:g} ({self.blocking} of {self.samples} fresh samples from D block)"
+            )
         if self.core_stable is not None:
-            parts.append("core stable (exhaustive)" if self.core_stable else f"not core stable (exhaustive: {list(self.blocking_coalition or ())} blocks)")
+            parts.append(
+                "core stable (exhaustive)"
+                if self.core_stable
+                else f"not core stable (exhaustive: {list(self.blocking_coalition or ())} blocks)"
+            )
         return "; ".join(parts)
 
     def headline(self) -> str:
@@ -86,7 +92,12 @@ class Stability:
         if self.welfare is not None:
             rows.append(("welfare", f"{self.welfare:.6g}"))
         if self.samples:
-            rows.append(("core, sampled", f"{self.blocking} of {self.samples} block; ε ≤ {self.epsilon_upper:.3g} at confidence {self.confidence:g}"))
+            rows.append(
+                (
+                    "core, sampled",
+                    f"{self.blocking} of {self.samples} block; ε ≤ {self.epsilon_upper:.3g} at confidence {self.confidence:g}",
+                )
+            )
         if self.largest_blocking_coalition is not None:
             rows.append(("largest blocking coalition", self.largest_blocking_coalition))
         if self.core_stable is not None:

@@ -32,7 +32,10 @@ def planted_valuation(
     """
     low, high = sizes
     if n < 1 or noise < 0 or not 0 <= coverage <= 1 or not 1 <= low <= high:
-        raise ConfigError(f"bad planted game: n={n}, noise={noise}, sizes={sizes}, coverage={coverage}", hint="use n >= 1, noise >= 0, 1 <= low <= high, coverage in [0, 1]")
+        raise ConfigError(
+            f"bad planted game: n={n}, noise={noise}, sizes={sizes}, coverage={coverage}",
+            hint="use n >= 1, noise >= 0, 1 <= low <= high, coverage in [0, 1]",
+        )
     rng = np.random.default_rng(seed)
     bounds = [0]
     while bounds[-1] < coverage * n:
@@ -67,8 +70,17 @@ class Heterogeneity:
 
     def __post_init__(self) -> None:
         low, high = self.sizes
-        if not (1 <= low <= high and self.exponent >= 0 and 0 <= self.coverage <= 1 and 0 < self.strength[0] <= self.strength[1] and 0 <= self.repelling <= 1):
-            raise ConfigError(f"bad heterogeneity {self}", hint="use 1 <= low <= high sizes, exponent >= 0, coverage and repelling in [0, 1], 0 < strength low <= high")
+        if not (
+            1 <= low <= high
+            and self.exponent >= 0
+            and 0 <= self.coverage <= 1
+            and 0 < self.strength[0] <= self.strength[1]
+            and 0 <= self.repelling <= 1
+        ):
+            raise ConfigError(
+                f"bad heterogeneity {self}",
+                hint="use 1 <= low <= high sizes, exponent >= 0, coverage and repelling in [0, 1], 0 < strength low <= high",
+            )
 
 
 REALISTIC = Heterogeneity()

@@ -45,7 +45,9 @@ def load_meaning(path: str | Path) -> MeaningResult:
     try:
         return _result(document)
     except (KeyError, TypeError, ValueError, AttributeError, ConfigError) as exc:
-        raise ArtifactError(f"{path}: invalid meaning artifact ({exc})", hint="the file was edited or truncated; rerun `hedonic explain`") from exc
+        raise ArtifactError(
+            f"{path}: invalid meaning artifact ({exc})", hint="the file was edited or truncated; rerun `hedonic explain`"
+        ) from exc
 
 
 def _result(document: Mapping[str, Any]) -> MeaningResult:
@@ -80,7 +82,9 @@ def _result(document: Mapping[str, Any]) -> MeaningResult:
         probe_summary=tuple(ProbeSummary(**entry) for entry in document["probe_summary"]),
         notes=tuple(str(note) for note in document["notes"]),
         findings=tuple(tuple(int(i) for i in group) for group in document["findings"]),
-        findings_interpretation=None if document["findings_interpretation"] is None else _interpretation(document["findings_interpretation"]),
+        findings_interpretation=None
+        if document["findings_interpretation"] is None
+        else _interpretation(document["findings_interpretation"]),
     )
 
 

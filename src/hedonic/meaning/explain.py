@@ -154,7 +154,9 @@ def explain_layer(
     """
     settings = settings or MeaningSettings()
     if settings.reference not in partitions:
-        raise ConfigError(f"no {settings.reference!r} partition among {sorted(partitions)}", hint="pass the hedonic partition under its name")
+        raise ConfigError(
+            f"no {settings.reference!r} partition among {sorted(partitions)}", hint="pass the hedonic partition under its name"
+        )
     if not candidates or any(len(group) == 0 for group in candidates):
         raise DataError("no candidate list, or an empty one", hint="pass at least one query with candidates")
     pairs = by_length(adapter, [pair for group in candidates for pair in group], settings.max_length)
@@ -203,7 +205,11 @@ def _groups(partitions: Mapping[str, Partition], settings: MeaningSettings) -> t
             f"the {reference} partition has {len(selected[reference])} coalition(s) of size {settings.min_size}–{settings.max_size}",
             hint="widen the size range (min_size/max_size)",
         )
-    notes = [f"{name}: {len(found)} group(s) of size {settings.min_size}–{settings.max_size}, left out" for name, found in selected.items() if len(found) < 2]
+    notes = [
+        f"{name}: {len(found)} group(s) of size {settings.min_size}–{settings.max_size}, left out"
+        for name, found in selected.items()
+        if len(found) < 2
+    ]
     fixed = [group for name, found in selected.items() if len(found) >= 2 for group in method_groups(name, found)]
     draws = max(settings.importance_draws, settings.probe_draws)
     random_groups = matched_random_groups(partitions[reference].neurons, [len(c) for c in selected[reference]], draws, seed=settings.seed)
@@ -249,7 +255,10 @@ def _interpretations(
 
 
 def _probes(
-    activations: Mapping[tuple[str, int], np.ndarray], features: Mapping[str, np.ndarray], pairs: Sequence[QueryDocPair], settings: MeaningSettings
+    activations: Mapping[tuple[str, int], np.ndarray],
+    features: Mapping[str, np.ndarray],
+    pairs: Sequence[QueryDocPair],
+    settings: MeaningSettings,
 ) -> list[ProbeScore]:
     """Analysis 3: cross-domain ridge probes from every (method, draw)'s activations to every IR feature."""
     domains = [pair.domain for pair in pairs]
@@ -258,8 +267,15 @@ def _probes(
         score
         for (method, draw), matrix in activations.items()
         for score in cross_domain_scores(
-            matrix, features, domains, query_ids, method=method, draw=draw,
-            alphas=settings.probe_alphas, folds=settings.folds, min_domain_size=settings.min_domain_size,
+            matrix,
+            features,
+            domains,
+            query_ids,
+            method=method,
+            draw=draw,
+            alphas=settings.probe_alphas,
+            folds=settings.folds,
+            min_domain_size=settings.min_domain_size,
         )
     ]
 
@@ -278,5 +294,3 @@ def _check_held_out(pairs: Sequence[QueryDocPair], exclude_ids: Collection[str])
             f"{len(overlap)} held-out inputs (e.g. {overlap[0]!r}) were used to build φ",
             hint="explain the coalitions on a held-out split that shares no input with the valuation data",
         )
-
-

@@ -304,4 +304,3 @@ def _checked_metric(name: str) -> str:
 
 def _none(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
-

@@ -39,9 +39,7 @@ SNIPPET_CHARS = 160
 """Characters of a document kept in the top-input tables."""
 
 
-def coalition_activations(
-    adapter: ModelAdapter, layer: int, batches: Iterable[TokenBatch], groups: Sequence[Sequence[int]]
-) -> np.ndarray:
+def coalition_activations(adapter: ModelAdapter, layer: int, batches: Iterable[TokenBatch], groups: Sequence[Sequence[int]]) -> np.ndarray:
     """Mean activation of each group's neurons at the readout token: (X inputs, G groups) float64.
 
     One forward pass per batch; rows follow the batches' inputs in order. Memory O(X·G + n·T·B).
@@ -148,9 +146,7 @@ class TopInput:
     activation: float
 
 
-def top_inputs(
-    activations: np.ndarray, pairs: Sequence[QueryDocPair], *, k: int = 5, snippet_chars: int = SNIPPET_CHARS
-) -> list[TopInput]:
+def top_inputs(activations: np.ndarray, pairs: Sequence[QueryDocPair], *, k: int = 5, snippet_chars: int = SNIPPET_CHARS) -> list[TopInput]:
     """The ``k`` inputs of highest activation of each coalition (columns of ``activations`` (X, C)).
 
     Ties are broken by input order. Snippets are the first ``snippet_chars`` characters of the
@@ -163,7 +159,14 @@ def top_inputs(
         raise ConfigError(f"k must be ≥ 1, got {k}", hint="e.g. k=5")
     order = np.argsort(-values, axis=0, kind="stable")[:k]
     return [
-        TopInput(index=c, rank=rank, input_id=pairs[x].pair_id, query=pairs[x].query, snippet=_snippet(pairs[x].text, snippet_chars), activation=float(values[x, c]))
+        TopInput(
+            index=c,
+            rank=rank,
+            input_id=pairs[x].pair_id,
+            query=pairs[x].query,
+            snippet=_snippet(pairs[x].text, snippet_chars),
+            activation=float(values[x, c]),
+        )
         for c in range(values.shape[1])
         for rank, x in enumerate(order[:, c])
     ]

@@ -70,7 +70,9 @@ def fit_probe(
     width = y.shape[1]
     errors = np.zeros((grid.size, width))
     for train, test in GroupKFold(n_splits=min(folds, n_groups)).split(x, y, labels):
-        tiled = make_pipeline(StandardScaler(), Ridge(alpha=np.repeat(grid, width), solver=SOLVER)).fit(x[train], np.tile(y[train], grid.size))
+        tiled = make_pipeline(StandardScaler(), Ridge(alpha=np.repeat(grid, width), solver=SOLVER)).fit(
+            x[train], np.tile(y[train], grid.size)
+        )
         predicted = tiled.predict(x[test]).reshape(test.size, grid.size, width)
         errors += ((predicted - y[test][:, None, :]) ** 2).sum(axis=0)
     best = grid[errors.argmin(axis=0)]

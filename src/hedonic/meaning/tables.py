@@ -64,7 +64,9 @@ def _aligned_table(result: MeaningResult) -> Any:
 
     interpretation = result.interpretation
     by_key = {(c.index, c.feature): c for c in interpretation.correlations}
-    table = Table(title=f"{interpretation.method} coalitions most aligned with each IR feature (q: Benjamini–Hochberg over all coalition × feature tests)")
+    table = Table(
+        title=f"{interpretation.method} coalitions most aligned with each IR feature (q: Benjamini–Hochberg over all coalition × feature tests)"
+    )
     for column in ("feature", "#", "size", "Pearson r", "q", "Spearman ρ", "q"):
         table.add_column(column, justify="left" if column == "feature" else "right")
     sizes = [len(c) for c in result.coalitions(interpretation.method)]
@@ -126,7 +128,9 @@ def _probe_table(result: MeaningResult) -> Any:
     summaries = {(s.method, s.feature): s for s in result.probe_summary}
     methods = list(dict.fromkeys(s.method for s in result.probe_summary))
     pairs = max((s.pairs for s in result.probe_summary), default=0)
-    table = Table(title=f"Cross-domain ridge probes: R² on unseen domains, mean over {pairs} (train, test) domain pairs; random: mean ± sd over draws; > random: share of random draws beaten")
+    table = Table(
+        title=f"Cross-domain ridge probes: R² on unseen domains, mean over {pairs} (train, test) domain pairs; random: mean ± sd over draws; > random: share of random draws beaten"
+    )
     table.add_column("feature")
     for method in methods:
         table.add_column(method, justify="right")
@@ -181,6 +185,8 @@ def summary_lines(result: MeaningResult) -> list[str]:
             and summaries[method, f].mean_r2 is not None
             and summaries[reference, f].mean_r2 > summaries[method, f].mean_r2  # type: ignore[operator]
         ]
-        lines.append(f"probes: {reference} has the higher cross-domain R² than {method} on {len(wins)} of {len(features)} IR features ({', '.join(wins) or 'none'})")
+        lines.append(
+            f"probes: {reference} has the higher cross-domain R² than {method} on {len(wins)} of {len(features)} IR features ({', '.join(wins) or 'none'})"
+        )
     lines.extend(result.notes)
     return lines

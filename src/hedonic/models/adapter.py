@@ -57,10 +57,8 @@ class ModelAdapter:
         head = model.get_submodule(self._family.head)
         if head.out_features != 1:
             raise ModelError(
-                f"the model's head {self._family.head!r} has {head.out_features} outputs; hedonic needs a "
-                "one-logit head",
-                hint="fine-tune a reranker with num_labels=1 (or load with allow_new_head=True and an adapter "
-                "that trains the head)",
+                f"the model's head {self._family.head!r} has {head.out_features} outputs; hedonic needs a one-logit head",
+                hint="fine-tune a reranker with num_labels=1 (or load with allow_new_head=True and an adapter that trains the head)",
             )
 
     # ------------------------------------------------------------------ properties
@@ -216,10 +214,7 @@ class ModelAdapter:
 
     def b_in(self, layer: int) -> dict[str, torch.Tensor | None]:
         """Input projection biases by short name, each (n,) or None."""
-        return {
-            name: None if module.bias is None else module.bias.detach()
-            for name, module in self.in_projs(layer).items()
-        }
+        return {name: None if module.bias is None else module.bias.detach() for name, module in self.in_projs(layer).items()}
 
     def _base(self, weight: torch.Tensor, key: LoraKey) -> torch.Tensor:
         merged = weight.to(torch.float32)

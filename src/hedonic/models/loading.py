@@ -62,7 +62,13 @@ def load_model(
     try:
         with _quiet_loading():
             model, info = AutoModelForSequenceClassification.from_pretrained(
-                source, dtype=dtype, trust_remote_code=trust_remote_code, output_loading_info=True, use_safetensors=True, **extra, **placement
+                source,
+                dtype=dtype,
+                trust_remote_code=trust_remote_code,
+                output_loading_info=True,
+                use_safetensors=True,
+                **extra,
+                **placement,
             )
     except (OSError, ValueError) as exc:
         raise ModelError(
@@ -130,7 +136,10 @@ def check_weight_files(source: str | Path, stem: str = "model") -> None:
             hint="convert them to safetensors where you trust the file (save_pretrained writes "
             f"{stem}.safetensors), or use a checkpoint published as safetensors",
         )
-    raise ModelError(f"{folder} holds no weights ({stem}.safetensors)", hint=f"save the weights with save_pretrained next to its {'adapter_' if stem != 'model' else ''}config.json")
+    raise ModelError(
+        f"{folder} holds no weights ({stem}.safetensors)",
+        hint=f"save the weights with save_pretrained next to its {'adapter_' if stem != 'model' else ''}config.json",
+    )
 
 
 def check_head_config(source: str | Path, config: Any, allow_new_head: bool) -> bool:

@@ -24,7 +24,9 @@ def from_mapping(cls: type[T], data: Mapping[str, Any], where: str = "config") -
     keys take the dataclass defaults.
     """
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{where}: expected a table, found {type(data).__name__}", hint=f"write [{where.removeprefix('config.')}] as a table")
+        raise ConfigError(
+            f"{where}: expected a table, found {type(data).__name__}", hint=f"write [{where.removeprefix('config.')}] as a table"
+        )
     hints = typing.get_type_hints(cls)
     fields = {field.name: field for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(data) - set(fields))

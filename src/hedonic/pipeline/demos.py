@@ -41,9 +41,7 @@ def demo_config(model: str = "demo", task: str | None = None) -> RunConfig:
         raise ConfigError(f"no demo for model {model!r}", hint=f"pick one of {', '.join(demo_names())}")
     task = task or entry.default_task
     if task not in entry.adapters:
-        raise ConfigError(
-            f"the {model} demo has no {task} task", hint=f"pick one of {', '.join(entry.adapters)} (--task)"
-        )
+        raise ConfigError(f"the {model} demo has no {task} task", hint=f"pick one of {', '.join(entry.adapters)} (--task)")
     name = model if task == entry.default_task else f"{model}:{task}"
     if model == "demo":
         return _cut(RunConfig(), window=DEMO_WINDOW, meaning_coalitions=4, decomposition=DEMO_DECOMPOSITION)

@@ -104,7 +104,9 @@ class Pipeline:
     def _take_over(self, previous: dict[str, object]) -> None:
         """Say that the run directory's lock was taken over, and remove the temporary files its killed holder left."""
         context = self.context
-        context.console.print(f"took over the lock of a run that ended without releasing it ({describe_holder(previous)})", style="yellow", highlight=False)
+        context.console.print(
+            f"took over the lock of a run that ended without releasing it ({describe_holder(previous)})", style="yellow", highlight=False
+        )
         for path in leftover_temporaries(context.layout.root):
             path.unlink(missing_ok=True)
 
@@ -160,7 +162,9 @@ class Pipeline:
         if moved:
             shown = ", ".join(moved[:3]) + (f" and {len(moved) - 3} more" if len(moved) > 3 else "")
             context.console.print(
-                f"moved {len(moved)} file(s) of another configuration to {context.layout.stale_dir}: {shown}", style="yellow", highlight=False
+                f"moved {len(moved)} file(s) of another configuration to {context.layout.stale_dir}: {shown}",
+                style="yellow",
+                highlight=False,
             )
 
 

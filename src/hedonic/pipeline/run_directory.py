@@ -58,7 +58,9 @@ def check_out_dir(out_dir: str | Path) -> Path:
         raise ConfigError(f"out_dir {root}: {existing} is not writable", hint=_OUT_DIR_HINT)
     locked = [folder for folder in _run_folders(root) if not os.access(folder, os.W_OK | os.X_OK)]
     if locked:
-        shown = ", ".join(str(folder.relative_to(root)) for folder in locked[:3]) + (f" and {len(locked) - 3} more" if len(locked) > 3 else "")
+        shown = ", ".join(str(folder.relative_to(root)) for folder in locked[:3]) + (
+            f" and {len(locked) - 3} more" if len(locked) > 3 else ""
+        )
         raise ConfigError(
             f"out_dir {root}: the run writes into {shown}, which {'is' if len(locked) == 1 else 'are'} not writable",
             hint="make them writable (chmod u+w, chattr -i), or give the run another out_dir / --out-dir DIR",
@@ -69,8 +71,7 @@ def check_out_dir(out_dir: str | Path) -> Path:
             shown = ", ".join(held[:3]) + (f" and {len(held) - 3} more" if len(held) > 3 else "")
             raise ConfigError(
                 f"out_dir {root} is not empty and is not a hedonic run directory (it holds {shown})",
-                hint="hedonic writes a run only into a new or empty folder, or into a run directory of its own; "
-                + _OUT_DIR_HINT,
+                hint="hedonic writes a run only into a new or empty folder, or into a run directory of its own; " + _OUT_DIR_HINT,
             )
     return root
 

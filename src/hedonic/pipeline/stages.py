@@ -90,8 +90,12 @@ def _read_splits(pipeline: RunContext) -> tuple[list[Any], list[Any]]:
         corpus = build_demo_corpus(DemoCorpusConfig(seed=pipeline.config.seed))
     chars = char_limit(section.max_length)
     limit = section.inputs_limit or None
-    inputs = list(corpus.train.pairs) if section.inputs == DEMO_DATA and corpus else read_pairs(section.inputs, limit=limit, max_chars=chars)
-    heldout = list(corpus.heldout.candidate_pairs()) if section.heldout == DEMO_DATA and corpus else read_pairs(section.heldout, max_chars=chars)
+    inputs = (
+        list(corpus.train.pairs) if section.inputs == DEMO_DATA and corpus else read_pairs(section.inputs, limit=limit, max_chars=chars)
+    )
+    heldout = (
+        list(corpus.heldout.candidate_pairs()) if section.heldout == DEMO_DATA and corpus else read_pairs(section.heldout, max_chars=chars)
+    )
     queries = balanced_queries(query_groups(heldout), section.heldout_queries or None, seed=pipeline.config.seed)
     return inputs[: section.inputs_limit or None], [pair for group in queries for pair in group]
 
@@ -238,7 +242,12 @@ def baselines(pipeline: RunContext, layer: int) -> None:
         for note in notes:
             pipeline.console.print(f"layer {layer}: {note}", style="yellow", highlight=False)
         found = run_baselines(
-            reference, inputs, section.methods, seed=pipeline.config.seed, match_sizes=section.match_sizes, kmeans_n_init=section.kmeans_n_init
+            reference,
+            inputs,
+            section.methods,
+            seed=pipeline.config.seed,
+            match_sizes=section.match_sizes,
+            kmeans_n_init=section.kmeans_n_init,
         )
         for method, reason in found.skipped.items():
             pipeline.console.print(f"layer {layer}: baseline {method} skipped: {reason}", style="yellow", highlight=False)
@@ -393,7 +402,10 @@ def _print_evaluation(pipeline: RunContext, layer: int, found: LayerEvaluation, 
         highlight=False,
     )
     for name, summary in found.comparison.context.get("significance", {}).items():
-        console.print(f"layer {layer}: {name}: {summary['significant']} of {summary['coalitions']} coalitions more synergistic than random", highlight=False)
+        console.print(
+            f"layer {layer}: {name}: {summary['significant']} of {summary['coalitions']} coalitions more synergistic than random",
+            highlight=False,
+        )
     for entry in found.comparison.context.get("verdict", []):
         console.print(verdict_from_dict(entry).line(), highlight=False)
 
@@ -420,7 +432,9 @@ def meaning(pipeline: RunContext, layer: int) -> None:
     def action() -> list[Path]:
         partitions = run_partitions(layout, layer, reserved=[NULL_METHOD])
         config = pipeline.config
-        settings = section.settings(mode=config.evaluation.mode, batch_size=config.data.batch_size, max_length=config.data.max_length, seed=config.seed)
+        settings = section.settings(
+            mode=config.evaluation.mode, batch_size=config.data.batch_size, max_length=config.data.max_length, seed=config.seed
+        )
         result = explain_layer(
             pipeline.model,
             layer,
@@ -553,10 +567,15 @@ def _report_input(pipeline: RunContext, path: Path) -> bool:
     the marker and the artifacts set aside in ``stale/``."""
     layout = pipeline.layout
     relative = path.relative_to(layout.root)
-    return path.suffix == ".json" and relative.parts[0] not in ("data", layout.stale_dir.name) and relative not in (
-        STAGE["report"].record_path(layout).relative_to(layout.root),
-        Path("manifest.json"),
-        Path(layout.marker.name),
+    return (
+        path.suffix == ".json"
+        and relative.parts[0] not in ("data", layout.stale_dir.name)
+        and relative
+        not in (
+            STAGE["report"].record_path(layout).relative_to(layout.root),
+            Path("manifest.json"),
+            Path(layout.marker.name),
+        )
     )
 
 

@@ -80,7 +80,9 @@ def _check_files(config: RunConfig) -> None:
     if not model.name:
         raise ConfigError("[model] name is empty", hint="give a model folder, a hub id, or 'demo'")
     if model.adapter and not Path(model.adapter).expanduser().is_dir():
-        raise ConfigError(f"[model] adapter: folder {model.adapter} does not exist", hint="give the folder saved by peft, or leave adapter empty")
+        raise ConfigError(
+            f"[model] adapter: folder {model.adapter} does not exist", hint="give the folder saved by peft, or leave adapter empty"
+        )
 
 
 _MINIMUMS: tuple[tuple[str, str, int], ...] = (

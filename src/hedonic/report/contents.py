@@ -75,9 +75,7 @@ def run_layers(layout: RunLayout, config: dict[str, Any] | None) -> tuple[list[i
     return sorted(analysed | evaluated), sorted(evaluated)
 
 
-def missing_artifacts(
-    layout: RunLayout, analysed: Sequence[int], evaluated: Sequence[int], config: dict[str, Any] | None
-) -> list[Missing]:
+def missing_artifacts(layout: RunLayout, analysed: Sequence[int], evaluated: Sequence[int], config: dict[str, Any] | None) -> list[Missing]:
     """Every artifact the report would show for these layers that is not in the run directory.
 
     The outputs of :data:`~hedonic.stage_table.STAGES` that the report shows (those with a ``what``), in stage

@@ -61,7 +61,9 @@ def decomposition_section(document: HtmlDocument, layout: RunLayout, evaluated: 
     if not layers:
         return
     document.heading("Synergy: computation vs norm coupling")
-    document.paragraph(f"Per coalition, {PARTS_WORDS}. For the signed metrics pair and na the parts add up exactly; the norm share is |norm| / (|computation| + |norm|). Medians over each method's coalitions; units: logits.")
+    document.paragraph(
+        f"Per coalition, {PARTS_WORDS}. For the signed metrics pair and na the parts add up exactly; the norm share is |norm| / (|computation| + |norm|). Medians over each method's coalitions; units: logits."
+    )
     for layer in layers:
         total = load_comparison(layout.decomposed_comparison(layer, False))
         parts = _decompositions(layout, layer, total)
@@ -107,7 +109,10 @@ def _scatter(parts: dict[str, Decomposition], metric: str, layer: int) -> go.Fig
         keep = (found["total"] > 0) & (found["computation"] > 0)
         values += [found["total"][keep], found["computation"][keep]]
         figure.add_scatter(
-            x=found["total"][keep], y=found["computation"][keep], mode="markers", name=method,
+            x=found["total"][keep],
+            y=found["computation"][keep],
+            mode="markers",
+            name=method,
             marker={"color": METHOD_COLORS[index % len(METHOD_COLORS)], "size": 7},
         )
     every = np.concatenate(values) if values else np.array([1.0])
@@ -115,8 +120,12 @@ def _scatter(parts: dict[str, Decomposition], metric: str, layer: int) -> go.Fig
     figure.add_scatter(x=[low, high], y=[low, high], mode="lines", name="computation = total", line={"dash": "dot", "color": "#999"})
     figure.update_layout(
         title=f"layer {layer}: {metric} per coalition, norms free (total) vs frozen (computation)",
-        xaxis_title=f"{metric}, total (logits)", yaxis_title=f"{metric}, computation (logits)",
-        xaxis_type="log", yaxis_type="log", height=460, **LAYOUT,
+        xaxis_title=f"{metric}, total (logits)",
+        yaxis_title=f"{metric}, computation (logits)",
+        xaxis_type="log",
+        yaxis_type="log",
+        height=460,
+        **LAYOUT,
     )
     return figure
 
@@ -130,7 +139,10 @@ def _cells(verdict: BaselineVerdict) -> list[str]:
 
 
 def _words(readout: str) -> str:
-    return {"model": "the model's own logit, every later layer run", "local": "the score head on the normed residual stream right after the layer"}.get(readout, readout)
+    return {
+        "model": "the model's own logit, every later layer run",
+        "local": "the score head on the normed residual stream right after the layer",
+    }.get(readout, readout)
 
 
 def _num(value: float | None, spec: str = ".3g") -> str:
@@ -139,4 +151,3 @@ def _num(value: float | None, spec: str = ".3g") -> str:
 
 def _share(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
-

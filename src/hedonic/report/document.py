@@ -59,7 +59,11 @@ class HtmlDocument:
         self.blocks.append(f"<p{attribute}>{html.escape(text)}</p>")
 
     def table(
-        self, header: Sequence[str], rows: Sequence[Sequence[Any]], text_columns: Sequence[int] = (0,), classes: Sequence[dict[int, str]] | None = None
+        self,
+        header: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        text_columns: Sequence[int] = (0,),
+        classes: Sequence[dict[int, str]] | None = None,
     ) -> None:
         """Append a table; floats are shown with 4 significant digits, ``text_columns`` left-aligned.
 
@@ -77,7 +81,8 @@ class HtmlDocument:
         head = "".join(cell("th", i, name) for i, name in enumerate(header))
         marks = classes or [{} for _ in rows]
         body = "".join(
-            "<tr>" + "".join(cell("td", i, v, mark.get(i, "")) for i, v in enumerate(row)) + "</tr>" for row, mark in zip(rows, marks, strict=True)
+            "<tr>" + "".join(cell("td", i, v, mark.get(i, "")) for i, v in enumerate(row)) + "</tr>"
+            for row, mark in zip(rows, marks, strict=True)
         )
         self.blocks.append(f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>')
 
@@ -101,7 +106,7 @@ class HtmlDocument:
             script = f'<script type="text/javascript">{get_plotlyjs()}</script>'
         body = "\n".join(self.blocks)
         return (
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f"<title>{html.escape(self.title)}</title><style>{_STYLE}</style>{script}</head>"
             f"<body><h1>{html.escape(self.title)}</h1>\n{body}\n</body></html>\n"
         )

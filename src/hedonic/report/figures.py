@@ -29,14 +29,20 @@ def size_histogram(partitions: Mapping[int, Partition], fits: Mapping[int, Power
     for index, (layer, partition) in enumerate(partitions.items()):
         color = METHOD_COLORS[index % len(METHOD_COLORS)]
         distribution = partition.size_distribution()
-        figure.add_scatter(x=list(distribution), y=list(distribution.values()), mode="markers", name=f"layer {layer}", marker={"color": color})
+        figure.add_scatter(
+            x=list(distribution), y=list(distribution.values()), mode="markers", name=f"layer {layer}", marker={"color": color}
+        )
         fit = fits.get(layer)
         if fit is not None:
             support = np.unique(np.geomspace(fit.x_min, partition.largest(), 40).round())
             weights = np.arange(fit.x_min, fit.upper + 1, dtype=np.float64) ** -fit.exponent
             expected = fit.tail * support**-fit.exponent / weights.sum()
             figure.add_scatter(
-                x=support, y=expected, mode="lines", line={"dash": "dash", "color": color}, name=f"layer {layer}: power law α = {fit.exponent:.2f}"
+                x=support,
+                y=expected,
+                mode="lines",
+                line={"dash": "dash", "color": color},
+                name=f"layer {layer}: power law α = {fit.exponent:.2f}",
             )
     figure.update_layout(
         title="coalitions by size (log–log; dashed: the fitted power law)",
@@ -72,7 +78,9 @@ def synergy_distributions(synergy: Mapping[str, SynergyResult], metrics: Sequenc
                 row=1,
                 col=column,
             )
-        figure.update_yaxes(type="log", dtick=1, title_text="logits (log scale)" if column == 1 else None, row=1, col=column, exponentformat="power")
+        figure.update_yaxes(
+            type="log", dtick=1, title_text="logits (log scale)" if column == 1 else None, row=1, col=column, exponentformat="power"
+        )
     figure.update_layout(title=f"layer {layer}: held-out synergy per coalition", height=460, **LAYOUT)
     return figure
 
@@ -117,5 +125,7 @@ def percentile_strips(synergy: Mapping[str, SynergyResult], layer: int) -> go.Fi
                 col=column,
             )
     figure.update_yaxes(title_text=f"percentile among {draws} random groups", range=[-2, 102], row=1, col=1)
-    figure.update_layout(title=f"layer {layer}: each coalition against random groups of its size (red: significant after BH)", height=420, **LAYOUT)
+    figure.update_layout(
+        title=f"layer {layer}: each coalition against random groups of its size (red: significant after BH)", height=420, **LAYOUT
+    )
     return figure

@@ -93,7 +93,9 @@ def summary_lines(verdicts: Sequence[BaselineVerdict]) -> list[str]:
         where = f"layer {layers[0]}" if len(layers) == 1 else f"layers {', '.join(map(str, layers))}"
         if mine[0].readout:
             where += f", {mine[0].readout} readout"
-        lines.append(f"Model {model}, {where}: {mine[0].reference} " + "; ".join(parts) + f" ({len(mine)} baseline{'s' if len(mine) > 1 else ''}).")
+        lines.append(
+            f"Model {model}, {where}: {mine[0].reference} " + "; ".join(parts) + f" ({len(mine)} baseline{'s' if len(mine) > 1 else ''})."
+        )
     return lines
 
 
@@ -171,7 +173,11 @@ def findings_section(document: HtmlDocument, layout: RunLayout, evaluated: Seque
 
 
 def _card(
-    result: SynergyResult, tests: CoalitionTests, index: int, interpretation: InterpretationResult | None, findings: Sequence[tuple[int, ...]]
+    result: SynergyResult,
+    tests: CoalitionTests,
+    index: int,
+    interpretation: InterpretationResult | None,
+    findings: Sequence[tuple[int, ...]],
 ) -> str:
     """One coalition's card: members, tested synergy with z, p and q, other metrics, interpretation."""
     coalition = result.coalitions[index]

@@ -65,7 +65,9 @@ def phi_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[int]
         upper = valuation.phi[np.triu_indices(valuation.n, 1)]
         uppers[layer] = upper
         shares = [f"{share:.0%}" for share in valuation.spectrum.shares().values()]
-        rows.append([f"layer {layer}", valuation.name, valuation.n, float(upper.mean()), float(upper.std()), float(np.mean(upper > 0)), *shares])
+        rows.append(
+            [f"layer {layer}", valuation.name, valuation.n, float(upper.mean()), float(upper.std()), float(np.mean(upper > 0)), *shares]
+        )
     if not rows:
         document.paragraph("No valuation was computed.", "note")
         return
@@ -126,7 +128,12 @@ def partition_section(document: HtmlDocument, layout: RunLayout, layers: Sequenc
         ["layer", *(band.label for band in next(iter(bands.values())))],
         [[f"layer {layer}", *(f"{band.share:.1%}" for band in layer_bands)] for layer, layer_bands in bands.items()],
     )
-    document.items([f"layer {layer}: " + ("fewer than 10 coalitions of 2 or more, no power-law fit" if fit is None else fit.statement()) for layer, fit in fits.items()])
+    document.items(
+        [
+            f"layer {layer}: " + ("fewer than 10 coalitions of 2 or more, no power-law fit" if fit is None else fit.statement())
+            for layer, fit in fits.items()
+        ]
+    )
     document.figure(size_histogram(partitions, fits))
 
 
@@ -217,7 +224,11 @@ def tracking_section(document: HtmlDocument, layout: RunLayout, layers: Sequence
 
 def _tracking_row(pair: LayerPairEvents, causal: bool) -> list[str]:
     """One row of the tracking table: layers, coalitions, event shares, the weight links and (with the causal test) the causal ones."""
-    row = [f"{pair.source_layer} → {pair.target_layer}", f"{pair.tracking.n_sources} → {pair.tracking.n_targets}", *pair.share_texts().values()]
+    row = [
+        f"{pair.source_layer} → {pair.target_layer}",
+        f"{pair.tracking.n_sources} → {pair.tracking.n_targets}",
+        *pair.share_texts().values(),
+    ]
     row += [pair.specific_links(), pair.floor_text().removeprefix("s_min "), _shares(pair.decomposition)]
     if causal:
         row += [pair.causal_links(), pair.causal_floor_text().removeprefix("s_min "), pair.confirmed_text()]
@@ -245,12 +256,23 @@ def _weight_links_table(document: HtmlDocument, chain: Sequence[LayerPairEvents]
         for p, q, z, q_value in ranked[:WEIGHT_LINKS_SHOWN]:
             mark = "–" if causal is None else (f"confirmed (z {causal[(p, q)]:.1f})" if (p, q) in causal else "not confirmed")
             source, target = pair.source_coalitions[p], pair.target_coalitions[q]
-            rows.append([f"{pair.source_layer} → {pair.target_layer}", f"C{p} ({len(source)})", f"C{q} ({len(target)})", f"{z:.1f}", f"{q_value:.2g}", mark])
+            rows.append(
+                [
+                    f"{pair.source_layer} → {pair.target_layer}",
+                    f"C{p} ({len(source)})",
+                    f"C{q} ({len(target)})",
+                    f"{z:.1f}",
+                    f"{q_value:.2g}",
+                    mark,
+                ]
+            )
     if not rows:
         document.paragraph("No specific weight links at any layer pair.", "note")
         return
     document.heading("Specific weight links", level=3)
-    document.table(["layers", "source coalition (size)", "target coalition (size)", "z", "q (BH)", "causal test"], rows, text_columns=(0, 1, 2, 5))
+    document.table(
+        ["layers", "source coalition (size)", "target coalition (size)", "z", "q (BH)", "causal test"], rows, text_columns=(0, 1, 2, 5)
+    )
     if hidden:
         document.paragraph(f"{hidden} weaker specific weight links not listed (all are in the events files).", "note")
 
@@ -307,13 +329,20 @@ def meaning_section(document: HtmlDocument, layout: RunLayout, layers: Sequence[
                 "Cross-domain probes: ridge regression from the groups' mean activations to each IR feature, trained on one "
                 "domain and scored (R²) on another; mean over domain pairs; last column: share of random draws beaten."
             )
-            document.table(["feature", "method", "draws", "domain pairs", "mean R²", "sd R²", "beats random"], probe_rows, text_columns=(0, 1))
+            document.table(
+                ["feature", "method", "draws", "domain pairs", "mean R²", "sd R²", "beats random"], probe_rows, text_columns=(0, 1)
+            )
         for note in result.notes:
             document.paragraph(note, "note")
 
 
 def run_section(
-    document: HtmlDocument, layout: RunLayout, config: Mapping[str, Any] | None, analysed: Sequence[int], evaluated: Sequence[int], timings: Mapping[str, float]
+    document: HtmlDocument,
+    layout: RunLayout,
+    config: Mapping[str, Any] | None,
+    analysed: Sequence[int],
+    evaluated: Sequence[int],
+    timings: Mapping[str, float],
 ) -> None:
     """Run facts (model, adapter, seed, valuation, layers) and the stage wall times, last in the report."""
     document.heading("The run: facts and stage timings", anchor="run")

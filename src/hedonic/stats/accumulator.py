@@ -65,9 +65,7 @@ class MomentAccumulator:
         """Every running sum, counts first, in a fixed order (for an all-reduce across processes)."""
         return [self.counts, *self.sums.values()]
 
-    def result(
-        self, tokens: TokenScope, readout: GradReadout | None, model: str = "", adapter: str = ""
-    ) -> ActivationStats:
+    def result(self, tokens: TokenScope, readout: GradReadout | None, model: str = "", adapter: str = "") -> ActivationStats:
         """The sums so far as :class:`ActivationStats` (NumPy float64 on the CPU)."""
         arrays = {name: value.cpu().numpy() for name, value in self.sums.items()}
         count, inputs = (int(c) for c in self.counts.tolist())
@@ -88,6 +86,5 @@ class MomentAccumulator:
         if not bool(torch.isfinite(total).all()):
             raise NumericalError(
                 f"non-finite {what} (NaN or inf) at layer {self.layer} in batch {batch_index}",
-                hint="check the model's weights and dtype (fp16 overflows easily; try bfloat16 or float32) "
-                "and the inputs of that batch",
+                hint="check the model's weights and dtype (fp16 overflows easily; try bfloat16 or float32) and the inputs of that batch",
             )

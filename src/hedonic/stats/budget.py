@@ -78,8 +78,7 @@ def check_budget(what: str, bytes_for: Callable[[int], int], n: int, budget: int
     if required > budget:
         k = largest_fitting(bytes_for, budget, n)
         raise MemoryBudgetError(
-            f"{what} for {n} neurons need about {required / GIB:.2f} GiB, above the memory budget of "
-            f"{budget / GIB:.2f} GiB",
+            f"{what} for {n} neurons need about {required / GIB:.2f} GiB, above the memory budget of {budget / GIB:.2f} GiB",
             hint=f"analyse a subset of at most {k} neurons ({subset_hint.format(k=k)}), or raise the budget "
             f"({BUDGET_ENV} in GiB or the memory_budget option)",
         )

@@ -112,10 +112,7 @@ class StatsCollector:
 
     def results(self, model: str = "", adapter: str = "") -> dict[int, ActivationStats]:
         """The statistics of each layer so far, keyed by layer (ascending)."""
-        return {
-            layer: accumulator.result(self.tokens, self.grad, model, adapter)
-            for layer, accumulator in self.accumulators.items()
-        }
+        return {layer: accumulator.result(self.tokens, self.grad, model, adapter) for layer, accumulator in self.accumulators.items()}
 
     def _select(self, layer: int, states: torch.Tensor) -> torch.Tensor:
         index = self.index[layer]
@@ -126,9 +123,7 @@ class StatsCollector:
             stack.enter_context(torch.enable_grad() if self.grad else torch.no_grad())
             if self.grad:
                 stack.enter_context(_leaf_activations(self.adapter, self.layers[0]))
-            store = stack.enter_context(
-                hooked_states(self.adapter, self.layers, residual=self.grad == "local", detach=self.grad is None)
-            )
+            store = stack.enter_context(hooked_states(self.adapter, self.layers, residual=self.grad == "local", detach=self.grad is None))
             if self.stop_early and self.grad != "model":
                 stack.enter_context(stop_after(self.adapter, self.layers[-1], residual=self.grad == "local"))
             try:

@@ -137,8 +137,7 @@ class ActivationStats:
         missing = np.setdiff1d(neurons, self.neurons)
         if missing.size:
             raise ConfigError(
-                f"neurons {missing[:5].tolist()} of layer {self.layer} are not in the collected statistics "
-                f"({self.k} neurons)",
+                f"neurons {missing[:5].tolist()} of layer {self.layer} are not in the collected statistics ({self.k} neurons)",
                 hint="pick neurons among the collected ones, or collect statistics for them",
             )
         position = np.searchsorted(self.neurons, neurons)

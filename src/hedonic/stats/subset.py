@@ -79,9 +79,7 @@ def parse_subset(text: str) -> SubsetSpec:
     ranking, colon, count = text.partition(":")
     if colon:
         if ranking not in ("lora", "variance") or not count.isdigit() or int(count) < 1:
-            raise ConfigError(
-                f"cannot read the neuron subset {text!r}", hint="write lora:K or variance:K with a positive K"
-            )
+            raise ConfigError(f"cannot read the neuron subset {text!r}", hint="write lora:K or variance:K with a positive K")
         return SubsetSpec(ranking=ranking, k=int(count))  # type: ignore[arg-type]
     ids: list[int] = []
     for part in text.split(","):
@@ -116,14 +114,10 @@ def resolve_subset(
         return None
     if spec.ranking == "lora":
         if profile is None:
-            raise ConfigError(
-                "a LoRA-ranked neuron subset needs the model's adapter", hint="load the model with its LoRA adapter"
-            )
+            raise ConfigError("a LoRA-ranked neuron subset needs the model's adapter", hint="load the model with its LoRA adapter")
         return top_k_by_lora(profile, layer, spec.k)
     if stats is None:
-        raise ConfigError(
-            "a variance-ranked neuron subset needs activation statistics", hint="collect statistics of the layer first"
-        )
+        raise ConfigError("a variance-ranked neuron subset needs activation statistics", hint="collect statistics of the layer first")
     return top_k_by_variance(stats, spec.k)
 
 
@@ -147,10 +141,7 @@ def resolve_layer_subsets(
     profile = lora_profile(adapter) if spec.ranking == "lora" else None
     variances = variance_pass() if spec.ranking == "variance" else {}
     n = adapter.intermediate_size
-    return {
-        layer: resolve_subset(spec, n, layer=layer, profile=profile, stats=variances.get(layer))
-        for layer in indices
-    }
+    return {layer: resolve_subset(spec, n, layer=layer, profile=profile, stats=variances.get(layer)) for layer in indices}
 
 
 def subset_of_stats(stats: ActivationStats, text: str, profile: Callable[[], LoraProfile]) -> ActivationStats:
@@ -166,4 +157,3 @@ def subset_of_stats(stats: ActivationStats, text: str, profile: Callable[[], Lor
     else:
         chosen = resolve_subset(spec, int(stats.neurons[-1]) + 1, layer=stats.layer, stats=stats)
     return stats if chosen is None else stats.select(chosen)
-

@@ -100,7 +100,8 @@ class LayerPairEvents:
         """Each event type's share as text: ``"97%"``, or ``"97% [96, 98]"`` with its bootstrap interval."""
         shares = self.tracking.percentages()
         return {
-            kind: f"{shares[kind]:.0f}%" + ("" if self.intervals is None else f" [{self.intervals[kind][0]:.0f}, {self.intervals[kind][1]:.0f}]")
+            kind: f"{shares[kind]:.0f}%"
+            + ("" if self.intervals is None else f" [{self.intervals[kind][0]:.0f}, {self.intervals[kind][1]:.0f}]")
             for kind in EVENT_TYPES
         }
 
@@ -144,7 +145,9 @@ class LayerPairEvents:
         """Event shares, then the weight links with their floor and log-S decomposition, then the causal links (where run), in one line."""
         text = ", ".join(f"{kind} {share}" for kind, share in self.share_texts().items())
         if self.link_tests is not None:
-            parts = ([] if self.floor is None else [self.floor_text()]) + ([] if self.decomposition is None else [f"log S: {self.decomposition.describe()}"])
+            parts = ([] if self.floor is None else [self.floor_text()]) + (
+                [] if self.decomposition is None else [f"log S: {self.decomposition.describe()}"]
+            )
             text += f"; weight links {self.specific_links()}" + (f" ({'; '.join(parts)})" if parts else "")
         if self.causal is not None:
             parts = [f"{self.confirmed_text()} weight links confirmed", *([] if self.causal.floor is None else [self.causal_floor_text()])]
@@ -170,7 +173,10 @@ class LayerPairEvents:
             ("causal links", self.causal_links()),
             ("causal detection floor", self.causal_floor_text()),
             ("weight links confirmed causally", self.confirmed_text()),
-            ("log effect variance", "–" if self.causal is None or self.causal.decomposition is None else self.causal.decomposition.describe()),
+            (
+                "log effect variance",
+                "–" if self.causal is None or self.causal.decomposition is None else self.causal.decomposition.describe(),
+            ),
         ]
         note = f"{', '.join(self.tracking.source_side)}: % of layer {self.source_layer}'s tracked coalitions; the others: % of layer {self.target_layer}'s."
         return html_table("Coalition events", rows, note=note)
@@ -248,7 +254,11 @@ def link_notes(chain: Sequence[LayerPairEvents]) -> list[str]:
             f"source's other targets (both sides, BH); confirmed: weight links the causal test also finds"
         )
         lines += [_decomposition_line("log effect variance", [(pair, pair.causal.decomposition) for pair in causal])]
-        floors = [f"{pair.source_layer}→{pair.target_layer} {pair.causal_floor_text().removeprefix('s_min ')}" for pair in causal if pair.causal.floor is not None]
+        floors = [
+            f"{pair.source_layer}→{pair.target_layer} {pair.causal_floor_text().removeprefix('s_min ')}"
+            for pair in causal
+            if pair.causal.floor is not None
+        ]
         if floors:
             lines.append(f"causal s_min (links planted into the model's weights, the same grid): {', '.join(floors)}")
     if first.tracking.rule == "links":
@@ -314,9 +324,7 @@ def _parse(document: Mapping[str, Any]) -> LayerPairEvents:
     if document["counts"] != tracking.counts():
         raise ValueError(f"counts {document['counts']} disagree with the events {tracking.counts()}")
     stored = document["percentages"]
-    if set(stored) != set(EVENT_TYPES) or any(
-        not np.isclose(float(stored[kind]), value) for kind, value in tracking.percentages().items()
-    ):
+    if set(stored) != set(EVENT_TYPES) or any(not np.isclose(float(stored[kind]), value) for kind, value in tracking.percentages().items()):
         raise ValueError("percentages disagree with the events")
     intervals = document["intervals"]
     if intervals is not None and set(intervals) != set(EVENT_TYPES):
@@ -368,7 +376,9 @@ def _causal(raw: Mapping[str, Any], limits: Mapping[str, int]) -> CausalLinks:
         raise ValueError("the causal test needs one empirical p per specific link")
     decomposition = None if raw["decomposition"] is None else _decomposition(raw["decomposition"])
     floor = None if raw["floor"] is None else _floor(raw["floor"])
-    return CausalLinks(tests, empirical, decomposition, None, CausalSettings(**raw["settings"]), int(raw["ablations"]), int(raw["inputs"]), floor)
+    return CausalLinks(
+        tests, empirical, decomposition, None, CausalSettings(**raw["settings"]), int(raw["ablations"]), int(raw["inputs"]), floor
+    )
 
 
 def _coalitions(raw: Sequence[Sequence[int]]) -> tuple[tuple[int, ...], ...]:
@@ -408,8 +418,6 @@ def _event(raw: Mapping[str, Any], sources: Sequence[tuple[int, ...]], targets: 
         strengths=tuple(_number(v, "event strength") for v in raw["strengths"]),
     )
     neurons = ([list(sources[p]) for p in event.sources], [list(targets[q]) for q in event.targets])
-    if [list(map(int, g)) for g in raw["source_neurons"]] != neurons[0] or [
-        list(map(int, g)) for g in raw["target_neurons"]
-    ] != neurons[1]:
+    if [list(map(int, g)) for g in raw["source_neurons"]] != neurons[0] or [list(map(int, g)) for g in raw["target_neurons"]] != neurons[1]:
         raise ValueError(f"the neuron ids of a {kind} event disagree with its coalitions")
     return event

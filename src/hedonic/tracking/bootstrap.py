@@ -82,7 +82,9 @@ def collect_input_activity(
             counts.append(np.ones(len(batch)) if tokens == "readout" else mask.sum(dim=1).cpu().numpy().astype(np.float64))
             for layer in layers:
                 states = store[layer]["activations"][..., index[layer]].abs().to(torch.float64)
-                rows = at_readout(adapter, states, batch.attention_mask) if tokens == "readout" else (states * mask.unsqueeze(-1)).sum(dim=1)
+                rows = (
+                    at_readout(adapter, states, batch.attention_mask) if tokens == "readout" else (states * mask.unsqueeze(-1)).sum(dim=1)
+                )
                 sums[layer].append(rows.cpu().numpy())
     return {
         layer: InputActivity(layer, np.asarray(neurons[layer], dtype=np.int64), np.concatenate(sums[layer]), np.concatenate(counts), tokens)

@@ -196,7 +196,9 @@ def causal_effects(
         clean = with_clean[:1]
         for start in range(1, with_clean.shape[0], chunk - 1):
             part = torch.cat([clean, with_clean[start : start + chunk - 1]])
-            totals[start - 1 : start - 1 + part.shape[0] - 1] += stacked_changes(adapter, cache, part, targets, settings.tokens, mean)[1:].cpu()
+            totals[start - 1 : start - 1 + part.shape[0] - 1] += stacked_changes(adapter, cache, part, targets, settings.tokens, mean)[
+                1:
+            ].cpu()
         rows += len(cache) if settings.tokens == "readout" else int(cache.batch.attention_mask.sum())
     return (totals / max(rows, 1)).numpy()
 
@@ -238,7 +240,9 @@ def causal_links(
     settings = settings or CausalSettings()
     layer = adapter.check_layer(layer)
     if layer + 1 >= adapter.num_layers:
-        raise ConfigError(f"layer {layer} is the last: no layer {layer + 1} to ablate into", hint="track pairs ℓ → ℓ+1 below the last layer")
+        raise ConfigError(
+            f"layer {layer} is the last: no layer {layer + 1} to ablate into", hint="track pairs ℓ → ℓ+1 below the last layer"
+        )
     loaded = list(batches)
     sets = ablation_sets(source, settings.random_groups, settings.seed)
     effects = causal_effects(adapter, layer, sets, target, loaded, settings)

@@ -116,17 +116,26 @@ def track_pair(
     """
     options = options or TrackingOptions()
     layer = adapter.check_layer(layer)
-    vmap = virtual_map(
-        adapter, layer, projection=options.projection, center=options.center, dtype=options.dtype, device=options.device
-    )
+    vmap = virtual_map(adapter, layer, projection=options.projection, center=options.center, dtype=options.dtype, device=options.device)
     check_players(source, vmap.shape[1], "source")
     check_players(target, vmap.shape[0], "target")
     sources, targets = tracked(source, options.min_size), tracked(target, options.min_size)
     weights = np.ones(len(sources.neurons)) if mean_abs is None else np.asarray(mean_abs, dtype=np.float64)[list(sources.neurons)]
     links = floor = causal = None
     if sources.coalitions and targets.coalitions:
-        units, links = weight_links(vmap, sources, targets, mean_abs, statistic=options.statistic, level=options.link_level, block_rows=options.block_rows)
-        floor = weight_floor(vmap, sources, targets, mean_abs, options.floor, statistic=options.statistic, level=options.link_level, block_rows=options.block_rows)
+        units, links = weight_links(
+            vmap, sources, targets, mean_abs, statistic=options.statistic, level=options.link_level, block_rows=options.block_rows
+        )
+        floor = weight_floor(
+            vmap,
+            sources,
+            targets,
+            mean_abs,
+            options.floor,
+            statistic=options.statistic,
+            level=options.link_level,
+            block_rows=options.block_rows,
+        )
         causal = _causal(adapter, layer, sources, targets, batches, options)
     else:
         units = np.zeros((len(sources.neurons), len(targets.coalitions)))
@@ -155,7 +164,9 @@ def track_pair(
         causal=causal,
         decomposition=decompose(influence) if influence.size else None,
         intervals=intervals,
-        bootstrap=None if intervals is None else {
+        bootstrap=None
+        if intervals is None
+        else {
             "resamples": options.bootstrap.resamples,
             "confidence": options.bootstrap.confidence,
             "seed": options.bootstrap.seed,
@@ -166,13 +177,20 @@ def track_pair(
 
 
 def _causal(
-    adapter: ModelAdapter, layer: int, sources: Partition, targets: Partition, batches: Iterable[TokenBatch] | None, options: TrackingOptions
+    adapter: ModelAdapter,
+    layer: int,
+    sources: Partition,
+    targets: Partition,
+    batches: Iterable[TokenBatch] | None,
+    options: TrackingOptions,
 ) -> CausalLinks | None:
     """The causal test of the pair when the measure is ``causal`` (its input batches required), else None."""
     if options.measure != "causal":
         return None
     if batches is None:
-        raise ConfigError("the causal measure needs input batches", hint="pass the analysis inputs (a run directory's data/inputs.jsonl, or --data)")
+        raise ConfigError(
+            "the causal measure needs input batches", hint="pass the analysis inputs (a run directory's data/inputs.jsonl, or --data)"
+        )
     loaded = list(batches)
     found = causal_links(adapter, layer, sources, targets, loaded, options.causal, options.link_level)
     if not options.causal_floor:
@@ -210,7 +228,4 @@ def track_chain(
 
 def tracked_members(partitions: Mapping[int, Partition], min_size: int) -> dict[int, np.ndarray]:
     """Per source layer of an adjacent pair: the members (k,) int64 of its tracked coalitions (ascending ids), for the activity pass."""
-    return {
-        source: np.asarray(tracked(partitions[source], min_size).neurons, dtype=np.int64)
-        for source, _ in adjacent_pairs(partitions)
-    }
+    return {source: np.asarray(tracked(partitions[source], min_size).neurons, dtype=np.int64) for source, _ in adjacent_pairs(partitions)}

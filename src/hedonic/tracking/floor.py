@@ -36,9 +36,17 @@ class FloorSettings:
 
     def __post_init__(self) -> None:
         if self.links < 0 or not 0.0 < self.power <= 1.0:
-            raise ConfigError(f"floor links must be ≥ 0 and power in (0, 1], got {self.links} and {self.power}", hint="e.g. 12 links, power 0.9")
-        if not self.strengths or list(self.strengths) != sorted(set(self.strengths)) or not 0.0 < self.strengths[0] <= self.strengths[-1] <= 1.0:
-            raise ConfigError(f"floor strengths must be distinct, ascending and in (0, 1], got {list(self.strengths)}", hint="e.g. [0.05, 0.1, 0.2, 0.4]")
+            raise ConfigError(
+                f"floor links must be ≥ 0 and power in (0, 1], got {self.links} and {self.power}", hint="e.g. 12 links, power 0.9"
+            )
+        if (
+            not self.strengths
+            or list(self.strengths) != sorted(set(self.strengths))
+            or not 0.0 < self.strengths[0] <= self.strengths[-1] <= 1.0
+        ):
+            raise ConfigError(
+                f"floor strengths must be distinct, ascending and in (0, 1], got {list(self.strengths)}", hint="e.g. [0.05, 0.1, 0.2, 0.4]"
+            )
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,13 @@ class DetectionFloor:
 
     def payload(self) -> dict[str, object]:
         """The JSON form: ``strengths``, ``planted``, ``found``, ``power`` and ``s_min``."""
-        return {"strengths": list(self.strengths), "planted": self.planted, "found": list(self.found), "power": self.power, "s_min": self.s_min}
+        return {
+            "strengths": list(self.strengths),
+            "planted": self.planted,
+            "found": list(self.found),
+            "power": self.power,
+            "s_min": self.s_min,
+        }
 
 
 def smallest_detected(strengths: tuple[float, ...], found: tuple[int, ...], planted: int, power: float) -> float | None:

@@ -134,7 +134,9 @@ def _blocks(vmap: VirtualMap, source: Partition, target: Partition, block_rows: 
     columns = np.asarray(source.neurons, dtype=np.int64)
     if len(columns) < n_source:  # restrict the write factor to the players once, not per block
         vmap = VirtualMap(vmap.read, vmap.write[:, torch.from_numpy(columns).to(vmap.write.device)], vmap.folded)
-    return _block_iterator(vmap, torch.as_tensor(target.neurons, dtype=torch.long), block_rows or max(1, BLOCK_VALUES // max(1, len(columns))))
+    return _block_iterator(
+        vmap, torch.as_tensor(target.neurons, dtype=torch.long), block_rows or max(1, BLOCK_VALUES // max(1, len(columns)))
+    )
 
 
 def _block_iterator(vmap: VirtualMap, rows: torch.Tensor, step: int) -> Iterator[tuple[slice, np.ndarray]]:

@@ -169,7 +169,14 @@ def planted_vectors(
 
 
 def plant_links(
-    vmap: VirtualMap, source: Partition, target: Partition, design: PlantedLinks, strength: float, *, dims: int = DEFAULT_DIMS, seed: int = 0
+    vmap: VirtualMap,
+    source: Partition,
+    target: Partition,
+    design: PlantedLinks,
+    strength: float,
+    *,
+    dims: int = DEFAULT_DIMS,
+    seed: int = 0,
 ) -> VirtualMap:
     """A copy of ``vmap`` with the ``design``'s links planted at ``strength`` (module docstring).
 

@@ -37,10 +37,7 @@ class TrackingInputs:
 
     def weights(self, n_neurons: int) -> dict[int, np.ndarray]:
         """E|a| per layer as (n_neurons,) vectors, checked against the layer's partition."""
-        return {
-            layer: expand_mean_abs(values, layer, self.partitions[layer], n_neurons)
-            for layer, values in self.mean_abs.items()
-        }
+        return {layer: expand_mean_abs(values, layer, self.partitions[layer], n_neurons) for layer, values in self.mean_abs.items()}
 
 
 def layer_of(path: Path, partition: Partition) -> int:
@@ -64,9 +61,7 @@ def layer_of(path: Path, partition: Partition) -> int:
     return int(layer)
 
 
-def explicit_inputs(
-    partition_files: Sequence[Path], mean_abs_files: Sequence[Path] = (), *, stats: bool = True
-) -> TrackingInputs:
+def explicit_inputs(partition_files: Sequence[Path], mean_abs_files: Sequence[Path] = (), *, stats: bool = True) -> TrackingInputs:
     """Partitions from explicit files, and E|a| from ``mean_abs_files`` in the same order (one per
     partition, or one per partition but the last, whose E|a| is never needed): activation
     statistics artifacts (``stats=True``) or ``.npy`` vectors."""
@@ -105,23 +100,17 @@ def run_dir_inputs(run_dir: Path) -> TrackingInputs:
     loaded = [(path, load_partition(path)) for path in files]
     partitions = {layer_of(path, partition): partition for path, partition in loaded}
     stats_files = {layer: layout.stats(layer) for layer in partitions}
-    return TrackingInputs(
-        partitions, {layer: mean_abs_from_stats(path) for layer, path in stats_files.items() if path.is_file()}
-    )
+    return TrackingInputs(partitions, {layer: mean_abs_from_stats(path) for layer, path in stats_files.items() if path.is_file()})
 
 
-def write_tracking(
-    results: Sequence[LayerPairEvents], out_dir: Path, sankey: SankeyOptions | None = None
-) -> list[Path]:
+def write_tracking(results: Sequence[LayerPairEvents], out_dir: Path, sankey: SankeyOptions | None = None) -> list[Path]:
     """Write the events of each pair and the Sankey diagram into ``out_dir``; returns the paths.
 
     The file names are those of a run's tracking folder (:meth:`RunLayout.events`,
     :attr:`RunLayout.sankey`): ``events_{L}_{L+1}.json`` and ``sankey.html``.
     """
     names = RunLayout(out_dir)
-    paths = [
-        save_events(result, out_dir / names.events(result.source_layer, result.target_layer).name) for result in results
-    ]
+    paths = [save_events(result, out_dir / names.events(result.source_layer, result.target_layer).name) for result in results]
     if results:
         paths.append(write_sankey_html(sankey_figure(results, sankey), out_dir / names.sankey.name))
     return paths

@@ -59,11 +59,11 @@ class SankeyOptions:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.link_threshold <= 1.0:
-            raise ConfigError(
-                f"link_threshold must lie in [0, 1], got {self.link_threshold}", hint="e.g. --link-threshold 0.2"
-            )
-        if self.min_size < 1 or (self.max_size is not None and self.max_size < self.min_size) or (
-            self.top_k is not None and self.top_k < 1
+            raise ConfigError(f"link_threshold must lie in [0, 1], got {self.link_threshold}", hint="e.g. --link-threshold 0.2")
+        if (
+            self.min_size < 1
+            or (self.max_size is not None and self.max_size < self.min_size)
+            or (self.top_k is not None and self.top_k < 1)
         ):
             raise ConfigError(
                 f"invalid coalition filter: min_size={self.min_size}, max_size={self.max_size}, top_k={self.top_k}",
@@ -133,9 +133,7 @@ def _link_types(pair: LayerPairEvents) -> dict[tuple[int, int], str]:
     return types
 
 
-def sankey_layout(
-    chain: Sequence[LayerPairEvents], options: SankeyOptions | None = None
-) -> tuple[list[SankeyNode], list[SankeyLink]]:
+def sankey_layout(chain: Sequence[LayerPairEvents], options: SankeyOptions | None = None) -> tuple[list[SankeyNode], list[SankeyLink]]:
     """Nodes and links to draw for ``chain`` (layer pairs, any order; see the module docstring).
 
     Nodes are ordered by layer, then coalition index; links by source layer, then (p, q).
@@ -165,9 +163,7 @@ def sankey_layout(
     return nodes, links
 
 
-def sankey_figure(
-    chain: Sequence[LayerPairEvents], options: SankeyOptions | None = None, *, title: str | None = None
-) -> Any:
+def sankey_figure(chain: Sequence[LayerPairEvents], options: SankeyOptions | None = None, *, title: str | None = None) -> Any:
     """A plotly ``go.Figure`` holding one ``go.Sankey`` of :func:`sankey_layout`'s nodes and links.
 
     Nodes are placed in one column per layer (x) and by coalition index within the layer (y).
@@ -181,7 +177,9 @@ def sankey_figure(
     options = options or SankeyOptions()
     nodes, links = sankey_layout(chain, options)
     if not links:  # plotly.js cannot draw a Sankey without links
-        return _empty_figure(title or "Coalitions across layers", f"no link to draw between tracked coalitions of ≥ {options.min_size} neurons")
+        return _empty_figure(
+            title or "Coalitions across layers", f"no link to draw between tracked coalitions of ≥ {options.min_size} neurons"
+        )
     linked = {link.source for link in links} | {link.target for link in links}
     order = sorted(range(len(nodes)), key=lambda k: k not in linked)  # stable: linked first
     new_position = {old: new for new, old in enumerate(order)}

@@ -89,9 +89,7 @@ class VirtualMap:
         Returns {name: (len(rows), len(columns))}; ``None`` keeps all rows / columns.
         """
         write = self.write if columns is None else self.write[:, _index(columns, self.write.device)]
-        return {
-            name: (read if rows is None else read[_index(rows, read.device)]) @ write for name, read in self.read.items()
-        }
+        return {name: (read if rows is None else read[_index(rows, read.device)]) @ write for name, read in self.read.items()}
 
     def magnitude(
         self, rows: torch.Tensor | Sequence[int] | None = None, columns: torch.Tensor | Sequence[int] | None = None

@@ -24,7 +24,10 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API refe
     from hedonic.valuation.memory import check_phi_memory, phi_bytes, stats_file_bytes, symmetric_from_blocks
 
 _LAZY = {
-    **dict.fromkeys(("SubsetSpec", "explicit_subset", "parse_subset", "resolve_subset", "top_k", "top_k_by_lora", "top_k_by_variance"), "hedonic.stats.subset"),
+    **dict.fromkeys(
+        ("SubsetSpec", "explicit_subset", "parse_subset", "resolve_subset", "top_k", "top_k_by_lora", "top_k_by_variance"),
+        "hedonic.stats.subset",
+    ),
     **dict.fromkeys(("check_phi_memory", "phi_bytes", "stats_file_bytes", "symmetric_from_blocks"), "hedonic.valuation.memory"),
     **dict.fromkeys(("Measure", "oca"), "hedonic.valuation.coactivation"),
     **dict.fromkeys(("pas_exact", "pas_exact_with_magnitude"), "hedonic.valuation.exact"),

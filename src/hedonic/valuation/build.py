@@ -85,7 +85,13 @@ def _pas_exact(job: ValuationJob) -> Valuation:
 
     stats = job.stats
     return pas_exact(
-        job.model(), stats.layer, job.batches(), readout=job.readout, neurons=stats.neurons, memory_budget=job.memory_budget, parallel=job.parallel
+        job.model(),
+        stats.layer,
+        job.batches(),
+        readout=job.readout,
+        neurons=stats.neurons,
+        memory_budget=job.memory_budget,
+        parallel=job.parallel,
     )
 
 
@@ -94,7 +100,13 @@ def _pas_model(job: ValuationJob) -> Valuation:
 
     stats = job.stats
     return pas_model(
-        job.model(), stats.layer, job.batches(), neurons=stats.neurons, freeze_norms=job.freeze_norms, memory_budget=job.memory_budget, parallel=job.parallel
+        job.model(),
+        stats.layer,
+        job.batches(),
+        neurons=stats.neurons,
+        freeze_norms=job.freeze_norms,
+        memory_budget=job.memory_budget,
+        parallel=job.parallel,
     )
 
 
@@ -102,11 +114,19 @@ VALUATION_KINDS: dict[str, ValuationKind] = {
     row.name: row
     for row in (
         ValuationKind("oca", _oca, ("statistics", "model"), False, "orthogonal co-activation (1 − |cos|)·ρ from the statistics"),
-        ValuationKind("pas-grad", _pas_grad, ("statistics",), False, "−E[v_i v_j] from the statistics' gradients (the reference's fast estimate)"),
-        ValuationKind("pas-hess", _pas_hess, ("statistics", "model", "inputs"), False, "second-order (Hessian) estimate of ablation synergy"),
+        ValuationKind(
+            "pas-grad", _pas_grad, ("statistics",), False, "−E[v_i v_j] from the statistics' gradients (the reference's fast estimate)"
+        ),
+        ValuationKind(
+            "pas-hess", _pas_hess, ("statistics", "model", "inputs"), False, "second-order (Hessian) estimate of ablation synergy"
+        ),
         ValuationKind("pas-exact", _pas_exact, ("statistics", "model", "inputs"), True, "exact pairwise ablation synergy (default)"),
         ValuationKind(
-            "pas-model", _pas_model, ("statistics", "model", "inputs"), True, "ablation synergy through the later layers (model readout, secant estimate)"
+            "pas-model",
+            _pas_model,
+            ("statistics", "model", "inputs"),
+            True,
+            "ablation synergy through the later layers (model readout, secant estimate)",
         ),
     )
 }

@@ -46,8 +46,7 @@ def oca(
         )
     if w_out.ndim != 2 or stats.k and int(stats.neurons[-1]) >= w_out.shape[1]:
         raise ModelError(
-            f"W_out of shape {w_out.shape} does not hold the write directions of neurons up to "
-            f"{int(stats.neurons[-1]) if stats.k else 0}",
+            f"W_out of shape {w_out.shape} does not hold the write directions of neurons up to {int(stats.neurons[-1]) if stats.k else 0}",
             hint="pass the (d, n) output weight of the statistics' layer and model",
         )
     check_phi_memory(f"OCA φ of layer {stats.layer}", stats.k, d=w_out.shape[0], memory_budget=memory_budget)

@@ -78,13 +78,28 @@ def pas_model(
     batches = list(batches)
     label = f"PAS-model of layer {layer} ({estimate})"
     sums = row_sums(
-        adapter, layer, batches, torch.as_tensor(players), estimate, max_rows=max_rows, freeze_norms=freeze_norms, parallel=parallel, label=label
+        adapter,
+        layer,
+        batches,
+        torch.as_tensor(players),
+        estimate,
+        max_rows=max_rows,
+        freeze_norms=freeze_norms,
+        parallel=parallel,
+        label=label,
     )
     phi = sums.mean().to(torch.float32).cpu().numpy()
     screened = _screened(phi, exact_pairs)
     if len(screened):
         exact = pas_exact(
-            adapter, layer, batches, readout="model", pairs=players[screened], memory_budget=budget, parallel=parallel, freeze_norms=freeze_norms
+            adapter,
+            layer,
+            batches,
+            readout="model",
+            pairs=players[screened],
+            memory_budget=budget,
+            parallel=parallel,
+            freeze_norms=freeze_norms,
         )
         at = np.searchsorted(exact.neurons, players[screened])
         values = exact.phi[at[:, 0], at[:, 1]]

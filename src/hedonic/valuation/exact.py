@@ -203,9 +203,7 @@ def _scatter(values: torch.Tensor, first: torch.Tensor, second: torch.Tensor, k:
     return matrix
 
 
-def _valuation(
-    name: str, matrix: torch.Tensor, players: np.ndarray, layer: int, readout: str, details: dict[str, object]
-) -> Valuation:
+def _valuation(name: str, matrix: torch.Tensor, players: np.ndarray, layer: int, readout: str, details: dict[str, object]) -> Valuation:
     phi = matrix.to(torch.float32).cpu().numpy()
     return Valuation(phi, name, players.copy(), layer=layer, readout=readout, details=details)
 
@@ -219,7 +217,5 @@ def _checked_pairs(pairs: Pairs, n: int) -> np.ndarray:
             hint="pass e.g. [(0, 5), (3, 9)]",
         )
     if (array < 0).any() or (array >= n).any() or (array[:, 0] == array[:, 1]).any():
-        raise ConfigError(
-            f"pairs must name two different neurons in 0..{n - 1}", hint="drop pairs (i, i) and out-of-range ids"
-        )
+        raise ConfigError(f"pairs must name two different neurons in 0..{n - 1}", hint="drop pairs (i, i) and out-of-range ids")
     return np.unique(np.sort(array, axis=1), axis=0)

@@ -31,9 +31,7 @@ def pas_grad(stats: ActivationStats, *, memory_budget: int | None = None) -> Val
             hint="collect the statistics with a gradient readout (hedonic collect --grad --readout local|model)",
         )
     if stats.num_inputs <= 0:
-        raise NumericalError(
-            f"the statistics of layer {stats.layer} cover no input", hint="collect over at least one input"
-        )
+        raise NumericalError(f"the statistics of layer {stats.layer} cover no input", hint="collect over at least one input")
     check_phi_memory(f"PAS-grad φ of layer {stats.layer}", stats.k, memory_budget=memory_budget)
     sum_vv, scale = stats.sum_vv, -1.0 / stats.num_inputs
 

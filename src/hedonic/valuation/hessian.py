@@ -114,7 +114,9 @@ def _autograd(
     count = 0
     for batch in progress(batches, f"PAS-hess of layer {layer} ({readout}, autograd)"):
         batch = batch.to(adapter.device)
-        function = _scaled_model(adapter, layer, batch, index) if readout == "model" else _scaled_local(adapter, layer, batch, index, readout)
+        function = (
+            _scaled_model(adapter, layer, batch, index) if readout == "model" else _scaled_local(adapter, layer, batch, index, readout)
+        )
         scales = torch.ones(k, dtype=adapter.model.dtype, device=index.device)
         with sdpa_kernel(SDPBackend.MATH):
             total += torch.autograd.functional.hessian(function, scales).to(torch.float64)
@@ -140,9 +142,7 @@ def _scaled_local(
     return total
 
 
-def _scaled_model(
-    adapter: ModelAdapter, layer: int, batch: TokenBatch, index: torch.Tensor
-) -> Callable[[torch.Tensor], torch.Tensor]:
+def _scaled_model(adapter: ModelAdapter, layer: int, batch: TokenBatch, index: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
     """α (k,) → Σ_x of the model's logit with the players' activations scaled by α_i on every token."""
 
     def total(scales: torch.Tensor) -> torch.Tensor:

@@ -43,9 +43,7 @@ def check_phi_memory(what: str, k: int, *, d: int = 0, memory_budget: int | None
     return check_budget(what, lambda size: phi_bytes(size, d=d), k, budget, SUBSET_HINT)
 
 
-def symmetric_from_blocks(
-    k: int, block: Callable[[slice, slice], np.ndarray], *, block_rows: int = BLOCK_ROWS
-) -> np.ndarray:
+def symmetric_from_blocks(k: int, block: Callable[[slice, slice], np.ndarray], *, block_rows: int = BLOCK_ROWS) -> np.ndarray:
     """A symmetric (k, k) float32 matrix with zero diagonal, filled from its upper row blocks.
 
     ``block(rows, cols)`` returns the entries (len(rows), len(cols)) for rows ``start:stop`` and

@@ -156,8 +156,16 @@ def test_the_screen_never_clears_a_player_with_an_improving_move(seed: int, scal
 
 
 @settings(max_examples=40, deadline=None)
-@given(n=st.integers(2, 12), seed=st.integers(0, 2**16), tau=st.sampled_from([0.0, 0.3]), cap=st.sampled_from([None, 3]), individual=st.booleans())
-def test_pair_factors_play_the_game_on_phi_minus_their_outer_product(n: int, seed: int, tau: float, cap: int | None, individual: bool) -> None:
+@given(
+    n=st.integers(2, 12),
+    seed=st.integers(0, 2**16),
+    tau=st.sampled_from([0.0, 0.3]),
+    cap=st.sampled_from([None, 3]),
+    individual=st.booleans(),
+)
+def test_pair_factors_play_the_game_on_phi_minus_their_outer_product(
+    n: int, seed: int, tau: float, cap: int | None, individual: bool
+) -> None:
     """τ_ij = τ + t_i t_j is the game on φ − t tᵀ (float64 oracle): same utilities, moves, dynamics, stability."""
     rng = np.random.default_rng(seed)
     phi = _symmetric(n, seed).astype(np.float64)
@@ -171,7 +179,11 @@ def test_pair_factors_play_the_game_on_phi_minus_their_outer_product(n: int, see
         assert paired.utility(i, members) == pytest.approx(oracle.utility(i, members), abs=1e-9)
     assert np.allclose(paired.own_utilities(labels), oracle.own_utilities(labels), atol=1e-9)
     moves, expected = paired.deviations(labels, cap), oracle.deviations(labels, cap)
-    assert (moves.nash_violations, moves.individual_violations, moves.example) == (expected.nash_violations, expected.individual_violations, expected.example)
+    assert (moves.nash_violations, moves.individual_violations, moves.example) == (
+        expected.nash_violations,
+        expected.individual_violations,
+        expected.example,
+    )
     assert moves.largest_gain == pytest.approx(expected.largest_gain, abs=1e-9)
     width = min(n, 5)
     samples = np.full((30, width), -1, dtype=np.int64)

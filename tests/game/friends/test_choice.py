@@ -46,7 +46,9 @@ def test_each_rule_covers_and_prefers_as_its_primitives() -> None:
     fixed, available = check_choice("fixed", rule), check_choice("available", rule)
     ranking = rank_partners(phi, 3, 0.0)
     assert np.array_equal(fixed.cover(fixed.exact(phi, rule), rule, None).labels, top_cover(friend_graph(ranking, rule)))
-    assert np.array_equal(available.cover(available.exact(phi, rule), rule, None).labels, available_cover(PartnerLists.from_phi(phi, 0.0), 3))
+    assert np.array_equal(
+        available.cover(available.exact(phi, rule), rule, None).labels, available_cover(PartnerLists.from_phi(phi, 0.0), 3)
+    )
     assert isinstance(fixed.preference(phi, rule, fixed.exact(phi, rule)), FriendPreference)
     assert isinstance(available.preference(phi, rule, available.exact(phi, rule)), RankedPreference)
 

@@ -61,7 +61,7 @@ def test_canonical_labels_number_by_smallest_member() -> None:
 
 
 def test_giant_component_from_out_degree_two() -> None:
-    phi = np.array([[0, .9, .2, .1], [.9, 0, .3, .4], [.2, .3, 0, .8], [.1, .4, .8, 0]], dtype=np.float32)
+    phi = np.array([[0, 0.9, 0.2, 0.1], [0.9, 0, 0.3, 0.4], [0.2, 0.3, 0, 0.8], [0.1, 0.4, 0.8, 0]], dtype=np.float32)
     assert top_cover(friend_sets(phi, FriendRule(k=1, threshold=None))).tolist() == [0, 0, 1, 1]
     assert top_cover(friend_sets(phi, FriendRule(k=2, threshold=None))).tolist() == [0, 0, 0, 0]
 

@@ -79,6 +79,6 @@ def test_lists_from_a_ranking_are_complete_and_never_read_phi() -> None:
     assert lists.phi is None and lists.complete.all()
     lists.remove(np.arange(6))
     assert lists.choose(np.arange(6, 12), 20).tolist() == [
-        _reference_best(phi, i, np.arange(6, 12), 20, 1.0) + [-1] * (20 - len(_reference_best(phi, i, np.arange(6, 12), 20, 1.0))) for i in range(6, 12)
+        _reference_best(phi, i, np.arange(6, 12), 20, 1.0) + [-1] * (20 - len(_reference_best(phi, i, np.arange(6, 12), 20, 1.0)))
+        for i in range(6, 12)
     ]
-

@@ -92,4 +92,3 @@ def test_choice_set_and_compare() -> None:
 def test_bad_rules_fail_clearly(k: object, threshold: float | None) -> None:
     with pytest.raises(ConfigError):
         FriendRule(k=k, threshold=threshold)  # type: ignore[arg-type]
-

@@ -70,7 +70,15 @@ def test_giant_component_is_split_and_recorded() -> None:
     refined = refine(ranking, rule, base, 32, cover=top_cover_within(ranking))
     sizes = np.bincount(refined.labels)
     assert sizes.max() <= 32
-    assert refined.levels[0] == {"level": 0, "k": 6, "threshold": None, "mutual": False, "players": 400, "split": 0, "coalitions": len(np.unique(base))}
+    assert refined.levels[0] == {
+        "level": 0,
+        "k": 6,
+        "threshold": None,
+        "mutual": False,
+        "players": 400,
+        "split": 0,
+        "coalitions": len(np.unique(base)),
+    }
     assert refined.levels[1]["players"] == np.bincount(base).max() and refined.levels[1]["split"] == 1
     assert len(refined.coalition_levels()) == len(sizes)
     assert refine(ranking, rule, base, None, cover=top_cover_within(ranking)).levels == refined.levels[:1]

@@ -163,7 +163,9 @@ def synthetic_readout(seed: int, norm: str, tanh: bool, d: int) -> NormReadout:
     def draw(*shape: int) -> torch.Tensor:
         return torch.randn(*shape, generator=generator, dtype=torch.float64)
 
-    return NormReadout(norm, 1e-5, draw(m, d), 0.1 * draw(m), "tanh" if tanh else None, draw(m) if tanh else torch.ones(1, dtype=torch.float64), 0.3)  # type: ignore[arg-type]
+    return NormReadout(
+        norm, 1e-5, draw(m, d), 0.1 * draw(m), "tanh" if tanh else None, draw(m) if tanh else torch.ones(1, dtype=torch.float64), 0.3
+    )  # type: ignore[arg-type]
 
 
 @settings(max_examples=25, deadline=None)
@@ -176,9 +178,7 @@ def synthetic_readout(seed: int, norm: str, tanh: bool, d: int) -> NormReadout:
     tile=st.integers(1, 2000),
     split=st.integers(0, 6),
 )
-def test_tiling_and_streaming_do_not_change_the_sums(
-    seed: int, norm: str, tanh: bool, n: int, inputs: int, tile: int, split: int
-) -> None:
+def test_tiling_and_streaming_do_not_change_the_sums(seed: int, norm: str, tanh: bool, n: int, inputs: int, tile: int, split: int) -> None:
     d = 6
     readout = synthetic_readout(seed, norm, tanh, d)
     generator = torch.Generator().manual_seed(seed + 1)

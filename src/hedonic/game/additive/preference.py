@@ -88,7 +88,10 @@ class AdditivePreference:
         if self.factors is not None:
             factors = np.asarray(self.factors, dtype=np.float64)
             if factors.shape != (self.n,) or not np.isfinite(factors).all():
-                raise ConfigError(f"the pair factors must be {self.n} finite numbers, got shape {factors.shape}", hint="pass one factor per player, or None")
+                raise ConfigError(
+                    f"the pair factors must be {self.n} finite numbers, got shape {factors.shape}",
+                    hint="pass one factor per player, or None",
+                )
             object.__setattr__(self, "factors", factors)
             largest = max(largest, float(np.max(factors**2, initial=0.0)))
         object.__setattr__(self, "scale", largest)
@@ -171,7 +174,13 @@ class AdditivePreference:
         return penalty
 
     def best_move(
-        self, player: int, labels: np.ndarray, sizes: np.ndarray, penalty: np.ndarray, individual: bool = False, totals: np.ndarray | None = None
+        self,
+        player: int,
+        labels: np.ndarray,
+        sizes: np.ndarray,
+        penalty: np.ndarray,
+        individual: bool = False,
+        totals: np.ndarray | None = None,
     ) -> tuple[int, float]:
         """``player``'s best move, exactly (float64): (coalition id to join, gain over staying).
 
@@ -224,7 +233,10 @@ class AdditivePreference:
             rows = inverse[inside] - first
             own = inverse[inside]
             current[inside] = (
-                product[rows, inside] - self.phi[inside, inside] - self.tau * (sizes[own] - 1) - factors[inside] * (totals[own] - factors[inside])
+                product[rows, inside]
+                - self.phi[inside, inside]
+                - self.tau * (sizes[own] - 1)
+                - factors[inside] * (totals[own] - factors[inside])
             )
             product -= self.tau * sizes[first:last, None] + totals[first:last, None] * factors[None, :]
             if cap is not None:
@@ -249,4 +261,3 @@ class AdditivePreference:
     def deviations(self, labels: np.ndarray, cap: int | None = None) -> Deviations:
         """Nash and individual stability of ``labels`` (n,) under the size ``cap``, over all moves."""
         return summarise_moves(self.move_checks(labels, cap))
-

@@ -73,7 +73,13 @@ class TauEstimate:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
-        return {"tau": self.tau, "median": self.median, "robust_sigma": self.robust_sigma, "multiplier": self.multiplier, "pairs": self.pairs}
+        return {
+            "tau": self.tau,
+            "median": self.median,
+            "robust_sigma": self.robust_sigma,
+            "multiplier": self.multiplier,
+            "pairs": self.pairs,
+        }
 
 
 @dataclass(frozen=True)
@@ -88,7 +94,11 @@ class Resolution:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: the rule, τ, the estimate and, with factors, the median and largest pair term t_i t_i."""
-        extra = {} if self.factors is None else {"pair_term_median": float(np.median(self.factors) ** 2), "pair_term_max": float(self.factors.max(initial=0.0) ** 2)}
+        extra = (
+            {}
+            if self.factors is None
+            else {"pair_term_median": float(np.median(self.factors) ** 2), "pair_term_max": float(self.factors.max(initial=0.0) ** 2)}
+        )
         return {"rule": self.rule, "tau": self.tau, **self.estimate, **extra}
 
 
@@ -194,10 +204,15 @@ def check_tau(tau: float | str) -> float | str:
     """``tau`` when it is a finite number, "auto" or a rule of :data:`TAU_RULES`; :class:`ConfigError` otherwise."""
     if isinstance(tau, str):
         if tau != AUTO and tau not in TAU_RULES:
-            raise ConfigError(f"tau must be a finite number, 'auto' or a rule name, got {tau!r}", hint=f"use a number, 'auto' or one of {', '.join(TAU_RULES)}")
+            raise ConfigError(
+                f"tau must be a finite number, 'auto' or a rule name, got {tau!r}",
+                hint=f"use a number, 'auto' or one of {', '.join(TAU_RULES)}",
+            )
         return tau
     if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not np.isfinite(tau):
-        raise ConfigError(f"tau must be a finite number, 'auto' or a rule name, got {tau!r}", hint=f"e.g. tau = 0.5, or one of {', '.join(TAU_RULES)}")
+        raise ConfigError(
+            f"tau must be a finite number, 'auto' or a rule name, got {tau!r}", hint=f"e.g. tau = 0.5, or one of {', '.join(TAU_RULES)}"
+        )
     return tau
 
 

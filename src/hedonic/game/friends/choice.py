@@ -113,7 +113,9 @@ class AvailableChoice:
         """The rule ranks each player's k best partners, so it needs ``rule.k``; reciprocity would make
         a player's choice depend on others' rankings (not a preference of its own), so it is refused."""
         if rule.k is None:
-            raise ConfigError("the available choice rule ranks each player's k best partners: it needs k", hint="pass k (e.g. 4), or use choice='fixed'")
+            raise ConfigError(
+                "the available choice rule ranks each player's k best partners: it needs k", hint="pass k (e.g. 4), or use choice='fixed'"
+            )
         if rule.mutual:
             raise ConfigError("mutual friendships are defined for the fixed choice rule only", hint="drop mutual, or use choice='fixed'")
 

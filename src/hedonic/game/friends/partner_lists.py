@@ -49,7 +49,9 @@ def best_columns(values: np.ndarray, width: int) -> np.ndarray:
         return np.full((rows_count, width), -1, dtype=np.int64)
     rows, cols = top_entries(values, width)
     keys = np.full((rows_count, width), np.iinfo(np.uint64).max, dtype=np.uint64)
-    keys[rows, np.arange(len(rows)) - np.searchsorted(rows, np.arange(rows_count))[rows]] = _descending_then_column(values[rows, cols], cols)
+    keys[rows, np.arange(len(rows)) - np.searchsorted(rows, np.arange(rows_count))[rows]] = _descending_then_column(
+        values[rows, cols], cols
+    )
     keys.sort(axis=1)
     return np.where(keys == np.iinfo(np.uint64).max, -1, (keys & np.uint64(0xFFFFFFFF)).astype(np.int64))
 
@@ -186,7 +188,9 @@ class PartnerLists:
         for segment_rows, segment_widths in zip(np.split(rows, segments), np.split(widths, segments), strict=True):
             columns = np.flatnonzero(self.alive & (self.groups == self.groups[segment_rows[0]]))
             for first in range(0, len(segment_rows), DEFAULT_BLOCK_ROWS):
-                self._rebuild_block(segment_rows[first : first + DEFAULT_BLOCK_ROWS], segment_widths[first : first + DEFAULT_BLOCK_ROWS], columns)
+                self._rebuild_block(
+                    segment_rows[first : first + DEFAULT_BLOCK_ROWS], segment_widths[first : first + DEFAULT_BLOCK_ROWS], columns
+                )
         self.rebuilt_rows += len(rows)
 
     def _rebuild_block(self, block: np.ndarray, widths: np.ndarray, columns: np.ndarray) -> None:

@@ -96,8 +96,7 @@ def check_inputs(geometry: NeuronGeometry, residual: torch.Tensor, activations: 
         )
     if residual.shape[1] != readout.hidden_size or activations.shape[1] != geometry.n:
         raise ModelError(
-            f"residual width {residual.shape[1]} / {activations.shape[1]} activations do not match "
-            f"d={readout.hidden_size}, n={geometry.n}",
+            f"residual width {residual.shape[1]} / {activations.shape[1]} activations do not match d={readout.hidden_size}, n={geometry.n}",
             hint="pass the activations of exactly the neurons whose directions built the geometry",
         )
     if not (torch.isfinite(residual).all() and torch.isfinite(activations).all()):
