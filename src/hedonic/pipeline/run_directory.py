@@ -21,6 +21,7 @@ from hedonic.layout import LOCK_NAME, MARKER_NAME, STALE_DIR, RunLayout
 from hedonic.manifest import MANIFEST_FORMAT_VERSION, MANIFEST_KIND
 from hedonic.pipeline.stage_runner import STAGE_FORMAT_VERSION, STAGE_KIND
 from hedonic.pipeline.stale import ARTIFACT_ROOTS
+from hedonic.stage_table import RECORDS_DIR
 
 MARKER_KIND = "run_directory"
 MARKER_FORMAT_VERSION = 1
@@ -31,7 +32,7 @@ def is_run_directory(root: Path) -> bool:
     """True when ``root`` holds a run-directory marker, or the manifest or stage records of an older hedonic run."""
     candidates = [(root / MARKER_NAME, MARKER_KIND, MARKER_FORMAT_VERSION)]
     candidates.append((root / "manifest.json", MANIFEST_KIND, MANIFEST_FORMAT_VERSION))
-    candidates += [(path, STAGE_KIND, STAGE_FORMAT_VERSION) for path in sorted((root / "stages").glob("*.json"))[:1]]
+    candidates += [(path, STAGE_KIND, STAGE_FORMAT_VERSION) for path in sorted((root / RECORDS_DIR).glob("*.json"))[:1]]
     for path, kind, version in candidates:
         try:
             read_json(path, kind, version)
