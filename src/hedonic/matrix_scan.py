@@ -51,7 +51,7 @@ def row_abs_max(matrix: np.ndarray) -> np.ndarray:
 def max_asymmetry(matrix: np.ndarray, tile: int = TILE, skip_nan: bool = False) -> float:
     """max |x_ij − x_ji| of a square ``matrix`` (n, n), comparing each tile with its mirror; O(n) extra memory.
 
-    ``skip_nan``: leave out pairs with a NaN (else a NaN there makes the result NaN).
+    ``skip_nan``: leave out pairs with a NaN (else a NaN there makes the result NaN); 0 when every pair has one.
     """
     n = matrix.shape[0]
     buffer = np.empty((tile, tile), dtype=np.result_type(matrix.dtype, np.float32))
@@ -62,7 +62,7 @@ def max_asymmetry(matrix: np.ndarray, tile: int = TILE, skip_nan: bool = False) 
             out = buffer[: block.shape[0], : block.shape[1]]
             np.subtract(block, matrix[other : other + tile, start : start + tile].T, out=out)
             np.abs(out, out=out)
-            asymmetry = max(asymmetry, float(np.nanmax(out)) if skip_nan else float(out.max()))
+            asymmetry = max(asymmetry, float(np.fmax.reduce(out, axis=None, initial=0.0)) if skip_nan else float(out.max()))
     return asymmetry
 
 
