@@ -12,15 +12,19 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
 from hedonic.errors import ModelError
 from hedonic.models.adapter import ModelAdapter
+from hedonic.models.attributes import attribute, model_config, tensor
 from hedonic.models.families import Family, family_for
 from hedonic.models.lora_delta import extract_lora_factors
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 TINY_FAMILIES = ("llama", "mistral", "gpt_neox", "bert", "gpt2")
 """Family names :func:`tiny_model` can build."""
@@ -178,10 +182,11 @@ def tiny_model(
     config = tiny_config(
         family, layers=layers, hidden=hidden, intermediate=intermediate, heads=heads, vocab_size=vocab_size, init_std=init_std
     )
-    return ModelAdapter(_build(config, seed).to(dtype), tiny_tokenizer(family))
+    model: nn.Module = _build(config, seed)  # nn.Module.to: transformers' wrapped `to` confuses type checkers
+    return ModelAdapter(model.to(dtype), tiny_tokenizer(family))
 
 
-def _build(config: Any, seed: int) -> nn.Module:
+def _build(config: Any, seed: int) -> PreTrainedModel:
     from transformers import AutoModelForSequenceClassification
 
     with torch.random.fork_rng(devices=[]):
@@ -223,10 +228,10 @@ def attach_tiny_lora(
     from peft import LoraConfig, get_peft_model
     from peft.tuners.lora import LoraLayer
 
-    family = family_for(model.config.model_type)
+    family = family_for(model_config(model).model_type)
     config = LoraConfig(
         r=rank,
-        lora_alpha=alpha,
+        lora_alpha=alpha,  # type: ignore[arg-type]  # peft annotates int; its scaling alpha / r takes any number
         lora_dropout=0.0,
         use_rslora=use_rslora,
         target_modules=_lora_target_regex(family, layers),
@@ -240,11 +245,12 @@ def attach_tiny_lora(
     with torch.no_grad():
         for _, module in sorted(peft_model.named_modules(), key=lambda item: item[0]):
             if isinstance(module, LoraLayer):
-                for factor in (module.lora_A["default"].weight, module.lora_B["default"].weight):
+                for factor in (tensor(module.lora_A["default"], "weight"), tensor(module.lora_B["default"], "weight")):
                     factor.copy_(scale * torch.randn(factor.shape, generator=generator))
         if train_head:
-            head = peft_model.get_base_model().get_submodule(family.head).modules_to_save["default"]
-            head.weight.add_(scale * torch.randn(head.weight.shape, generator=generator))
+            wrapper = peft_model.get_base_model().get_submodule(family.head)
+            head_weight = tensor(attribute(wrapper, "modules_to_save", nn.ModuleDict)["default"], "weight")
+            head_weight.add_(scale * torch.randn(head_weight.shape, generator=generator))
     return peft_model.eval()
 
 
@@ -305,7 +311,9 @@ def save_tiny_checkpoint(
     model = _build(config, seed)
     tokenizer = tiny_tokenizer(family)
     if head_in_adapter:
-        backbone = model.base_model
+        from transformers import PreTrainedModel
+
+        backbone = attribute(model, "base_model", PreTrainedModel)
         backbone.config = copy.deepcopy(config)
         backbone.config.num_labels = 2
         backbone.save_pretrained(model_dir)

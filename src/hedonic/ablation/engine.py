@@ -187,17 +187,23 @@ class AblationEngine:
         order, lengths = _by_size(padded)
         index = torch.as_tensor(padded[order], device=device)
         delta = torch.empty(len(padded), len(cache), dtype=torch.float64, device=device)
-        function = None if readout == "model" else self._readout(readout)
-        projected = None if function is None else project_terms(function, cache.residual, cache.terms)
-        reference = self._reference(cache, freeze_norms) if function is None else None
+        if readout == "model":
+            reference = self._reference(cache, freeze_norms)
+
+            def effects(sets: torch.Tensor) -> torch.Tensor:
+                return reference - stacked_logits(self.adapter, cache, sets, freeze_norms=freeze_norms)
+
+        else:
+            function = self._readout(readout)
+            projected = project_terms(function, cache.residual, cache.terms)
+
+            def effects(sets: torch.Tensor) -> torch.Tensor:
+                return closed_form_effects(cache.residual, projected, sets, function, freeze_norms=freeze_norms)
+
         for chunk in _chunks(len(padded), self._chunk_size(cache, padded.shape[1], readout)):
             width = max(1, int(lengths[order[chunk]].max(initial=0)))
             rows = torch.as_tensor(order[chunk], device=device)
-            sets_chunk = index[chunk, :width]
-            if function is None:
-                delta[rows] = reference - stacked_logits(self.adapter, cache, sets_chunk, freeze_norms=freeze_norms)
-            else:
-                delta[rows] = closed_form_effects(cache.residual, projected, sets_chunk, function, freeze_norms=freeze_norms)
+            delta[rows] = effects(index[chunk, :width])
         return delta
 
     def _reference(self, cache: LayerCache, freeze_norms: bool) -> torch.Tensor:

@@ -54,7 +54,7 @@ def swapped_forwards(replacements: Sequence[tuple[nn.Module, Callable[..., Any]]
             module.forward = forward
         yield
     finally:
-        for (module, _), forward in zip(replacements, saved, strict=True):
+        for (module, _), original in zip(replacements, saved, strict=True):
             module.__dict__.pop("forward", None)
-            if forward is not None:
-                module.forward = forward
+            if original is not None:
+                module.forward = original

@@ -27,6 +27,7 @@ from torch import nn
 
 from hedonic.ablation.hooks import swapped_forwards
 from hedonic.errors import ModelError
+from hedonic.models.attributes import number, optional_tensor, tensor
 
 if TYPE_CHECKING:
     from hedonic.models import ModelAdapter
@@ -89,10 +90,10 @@ def clean_scale(module: nn.Module, states: torch.Tensor) -> NormScale:
     """The statistics ``module`` computes for its input ``states`` (B, T, d): see :class:`NormScale`."""
     if norm_kind(module) == "rms":
         variance = states.to(torch.float32).pow(2).mean(-1)
-        return NormScale(torch.rsqrt(variance + module.variance_epsilon), None)
+        return NormScale(torch.rsqrt(variance + number(module, "variance_epsilon")), None)
     mean = states.mean(-1)
     variance = (states - mean.unsqueeze(-1)).pow(2).mean(-1)
-    return NormScale(torch.rsqrt(variance + module.eps), mean)
+    return NormScale(torch.rsqrt(variance + number(module, "eps")), mean)
 
 
 def frozen_norm(module: nn.Module, states: torch.Tensor, scale: NormScale) -> torch.Tensor:
@@ -103,12 +104,13 @@ def frozen_norm(module: nn.Module, states: torch.Tensor, scale: NormScale) -> to
     """
     if norm_kind(module) == "rms":
         normed = states.to(torch.float32) * scale.rstd.unsqueeze(-1)
-        return module.weight * normed.to(states.dtype)
+        return tensor(module, "weight") * normed.to(states.dtype)
     assert scale.mean is not None
     normed = (states - scale.mean.unsqueeze(-1).to(states.dtype)) * scale.rstd.unsqueeze(-1).to(states.dtype)
-    if module.weight is not None:
-        normed = normed * module.weight
-    return normed + module.bias if module.bias is not None else normed
+    weight, bias = optional_tensor(module, "weight"), optional_tensor(module, "bias")
+    if weight is not None:
+        normed = normed * weight
+    return normed + bias if bias is not None else normed
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import ExitStack
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import torch
@@ -22,6 +22,7 @@ from hedonic.ablation.readouts import check_readout, residual_readout
 from hedonic.stats import at_readout, hooked_states
 
 if TYPE_CHECKING:
+    from hedonic.ablation.norms import NormScale
     from hedonic.models import ModelAdapter, TokenBatch
 
 
@@ -89,7 +90,8 @@ def reference_effects(
             with torch.no_grad(), hooked_states(adapter, [layer]) as store, recorded_scales(norms) as scales:
                 adapter.logits(batch)
             clean_hidden = readout_hidden(adapter, store, layer, batch.to(adapter.device))
-            stack.enter_context(frozen(norms, list(scales)))
+            # the clean forward above ran every downstream norm, so each has its statistics
+            stack.enter_context(frozen(norms, cast("list[NormScale]", list(scales))))
         clean = reference_score(adapter, batch, layer, readout, clean_hidden=clean_hidden)
         rows = []
         for neurons in sets:

@@ -92,7 +92,7 @@ def bm25_idf(document_frequency: np.ndarray | np.float64, num_documents: int) ->
 
 def bm25_term_weight(
     term_frequency: np.ndarray,
-    document_length: np.ndarray,
+    document_length: np.ndarray | float,
     idf: np.ndarray,
     average_length: float,
     k1: float,
@@ -166,7 +166,8 @@ def ir_features(pairs: Sequence[QueryDocPair], *, k1: float = 1.2, b: float = 0.
             len(query_tokens),
             len(doc_tokens),
         )
-    return IRFeatures(*values, bm25_k1=float(k1), bm25_b=float(b))
+    cqtr, mean_tf_l, bm25, query_length, doc_length = values
+    return IRFeatures(cqtr, mean_tf_l, bm25, query_length, doc_length, bm25_k1=float(k1), bm25_b=float(b))
 
 
 def bm25_scores(queries: Sequence[str], documents: Sequence[str], stats: CorpusStats, *, k1: float = 1.2, b: float = 0.75) -> np.ndarray:

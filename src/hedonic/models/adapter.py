@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from hedonic.errors import ModelError
+from hedonic.models.attributes import attribute, model_config, optional_tensor, tensor
 from hedonic.models.batch import TokenBatch
 from hedonic.models.families import OUT_PROJ, Family, family_for
 from hedonic.models.lora_delta import LoraDeltas, LoraFactors, LoraKey
@@ -51,8 +52,14 @@ class ModelAdapter:
         self._model = model
         self.notes = tuple(notes)
         self._tokenizer = tokenizer
-        self._family = family_for(model.config.model_type)
-        self._layers = model.get_submodule(self._family.layers)
+        self._family = family_for(model_config(model).model_type)
+        layers = model.get_submodule(self._family.layers)
+        if not isinstance(layers, nn.ModuleList):
+            raise ModelError(
+                f"the model's blocks {self._family.layers!r} are a {type(layers).__name__}, not a ModuleList",
+                hint="load a standard transformers model of a supported family",
+            )
+        self._layers = layers
         self._lora = LoraDeltas(lora_factors)
         head = model.get_submodule(self._family.head)
         if head.out_features != 1:
@@ -123,7 +130,7 @@ class ModelAdapter:
 
     def layer_device(self, layer: int) -> torch.device:
         """Device of ``layer``'s MLP (its weights, activations and residual stream)."""
-        return self.out_proj(layer).weight.device
+        return tensor(self.out_proj(layer), "weight").device
 
     # ------------------------------------------------------------------ modules
     def check_layer(self, layer: int) -> int:
@@ -180,11 +187,12 @@ class ModelAdapter:
         layer = self.check_layer(layer)
         if self._family.final_norm is not None:
             return self._model.get_submodule(self._family.final_norm)
+        assert self._family.layer_norm_after is not None  # every family names one of the two norms
         return self.block(layer).get_submodule(self._family.layer_norm_after)
 
     # ------------------------------------------------------------------ weights
     def _weight(self, module: nn.Module) -> torch.Tensor:
-        weight = module.weight.detach()
+        weight = tensor(module, "weight").detach()
         return weight.T if self._family.transposed else weight
 
     def w_out(self, layer: int, *, base: bool = False) -> torch.Tensor:
@@ -198,8 +206,7 @@ class ModelAdapter:
 
     def b_out(self, layer: int) -> torch.Tensor | None:
         """Output projection bias (d,), or None."""
-        bias = self.out_proj(layer).bias
-        return None if bias is None else bias.detach()
+        return _bias(self.out_proj(layer))
 
     def w_in(self, layer: int, *, base: bool = False) -> dict[str, torch.Tensor]:
         """Input projection weights by short name, each (n, d): row i is neuron i's read weights.
@@ -214,7 +221,7 @@ class ModelAdapter:
 
     def b_in(self, layer: int) -> dict[str, torch.Tensor | None]:
         """Input projection biases by short name, each (n,) or None."""
-        return {name: None if module.bias is None else module.bias.detach() for name, module in self.in_projs(layer).items()}
+        return {name: _bias(module) for name, module in self.in_projs(layer).items()}
 
     def _base(self, weight: torch.Tensor, key: LoraKey) -> torch.Tensor:
         merged = weight.to(torch.float32)
@@ -237,7 +244,7 @@ class ModelAdapter:
                     f"unexpected pooler activation {type(pooler.activation).__name__}; expected Tanh",
                     hint="use a standard BERT pooler",
                 )
-            stages.append(HeadStage(*_affine(pooler.dense), "tanh"))
+            stages.append(HeadStage(*_affine(attribute(pooler, "dense", nn.Module)), "tanh"))
         stages.append(HeadStage(*_affine(self._model.get_submodule(self._family.head)), None))
         return stages
 
@@ -248,7 +255,7 @@ class ModelAdapter:
 
         def apply(hidden: torch.Tensor) -> torch.Tensor:
             if pooler is not None:
-                hidden = pooler.activation(pooler.dense(hidden))
+                hidden = attribute(pooler, "activation", nn.Module)(attribute(pooler, "dense", nn.Module)(hidden))
             return head(hidden).squeeze(-1)
 
         return apply
@@ -343,5 +350,9 @@ class ModelAdapter:
 
 
 def _affine(module: nn.Module) -> tuple[torch.Tensor, torch.Tensor | None]:
-    bias = module.bias
-    return module.weight.detach(), None if bias is None else bias.detach()
+    return tensor(module, "weight").detach(), _bias(module)
+
+
+def _bias(module: nn.Module) -> torch.Tensor | None:
+    bias = optional_tensor(module, "bias")
+    return None if bias is None else bias.detach()

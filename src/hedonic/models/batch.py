@@ -42,7 +42,8 @@ class TokenBatch:
 
     def map(self, function: Callable[[torch.Tensor], torch.Tensor]) -> TokenBatch:
         """A new batch with ``function`` applied to every tensor (e.g. a device move or row selection)."""
-        return TokenBatch(*(None if t is None else function(t) for t in self.tensors()))
+        input_ids, attention_mask, token_type_ids = self.tensors()
+        return TokenBatch(function(input_ids), function(attention_mask), None if token_type_ids is None else function(token_type_ids))
 
     def tensors(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """(input_ids, attention_mask, token_type_ids)."""

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from hedonic.errors import ModelError
+from hedonic.models.attributes import tensor
 
 if TYPE_CHECKING:
     from hedonic.models.families import Family
@@ -90,8 +91,8 @@ def extract_lora_factors(model: nn.Module, family: Family, adapter_name: str = "
                 hint="hedonic analyses LoRA on block modules; train the head with modules_to_save instead",
             )
         factors[key] = LoraFactors(
-            a=module.lora_A[adapter_name].weight.detach().to("cpu", torch.float32).clone(),
-            b=module.lora_B[adapter_name].weight.detach().to("cpu", torch.float32).clone(),
+            a=tensor(module.lora_A[adapter_name], "weight").detach().to("cpu", torch.float32).clone(),
+            b=tensor(module.lora_B[adapter_name], "weight").detach().to("cpu", torch.float32).clone(),
             scaling=float(module.scaling[adapter_name]),
         )
     return factors

@@ -12,6 +12,7 @@ import torch
 
 from hedonic.artifacts import read_json, write_json
 from hedonic.errors import ArtifactError, ConfigError, ModelError, NumericalError
+from hedonic.models.attributes import tensor
 from hedonic.models.families import OUT_PROJ
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def _base_weight(adapter: ModelAdapter, layer: int, name: str, delta: torch.Tens
     if name in adapter.family.in_proj_paths:
         return adapter.w_in(layer, base=True)[name]
     module = adapter.block(layer).get_submodule(name)
-    weight = module.weight.detach()
+    weight = tensor(module, "weight").detach()
     weight = weight.T if adapter.family.transposed else weight
     return weight.to("cpu", torch.float32) - delta
 

@@ -151,9 +151,9 @@ class ActivationStats:
         return replace(
             self,
             neurons=neurons,
-            sum=rows(self.sum),
-            sum_abs=rows(self.sum_abs),
-            sum_sq=rows(self.sum_sq),
+            sum=self.sum[position],
+            sum_abs=self.sum_abs[position],
+            sum_sq=self.sum_sq[position],
             sum_outer=block(self.sum_outer),
             sum_v=rows(self.sum_v),
             sum_vv=block(self.sum_vv),

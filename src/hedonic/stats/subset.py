@@ -36,7 +36,7 @@ class SubsetSpec:
     k: int | None = None
 
 
-def explicit_subset(ids: np.ndarray | list[int], n: int) -> np.ndarray:
+def explicit_subset(ids: np.ndarray | Sequence[int], n: int) -> np.ndarray:
     """``ids`` (m,) as a strictly ascending int64 array (m′,), checked to lie in 0..n-1 (duplicates dropped)."""
     subset = np.unique(np.asarray(ids, dtype=np.int64))
     if subset.size == 0 or subset[0] < 0 or subset[-1] >= n:
@@ -141,7 +141,12 @@ def resolve_layer_subsets(
     profile = lora_profile(adapter) if spec.ranking == "lora" else None
     variances = variance_pass() if spec.ranking == "variance" else {}
     n = adapter.intermediate_size
-    return {layer: resolve_subset(spec, n, layer=layer, profile=profile, stats=variances.get(layer)) for layer in indices}
+    subsets: dict[int, np.ndarray] = {}
+    for layer in indices:
+        chosen = resolve_subset(spec, n, layer=layer, profile=profile, stats=variances.get(layer))
+        assert chosen is not None  # parse_subset gives ids or a ranking with its k: never "all" here
+        subsets[layer] = chosen
+    return subsets
 
 
 def subset_of_stats(stats: ActivationStats, text: str, profile: Callable[[], LoraProfile]) -> ActivationStats:
@@ -152,6 +157,7 @@ def subset_of_stats(stats: ActivationStats, text: str, profile: Callable[[], Lor
     (:meth:`ActivationStats.select` raises otherwise).
     """
     spec = parse_subset(text)
+    chosen: np.ndarray | None
     if spec.ranking == "lora" and spec.k is not None:
         chosen = top_k(profile().neuron_norms(stats.layer)[stats.neurons], spec.k, stats.neurons)
     else:

@@ -32,6 +32,8 @@ VALUATION_FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 """Format versions :func:`load_valuation` reads (1: without the spectrum)."""
 SYMMETRY_RTOL = 1e-5
+_FLOAT32_TINY = np.finfo(np.float32).tiny
+"""The smallest normal float32 (a numpy float32): the floor of φ's scale in the symmetry check."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def check_phi(phi: np.ndarray, where: str = "φ") -> None:
             f"{where}: φ holds {scan.non_finite} NaN or infinite entries",
             hint="recompute the valuation; check the statistics for constant or non-finite activations",
         )
-    if scan.max_asymmetry > SYMMETRY_RTOL * max(scan.scale, np.finfo(np.float32).tiny):
+    if scan.max_asymmetry > SYMMETRY_RTOL * (_FLOAT32_TINY if _FLOAT32_TINY > scan.scale else scan.scale):
         raise ArtifactError(
             f"{where}: φ is not symmetric (max |φ − φᵀ| = {scan.max_asymmetry:.3g}, max |φ| = {scan.scale:.3g})",
             hint="symmetrise it, e.g. (φ + φᵀ) / 2, before building the game",
@@ -143,7 +145,7 @@ def save_valuation(valuation: Valuation, path: str | Path) -> Path:
         "details": json.dumps(dict(valuation.details), sort_keys=True),
         "spectrum": json.dumps(valuation.spectrum.to_dict(), sort_keys=True),
     }
-    tensors = {"phi": valuation.phi.astype(np.float32), "neurons": valuation.neurons.astype(np.int64)}
+    tensors: dict[str, np.ndarray] = {"phi": valuation.phi.astype(np.float32), "neurons": valuation.neurons.astype(np.int64)}
     return save_tensors(path, VALUATION_KIND, VALUATION_FORMAT_VERSION, tensors, metadata)
 
 

@@ -131,7 +131,7 @@ class _CacheRows:
     def gradient(self, sets: torch.Tensor) -> torch.Tensor:
         """u_j·∇F(h − u_S) (K, B, k) for the K single-player sets (K, 1) (−1: the clean row)."""
         terms = self.terms()
-        states = (self.cache.token_residual.unsqueeze(0) - removed(terms, sets)).detach().requires_grad_(True)
+        states = (self.token_residual().unsqueeze(0) - removed(terms, sets)).detach().requires_grad_(True)
         with torch.enable_grad():
             (gradient,) = torch.autograd.grad(self.logits(states).sum(), states)
         return self.project(gradient)
@@ -139,7 +139,7 @@ class _CacheRows:
     def hessian(self, sets: torch.Tensor) -> torch.Tensor:
         """u_j·H u_i (K, B, k) at the clean inputs, for the K single-player sets (K, 1)."""
         terms = self.terms()
-        states = self.cache.token_residual.unsqueeze(0).repeat(sets.shape[0], 1, 1, 1).requires_grad_(True)
+        states = self.token_residual().unsqueeze(0).repeat(sets.shape[0], 1, 1, 1).requires_grad_(True)
         tangents = removed(terms, sets)
         with torch.enable_grad(), sdpa_kernel(SDPBackend.MATH):
             (gradient,) = torch.autograd.grad(self.logits(states).sum(), states, create_graph=True)
@@ -166,3 +166,8 @@ class _CacheRows:
         """The cache's token contribution terms (built with token states)."""
         assert self.cache.token_terms is not None and self.cache.token_residual is not None
         return self.cache.token_terms
+
+    def token_residual(self) -> torch.Tensor:
+        """The cache's residual stream (B, T, d) on every token (built with token states)."""
+        assert self.cache.token_residual is not None
+        return self.cache.token_residual

@@ -32,6 +32,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from hedonic.ablation import check_readout, norm_readout
 from hedonic.errors import ConfigError, DataError
+from hedonic.models.attributes import attribute
 from hedonic.progress import progress
 from hedonic.stats.budget import check_budget, resolve_budget
 from hedonic.stats.subset import explicit_subset
@@ -117,7 +118,7 @@ def _autograd(
         function = (
             _scaled_model(adapter, layer, batch, index) if readout == "model" else _scaled_local(adapter, layer, batch, index, readout)
         )
-        scales = torch.ones(k, dtype=adapter.model.dtype, device=index.device)
+        scales = torch.ones(k, dtype=attribute(adapter.model, "dtype", torch.dtype), device=index.device)
         with sdpa_kernel(SDPBackend.MATH):
             total += torch.autograd.functional.hessian(function, scales).to(torch.float64)
         count += len(batch)

@@ -6,11 +6,14 @@ checks that library, configuration and command line agree)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from hedonic.valuation.build import DEFAULT_MEASURE, VALUATION_KINDS, Measure
 
-ValuationKindName = Literal[tuple(VALUATION_KINDS)]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    ValuationKindName = str  # a Literal built from the table at runtime is no static type
+else:
+    ValuationKindName = Literal[tuple(VALUATION_KINDS)]
 """The names of :data:`hedonic.valuation.build.VALUATION_KINDS` (what ``[valuation] kind`` accepts)."""
 
 

@@ -22,6 +22,7 @@ def readout_rows(
     """
     batch = batch.to(adapter.device)
     states = capture_layer_states(adapter, batch, [layer])[adapter.check_layer(layer)]
+    assert states.residual is not None  # captured: capture_layer_states keeps the residual by default
     residual = at_readout(adapter, states.residual, batch.attention_mask)
     activations = at_readout(adapter, states.activations, batch.attention_mask)
     if neurons is not None:
