@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from hedonic.errors import ConfigError
 
@@ -49,6 +49,13 @@ class BaselineJob:
         """Number of clusters asked of the clustering methods: the reference's coalition count."""
         return int(self.sizes.size)
 
+    def given(self, name: Literal["phi", "correlation", "features"]) -> np.ndarray:
+        """The input ``name`` (a method's ``needs``); :class:`ConfigError` when the job has none."""
+        value = {"phi": self.phi, "correlation": self.correlation, "features": self.features}[name]
+        if value is None:
+            raise ConfigError(f"this baseline needs {name}, and the job has none", hint=f"pass {name} in the baseline inputs")
+        return value
+
 
 @dataclass(frozen=True)
 class BaselineMethod:
@@ -67,7 +74,7 @@ def _kmeans(job: BaselineJob) -> Partition:
     from hedonic.baselines.kmeans import spherical_kmeans_baseline
 
     return spherical_kmeans_baseline(
-        job.features, job.players, job.clusters, seed=job.seed, n_init=job.kmeans_n_init, match_to=job.target, layer=job.layer
+        job.given("features"), job.players, job.clusters, seed=job.seed, n_init=job.kmeans_n_init, match_to=job.target, layer=job.layer
     )
 
 
@@ -75,19 +82,19 @@ def _spectral(job: BaselineJob) -> Partition:
     from hedonic.baselines.spectral import DEFAULT_MAX_PLAYERS, spectral_baseline
 
     limit = DEFAULT_MAX_PLAYERS if job.max_spectral_players is None else job.max_spectral_players
-    return spectral_baseline(job.phi, job.players, job.clusters, max_players=limit, match_to=job.target, layer=job.layer)
+    return spectral_baseline(job.given("phi"), job.players, job.clusters, max_players=limit, match_to=job.target, layer=job.layer)
 
 
 def _agglomerative(job: BaselineJob) -> Partition:
     from hedonic.baselines.correlation import agglomerative_baseline
 
-    return agglomerative_baseline(job.correlation, job.players, job.clusters, match_to=job.target, layer=job.layer)
+    return agglomerative_baseline(job.given("correlation"), job.players, job.clusters, match_to=job.target, layer=job.layer)
 
 
 def _louvain(job: BaselineJob) -> Partition:
     from hedonic.baselines.louvain import louvain_baseline
 
-    return louvain_baseline(job.phi, job.players, n_clusters=job.clusters, seed=job.seed, match_to=job.target, layer=job.layer)
+    return louvain_baseline(job.given("phi"), job.players, n_clusters=job.clusters, seed=job.seed, match_to=job.target, layer=job.layer)
 
 
 def _random(job: BaselineJob) -> Partition:

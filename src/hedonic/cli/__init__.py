@@ -20,7 +20,7 @@ from hedonic.lazy_exports import lazy_attribute
 
 EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}
 """Exit codes of a command stopped by a signal (128 + the signal number, the shell's convention)."""
-_SIGNALS = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
+_SIGNALS: dict[int, str] = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
 _EXPORTS = {"app": "hedonic.cli._app"}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal, overload
 
 import typer
 
@@ -27,6 +27,14 @@ METHOD_HELP = "The game: " + "; ".join(f"'{row.name}' ({row.description})" for r
 CHOICE_HELP = "Top covers: " + " or ".join(f"'{row.name}' ({row.description})" for row in CHOICE_RULES.values()) + "."
 
 
+@overload
+def _setting(name: Literal["tau"], text: str) -> float | str: ...
+@overload
+def _setting(name: Literal["k"], text: str) -> int | None: ...
+@overload
+def _setting(name: Literal["threshold"], text: str) -> float | None: ...
+@overload
+def _setting(name: Literal["max_size"], text: str) -> int | str: ...
 def _setting(name: str, text: str) -> object:
     """The command-line ``text`` of the game parameter ``name``, read by its declared type as ``[game]`` reads it."""
     import typing
@@ -40,7 +48,7 @@ def _setting(name: str, text: str) -> object:
     return size_setting(value, where=option) if name == "max_size" else former_spelling(name, value, option)
 
 
-def _threshold(text: str, no_threshold: bool) -> object:
+def _threshold(text: str, no_threshold: bool) -> float | None:
     """``--threshold``, or the former ``--no-threshold`` (read as ``--threshold none``, with a deprecation warning)."""
     if not no_threshold:
         return _setting("threshold", text)
@@ -58,7 +66,7 @@ def _paths(phi: Path | None, run_dir: Path | None, layer: int | None, out: Path 
     if phi is not None and run_dir is not None:
         raise ConfigError("pass --phi or --run-dir, not both", hint="--phi for a single φ file, --run-dir with --layer for a pipeline run")
     layout = layer_layout(run_dir, layer)
-    if layout is not None:
+    if layout is not None and layer is not None:
         source = layout.valuation(layer)
         return source, check_output(out or layout.partition(layer), PARTITION_KIND, [source])
     if phi is None:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from hedonic.data import QueryDocPair
     from hedonic.evaluation.decomposition import DecomposedEvaluation
-    from hedonic.evaluation.layer_evaluation import LayerEvaluation
+    from hedonic.evaluation.layer_evaluation import ComparisonOptions, LayerEvaluation
     from hedonic.evaluation.significance import NullSettings
     from hedonic.game import Partition
     from hedonic.layout import RunLayout
@@ -156,23 +156,23 @@ def evaluate(
     engine = AblationEngine(
         loaded, layer, list(iter_batches(loaded, pairs, batch_size, max_length)), mode=mode, token_states=readout == "model"
     )
-    options = dict(
-        input_ids=[pair.pair_id for pair in pairs],
-        exclude_ids=excluded,
-        readout=readout,
-        size_range=size_range,
-        max_coalitions=max_coalitions,
-        metrics=chosen,
-        max_pairs=max_pairs or None,
-        seed=seed,
-        n_resamples=n_resamples,
-        n_permutations=n_permutations,
-        rank_test=rank_test,
-        significance=significance,
-        verdict_metric=verdict_metric,
-        model_name=model,
-        context={"model": model, "adapter": "" if adapter is None else str(adapter), "data": data},
-    )
+    options: ComparisonOptions = {
+        "input_ids": [pair.pair_id for pair in pairs],
+        "exclude_ids": excluded,
+        "readout": readout,
+        "size_range": size_range,
+        "max_coalitions": max_coalitions,
+        "metrics": chosen,
+        "max_pairs": max_pairs or None,
+        "seed": seed,
+        "n_resamples": n_resamples,
+        "n_permutations": n_permutations,
+        "rank_test": rank_test,
+        "significance": significance,
+        "verdict_metric": verdict_metric,
+        "model_name": model,
+        "context": {"model": model, "adapter": "" if adapter is None else str(adapter), "data": data},
+    }
     facts = f"{len(pairs)} held-out inputs, readout {readout}{' (frozen norms)' if freeze_norms else ''}, ablation {engine.mode}"
     if not decompose:
         _save_and_print(console, compare_partitions(engine, partitions, freeze_norms=freeze_norms, **options), layer, destination, facts)

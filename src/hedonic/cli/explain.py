@@ -114,7 +114,6 @@ def explain(
         raise ConfigError(f"{folder} holds no partition (partitions/layer<L>.json)", hint="run `hedonic discover` first, or pass --layer")
     section = dataclasses.replace(
         MEANING,
-        readout=readout,
         min_size=min_size,
         max_size=max_size,
         max_coalitions=max_coalitions or 0,
@@ -125,6 +124,7 @@ def explain(
     )
     settings = dataclasses.replace(
         section.settings(mode=mode, batch_size=batch_size, max_length=max_length, seed=seed),
+        readout=readout,
         k=k,
         top_k=top_k,
         min_domain_size=min_domain_size,

@@ -36,8 +36,8 @@ def lora(
     for column in ("layer", "module", "‖ΔW‖_F", "relative", "top neuron"):
         table.add_column(column, justify="left" if column == "module" else "right")
     for update in profile.modules:
-        top = update.top_neuron()
-        top_text = "-" if top is None else f"{top} ({update.neuron_norms[top]:.3g})"
+        top, norms = update.top_neuron(), update.neuron_norms
+        top_text = "-" if top is None or norms is None else f"{top} ({norms[top]:.3g})"
         table.add_row(str(update.layer), update.module, f"{update.delta_norm:.4g}", f"{update.relative:.4g}", top_text)
     console = make_console()
     console.print(table)

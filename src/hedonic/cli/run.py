@@ -15,6 +15,7 @@ from hedonic.cli.options import LegacyOutDirOption, LegacyRunDirArgument, RunDir
 
 if TYPE_CHECKING:
     from hedonic.evaluation import Comparison
+    from hedonic.evaluation.verdict import BaselineVerdict
     from hedonic.layout import RunLayout
     from hedonic.pipeline.run import RunResult
 
@@ -94,7 +95,7 @@ def _summarise(result: RunResult) -> None:
     from hedonic.evaluation.verdict import model_verdicts, verdict_from_dict
 
     console = make_console(quiet=os.environ.get("RANK", "0") != "0")  # one summary per torchrun job
-    verdicts = []
+    verdicts: list[BaselineVerdict] = []
     for layer in result.evaluated:
         path = result.layout.comparison(layer)
         if path.is_file():

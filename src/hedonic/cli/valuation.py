@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, get_args
+from typing import TYPE_CHECKING, Annotated, cast, get_args
 
 import typer
 
@@ -106,8 +106,8 @@ def valuation(
     if freeze_norms and kind != "pas-model":
         raise ConfigError(f"--freeze-norms is for --kind pas-model, not {kind}", hint="drop --freeze-norms, or use --kind pas-model")
     layout = layer_layout(run_dir, layer)
-    stats_path = stats or (layout.stats(layer) if layout else None)
-    out_path = out or (layout.valuation(layer) if layout else None)
+    stats_path = stats or (layout.stats(layer) if layout and layer is not None else None)
+    out_path = out or (layout.valuation(layer) if layout and layer is not None else None)
     if stats_path is None or out_path is None:
         raise ConfigError(
             "pass --stats and --out, or --run-dir and --layer", hint="e.g. --stats stats/layer3.safetensors --out phi.safetensors"
@@ -140,6 +140,8 @@ def valuation(
         return list(iter_batches(load(), analysis_pairs(inputs, limit), batch_size, max_length))
 
     moments = subset_of_stats(moments, neurons, lambda: lora_profile(load()))
-    built = build_valuation(kind, moments, load, batches, measure=measure, readout=readout, memory_budget=budget, freeze_norms=freeze_norms)
+    built = build_valuation(
+        kind, moments, load, batches, measure=cast("Measure", measure), readout=readout, memory_budget=budget, freeze_norms=freeze_norms
+    )
     save_valuation(built, out_path)
     make_console().print(f"{built.name} φ of layer {moments.layer}: {built.n} neurons → {out_path}")

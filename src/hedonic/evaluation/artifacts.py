@@ -66,6 +66,7 @@ CONSISTENCY_RTOL = 1e-9
 
 def save_synergy(result: SynergyResult, path: str | Path) -> Path:
     """Write ``result`` as a JSON artifact (kind ``synergy``, version 3), atomically; returns the path."""
+    coalitions = [_coalition_json(coalition) for coalition in result.coalitions]
     payload = {
         "model": result.model,
         "layer": result.layer,
@@ -78,12 +79,12 @@ def save_synergy(result: SynergyResult, path: str | Path) -> Path:
         "pair_seed": result.plan.seed,
         "metric_definitions": METRIC_DEFINITIONS,
         "inputs": {"ids": list(result.input_ids), "clean": result.clean},
-        "coalitions": [_coalition_json(coalition) for coalition in result.coalitions],
+        "coalitions": coalitions,
         "significance": _significance_json(result.significance),
     }
     if result.significance is not None:
         tests = result.significance.tests
-        for index, entry in enumerate(payload["coalitions"]):
+        for index, entry in enumerate(coalitions):
             entry["tests"] = {
                 metric: {key: _finite(getattr(tests, key)[index, column]) for key in ("observed", "z", "p", "q")}
                 for column, metric in enumerate(tests.metrics)

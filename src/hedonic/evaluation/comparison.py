@@ -180,15 +180,13 @@ class Comparison:
         go = graph_objects()
         figure = go.Figure()
         for name in (metric,) if metric else self.metrics:
-            shown = [entry for entry in self.contrasts if entry.metric == name and entry.cliffs_delta is not None]
-            low = [entry.cliffs_delta - (entry.delta_ci_low if entry.delta_ci_low is not None else entry.cliffs_delta) for entry in shown]
-            high = [
-                (entry.delta_ci_high if entry.delta_ci_high is not None else entry.cliffs_delta) - entry.cliffs_delta for entry in shown
-            ]
+            shown = [(entry, entry.cliffs_delta) for entry in self.contrasts if entry.metric == name and entry.cliffs_delta is not None]
+            low = [delta - (entry.delta_ci_low if entry.delta_ci_low is not None else delta) for entry, delta in shown]
+            high = [(entry.delta_ci_high if entry.delta_ci_high is not None else delta) - delta for entry, delta in shown]
             figure.add_trace(
                 go.Scatter(
-                    x=[entry.cliffs_delta for entry in shown],
-                    y=[entry.method for entry in shown],
+                    x=[delta for _, delta in shown],
+                    y=[entry.method for entry, _ in shown],
                     mode="markers",
                     name=name,
                     error_x={"type": "data", "symmetric": False, "array": high, "arrayminus": low},

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -56,7 +56,8 @@ def _means(coalition: CoalitionSynergy) -> np.ndarray:
 
 def _rebuilt(coalition: CoalitionSynergy, values: np.ndarray, plan: SynergyPlan, ratio_floor: float) -> CoalitionSynergy:
     """``coalition`` with the means ``values`` (laid out as by :func:`_means`) and the metrics they imply."""
-    fields, start = {}, 0
+    fields: dict[str, Any] = {}  # MEAN_FIELDS name → its means (names known at run time only: Any for replace())
+    start = 0
     for name in MEAN_FIELDS:
         size = len(getattr(coalition, name))
         fields[name] = values[start : start + size]

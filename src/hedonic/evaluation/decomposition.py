@@ -18,25 +18,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import numpy as np
 
 from hedonic.display import graph_objects, html_grid, html_table
 from hedonic.errors import ConfigError
-from hedonic.evaluation.layer_evaluation import LayerEvaluation, compare_partitions
+from hedonic.evaluation.layer_evaluation import ComparisonOptions, LayerEvaluation, compare_partitions
 from hedonic.evaluation.verdict import verdict_from_dict
 
 if TYPE_CHECKING:
     from hedonic.ablation import AblationEngine
-    from hedonic.evaluation.synergy import SynergyResult
+    from hedonic.evaluation.synergy import SynergyMetric, SynergyResult
     from hedonic.game import Partition
 
 PARTS: tuple[str, ...] = ("total", "computation", "norm")
 """The parts of a coalition's synergy: free norms, frozen norms, and their difference."""
 ADDITIVE_METRICS: tuple[str, ...] = ("pair", "na")
 """Signed metrics whose parts add up: total = computation + norm."""
-DEFAULT_DECOMPOSITION_METRICS: tuple[str, ...] = ("pair", "na", "pair_abs", "na_abs")
+DEFAULT_DECOMPOSITION_METRICS: tuple[SynergyMetric, ...] = ("pair", "na", "pair_abs", "na_abs")
 """What a decomposition measures unless asked otherwise."""
 
 
@@ -172,7 +172,9 @@ class DecomposedEvaluation:
         return found
 
 
-def decompose_partitions(engine: AblationEngine, partitions: Mapping[str, Partition], **options: Any) -> DecomposedEvaluation:
+def decompose_partitions(
+    engine: AblationEngine, partitions: Mapping[str, Partition], **options: Unpack[ComparisonOptions]
+) -> DecomposedEvaluation:
     """:func:`~hedonic.evaluation.layer_evaluation.compare_partitions` twice on the same coalitions: norms free, then frozen.
 
     ``options`` are those of ``compare_partitions`` but ``freeze_norms``; the selection (size

@@ -33,6 +33,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 from scipy import stats
@@ -41,8 +42,8 @@ from hedonic.errors import ConfigError
 
 N_RESAMPLES = 9999
 """The library's bootstrap resamples and permutations of each test (scipy's default)."""
-BRUNNER_MUNZEL = "brunner-munzel"
-MANN_WHITNEY = "mann-whitney"
+BRUNNER_MUNZEL: Final = "brunner-munzel"
+MANN_WHITNEY: Final = "mann-whitney"
 AHEAD, LEVEL, BEHIND, UNDETERMINED = "ahead", "level", "behind", "undetermined"
 BOOTSTRAP_BATCH_ELEMENTS = 1 << 22
 """Bound on the elements of one vectorised batch of bootstrap resamples (resamples × pooled size)."""

@@ -19,7 +19,7 @@ import time
 import zlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Required, TypedDict
 
 import numpy as np
 
@@ -38,6 +38,26 @@ if TYPE_CHECKING:
 
 SizeRange = tuple[int, int | None]
 """(smallest, largest) coalition size evaluated, inclusive; None: no upper bound."""
+
+
+class ComparisonOptions(TypedDict, total=False):
+    """The keyword options of :func:`compare_partitions` but ``freeze_norms``, as one typed mapping (see there)."""
+
+    input_ids: Required[Sequence[str]]
+    exclude_ids: Collection[str]
+    readout: str
+    size_range: SizeRange
+    max_coalitions: int | None
+    metrics: Sequence[str]
+    max_pairs: int | None
+    seed: int
+    n_resamples: int
+    n_permutations: int
+    rank_test: str
+    significance: NullSettings | None
+    verdict_metric: str
+    model_name: str | None
+    context: Mapping[str, object] | None
 
 
 def select_coalitions(partition: Partition, size_range: SizeRange, cap: int | None, seed: int, name: str) -> list[tuple[int, ...]]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from hedonic.errors import ConfigError
 from hedonic.evaluation.decomposition import DEFAULT_DECOMPOSITION_METRICS
 from hedonic.evaluation.inference import BRUNNER_MUNZEL
-from hedonic.evaluation.synergy import DEFAULT_MAX_PAIRS, DEFAULT_METRICS
+from hedonic.evaluation.synergy import DEFAULT_MAX_PAIRS, DEFAULT_METRICS, SynergyMetric
 from hedonic.evaluation.verdict import DEFAULT_VERDICT_METRIC
 from hedonic.spelling import NONE
 
@@ -35,7 +35,6 @@ DECOMPOSITION_MAX_COALITIONS = 16
 """Coalitions per method of the decomposition (a seeded sample; the evaluation scores all of them): the same reason."""
 
 
-SynergyMetric = Literal["pair", "ratio", "excess", "na", "pair_abs", "ratio_abs", "excess_abs", "na_abs"]
 NullMetric = Literal["pair", "pair_abs", "na", "na_abs", "ratio", "ratio_abs"]
 
 
@@ -73,7 +72,7 @@ class SynergyParameters:
     significance_draws: int = 200
     significance_metrics: list[NullMetric] = field(default_factory=lambda: ["pair", "na"])
     alpha: float = 0.05
-    verdict_metric: SynergyMetric = DEFAULT_VERDICT_METRIC  # type: ignore[assignment]
+    verdict_metric: SynergyMetric = DEFAULT_VERDICT_METRIC
 
     def __post_init__(self) -> None:
         if self.significance_draws < 0 or self.significance_draws == 1:
@@ -118,7 +117,7 @@ class DecompositionParameters:
     inputs: int = 0
     significance_draws: int = 0
     significance_metrics: list[NullMetric] = field(default_factory=lambda: ["na"])
-    verdict_metric: SynergyMetric = DEFAULT_VERDICT_METRIC  # type: ignore[assignment]
+    verdict_metric: SynergyMetric = DEFAULT_VERDICT_METRIC
 
     def __post_init__(self) -> None:
         if self.significance_draws < 0 or self.significance_draws == 1:

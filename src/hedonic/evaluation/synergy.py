@@ -38,7 +38,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -63,6 +63,8 @@ METRIC_DEFINITIONS: dict[str, str] = {
     "na_abs": "E|D_C(x) - sum_i D_i(x)|",
 }
 """Plain-text definition of each metric (D_S(x) = f(x) - f_{-S}(x), E = mean over held-out inputs)."""
+SynergyMetric = Literal["pair", "ratio", "excess", "na", "pair_abs", "ratio_abs", "excess_abs", "na_abs"]
+"""A metric's name (the keys of :data:`METRIC_DEFINITIONS`)."""
 DEFAULT_RATIO_FLOOR = 1e-6
 PAIR_METRICS: frozenset[str] = frozenset({"pair", "ratio", "pair_abs", "ratio_abs"})
 """Metrics that need the coalition's pairs ablated."""
@@ -70,7 +72,7 @@ WHOLE_METRICS: frozenset[str] = frozenset({"na", "excess", "na_abs", "excess_abs
 """Metrics that need the whole coalition ablated."""
 LEAVE_ONE_OUT_METRICS: frozenset[str] = frozenset({"excess", "excess_abs"})
 """Metrics that need every C∖k ablated (s sets of s − 1 neurons)."""
-DEFAULT_METRICS: tuple[str, ...] = ("pair", "ratio", "na", "pair_abs", "ratio_abs", "na_abs")
+DEFAULT_METRICS: tuple[SynergyMetric, ...] = ("pair", "ratio", "na", "pair_abs", "ratio_abs", "na_abs")
 """What an evaluation measures unless asked otherwise: every metric but ``excess``, whose s leave-one-out
 sets of s − 1 neurons cost O(s³·d) per coalition in closed form and s forwards through the model."""
 DEFAULT_MAX_PAIRS = 64

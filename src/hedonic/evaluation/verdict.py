@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from hedonic.errors import ConfigError
 from hedonic.evaluation.inference import AHEAD, BEHIND, LEVEL, UNDETERMINED, classify
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from hedonic.evaluation.comparison import Comparison
 
 MIXED = "mixed"
-DEFAULT_VERDICT_METRIC = "na_abs"
+DEFAULT_VERDICT_METRIC: Final = "na_abs"
 _PHRASES = {AHEAD: "ahead of", LEVEL: "level with", BEHIND: "behind", UNDETERMINED: "not comparable with", MIXED: "mixed against"}
 
 

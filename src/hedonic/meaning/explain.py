@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 from hedonic.ablation import AblationEngine
@@ -244,13 +245,15 @@ def _interpretations(
     values = group_means(engine.activations(), [group.neurons for group in groups])
     keys = [(group.method, group.draw) for group in groups]
     activations = {key: values[:, [k for k, other in enumerate(keys) if other == key]] for key in dict.fromkeys(keys)}
-    options = {"top_k": settings.top_k, "aligned_count": settings.aligned_count, "alpha": settings.fdr_alpha}
-    interpretation = interpret(activations, pairs, features, reference=settings.reference, **options)
+    run = partial(
+        interpret, pairs=pairs, features=features, top_k=settings.top_k, aligned_count=settings.aligned_count, alpha=settings.fdr_alpha
+    )
+    interpretation = run(activations, reference=settings.reference)
     found = tuple(tuple(sorted(int(i) for i in group)) for group in findings)
     found_interpretation = None
     if found:
         found_values = group_means(engine.activations(), list(found))
-        found_interpretation = interpret({("findings", 0): found_values}, pairs, features, reference="findings", **options)
+        found_interpretation = run({("findings", 0): found_values}, reference="findings")
     return activations, interpretation, found, found_interpretation
 
 

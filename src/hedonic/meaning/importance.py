@@ -280,7 +280,6 @@ def null_contrasts(result: ImportanceResult, *, null: str = NULL_METHOD) -> list
             sample = np.array(by_size.get(len(group.neurons), []), dtype=np.float64)
             sample = sample[np.isfinite(sample)]
             value = group.metric(metric)
-            defined = value is not None and sample.size > 0
             contrasts.append(
                 NullContrast(
                     method=group.method,
@@ -290,7 +289,9 @@ def null_contrasts(result: ImportanceResult, *, null: str = NULL_METHOD) -> list
                     value=value,
                     null_mean=float(sample.mean()) if sample.size else None,
                     null_count=int(sample.size),
-                    percentile=float(((sample < value).sum() + 0.5 * (sample == value).sum()) / sample.size) if defined else None,
+                    percentile=None
+                    if value is None or sample.size == 0
+                    else float(((sample < value).sum() + 0.5 * (sample == value).sum()) / sample.size),
                 )
             )
     return contrasts

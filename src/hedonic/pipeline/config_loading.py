@@ -40,7 +40,7 @@ def from_mapping(cls: type[T], data: Mapping[str, Any], where: str = "config") -
 
 
 def _convert(annotation: Any, value: Any, where: str) -> Any:
-    if dataclasses.is_dataclass(annotation):
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return from_mapping(annotation, value, where)
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):

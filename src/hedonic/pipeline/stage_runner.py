@@ -51,10 +51,11 @@ class StageRecord:
     def from_json(cls, document: Mapping[str, Any]) -> StageRecord | None:
         """The record in ``document``, or None when a field is missing or of the wrong type."""
         outputs = document.get("outputs")
+        if not isinstance(outputs, dict):
+            return None
         complete = (
             isinstance(document.get("name"), str)
             and isinstance(document.get("hash"), str)
-            and isinstance(outputs, dict)
             and all(isinstance(value, str) for value in outputs.values())
             and isinstance(document.get("wall_time_s"), (int, float))
         )

@@ -21,7 +21,7 @@ from hedonic.stage_table import STAGE
 if TYPE_CHECKING:
     import numpy as np
 
-    from hedonic.evaluation.layer_evaluation import LayerEvaluation
+    from hedonic.evaluation.layer_evaluation import ComparisonOptions, LayerEvaluation
     from hedonic.pipeline.config import DecompositionSection, EvaluationSection
     from hedonic.pipeline.context import RunContext
 
@@ -335,7 +335,7 @@ def _held_out_engine(pipeline: RunContext, layer: int, readout: str, count: int)
     return partitions, heldout, engine
 
 
-def _comparison_options(pipeline: RunContext, section: EvaluationSection | DecompositionSection, heldout: list[Any]) -> dict[str, Any]:
+def _comparison_options(pipeline: RunContext, section: EvaluationSection | DecompositionSection, heldout: list[Any]) -> ComparisonOptions:
     """``compare_partitions``' options for ``section``: its readout, coalitions, metrics and tests; ``[evaluation]``'s size range and statistics."""
     evaluation, seed = pipeline.config.evaluation, pipeline.config.seed
     return {

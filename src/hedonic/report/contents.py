@@ -101,13 +101,15 @@ def _row_missing(layout: RunLayout, row: StageRow, layer: int | None, pairs: lis
     """The shown outputs of stage ``row`` (on ``layer``; a run stage's pair outputs on every layer pair) that are absent."""
     found = []
     for output in row.outputs:
+        if not output.what:
+            continue
         indices = [(layer,)] if output.scope == "layer" else pairs if output.scope == "pair" else [()]
-        for index in indices if output.what else []:
+        for index in indices:
             path = output.path(layout, *index)
             if not (any(path.glob("*.json")) if output.folder else path.is_file()):
                 shown = _relative(layout, path) + ("/" if output.folder else "")
                 found.append(Missing(index[0] if index else None, output.what.format(*index), shown, fix))
-        if output.what and row.name in _LISTED_INSIDE and layer is not None:
+        if row.name in _LISTED_INSIDE and layer is not None:
             found += _LISTED_INSIDE[row.name](layout, layer, fix)
     return found
 

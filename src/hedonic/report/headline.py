@@ -11,7 +11,7 @@ them, their top-activating inputs and IR-feature correlations.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -63,7 +63,7 @@ _READOUT_WORDS = {
 }
 
 
-def readout_text(context: dict[str, object]) -> str:
+def readout_text(context: Mapping[str, object]) -> str:
     """``local readout (…)`` for a comparison's context: the readout, what it is, and whether the norms were frozen."""
     readout = str(context.get("readout", "?"))
     frozen = ", norms frozen at their clean scale" if context.get("freeze_norms") else ""

@@ -245,19 +245,19 @@ def link_notes(chain: Sequence[LayerPairEvents]) -> list[str]:
             f"≥ {floor.power:.0%} of {floor.planted} links planted into the pair's virtual weights are found; 'vanish' = no specific link above it"
         )
     lines += [_decomposition_line("log S variance", [(pair, pair.decomposition) for pair in chain])]
-    causal = [pair for pair in chain if pair.causal is not None]
+    causal = [(pair, pair.causal) for pair in chain if pair.causal is not None]
     if causal:
-        settings = causal[0].causal.settings
+        settings = causal[0][1].settings
         lines.append(
-            f"causal: causal links, each source coalition ablated ({settings.mode}) at layer ℓ and the model rerun through ℓ+1 on {causal[0].causal.inputs} inputs; "
+            f"causal: causal links, each source coalition ablated ({settings.mode}) at layer ℓ and the model rerun through ℓ+1 on {causal[0][1].inputs} inputs; "
             f"a link is specific when the target's mean |Δa| beats {settings.random_groups} size-matched random source groups and the "
             f"source's other targets (both sides, BH); confirmed: weight links the causal test also finds"
         )
-        lines += [_decomposition_line("log effect variance", [(pair, pair.causal.decomposition) for pair in causal])]
+        lines += [_decomposition_line("log effect variance", [(pair, links.decomposition) for pair, links in causal])]
         floors = [
             f"{pair.source_layer}→{pair.target_layer} {pair.causal_floor_text().removeprefix('s_min ')}"
-            for pair in causal
-            if pair.causal.floor is not None
+            for pair, links in causal
+            if links.floor is not None
         ]
         if floors:
             lines.append(f"causal s_min (links planted into the model's weights, the same grid): {', '.join(floors)}")
@@ -366,7 +366,8 @@ def _decomposition(raw: Mapping[str, Any]) -> Decomposition:
     parts = [_number(raw[key], f"decomposition {key}") for key in ("source", "target", "specific")]
     if not np.isclose(sum(parts), 1.0):
         raise ValueError("the decomposition shares must sum to 1")
-    return Decomposition(*parts, int(raw["cells"]))
+    source, target, specific = parts
+    return Decomposition(source, target, specific, int(raw["cells"]))
 
 
 def _causal(raw: Mapping[str, Any], limits: Mapping[str, int]) -> CausalLinks:

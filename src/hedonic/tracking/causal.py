@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import numpy as np
 import torch
@@ -42,7 +42,7 @@ import torch
 from hedonic.ablation.cache import Contribution, LayerCache, build_cache
 from hedonic.ablation.closed_form import removed
 from hedonic.ablation.stacked import block_output, resumed_after
-from hedonic.errors import ConfigError
+from hedonic.errors import ConfigError, DataError, ModelError
 from hedonic.progress import progress
 from hedonic.stats.capture import StopForward, at_readout, hooked_states, stop_after
 from hedonic.tracking.decomposition import Decomposition, decompose
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from hedonic.models import ModelAdapter, TokenBatch
 
 CAUSAL_MODES = ("zero", "mean")
+DEFAULT_CAUSAL_MODE: Final = "zero"
 Item = TypeVar("Item")
 
 
@@ -64,7 +65,7 @@ class CausalSettings:
     ``random_groups`` G, ``seed`` of the subset and the groups, ``tokens`` (readout or all: the rows
     whose change counts), and ``max_values`` of ℓ+1 activations per stacked forward."""
 
-    mode: str = "zero"
+    mode: str = DEFAULT_CAUSAL_MODE
     inputs: int = 64
     random_groups: int = 64
     seed: int = 0
@@ -142,7 +143,8 @@ def ablation_sets(source: Partition, random_groups: int, seed: int) -> torch.Ten
 
 def mean_activation(adapter: ModelAdapter, batches: list[TokenBatch], layer: int) -> torch.Tensor:
     """ā (n,): each neuron's mean activation at ``layer`` over the batches' real tokens, in the model's dtype."""
-    total, count = None, 0
+    total: torch.Tensor | None = None
+    count = 0
     with torch.no_grad(), hooked_states(adapter, [layer], residual=False) as store, stop_after(adapter, layer):
         for batch in batches:
             batch = batch.to(adapter.device)
@@ -152,6 +154,8 @@ def mean_activation(adapter: ModelAdapter, batches: list[TokenBatch], layer: int
             part = (store[layer]["activations"].to(torch.float64) * mask).sum(dim=(0, 1))
             total = part if total is None else total + part
             count += int(batch.attention_mask.sum())
+    if total is None:
+        raise DataError("the mean activation needs at least one input batch", hint="pass the analysis inputs")
     return (total / max(count, 1)).to(adapter.w_out(layer).dtype)
 
 
@@ -162,6 +166,10 @@ def stacked_changes(
 
     Row 0 of ``sets`` must be the empty set (all −1): the clean reference of the same path.
     """
+    if cache.token_residual is None or cache.token_terms is None:
+        raise ModelError(
+            "the layer cache holds no token states, which the causal test needs", hint="build the cache with token_states=True"
+        )
     residual = cache.token_residual.unsqueeze(0) - removed(cache.token_terms, sets)
     if mean is not None:
         residual = residual + removed([mean], sets)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import torch
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 DEFAULT_MIN_SIZE = 10
 MEASURES = ("weights", "causal")
 """Link measures: the virtual weights (the default), or ablations through the next layer."""
-DEFAULT_MEASURE = "weights"
+DEFAULT_MEASURE: Final = "weights"
 
 
 @dataclass(frozen=True)
@@ -141,9 +141,16 @@ def track_pair(
         units = np.zeros((len(sources.neurons), len(targets.coalitions)))
     influence = influence_from_units(units, sources, weights)
     read = _read_links(links, causal)
-    intervals = None
+    intervals, bootstrap = None, None
     if activity is not None and options.needs_activity() and sources.coalitions:
         intervals = share_intervals(units, sources, activity, options.thresholds, options.bootstrap)
+        bootstrap = {
+            "resamples": options.bootstrap.resamples,
+            "confidence": options.bootstrap.confidence,
+            "seed": options.bootstrap.seed,
+            "inputs": int(activity.counts.shape[0]),
+            "tokens": activity.tokens,
+        }
     return LayerPairEvents(
         source_layer=layer,
         target_layer=layer + 1,
@@ -164,15 +171,7 @@ def track_pair(
         causal=causal,
         decomposition=decompose(influence) if influence.size else None,
         intervals=intervals,
-        bootstrap=None
-        if intervals is None
-        else {
-            "resamples": options.bootstrap.resamples,
-            "confidence": options.bootstrap.confidence,
-            "seed": options.bootstrap.seed,
-            "inputs": int(activity.counts.shape[0]),
-            "tokens": activity.tokens,
-        },
+        bootstrap=bootstrap,
     )
 
 

@@ -19,13 +19,14 @@ maximum-weight matching of S restricted to them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 
 from hedonic.errors import ConfigError
 from hedonic.tracking.events import Event, Tracking, check_influence, max_weight_matching
 
-LINKS_RULE = "links"
+LINKS_RULE: Final = "links"
 
 
 @dataclass(frozen=True)

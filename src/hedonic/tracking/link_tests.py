@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 from scipy import stats
@@ -119,7 +119,7 @@ LINK_STATISTICS: dict[str, LinkStatistic] = {
     "polish": LinkStatistic(weighted=False, transform=polish_residuals, centre="median"),
     "influence": LinkStatistic(weighted=True, transform=np.asarray, centre="mean"),
 }
-DEFAULT_STATISTIC = "polish"
+DEFAULT_STATISTIC: Final = "polish"
 
 
 def check_statistic(name: str) -> LinkStatistic:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from hedonic.errors import ConfigError
 from hedonic.tracking.events import SHARES_RULE, TAU_RULE, Thresholds, Tracking, classify_events
@@ -42,7 +42,7 @@ EVENT_RULES: dict[str, EventRule] = {
     SHARES_RULE: EventRule(ShareThresholds, lambda influence, thresholds, _links: classify_transitions(influence, thresholds)),
     TAU_RULE: EventRule(Thresholds, lambda influence, thresholds, _links: classify_events(influence, thresholds)),
 }
-DEFAULT_RULE = LINKS_RULE
+DEFAULT_RULE: Final = LINKS_RULE
 
 
 def check_rule(name: str) -> EventRule:

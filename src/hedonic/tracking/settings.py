@@ -14,7 +14,7 @@ from typing import Literal
 
 from hedonic.errors import ConfigError
 from hedonic.tracking.bootstrap import BootstrapSettings
-from hedonic.tracking.causal import CausalSettings
+from hedonic.tracking.causal import DEFAULT_CAUSAL_MODE, CausalSettings
 from hedonic.tracking.chain import DEFAULT_MEASURE, DEFAULT_MIN_SIZE, TrackingOptions
 from hedonic.tracking.events import Thresholds
 from hedonic.tracking.floor import DEFAULT_STRENGTHS, FloorSettings
@@ -53,7 +53,7 @@ class TrackingParameters:
     link_statistic: Literal["polish", "influence"] = DEFAULT_STATISTIC
     floor_links: int = FloorSettings.links
     floor_strengths: list[float] = field(default_factory=lambda: list(DEFAULT_STRENGTHS))
-    causal_mode: Literal["zero", "mean"] = CausalSettings.mode
+    causal_mode: Literal["zero", "mean"] = DEFAULT_CAUSAL_MODE
     causal_inputs: int = CausalSettings.inputs
     causal_groups: int = CausalSettings.random_groups
     causal_floor: bool = False

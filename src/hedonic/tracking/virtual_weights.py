@@ -39,7 +39,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import torch
 from torch import nn
@@ -49,7 +49,7 @@ from hedonic.errors import ConfigError, ModelError
 if TYPE_CHECKING:
     from hedonic.models import ModelAdapter
 
-BOTH = "both"
+BOTH: Final = "both"
 """Projection selector meaning every input projection of the family (combined as root sum of squares)."""
 
 
@@ -131,6 +131,16 @@ def folded_norms(adapter: ModelAdapter, layer: int) -> list[tuple[str, nn.Module
     return norms
 
 
+def norm_gamma(module: nn.Module) -> torch.Tensor:
+    """The scale γ (d,) of the norm ``module`` (its ``weight``), detached; :class:`ModelError` when it has none."""
+    weight = module.weight
+    if not isinstance(weight, torch.Tensor):
+        raise ModelError(
+            f"the norm {type(module).__name__} has no scale γ to fold", hint="hedonic folds norms with a weight (LayerNorm, RMSNorm)"
+        )
+    return weight.detach()
+
+
 def fold_write(write: torch.Tensor, gammas: Sequence[torch.Tensor], centers: Sequence[bool]) -> torch.Tensor:
     """Apply norms to write directions: for each norm in order, centre (optional) then scale by γ.
 
@@ -177,7 +187,7 @@ def virtual_map(
     norms = folded_norms(adapter, layer)
     names = select_projections(adapter, projection)
     device = adapter.device if device is None else torch.device(device)
-    gammas = [module.weight.detach().to(device, dtype) for _, module in norms]
+    gammas = [norm_gamma(module).to(device, dtype) for _, module in norms]
     centers = [center and isinstance(module, nn.LayerNorm) for _, module in norms]
     write = fold_write(adapter.w_out(layer).to(device, dtype), gammas, centers)
     read_weights = adapter.w_in(layer + 1)

@@ -114,7 +114,7 @@ class AdditivePreference:
 
     def totals(self, labels: np.ndarray) -> np.ndarray | None:
         """T_C = Σ_{j∈C} t_j per coalition id (n,) float64 of ``labels`` (n,) ids < n; None without factors."""
-        return None if self.factors is None else np.bincount(labels, weights=self.factors, minlength=self.n)
+        return None if self.factors is None else _coalition_totals(labels, self.factors, self.n)
 
     def utility(self, i: int, coalition: Iterable[int] | np.ndarray) -> float:
         """u_i(S) for player ``i`` and S = ``coalition`` (player indices; i is added if missing)."""
@@ -197,7 +197,7 @@ class AdditivePreference:
         np.subtract(values, penalty, out=values)
         floor: float | np.ndarray = self.tau
         if self.factors is not None:
-            totals = self.totals(labels) if totals is None else totals
+            totals = _coalition_totals(labels, self.factors, self.n) if totals is None else totals
             weight = self.factors[player]
             current -= weight * (totals[own] - weight)
             values -= weight * totals
@@ -261,3 +261,8 @@ class AdditivePreference:
     def deviations(self, labels: np.ndarray, cap: int | None = None) -> Deviations:
         """Nash and individual stability of ``labels`` (n,) under the size ``cap``, over all moves."""
         return summarise_moves(self.move_checks(labels, cap))
+
+
+def _coalition_totals(labels: np.ndarray, factors: np.ndarray, n: int) -> np.ndarray:
+    """T_C = Σ_{j∈C} t_j per coalition id: (n,) float64 of ``labels`` (n,) ids < n and ``factors`` t (n,)."""
+    return np.bincount(labels, weights=factors, minlength=n)

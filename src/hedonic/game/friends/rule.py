@@ -172,6 +172,8 @@ def observed_ranking(
     rows, cols = np.divmod(distinct, n)
     values = np.asarray(phi[rows, cols], dtype=np.float32)
     if k is None:
+        if threshold is None:
+            raise ConfigError("observed_ranking needs k or a threshold", hint="pass k (e.g. 4) or a threshold")
         rows, cols, values = rows[values > threshold], cols[values > threshold], values[values > threshold]
     return dataclasses.replace(PartnerRanking.from_entries(n, rows, cols, values, k), observed_pairs=len(distinct))
 
