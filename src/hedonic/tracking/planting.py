@@ -32,7 +32,8 @@ import numpy as np
 import torch
 
 from hedonic.errors import ConfigError
-from hedonic.tracking.virtual_weights import VirtualMap, fold_write, folded_norms, norm_gamma
+from hedonic.models.attributes import tensor
+from hedonic.tracking.virtual_weights import VirtualMap, fold_write, folded_norms
 
 if TYPE_CHECKING:
     from hedonic.game import Partition
@@ -209,7 +210,7 @@ def planted_model(
     the MLPs (their γ, no centring) and unfolded again; the read rows of ℓ+1's input projections
     directly. The weights are restored on exit, also on error.
     """
-    gammas = [norm_gamma(module).to(torch.float64) for _, module in folded_norms(adapter, layer)]
+    gammas = [tensor(module, "weight").detach().to(torch.float64) for _, module in folded_norms(adapter, layer)]
     w_out, w_in = adapter.w_out(layer), adapter.w_in(layer + 1)
     folded = fold_write(w_out.to(torch.float64), gammas, [False] * len(gammas))
     columns, rows = planted_vectors(folded, w_in, source, target, design, strength, dims=dims, seed=seed)

@@ -45,6 +45,7 @@ import torch
 from torch import nn
 
 from hedonic.errors import ConfigError, ModelError
+from hedonic.models.attributes import tensor
 
 if TYPE_CHECKING:
     from hedonic.models import ModelAdapter
@@ -131,16 +132,6 @@ def folded_norms(adapter: ModelAdapter, layer: int) -> list[tuple[str, nn.Module
     return norms
 
 
-def norm_gamma(module: nn.Module) -> torch.Tensor:
-    """The scale γ (d,) of the norm ``module`` (its ``weight``), detached; :class:`ModelError` when it has none."""
-    weight = module.weight
-    if not isinstance(weight, torch.Tensor):
-        raise ModelError(
-            f"the norm {type(module).__name__} has no scale γ to fold", hint="hedonic folds norms with a weight (LayerNorm, RMSNorm)"
-        )
-    return weight.detach()
-
-
 def fold_write(write: torch.Tensor, gammas: Sequence[torch.Tensor], centers: Sequence[bool]) -> torch.Tensor:
     """Apply norms to write directions: for each norm in order, centre (optional) then scale by γ.
 
@@ -187,7 +178,7 @@ def virtual_map(
     norms = folded_norms(adapter, layer)
     names = select_projections(adapter, projection)
     device = adapter.device if device is None else torch.device(device)
-    gammas = [norm_gamma(module).to(device, dtype) for _, module in norms]
+    gammas = [tensor(module, "weight").detach().to(device, dtype) for _, module in norms]
     centers = [center and isinstance(module, nn.LayerNorm) for _, module in norms]
     write = fold_write(adapter.w_out(layer).to(device, dtype), gammas, centers)
     read_weights = adapter.w_in(layer + 1)
