@@ -56,4 +56,4 @@ def residual_readout(adapter: ModelAdapter, layer: int, name: str) -> NormReadou
             f"the {name!r} readout runs the later layers and has no closed form",
             hint=f"use one of {', '.join(CLOSED_FORM_READOUTS)} here, or the ablation engine for 'model'",
         )
-    return norm_readout(adapter, layer, name)  # type: ignore[arg-type]
+    return norm_readout(adapter, layer, "local" if name == "local" else "linear")

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 import torch
 
-from hedonic.ablation import AblationEngine, check_readout, norm_readout
+from hedonic.ablation import AblationEngine, check_readout, residual_readout
 from hedonic.errors import ConfigError
 from hedonic.stats.budget import check_budget, resolve_budget
 from hedonic.stats.subset import explicit_subset
@@ -141,7 +141,7 @@ def _by_closed_form(
     check_budget(f"PAS-exact of layer {layer}", lambda size: closed_form_bytes(size, d, absolute=absolute), k, budget, SUBSET_HINT)
     index = torch.as_tensor(players)
     synergy = PairwiseSynergy(
-        norm_readout(adapter, layer, readout),  # type: ignore[arg-type]
+        residual_readout(adapter, layer, readout),
         adapter.w_out(layer)[:, index.to(adapter.layer_device(layer))],
         absolute=absolute,
         tile_elements=tile_elements,

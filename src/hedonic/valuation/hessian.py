@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
-from hedonic.ablation import check_readout, norm_readout
+from hedonic.ablation import check_readout, residual_readout
 from hedonic.errors import ConfigError, DataError
 from hedonic.models.attributes import attribute
 from hedonic.progress import progress
@@ -102,7 +102,7 @@ def pas_hess(
 def _closed_form(
     adapter: ModelAdapter, layer: int, batches: Iterable[TokenBatch], readout: str, index: torch.Tensor
 ) -> tuple[torch.Tensor, int]:
-    hessian = PairwiseHessian(norm_readout(adapter, layer, readout), adapter.w_out(layer)[:, index])  # type: ignore[arg-type]
+    hessian = PairwiseHessian(residual_readout(adapter, layer, readout), adapter.w_out(layer)[:, index])
     accumulate(hessian, adapter, layer, batches, index, f"PAS-hess of layer {layer} ({readout})")
     return hessian.mean(), hessian.count
 
