@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from hedonic.ablation import AblationEngine, reference_effects, zeroed_neurons
+from hedonic.ablation.cache import build_cache
 from hedonic.ablation.stacked import resumed_after
 from hedonic.errors import ConfigError, DataError, ModelError
 from hedonic.models import ModelAdapter, TokenBatch
@@ -152,6 +153,16 @@ def test_float32_models_agree_with_the_reference_to_float32_precision() -> None:
     for readout in ("local", "model"):
         _, delta = reference_effects(adapter, batch, 0, SETS, readout=readout)
         assert_relatively_close(engine.effects(SETS, readout).delta, delta, 1e-4)
+
+
+def test_a_cache_hands_out_its_token_states_or_names_what_needs_them() -> None:
+    adapter = tiny_model("llama", seed=0, layers=2, dtype=torch.float64)
+    kept = build_cache(adapter, batch_of(adapter), 0)
+    residual, terms = kept.token_states("the causal test")
+    assert residual is kept.token_residual and terms is kept.token_terms
+    with pytest.raises(ModelError, match="which the causal test needs") as raised:
+        build_cache(adapter, batch_of(adapter), 0, token_states=False).token_states("the causal test")
+    assert "token_states=True" in str(raised.value.hint)
 
 
 def test_bad_requests_fail_with_hints() -> None:

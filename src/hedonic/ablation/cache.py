@@ -67,6 +67,14 @@ class LayerCache:
     def __len__(self) -> int:
         return len(self.batch)
 
+    def token_states(self, needed_by: str) -> tuple[torch.Tensor, tuple[Contribution, ...]]:
+        """(``token_residual``, ``token_terms``); :class:`ModelError` naming ``needed_by`` when the cache kept none."""
+        if self.token_residual is None or self.token_terms is None:
+            raise ModelError(
+                f"the layer cache holds no token states, which {needed_by} needs", hint="build the cache with token_states=True"
+            )
+        return self.token_residual, self.token_terms
+
 
 def build_cache(
     adapter: ModelAdapter,

@@ -123,14 +123,10 @@ def stacked_logits(adapter: ModelAdapter, cache: LayerCache, sets: torch.Tensor,
     the ablated residual h − Σ_{i∈S} c_i is formed on every token in the model's dtype.
     ``freeze_norms``: see :func:`stacked_forward`. ``cache`` must hold token states.
     """
-    if cache.token_residual is None or cache.token_terms is None:
-        raise ModelError(
-            "the layer cache holds no token states, which the 'model' readout needs",
-            hint="build the cache with token_states=True",
-        )
+    residual, terms = cache.token_states("the 'model' readout")
     count = sets.shape[0]
     with torch.no_grad():
-        ablated = cache.token_residual.unsqueeze(0) - removed(cache.token_terms, sets)
+        ablated = residual.unsqueeze(0) - removed(terms, sets)
         with stacked_forward(adapter, cache, ablated.flatten(0, 1), count, freeze_norms=freeze_norms) as batch:
             logits = adapter.logits(batch)
     return logits.to(torch.float64).view(count, len(cache))

@@ -42,7 +42,7 @@ import torch
 from hedonic.ablation.cache import Contribution, LayerCache, build_cache
 from hedonic.ablation.closed_form import removed
 from hedonic.ablation.stacked import block_output, resumed_after
-from hedonic.errors import ConfigError, DataError, ModelError
+from hedonic.errors import ConfigError, DataError
 from hedonic.progress import progress
 from hedonic.stats.capture import StopForward, at_readout, hooked_states, stop_after
 from hedonic.tracking.decomposition import Decomposition, decompose
@@ -166,11 +166,8 @@ def stacked_changes(
 
     Row 0 of ``sets`` must be the empty set (all −1): the clean reference of the same path.
     """
-    if cache.token_residual is None or cache.token_terms is None:
-        raise ModelError(
-            "the layer cache holds no token states, which the causal test needs", hint="build the cache with token_states=True"
-        )
-    residual = cache.token_residual.unsqueeze(0) - removed(cache.token_terms, sets)
+    token_residual, token_terms = cache.token_states("the causal test")
+    residual = token_residual.unsqueeze(0) - removed(token_terms, sets)
     if mean is not None:
         residual = residual + removed([mean], sets)
     following = cache.layer + 1

@@ -164,10 +164,8 @@ class _CacheRows:
 
     def terms(self) -> tuple[Contribution, ...]:
         """The cache's token contribution terms (built with token states)."""
-        assert self.cache.token_terms is not None and self.cache.token_residual is not None
-        return self.cache.token_terms
+        return self.cache.token_states("PAS-model")[1]
 
     def token_residual(self) -> torch.Tensor:
         """The cache's residual stream (B, T, d) on every token (built with token states)."""
-        assert self.cache.token_residual is not None
-        return self.cache.token_residual
+        return self.cache.token_states("PAS-model")[0]
