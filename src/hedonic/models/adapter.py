@@ -251,11 +251,13 @@ class ModelAdapter:
     def readout_head(self) -> Callable[[torch.Tensor], torch.Tensor]:
         """Map normed hidden states (..., d) at the readout token to the logit (...)."""
         pooler = None if self._family.pooler is None else self._model.get_submodule(self._family.pooler)
+        pooled = None if pooler is None else (attribute(pooler, "dense", nn.Module), attribute(pooler, "activation", nn.Module))
         head = self._model.get_submodule(self._family.head)
 
         def apply(hidden: torch.Tensor) -> torch.Tensor:
-            if pooler is not None:
-                hidden = attribute(pooler, "activation", nn.Module)(attribute(pooler, "dense", nn.Module)(hidden))
+            if pooled is not None:
+                dense, activation = pooled
+                hidden = activation(dense(hidden))
             return head(hidden).squeeze(-1)
 
         return apply

@@ -247,10 +247,10 @@ def link_notes(chain: Sequence[LayerPairEvents]) -> list[str]:
     lines += [_decomposition_line("log S variance", [(pair, pair.decomposition) for pair in chain])]
     causal = [(pair, pair.causal) for pair in chain if pair.causal is not None]
     if causal:
-        settings = causal[0][1].settings
+        first_links = causal[0][1]
         lines.append(
-            f"causal: causal links, each source coalition ablated ({settings.mode}) at layer ℓ and the model rerun through ℓ+1 on {causal[0][1].inputs} inputs; "
-            f"a link is specific when the target's mean |Δa| beats {settings.random_groups} size-matched random source groups and the "
+            f"causal: causal links, each source coalition ablated ({first_links.settings.mode}) at layer ℓ and the model rerun through ℓ+1 on {first_links.inputs} inputs; "
+            f"a link is specific when the target's mean |Δa| beats {first_links.settings.random_groups} size-matched random source groups and the "
             f"source's other targets (both sides, BH); confirmed: weight links the causal test also finds"
         )
         lines += [_decomposition_line("log effect variance", [(pair, links.decomposition) for pair, links in causal])]
